@@ -1,0 +1,127 @@
+"""Build the python-telegram-bot Application: handlers, rate limiter, error handler, start-up work."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommand, Update
+from telegram.error import TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    BaseUpdateProcessor,
+    ContextTypes,
+    TypeHandler,
+)
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.handlers import handler_modules
+from bot.runtime import RUNTIME_KEY, Runtime, get_runtime
+from bot.updates import PerChatUpdateProcessor
+from content import Content, get_content
+from storage import meta
+from storage import updates as processed_updates
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+# The commands shown in Telegram's menu, with their description keys in content/texts/help.yaml.
+MENU_COMMANDS = ("menu", "pijat", "ceklis", "jadwal", "bantuan", "lanjut", "berhenti", "privasi", "hapus")
+
+
+async def drop_duplicate_updates(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs before every handler: an update id seen before is dropped (Telegram may redeliver)."""
+    from telegram.ext import ApplicationHandlerStop
+
+    if not isinstance(update, Update):
+        return
+    rt = get_runtime(context)
+    try:
+        with rt.db.session() as session:
+            fresh = processed_updates.first_time(session, update.update_id, rt.clock.now())
+    except Exception:
+        log.exception("could not record update %s; handling it anyway", update.update_id)
+        return
+    if not fresh:
+        log.info("dropping duplicate update %s", update.update_id)
+        raise ApplicationHandlerStop
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Last line of defence: log once with context, and answer the person if we can."""
+    log.error("unhandled error for update %s", getattr(update, "update_id", None), exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None and update.effective_chat.type == "private":
+        try:
+            text = get_runtime(context).content.text("common.error_try_again")
+            if update.callback_query is not None:
+                await update.callback_query.answer(text, show_alert=True)
+            else:
+                await context.bot.send_message(update.effective_chat.id, text)
+        except TelegramError:
+            pass
+
+
+async def post_init(app: Application) -> None:
+    """Learn the bot's username, store it for offline tools, and publish the command menu."""
+    rt = get_runtime(app)
+    try:
+        me = await app.bot.get_me()
+        rt.bot_username = me.username
+        with rt.db.session() as session:
+            meta.put(session, meta.BOT_USERNAME, me.username or "")
+    except TelegramError as exc:
+        log.warning("could not learn the bot's username: %s", exc)
+    commands = [
+        BotCommand(name, rt.content.text(f"help.command_{name}"))
+        for name in MENU_COMMANDS
+        if rt.content.has_text(f"help.command_{name}")
+    ]
+    if commands:
+        try:
+            await app.bot.set_my_commands(commands)
+        except TelegramError as exc:
+            log.warning("could not set the command menu: %s", exc)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    clock: Clock | None = None,
+    content: Content | None = None,
+    update_processor: BaseUpdateProcessor | None = None,
+    rate_limiter: bool | None = None,
+) -> Application:
+    """The bot, ready to ``initialize``/``start`` (or ``run_polling``/``run_webhook``)."""
+    token = settings.require_token()
+    runtime = Runtime(
+        settings=settings,
+        db=db or Database(settings.database_url),
+        content=content or get_content(),
+        clock=clock or SystemClock(),
+    )
+    builder: ApplicationBuilder = (
+        Application.builder()
+        .token(token)
+        .base_url(settings.api_url)
+        .base_file_url(settings.api_file_url)
+        .concurrent_updates(update_processor or PerChatUpdateProcessor())
+        .post_init(post_init)
+        .connect_timeout(10)
+        .read_timeout(15)
+        .write_timeout(30)
+        .get_updates_read_timeout(35)
+    )
+    use_limiter = settings.rate_limit if rate_limiter is None else rate_limiter
+    if use_limiter:
+        # PTB's default max_retries=0 raises RetryAfter at once; retry a few times instead.
+        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=3))
+    app = builder.build()
+    app.bot_data[RUNTIME_KEY] = runtime
+    app.add_handler(TypeHandler(Update, drop_duplicate_updates), group=-1)
+    for module in handler_modules():
+        module.register(app)
+    app.add_error_handler(on_error)
+    return app

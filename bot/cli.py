@@ -1,0 +1,36 @@
+"""``python -m bot <command>``: the command line of the bot."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bot.commands import command_modules
+from bot.config import ConfigError, load_dotenv_file
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Pijat Oksitosin: a Telegram bot for oxytocin massage on postpartum days 1-3.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="<command>")
+    for module in command_modules():
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    load_dotenv_file()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

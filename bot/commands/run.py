@@ -1,0 +1,49 @@
+"""``python -m bot run``: the bot itself, by long polling (default) or webhook."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from urllib.parse import urlparse
+
+from telegram import Update
+
+from bot.app import build_application
+from bot.config import ConfigError, settings_from_env
+from bot.logs import setup_logging
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = settings_from_env()
+    token = settings.require_token()
+    if args.webhook_url and not settings.webhook_secret:
+        raise ConfigError("webhook mode needs WEBHOOK_SECRET (Telegram sends it back with every update)")
+    setup_logging(settings.log_level, secrets=(token, settings.webhook_secret))
+    db = Database(settings.database_url)
+    db.upgrade()
+    app = build_application(settings, db=db)
+    log.info("bot starting (%s, database %s)", "webhook" if args.webhook_url else "polling", db.dialect)
+    if args.webhook_url:
+        path = urlparse(args.webhook_url).path.lstrip("/") or "telegram"
+        app.run_webhook(
+            listen=args.listen,
+            port=args.port,
+            url_path=path,
+            webhook_url=args.webhook_url,
+            secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        app.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0.0, timeout=30)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("run", help="run the bot (long polling, or webhook with --webhook-url)")
+    parser.add_argument("--webhook-url", help="public HTTPS URL Telegram should post updates to")
+    parser.add_argument("--listen", default="0.0.0.0", help="webhook: address to listen on (default 0.0.0.0)")
+    parser.add_argument("--port", type=int, default=8443, help="webhook: port to listen on (default 8443)")
+    parser.set_defaults(func=run)

@@ -1,0 +1,155 @@
+"""Configuration from the environment (12-factor), validated once at start.
+
+Every variable is documented in README.md. A ``.env`` file in the working directory is read if present
+(real environment variables win).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field, replace
+from datetime import time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+DEFAULT_DATABASE_URL = "sqlite:///data/pijat.db"
+SUPPORTED_TIMEZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
+_TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+_USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or malformed. The message is one line for the operator."""
+
+
+def parse_times(raw: str, name: str = "REMINDER_TIMES") -> tuple[time, ...]:
+    """Parse "07:00,16:00" into sorted, distinct local times."""
+    out = []
+    for part in raw.split(","):
+        part = part.strip()
+        m = re.fullmatch(r"(\d{1,2})[:.](\d{2})", part)
+        if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+            raise ConfigError(f"{name}: '{part}' is not a time like 07:00")
+        out.append(time(int(m.group(1)), int(m.group(2))))
+    if not out:
+        raise ConfigError(f"{name}: give at least one time, e.g. 07:00,16:00")
+    return tuple(sorted(set(out)))
+
+
+def _bool(raw: str | None, name: str, default: bool) -> bool:
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}: '{raw}' is not true/false")
+
+
+def _number(raw: str | None, name: str, default: float, minimum: float = 0) -> float:
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: '{raw}' is not a number") from None
+    if value < minimum:
+        raise ConfigError(f"{name}: must be at least {minimum:g}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot needs to know about its deployment."""
+
+    token: str | None = None
+    api_url: str = DEFAULT_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    default_timezone: str = "Asia/Jakarta"
+    reminder_times: tuple[time, ...] = (time(7, 0), time(16, 0))
+    bot_username: str | None = None
+    log_level: str = "INFO"
+    webhook_secret: str | None = None
+    grace: timedelta = timedelta(hours=2)
+    jitter: timedelta = timedelta(minutes=10)
+    dispatch_interval: float = 5.0
+    dispatch_batch: int = 50
+    rate_limit: bool = True
+    alert_repeat: timedelta = timedelta(minutes=30)
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def api_file_url(self) -> str:
+        """The file base URL that belongs with ``api_url`` (…/bot → …/file/bot)."""
+        if self.api_url.endswith("/bot"):
+            return self.api_url[: -len("/bot")] + "/file/bot"
+        return self.api_url.rstrip("/") + "/file/bot"
+
+    def require_token(self) -> str:
+        if not self.token:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and export TELEGRAM_BOT_TOKEN=…"
+            )
+        return self.token
+
+    def with_(self, **changes) -> Settings:
+        return replace(self, **changes)
+
+
+def load_dotenv_file(path: Path = Path(".env")) -> None:
+    """Read KEY=VALUE lines from ``.env`` without overriding the real environment."""
+    if path.is_file():
+        from dotenv import load_dotenv
+
+        load_dotenv(path, override=False)
+
+
+def settings_from_env(env: dict[str, str] | None = None) -> Settings:
+    """Build and validate :class:`Settings` from environment variables."""
+    env = dict(os.environ if env is None else env)
+    get = lambda name: (env.get(name) or "").strip() or None  # noqa: E731
+
+    token = get("TELEGRAM_BOT_TOKEN")
+    if token is not None and not _TOKEN_RE.match(token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token (digits:letters)")
+
+    api_url = get("TELEGRAM_API_URL") or DEFAULT_API_URL
+    if not api_url.startswith(("http://", "https://")):
+        raise ConfigError("TELEGRAM_API_URL must start with http:// or https://")
+
+    tz = get("DEFAULT_TIMEZONE") or "Asia/Jakarta"
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"DEFAULT_TIMEZONE: unknown time zone '{tz}' (use Asia/Jakarta, Asia/Makassar or Asia/Jayapura)") from None
+
+    username = get("BOT_USERNAME")
+    if username is not None:
+        username = username.lstrip("@")
+        if not _USERNAME_RE.match(username):
+            raise ConfigError(f"BOT_USERNAME: '{username}' is not a Telegram username")
+
+    level = (get("LOG_LEVEL") or "INFO").upper()
+    if level not in _LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
+
+    return Settings(
+        token=token,
+        api_url=api_url,
+        database_url=get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        default_timezone=tz,
+        reminder_times=parse_times(get("REMINDER_TIMES") or "07:00,16:00"),
+        bot_username=username,
+        log_level=level,
+        webhook_secret=get("WEBHOOK_SECRET"),
+        grace=timedelta(minutes=_number(get("REMINDER_GRACE_MINUTES"), "REMINDER_GRACE_MINUTES", 120)),
+        jitter=timedelta(minutes=_number(get("REMINDER_JITTER_MINUTES"), "REMINDER_JITTER_MINUTES", 10)),
+        dispatch_interval=_number(get("DISPATCH_INTERVAL_SECONDS"), "DISPATCH_INTERVAL_SECONDS", 5.0, 0.1),
+        dispatch_batch=int(_number(get("DISPATCH_BATCH"), "DISPATCH_BATCH", 50, 1)),
+        rate_limit=_bool(get("RATE_LIMIT"), "RATE_LIMIT", True),
+        alert_repeat=timedelta(minutes=_number(get("ALERT_REPEAT_MINUTES"), "ALERT_REPEAT_MINUTES", 30, 1)),
+    )

@@ -1,0 +1,259 @@
+"""One update, one unit of work: the ``Turn``.
+
+A handler body is a plain synchronous function ``body(turn)``. It reads and writes through
+``turn.session`` (one database session for the whole update) and *queues* what the bot should say
+(``turn.reply``, ``turn.edit``, ``turn.send`` …). When the body returns, the session commits, and only
+then are the queued messages sent. So an answer the user sees is an answer that is stored, and a failure
+anywhere rolls everything back and the user is asked, kindly, to try again. No exception escapes.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import ContextTypes
+
+from bot.runtime import Runtime, get_runtime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Outgoing:
+    """One thing to do on Telegram after the commit."""
+
+    kind: str  # send | edit | edit_markup | answer | photo | document | delete
+    chat_id: int | None = None
+    text: str | None = None
+    keyboard: InlineKeyboardMarkup | None = None
+    message_id: int | None = None
+    data: bytes | str | None = None  # photo / document contents, or a file path
+    filename: str | None = None
+    show_alert: bool = False
+    on_sent: Callable[[Any], None] | None = None  # receives the sent Message
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Turn:
+    """The current update, its database session and the replies it queues."""
+
+    def __init__(self, update: Update, context: ContextTypes.DEFAULT_TYPE, runtime: Runtime):
+        self.update = update
+        self.context = context
+        self.rt = runtime
+        self.content = runtime.content
+        self.settings = runtime.settings
+        self.now: datetime = runtime.clock.now()
+        self.session: Session | None = None
+        self.outgoing: list[Outgoing] = []
+        self.after: list[Callable[[], Awaitable[None]]] = []
+        self.callback_answered = False
+
+    # -- who and what -------------------------------------------------------------------------
+    @property
+    def telegram_user(self):
+        return self.update.effective_user
+
+    @property
+    def user_id(self) -> int | None:
+        user = self.update.effective_user
+        return user.id if user else None
+
+    @property
+    def chat_id(self) -> int | None:
+        chat = self.update.effective_chat
+        return chat.id if chat else None
+
+    @property
+    def text(self) -> str:
+        msg = self.update.effective_message
+        return (msg.text or "").strip() if msg and msg.text else ""
+
+    @property
+    def callback_data(self) -> str | None:
+        q = self.update.callback_query
+        return q.data if q else None
+
+    @property
+    def callback_message_id(self) -> int | None:
+        q = self.update.callback_query
+        return q.message.message_id if q and q.message else None
+
+    @property
+    def args(self) -> list[str]:
+        return list(self.context.args or [])
+
+    def t(self, key: str, /, **params: object) -> str:
+        return self.content.text(key, **params)
+
+    # -- queued effects -----------------------------------------------------------------------
+    def reply(self, text: str, keyboard: InlineKeyboardMarkup | None = None, **extra: Any) -> Outgoing:
+        out = Outgoing("send", chat_id=self.chat_id, text=text, keyboard=keyboard, extra=extra)
+        self.outgoing.append(out)
+        return out
+
+    def send(self, chat_id: int, text: str, keyboard: InlineKeyboardMarkup | None = None, **extra: Any) -> Outgoing:
+        out = Outgoing("send", chat_id=chat_id, text=text, keyboard=keyboard, extra=extra)
+        self.outgoing.append(out)
+        return out
+
+    def edit(self, text: str, keyboard: InlineKeyboardMarkup | None = None, message_id: int | None = None) -> Outgoing:
+        """Replace the text of the message whose button was pressed (or ``message_id``)."""
+        out = Outgoing(
+            "edit", chat_id=self.chat_id, text=text, keyboard=keyboard,
+            message_id=message_id or self.callback_message_id,
+        )
+        self.outgoing.append(out)
+        return out
+
+    def edit_markup(self, keyboard: InlineKeyboardMarkup | None = None, message_id: int | None = None) -> Outgoing:
+        out = Outgoing(
+            "edit_markup", chat_id=self.chat_id, keyboard=keyboard,
+            message_id=message_id or self.callback_message_id,
+        )
+        self.outgoing.append(out)
+        return out
+
+    def answer(self, text: str | None = None, alert: bool = False) -> None:
+        """Answer the pressed button (the small toast). Done once; every callback gets one."""
+        if self.update.callback_query is None or self.callback_answered:
+            return
+        self.callback_answered = True
+        self.outgoing.insert(0, Outgoing("answer", text=text, show_alert=alert))
+
+    def photo(self, data: bytes | str, caption: str | None = None, keyboard: InlineKeyboardMarkup | None = None,
+              chat_id: int | None = None) -> Outgoing:
+        out = Outgoing("photo", chat_id=chat_id or self.chat_id, text=caption, keyboard=keyboard, data=data)
+        self.outgoing.append(out)
+        return out
+
+    def document(self, data: bytes | str, filename: str, caption: str | None = None,
+                 chat_id: int | None = None) -> Outgoing:
+        out = Outgoing("document", chat_id=chat_id or self.chat_id, text=caption, data=data, filename=filename)
+        self.outgoing.append(out)
+        return out
+
+    def later(self, action: Callable[[], Awaitable[None]]) -> None:
+        """Run an async action after the commit (after the queued messages)."""
+        self.after.append(action)
+
+    def discard(self) -> None:
+        self.outgoing.clear()
+        self.after.clear()
+        self.callback_answered = False
+
+
+async def deliver(bot, out: Outgoing) -> Any:
+    """Perform one queued effect. Returns the sent Message (or None)."""
+    if out.kind == "send":
+        return await bot.send_message(out.chat_id, out.text, reply_markup=out.keyboard, **out.extra)
+    if out.kind == "edit":
+        try:
+            return await bot.edit_message_text(
+                out.text, chat_id=out.chat_id, message_id=out.message_id, reply_markup=out.keyboard
+            )
+        except BadRequest as exc:
+            text = str(exc).lower()
+            if "not modified" in text:
+                return None
+            if "not found" in text or "can't be edited" in text:
+                return await bot.send_message(out.chat_id, out.text, reply_markup=out.keyboard)
+            raise
+    if out.kind == "edit_markup":
+        try:
+            return await bot.edit_message_reply_markup(
+                chat_id=out.chat_id, message_id=out.message_id, reply_markup=out.keyboard
+            )
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower() or "not found" in str(exc).lower():
+                return None
+            raise
+    if out.kind == "photo":
+        data = open(out.data, "rb") if isinstance(out.data, str) else out.data  # noqa: SIM115
+        try:
+            return await bot.send_photo(out.chat_id, data, caption=out.text, reply_markup=out.keyboard)
+        finally:
+            if hasattr(data, "close"):
+                data.close()
+    if out.kind == "document":
+        data = open(out.data, "rb") if isinstance(out.data, str) else out.data  # noqa: SIM115
+        try:
+            return await bot.send_document(out.chat_id, data, filename=out.filename, caption=out.text)
+        finally:
+            if hasattr(data, "close"):
+                data.close()
+    raise ValueError(f"unknown outgoing kind {out.kind}")
+
+
+async def flush(turn: Turn) -> None:
+    """Send what the turn queued. A failed message is logged once and does not stop the others."""
+    query = turn.update.callback_query
+    for out in turn.outgoing:
+        try:
+            if out.kind == "answer":
+                if query is not None:
+                    await query.answer(out.text, show_alert=out.show_alert)
+                continue
+            message = await deliver(turn.context.bot, out)
+            if out.on_sent is not None and message is not None:
+                out.on_sent(message)
+        except Forbidden as exc:
+            log.warning("chat %s cannot be reached (%s): %s", out.chat_id, out.kind, exc)
+            if out.chat_id is not None:
+                _mark_unreachable(turn.rt, out.chat_id, str(exc), turn.now)
+        except TelegramError as exc:
+            log.warning("sending %s to chat %s failed: %s", out.kind, out.chat_id, exc)
+    if query is not None and not turn.callback_answered:
+        try:
+            await query.answer()
+        except TelegramError as exc:
+            log.info("answering callback failed: %s", exc)
+    for action in turn.after:
+        try:
+            await action()
+        except Exception:
+            log.exception("after-commit action failed")
+
+
+def _mark_unreachable(rt: Runtime, chat_id: int, reason: str, now: datetime) -> None:
+    from storage import users
+
+    try:
+        with rt.db.session() as session:
+            users.mark_unreachable(session, chat_id=chat_id, reason=reason[:200], now=now)
+    except Exception:
+        log.exception("could not mark chat %s unreachable", chat_id)
+
+
+def turn_handler(body: Callable[[Turn], None]):
+    """Wrap a synchronous handler body into a PTB callback with one committed session per update."""
+
+    @functools.wraps(body)
+    async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        rt = get_runtime(context)
+        turn = Turn(update, context, rt)
+        try:
+            with rt.db.session() as session:
+                turn.session = session
+                body(turn)
+        except Exception:
+            log.exception(
+                "handler %s failed for update %s (user %s)", body.__name__, update.update_id, turn.user_id
+            )
+            turn.discard()
+            message = rt.content.text("common.error_try_again")
+            if update.callback_query is not None:
+                turn.answer(message, alert=True)
+            elif turn.chat_id is not None:
+                turn.reply(message)
+        await flush(turn)
+
+    return callback

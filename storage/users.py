@@ -1,0 +1,58 @@
+"""Telegram people: find or create them, and remember who cannot be reached."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from storage.models import User
+
+
+def get_by_telegram_id(session: Session, telegram_id: int) -> User | None:
+    return session.exec(select(User).where(User.telegram_id == telegram_id)).first()
+
+
+def upsert(
+    session: Session,
+    *,
+    telegram_id: int,
+    chat_id: int | None,
+    first_name: str | None,
+    language_code: str | None,
+    now: datetime,
+) -> User:
+    """The user for this Telegram id, created on first contact. A user who writes again is reachable."""
+    user = get_by_telegram_id(session, telegram_id)
+    if user is None:
+        user = User(
+            telegram_id=telegram_id,
+            chat_id=chat_id,
+            first_name=(first_name or "")[:128] or None,
+            language_code=(language_code or "")[:16] or None,
+            created_at=now,
+        )
+        session.add(user)
+        session.flush()
+        return user
+    if chat_id is not None and user.chat_id != chat_id:
+        user.chat_id = chat_id
+    if not user.reachable:
+        user.reachable = True
+        user.unreachable_reason = None
+    if first_name and user.first_name != first_name[:128] and user.deleted_at is None:
+        user.first_name = first_name[:128]
+    session.add(user)
+    return user
+
+
+def mark_unreachable(session: Session, *, chat_id: int, reason: str, now: datetime) -> int:  # noqa: ARG001
+    """Flag every user of this private chat as unreachable (blocked the bot, deleted account)."""
+    changed = 0
+    for user in session.exec(select(User).where(User.chat_id == chat_id)):
+        if user.reachable:
+            user.reachable = False
+            user.unreachable_reason = reason[:200]
+            session.add(user)
+            changed += 1
+    return changed
