@@ -1,0 +1,77 @@
+"""Run the real bot in-process against a Bot-API server on 127.0.0.1 (the project's fake one).
+
+Used by the simulator, the end-to-end tests and the benchmarks: the same ``Application`` and handlers as
+``python -m bot run``, talking real HTTP.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.clock import Clock
+from bot.config import Settings
+from bot.runtime import Runtime, get_runtime
+from bot.updates import PerChatUpdateProcessor
+from storage.db import Database
+
+
+@dataclass
+class RunningBot:
+    """A started Application polling ``fake``; ``restart()`` simulates a process restart."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    fake: object  # bot.fake_telegram.FakeTelegram
+    app: Application | None = None
+    poll: bool = True
+    extra_builder_kwargs: dict = field(default_factory=dict)
+
+    @property
+    def runtime(self) -> Runtime:
+        return get_runtime(self.app)
+
+    async def start(self) -> RunningBot:
+        processor = PerChatUpdateProcessor(on_processed=self._processed)
+        self.app = build_application(
+            self.settings, db=self.db, clock=self.clock, update_processor=processor, **self.extra_builder_kwargs
+        )
+        await self.app.initialize()
+        if self.app.post_init:
+            await self.app.post_init(self.app)
+        await self.app.start()
+        if self.poll:
+            await self.app.updater.start_polling(
+                poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES, drop_pending_updates=False
+            )
+        return self
+
+    def _processed(self, update: object) -> None:
+        update_id = getattr(update, "update_id", None)
+        if update_id is not None:
+            self.fake.mark_processed(update_id)
+
+    async def stop(self) -> None:
+        if self.app is None:
+            return
+        app, self.app = self.app, None
+        if app.updater and app.updater.running:
+            await app.updater.stop()
+        if app.running:
+            await app.stop()
+        await app.shutdown()
+
+    async def restart(self) -> RunningBot:
+        """Stop this Application and start a fresh one on the same database (a new process, in effect)."""
+        await self.stop()
+        return await self.start()
+
+    async def __aenter__(self) -> RunningBot:
+        return await self.start()
+
+    async def __aexit__(self, *exc) -> None:
+        await self.stop()
