@@ -79,6 +79,7 @@ class Settings:
     dispatch_interval: float = 5.0
     dispatch_batch: int = 50
     rate_limit: bool = True
+    run_dispatcher: bool = True  # tests and benchmarks drive the dispatcher themselves
     alert_repeat: timedelta = timedelta(minutes=30)
     extra: dict[str, str] = field(default_factory=dict)
 

@@ -94,6 +94,7 @@ def settings(fake_tg, db) -> Settings:
         database_url=db.url,
         bot_username=None,
         rate_limit=False,
+        run_dispatcher=False,
         log_level="DEBUG",
     )
 
