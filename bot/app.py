@@ -18,6 +18,7 @@ from telegram.ext import (
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.handlers import handler_modules
+from bot.health import schedule_heartbeat
 from bot.runtime import RUNTIME_KEY, Runtime, get_runtime
 from bot.updates import PerChatUpdateProcessor
 from content import Content, get_content
@@ -124,4 +125,5 @@ def build_application(
     for module in handler_modules():
         module.register(app)
     app.add_error_handler(on_error)
+    schedule_heartbeat(app)
     return app

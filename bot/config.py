@@ -81,6 +81,7 @@ class Settings:
     rate_limit: bool = True
     run_dispatcher: bool = True  # tests and benchmarks drive the dispatcher themselves
     alert_repeat: timedelta = timedelta(minutes=30)
+    health_file: str | None = "data/heartbeat"  # touched by the running bot; None = off
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -153,4 +154,5 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         dispatch_batch=int(_number(get("DISPATCH_BATCH"), "DISPATCH_BATCH", 50, 1)),
         rate_limit=_bool(get("RATE_LIMIT"), "RATE_LIMIT", True),
         alert_repeat=timedelta(minutes=_number(get("ALERT_REPEAT_MINUTES"), "ALERT_REPEAT_MINUTES", 30, 1)),
+        health_file=get("HEALTH_FILE") or "data/heartbeat",
     )

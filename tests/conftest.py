@@ -95,6 +95,7 @@ def settings(fake_tg, db) -> Settings:
         bot_username=None,
         rate_limit=False,
         run_dispatcher=False,
+        health_file=None,
         log_level="DEBUG",
     )
 
