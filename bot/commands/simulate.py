@@ -1,0 +1,20 @@
+"""``python -m bot simulate``: try the whole bot in the terminal, without a Telegram account."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.simulator import simulate
+
+    logging.basicConfig(level=logging.WARNING)
+    return asyncio.run(simulate(database_url=args.database_url))
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("simulate", help="chat with the bot in the terminal (offline, simulated clock)")
+    parser.add_argument("--database-url", help="keep the simulation in this database (default: a throwaway SQLite file)")
+    parser.set_defaults(func=run)
