@@ -1,0 +1,117 @@
+"""Danger-sign alerts: stored when a family reports a sign, handled by a midwife, repeated until then.
+
+Repeats are Outbox rows of kind ``alert_repeat``, one per midwife and repeat, with the dedupe key
+``alert:<alert id>:<n>:<user id>``; handling the alert cancels the pending ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from storage.models import Alert, Outbox
+
+REPEAT_KIND = "alert_repeat"
+
+
+def get(session: Session, alert_id: int) -> Alert | None:
+    return session.get(Alert, alert_id)
+
+
+def open_for_sign(session: Session, family_id: int, sign_id: str) -> Alert | None:
+    return session.exec(
+        select(Alert).where(Alert.family_id == family_id, Alert.sign_id == sign_id,
+                            col(Alert.handled_at).is_(None))
+    ).first()
+
+
+def create(session: Session, *, family_id: int, facility_id: int | None, sign_id: str, source: str,
+           raised_by: int | None, now: datetime) -> Alert:
+    alert = Alert(family_id=family_id, facility_id=facility_id, sign_id=sign_id[:48], source=source[:16],
+                  raised_by=raised_by, raised_at=now, last_notified_at=now)
+    session.add(alert)
+    session.flush()
+    return alert
+
+
+def mark_handled(session: Session, alert: Alert, *, user_id: int, now: datetime) -> bool:
+    """Record who handled the alert. False if someone already had (their name stays)."""
+    if alert.handled_at is not None:
+        return False
+    alert.handled_by = user_id
+    alert.handled_at = now
+    session.add(alert)
+    cancel_repeats(session, alert.id)
+    return True
+
+
+def note_repeat(session: Session, alert: Alert, *, n: int, now: datetime) -> None:
+    if n > alert.repeats:
+        alert.repeats = n
+    alert.last_notified_at = now
+    session.add(alert)
+
+
+def open_counts(session: Session, family_ids: Sequence[int]) -> dict[int, int]:
+    """Unhandled alerts per family."""
+    if not family_ids:
+        return {}
+    rows = session.exec(
+        select(Alert.family_id, func.count())
+        .where(col(Alert.family_id).in_(list(family_ids)), col(Alert.handled_at).is_(None))
+        .group_by(Alert.family_id)
+    )
+    return {fid: int(n) for fid, n in rows}
+
+
+def for_family(session: Session, family_id: int) -> list[Alert]:
+    return list(session.exec(select(Alert).where(Alert.family_id == family_id).order_by(col(Alert.raised_at))))
+
+
+# -- the repeat rows -----------------------------------------------------------------------------
+
+def repeat_key(alert_id: int, n: int, user_id: int) -> str:
+    return f"alert:{alert_id}:{n}:{user_id}"
+
+
+def schedule_repeat(session: Session, *, alert_id: int, n: int, user_id: int, chat_id: int, due_at: datetime,
+                    every_seconds: int, now: datetime) -> bool:
+    """Queue repeat ``n`` of an alert for one midwife. False if it was queued before (same key)."""
+    key = repeat_key(alert_id, n, user_id)
+    if session.exec(select(Outbox.id).where(Outbox.dedupe_key == key)).first() is not None:
+        return False
+    row = Outbox(
+        dedupe_key=key, family_id=None, user_id=user_id, chat_id=chat_id, kind=REPEAT_KIND,
+        payload={"alert_id": alert_id, "n": n, "every_seconds": every_seconds},
+        due_at=due_at, created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(row)
+            session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+def cancel_repeats(session: Session, alert_id: int) -> int:
+    result = session.exec(
+        update(Outbox)
+        .where(col(Outbox.kind) == REPEAT_KIND, col(Outbox.dedupe_key).like(f"alert:{alert_id}:%"),
+               col(Outbox.status).in_(("pending", "claimed")))
+        .values(status="cancelled")
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount or 0
+
+
+def pending_repeats(session: Session, alert_id: int) -> list[Outbox]:
+    return list(session.exec(
+        select(Outbox).where(col(Outbox.kind) == REPEAT_KIND, col(Outbox.dedupe_key).like(f"alert:{alert_id}:%"),
+                             Outbox.status == "pending")
+        .order_by(Outbox.id)
+    ))
