@@ -1,0 +1,200 @@
+"""The whole pre/post report for n participants, and the papers' decision rule.
+
+Call :func:`analyze_pairs` with ``(participant, pre, post)`` tuples from any source (a CSV file,
+the database). Pairs with a missing (None) or non-finite score are dropped and counted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from analysis.descriptives import Descriptives, describe
+from analysis.errors import AnalysisError
+from analysis.mcnemar import McNemarResult, mcnemar
+from analysis.normality import ShapiroResult, shapiro_wilk
+from analysis.ttest import PairedTTest, paired_ttest
+from analysis.wilcoxon import WilcoxonResult, differences, wilcoxon_signed_rank
+
+MIN_PAIRS = 3
+ALPHA = 0.05
+
+TTEST = "ttest"
+WILCOXON = "wilcoxon"
+
+# Why the rule chose its test.
+DIFF_NORMAL = "diff_normal"  # Shapiro-Wilk on the differences: p >= 0.05
+DIFF_NOT_NORMAL = "diff_not_normal"  # p < 0.05
+NORMALITY_UNAVAILABLE = "normality_unavailable"  # W cannot be computed (e.g. constant differences)
+
+# Why a pair was dropped.
+MISSING = "missing"  # pre or post is empty
+NOT_NUMBER = "not_number"  # a cell is not a number
+
+
+@dataclass(frozen=True)
+class Pair:
+    participant: str
+    pre: float
+    post: float
+
+
+@dataclass(frozen=True)
+class DroppedPair:
+    participant: str
+    reason: str  # MISSING or NOT_NUMBER
+    line: int | None = None  # line in the source file, when there is one
+
+
+@dataclass(frozen=True)
+class Normality:
+    pre: ShapiroResult
+    post: ShapiroResult
+    diff: ShapiroResult
+
+
+@dataclass(frozen=True)
+class EffectSizes:
+    r: float | None  # |Z| / sqrt(N), N = all pairs including ties
+    r_n: int  # the N used for r
+    dz: float | None  # mean(post - pre) / SD(post - pre)
+
+
+@dataclass(frozen=True)
+class ClassLabels:
+    """Names of the two classes in the data, e.g. no="tidak_lancar", yes="lancar".
+
+    ``no`` is None when the data never used a second value.
+    """
+
+    yes: str
+    no: str | None
+
+
+@dataclass(frozen=True)
+class PairedReport:
+    pairs: tuple[Pair, ...]
+    dropped_pairs: tuple[DroppedPair, ...]
+    pre: Descriptives
+    post: Descriptives
+    diff: Descriptives  # of post - pre
+    shapiro: Normality
+    wilcoxon: WilcoxonResult
+    ttest: PairedTTest  # of post - pre; .pre_minus_post() for SPSS's order
+    effect: EffectSizes
+    recommended: str  # TTEST or WILCOXON
+    recommendation_reason: str
+    mcnemar: McNemarResult | None = None
+    class_labels: ClassLabels | None = None
+    class_missing: int = 0  # kept pairs left out of McNemar because a class is empty
+
+    @property
+    def n(self) -> int:
+        return len(self.pairs)
+
+    @property
+    def dropped(self) -> int:
+        return len(self.dropped_pairs)
+
+    @property
+    def recommended_p(self) -> float | None:
+        return self.ttest.p if self.recommended == TTEST else self.wilcoxon.p
+
+
+def decide(normality_of_diff: ShapiroResult, ttest: PairedTTest) -> tuple[str, str]:
+    """The papers' rule: Shapiro-Wilk on the differences, p >= 0.05 -> paired t, else Wilcoxon."""
+    if normality_of_diff.p is None or ttest.t is None:
+        return WILCOXON, NORMALITY_UNAVAILABLE
+    if normality_of_diff.p >= ALPHA:
+        return TTEST, DIFF_NORMAL
+    return WILCOXON, DIFF_NOT_NORMAL
+
+
+def _as_score(value: object) -> float | None:
+    """A usable score, or None. Raises TypeError/ValueError for something that is not a number."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        raise TypeError("a yes/no value is not a score")
+    number = float(value)  # type: ignore[arg-type]
+    if not math.isfinite(number):
+        raise ValueError("not a finite number")
+    return number
+
+
+def analyze_pairs(
+    pairs: Iterable[tuple[object, object, object]],
+    *,
+    dropped: Sequence[DroppedPair] = (),
+    classes: Sequence[tuple[bool | None, bool | None]] | None = None,
+    class_labels: ClassLabels | None = None,
+) -> PairedReport:
+    """Every statistic for paired ``(participant, pre, post)`` scores.
+
+    ``dropped`` lists pairs the caller already left out (e.g. unreadable CSV rows); pairs here with
+    a None score are added to it. ``classes``, aligned with ``pairs``, holds the optional yes/no
+    class before and after (e.g. lancar); when given, the report includes McNemar.
+
+    Raises :class:`AnalysisError` ``too_few_pairs`` when fewer than 3 complete pairs remain.
+    """
+    pairs = list(pairs)
+    if classes is not None and len(classes) != len(pairs):
+        raise ValueError("classes must be aligned with pairs")
+    kept: list[Pair] = []
+    kept_classes: list[tuple[bool | None, bool | None]] = []
+    all_dropped = list(dropped)
+    for index, (participant, pre, post) in enumerate(pairs):
+        name = "" if participant is None else str(participant)
+        try:
+            x, y = _as_score(pre), _as_score(post)
+        except (TypeError, ValueError):
+            all_dropped.append(DroppedPair(name, NOT_NUMBER))
+            continue
+        if x is None or y is None:
+            all_dropped.append(DroppedPair(name, MISSING))
+            continue
+        kept.append(Pair(name, x, y))
+        if classes is not None:
+            kept_classes.append(classes[index])
+
+    if len(kept) < MIN_PAIRS:
+        raise AnalysisError("too_few_pairs", n=len(kept), minimum=MIN_PAIRS, dropped=len(all_dropped))
+
+    pre = [p.pre for p in kept]
+    post = [p.post for p in kept]
+    diff = differences(pre, post)
+    wil = wilcoxon_signed_rank(pre, post)
+    tt = paired_ttest(pre, post)
+    normality = Normality(shapiro_wilk(pre), shapiro_wilk(post), shapiro_wilk(diff))
+    recommended, reason = decide(normality.diff, tt)
+    n = len(kept)
+    effect = EffectSizes(
+        r=None if wil.z is None else abs(wil.z) / math.sqrt(n),
+        r_n=n,
+        dz=None if tt.t is None or not tt.sd else tt.mean_diff / tt.sd,
+    )
+
+    mc = None
+    class_missing = 0
+    if classes is not None:
+        complete = [(b, a) for b, a in kept_classes if b is not None and a is not None]
+        class_missing = len(kept_classes) - len(complete)
+        mc = mcnemar([b for b, _ in complete], [a for _, a in complete])
+
+    return PairedReport(
+        pairs=tuple(kept),
+        dropped_pairs=tuple(all_dropped),
+        pre=describe(pre),
+        post=describe(post),
+        diff=describe(diff),
+        shapiro=normality,
+        wilcoxon=wil,
+        ttest=tt,
+        effect=effect,
+        recommended=recommended,
+        recommendation_reason=reason,
+        mcnemar=mc,
+        class_labels=class_labels if classes is not None else None,
+        class_missing=class_missing,
+    )

@@ -1,0 +1,122 @@
+"""Human renderings of a :class:`~analysis.paired.PairedReport`: SPSS-like tables for a terminal,
+and a compact monospace text for a Telegram message (under 4,000 characters).
+
+Every word comes from ``labels`` (see :mod:`analysis.labels`); numbers follow SPSS's rounding.
+"""
+
+from __future__ import annotations
+
+from analysis.labels import Labels
+from analysis.paired import NOT_NUMBER, PairedReport
+from analysis.spssformat import MEAN_DECIMALS, SPREAD_DECIMALS, STAT_DECIMALS, fmt, fmt_number, p_phrase
+from analysis.tables import Table, all_tables, class_names, decision_lines
+
+TELEGRAM_LIMIT = 4000
+MAX_DROPPED_LISTED = 20
+
+
+def _sep(labels: Labels) -> str:
+    return labels("number.decimal_separator")
+
+
+def _missing(labels: Labels) -> str:
+    return labels("number.missing")
+
+
+def format_table(table: Table, sep: str, missing: str) -> list[str]:
+    """The table as aligned lines: first column left, the others right."""
+    cells = [table.columns] + [[c.text(sep, missing) for c in row] for row in table.rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(table.columns))]
+    lines = []
+    for index, row in enumerate(cells):
+        parts = [row[0].ljust(widths[0])] + [row[i].rjust(widths[i]) for i in range(1, len(row))]
+        lines.append("  ".join(parts).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return lines
+
+
+def dropped_lines(report: PairedReport, labels: Labels) -> list[str]:
+    if not report.dropped_pairs:
+        return [labels("summary.dropped_none")]
+    lines = [labels("summary.dropped", count=report.dropped)]
+    for d in report.dropped_pairs[:MAX_DROPPED_LISTED]:
+        reason = labels(f"summary.reason.{'not_number' if d.reason == NOT_NUMBER else 'missing'}")
+        who = d.participant or labels("summary.no_participant")
+        if d.line is None:
+            lines.append(labels("summary.dropped_item", participant=who, reason=reason))
+        else:
+            lines.append(labels("summary.dropped_item_line", line=d.line, participant=who, reason=reason))
+    if report.dropped > MAX_DROPPED_LISTED:
+        lines.append(labels("summary.dropped_more", count=report.dropped - MAX_DROPPED_LISTED))
+    return lines
+
+
+def render_text(report: PairedReport, labels: Labels) -> str:
+    """The full report: SPSS-like tables in Indonesian, aligned for a terminal."""
+    sep, missing = _sep(labels), _missing(labels)
+    out = [labels("title"), "=" * len(labels("title")), labels("summary.n", n=report.n)]
+    out += dropped_lines(report, labels)
+    for number, table in enumerate(all_tables(report, labels), start=1):
+        out += ["", f"{number}. {table.title}", ""]
+        out += format_table(table, sep, missing)
+        out += [f"   {note}" for note in table.notes]
+    out += ["", labels("decision.title"), ""]
+    out += decision_lines(report, labels, sep)
+    return "\n".join(out) + "\n"
+
+
+def render_compact(report: PairedReport, labels: Labels) -> str:
+    """A short monospace text for a chat message (wrap it in <pre> or ``` when sending)."""
+    sep, missing = _sep(labels), _missing(labels)
+
+    def f(value: float | None, decimals: int) -> str:
+        return fmt(value, decimals, sep, missing)
+
+    def p(value: float | None) -> str:
+        return p_phrase(value, sep, missing)
+
+    def score(value: float | None) -> str:
+        return fmt_number(value, sep, missing)
+
+    c = "compact."
+    out = [labels(c + "title"), labels(c + "n", n=report.n, dropped=report.dropped), ""]
+    for key in ("pre", "post", "diff"):
+        d = getattr(report, key)
+        lo, hi = d.ci95 if d.ci95 else (None, None)
+        out.append(labels(c + "desc", variable=labels(f"variable.{key}")))
+        out.append(labels(c + "desc_values", mean=f(d.mean, MEAN_DECIMALS), sd=f(d.sd, SPREAD_DECIMALS),
+                          median=f(d.median, MEAN_DECIMALS), min=score(d.min), max=score(d.max)))
+        out.append(labels(c + "desc_ci", low=f(lo, MEAN_DECIMALS), high=f(hi, MEAN_DECIMALS)))
+    out += ["", labels(c + "shapiro")]
+    for key in ("pre", "post", "diff"):
+        res = getattr(report.shapiro, key)
+        out.append(labels(c + "shapiro_row", variable=labels(f"variable.{key}"),
+                          w=f(res.w, STAT_DECIMALS), p=p(res.p)))
+    w = report.wilcoxon
+    out += ["", labels(c + "wilcoxon")]
+    for key in ("negative", "positive"):
+        row = getattr(w, key)
+        out.append(labels(c + f"wilcoxon_{key}", n=row.n, mean_rank=f(row.mean_rank, 2),
+                          sum_ranks=f(row.sum_ranks, 2)))
+    out.append(labels(c + "wilcoxon_ties", ties=w.ties))
+    out.append(labels(c + "wilcoxon_test", z=f(w.z, STAT_DECIMALS), p=p(w.p), p_exact=p(w.p_exact)))
+    tt = report.ttest.pre_minus_post()
+    lo, hi = tt.ci95 if tt.ci95 else (None, None)
+    out += ["", labels(c + "ttest")]
+    out.append(labels(c + "ttest_values", mean=f(tt.mean_diff, 3), sd=f(tt.sd, 3), se=f(tt.se, 3)))
+    out.append(labels(c + "ttest_ci", low=f(lo, 3), high=f(hi, 3)))
+    out.append(labels(c + "ttest_test", t=f(tt.t, 3), df=tt.df, p=p(tt.p)))
+    out += ["", labels(c + "effect", r=f(report.effect.r, 3), dz=f(report.effect.dz, 3))]
+    m = report.mcnemar
+    if m is not None:
+        _, yes = class_names(report, labels)
+        out += ["", labels(c + "mcnemar", yes=yes)]
+        out.append(labels(c + "mcnemar_counts", yes=yes, before=m.before.count, after=m.after.count, n=m.n))
+        out.append(labels(c + "mcnemar_changes", yes=yes, became_yes=m.b, became_no=m.c))
+        out.append(labels(c + "mcnemar_p", p=p(m.p)))
+    out += [""] + decision_lines(report, labels, sep)
+    text = "\n".join(out)
+    if len(text) > TELEGRAM_LIMIT:  # only reachable with very long labels; never cut mid-line
+        text = text[: text.rfind("\n", 0, TELEGRAM_LIMIT)]
+    return text

@@ -1,0 +1,252 @@
+"""The report as tables of typed cells, shared by the terminal, Telegram and XLSX renderers.
+
+A cell keeps the unrounded number and its kind; each renderer decides how to show it (text with
+SPSS rounding, or a spreadsheet number with a number format).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from analysis.labels import Labels
+from analysis.paired import TTEST, PairedReport
+from analysis.spssformat import (
+    MEAN_DECIMALS,
+    RANK_DECIMALS,
+    SPREAD_DECIMALS,
+    STAT_DECIMALS,
+    fmt,
+    fmt_number,
+    fmt_p,
+    p_phrase,
+)
+from analysis.wilcoxon import EQUAL, NEGATIVE
+
+# Cell kinds and the decimals SPSS shows for them.
+TEXT = "text"
+INT = "int"
+SCORE = "score"  # a raw score (min, max): as entered
+MEAN = "mean"  # 2 decimals
+SPREAD = "spread"  # 3 decimals
+STAT = "stat"  # 3 decimals
+P = "p"  # 3 decimals, <0,001 below .0005
+RANK = "rank"  # 2 decimals
+PERCENT = "percent"  # a share 0..1 shown as a percentage with 1 decimal
+
+DECIMALS = {MEAN: MEAN_DECIMALS, SPREAD: SPREAD_DECIMALS, STAT: STAT_DECIMALS, RANK: RANK_DECIMALS}
+
+
+@dataclass(frozen=True)
+class Cell:
+    value: object
+    kind: str = TEXT
+
+    def text(self, sep: str, missing: str) -> str:
+        v = self.value
+        if self.kind == TEXT:
+            return "" if v is None else str(v)
+        if v is None:
+            return missing
+        if self.kind == INT:
+            return str(int(v))  # type: ignore[call-overload]
+        if self.kind == SCORE:
+            return fmt_number(v, sep, missing)  # type: ignore[arg-type]
+        if self.kind == P:
+            return fmt_p(v, sep, missing)  # type: ignore[arg-type]
+        if self.kind == PERCENT:
+            return fmt(100 * v, 1, sep, missing) + "%"  # type: ignore[operator]
+        return fmt(v, DECIMALS[self.kind], sep, missing)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Table:
+    key: str  # stable id, e.g. "descriptives"
+    title: str
+    columns: list[str]
+    rows: list[list[Cell]]
+    notes: list[str] = field(default_factory=list)
+
+
+def t(value: object) -> Cell:
+    return Cell(value, TEXT)
+
+
+def descriptives_table(report: PairedReport, labels: Labels) -> Table:
+    rows = []
+    for key, d in (("pre", report.pre), ("post", report.post), ("diff", report.diff)):
+        lo, hi = d.ci95 if d.ci95 else (None, None)
+        rows.append([
+            t(labels(f"variable.{key}")), Cell(d.n, INT), Cell(d.mean, MEAN), Cell(d.sd, SPREAD),
+            Cell(d.se, SPREAD), Cell(lo, MEAN), Cell(hi, MEAN), Cell(d.median, MEAN),
+            Cell(d.min, SCORE), Cell(d.max, SCORE),
+        ])
+    cols = ["", *(labels(f"descriptives.col.{c}") for c in
+                  ("n", "mean", "sd", "se", "ci_low", "ci_high", "median", "min", "max"))]
+    return Table("descriptives", labels("descriptives.title"), cols, rows, [labels("descriptives.note")])
+
+
+def shapiro_table(report: PairedReport, labels: Labels) -> Table:
+    rows, notes = [], []
+    for key in ("pre", "post", "diff"):
+        res = getattr(report.shapiro, key)
+        rows.append([t(labels(f"variable.{key}")), Cell(res.w, STAT), Cell(res.df, INT), Cell(res.p, P)])
+        if res.reason:
+            notes.append(labels(f"shapiro.reason.{res.reason}", variable=labels(f"variable.{key}")))
+    cols = ["", *(labels(f"shapiro.col.{c}") for c in ("w", "df", "p"))]
+    return Table("shapiro", labels("shapiro.title"), cols, rows, notes)
+
+
+def wilcoxon_ranks_table(report: PairedReport, labels: Labels) -> Table:
+    w = report.wilcoxon
+    rows = [
+        [t(labels("wilcoxon.row.negative")), Cell(w.negative.n, INT), Cell(w.negative.mean_rank, RANK),
+         Cell(w.negative.sum_ranks, RANK)],
+        [t(labels("wilcoxon.row.positive")), Cell(w.positive.n, INT), Cell(w.positive.mean_rank, RANK),
+         Cell(w.positive.sum_ranks, RANK)],
+        [t(labels("wilcoxon.row.ties")), Cell(w.ties, INT), t(""), t("")],
+        [t(labels("wilcoxon.row.total")), Cell(w.total, INT), t(""), t("")],
+    ]
+    cols = ["", *(labels(f"wilcoxon.col.{c}") for c in ("n", "mean_rank", "sum_ranks"))]
+    return Table("wilcoxon_ranks", labels("wilcoxon.title"), cols, rows, [labels("wilcoxon.direction_note")])
+
+
+def wilcoxon_test_table(report: PairedReport, labels: Labels) -> Table:
+    w = report.wilcoxon
+    rows = [
+        [t(labels("wilcoxon.stat.z")), Cell(w.z, STAT)],
+        [t(labels("wilcoxon.stat.p")), Cell(w.p, P)],
+        [t(labels("wilcoxon.stat.p_exact")), Cell(w.p_exact, P)],
+    ]
+    notes = []
+    if w.reason:
+        notes.append(labels(f"wilcoxon.reason.{w.reason}"))
+    else:
+        notes.append(labels(f"wilcoxon.based_on.{w.based_on}"))
+        if w.exact_reason:
+            notes.append(labels(f"wilcoxon.reason.{w.exact_reason}", nonzero=w.nonzero))
+    return Table("wilcoxon_test", labels("wilcoxon.test_title"), ["", labels("wilcoxon.col.value")], rows, notes)
+
+
+def ttest_table(report: PairedReport, labels: Labels) -> Table:
+    tt = report.ttest.pre_minus_post()
+    lo, hi = tt.ci95 if tt.ci95 else (None, None)
+    rows = [[
+        t(labels("ttest.row")), Cell(tt.mean_diff, SPREAD), Cell(tt.sd, SPREAD), Cell(tt.se, SPREAD),
+        Cell(lo, SPREAD), Cell(hi, SPREAD), Cell(tt.t, STAT), Cell(tt.df, INT), Cell(tt.p, P),
+    ]]
+    cols = ["", *(labels(f"ttest.col.{c}") for c in ("mean", "sd", "se", "ci_low", "ci_high", "t", "df", "p"))]
+    notes = [labels("ttest.order_note")]
+    if tt.reason:
+        notes.append(labels(f"ttest.reason.{tt.reason}"))
+    return Table("ttest", labels("ttest.title"), cols, rows, notes)
+
+
+def correlation_table(report: PairedReport, labels: Labels) -> Table:
+    tt = report.ttest
+    rows = [[t(labels("correlation.row")), Cell(tt.n, INT), Cell(tt.correlation, STAT), Cell(tt.correlation_p, P)]]
+    cols = ["", *(labels(f"correlation.col.{c}") for c in ("n", "r", "p"))]
+    notes = [labels(f"correlation.reason.{tt.correlation_reason}")] if tt.correlation_reason else []
+    return Table("correlation", labels("correlation.title"), cols, rows, notes)
+
+
+def effect_table(report: PairedReport, labels: Labels) -> Table:
+    e = report.effect
+    rows = [
+        [t(labels("effect.r")), Cell(e.r, STAT)],
+        [t(labels("effect.dz")), Cell(e.dz, STAT)],
+    ]
+    notes = [labels("effect.r_note", n=e.r_n), labels("effect.dz_note")]
+    return Table("effect", labels("effect.title"), ["", labels("effect.col.value")], rows, notes)
+
+
+def class_names(report: PairedReport, labels: Labels) -> tuple[str, str]:
+    cl = report.class_labels
+    if cl is None:
+        return labels("mcnemar.default_no"), labels("mcnemar.default_yes")
+    return (cl.no if cl.no else labels("mcnemar.not_yes", yes=cl.yes)), cl.yes
+
+
+def mcnemar_tables(report: PairedReport, labels: Labels) -> list[Table]:
+    m = report.mcnemar
+    if m is None:
+        return []
+    no, yes = class_names(report, labels)
+    cross = Table(
+        "mcnemar_table",
+        labels("mcnemar.table_title"),
+        ["", labels("mcnemar.after", cls=no), labels("mcnemar.after", cls=yes)],
+        [
+            [t(labels("mcnemar.before", cls=no)), Cell(m.a, INT), Cell(m.b, INT)],
+            [t(labels("mcnemar.before", cls=yes)), Cell(m.c, INT), Cell(m.d, INT)],
+        ],
+    )
+    notes = [labels("mcnemar.exact_note")]
+    if report.class_missing:
+        notes.append(labels("mcnemar.class_missing", count=report.class_missing))
+    test = Table(
+        "mcnemar_test",
+        labels("mcnemar.test_title"),
+        ["", labels("mcnemar.col.value")],
+        [[t(labels("mcnemar.row.n")), Cell(m.n, INT)], [t(labels("mcnemar.row.p")), Cell(m.p, P)]],
+        notes,
+    )
+    prop_rows = []
+    for key, prop in (("pre", m.before), ("post", m.after)):
+        lo, hi = prop.ci95 if prop.ci95 else (None, None)
+        prop_rows.append([t(labels(f"variable.{key}")), Cell(prop.count, INT), Cell(prop.n, INT),
+                          Cell(prop.p, PERCENT), Cell(lo, PERCENT), Cell(hi, PERCENT)])
+    props = Table(
+        "proportions",
+        labels("proportion.title", cls=yes),
+        ["", *(labels(f"proportion.col.{c}") for c in ("count", "n", "share", "ci_low", "ci_high"))],
+        prop_rows,
+        [labels("proportion.note")],
+    )
+    return [cross, test, props]
+
+
+def all_tables(report: PairedReport, labels: Labels) -> list[Table]:
+    return [
+        descriptives_table(report, labels),
+        shapiro_table(report, labels),
+        wilcoxon_ranks_table(report, labels),
+        wilcoxon_test_table(report, labels),
+        ttest_table(report, labels),
+        correlation_table(report, labels),
+        effect_table(report, labels),
+        *mcnemar_tables(report, labels),
+    ]
+
+
+def decision_lines(report: PairedReport, labels: Labels, sep: str) -> list[str]:
+    """The decision rule as stated sentences, then the conclusion of the chosen test."""
+    sw = report.shapiro.diff
+    test_name = labels(f"decision.test.{report.recommended}")
+    lines = [labels("decision.rule")]
+    if sw.p is None or report.recommendation_reason not in ("diff_normal", "diff_not_normal"):
+        lines.append(labels("decision.unavailable", test=test_name))
+    else:
+        key = "decision.normal" if report.recommendation_reason == "diff_normal" else "decision.not_normal"
+        lines.append(labels(key, p=p_phrase(sw.p, sep), test=test_name))
+    p = report.recommended_p
+    if p is None:
+        lines.append(labels("decision.no_result", test=test_name))
+    elif p < 0.05:
+        lines.append(labels("decision.significant", test=test_name, p=p_phrase(p, sep)))
+    else:
+        lines.append(labels("decision.not_significant", test=test_name, p=p_phrase(p, sep)))
+    direction = _direction(report)
+    if p is not None and direction:
+        lines.append(labels(f"decision.direction_{direction}"))
+    return lines
+
+
+def _direction(report: PairedReport) -> str | None:
+    """"up" when scores rose, "down" when they fell, per the recommended test's own summary."""
+    if report.recommended == TTEST:
+        md = report.ttest.mean_diff
+        return "up" if md > 0 else "down" if md < 0 else None
+    based_on = report.wilcoxon.based_on
+    if based_on in (None, EQUAL):
+        return None
+    return "up" if based_on == NEGATIVE else "down"

@@ -1,0 +1,107 @@
+"""``python -m bot analyze --csv FILE [--json] [--chart OUT.png] [--xlsx OUT.xlsx]``: the midwife's
+pre/post statistics, printed the way SPSS prints them.
+
+Reading pairs from another source (e.g. the database) only needs a new branch in :func:`run` that
+builds ``(participant, pre, post)`` tuples and calls :func:`report_pairs`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterable, Sequence
+
+from analysis import (
+    AnalysisError,
+    ClassLabels,
+    DroppedPair,
+    PairedReport,
+    analyze_pairs,
+    draw_chart,
+    dumps,
+    read_pairs_csv,
+    render_text,
+    write_xlsx,
+)
+from analysis.csvinput import DEFAULT_POSITIVE
+from content import get_content
+
+EXIT_OK = 0
+EXIT_BAD_INPUT = 2
+
+
+def labels() -> Callable[..., str]:
+    """The analysis texts from content, keyed relative to ``analysis.``."""
+    content = get_content()
+
+    def text(key: str, /, **params: object) -> str:
+        return content.text(f"analysis.{key}", **params)
+
+    return text
+
+
+def fail(code: str, **params: object) -> int:
+    """One Indonesian line on stderr; exit code 2."""
+    message = labels()(f"errors.{code}", **params)
+    print(" ".join(message.split()), file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def report_pairs(
+    pairs: Iterable[tuple[object, object, object]],
+    args: argparse.Namespace,
+    *,
+    dropped: Sequence[DroppedPair] = (),
+    classes: Sequence[tuple[bool | None, bool | None]] | None = None,
+    class_labels: ClassLabels | None = None,
+) -> int:
+    """Analyse the pairs and print/write what ``args`` asks for; returns the exit code."""
+    try:
+        report = analyze_pairs(pairs, dropped=dropped, classes=classes, class_labels=class_labels)
+    except AnalysisError as exc:
+        return fail(exc.code, **exc.params)
+    return output(report, args)
+
+
+def output(report: PairedReport, args: argparse.Namespace) -> int:
+    words = labels()
+    notices = []
+    for option, writer, notice in (("chart", draw_chart, "cli.wrote_chart"), ("xlsx", write_xlsx, "cli.wrote_xlsx")):
+        target = getattr(args, option, None)
+        if not target:
+            continue
+        try:
+            writer(report, target, words)
+        except OSError:
+            return fail("output_unwritable", path=target)
+        notices.append(words(notice, path=target))
+    if args.json:
+        print(dumps(report))
+        for line in notices:  # stdout stays one JSON object
+            print(line, file=sys.stderr)
+    else:
+        sys.stdout.write(render_text(report, words))
+        for line in notices:
+            print(line)
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        data = read_pairs_csv(args.csv, positive=args.positive_class)
+    except AnalysisError as exc:
+        return fail(exc.code, **exc.params)
+    return report_pairs(data.pairs, args, dropped=data.dropped, classes=data.classes,
+                        class_labels=data.class_labels)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    words = labels()
+    parser = sub.add_parser("analyze", help=words("cli.help"), description=words("cli.description"))
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--csv", metavar="FILE", help=words("cli.csv"))
+    parser.add_argument("--json", action="store_true", help=words("cli.json"))
+    parser.add_argument("--chart", metavar="OUT.png", help=words("cli.chart"))
+    parser.add_argument("--xlsx", metavar="OUT.xlsx", help=words("cli.xlsx"))
+    parser.add_argument("--positive-class", default=DEFAULT_POSITIVE, metavar="KELAS", help=words("cli.positive_class"))
+    parser.set_defaults(func=run)
