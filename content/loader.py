@@ -1,29 +1,71 @@
 """Typed loader for the data files in this folder.
 
 Every file is validated when loaded; a broken file raises :class:`ContentError` naming the file,
-the key and the problem.
+the key and the problem (``instruments/bayi6.yaml: items[0].criterion: ...``).
+
+API (all objects are frozen dataclasses; lists are tuples, dicts are read-only mappings)::
+
+    from content import get_content, load_content, ContentError
+    c = get_content()                      # loaded and validated once per process (cached)
+    c.text("onboarding.welcome")           # sentence by dotted key; first part = file in texts/
+    c.text("reminders.massage_ibu", nama="Siti", hari=1, jam="07:00")  # exactly the placeholders used
+    c.has_text(key) -> bool
+
+    c.sop.phases           # Phase(id, title, steps); ids: pra_interaksi, orientasi, kerja, terminasi
+    c.sop.steps            # all Step(id, text, image: Path | None, caption, seconds, source, note,
+                           #          session_timed) in order; the session-long step is timed for the
+    c.sop_for(protocol)    # default protocol; sop_for() times it for another protocol (or its id)
+    c.safety_questions     # SafetyQuestion(id, text, stop_text, source, note, danger_sign); "yes" stops
+
+    c.instruments["bayi6"] # Instrument(id, version, title, description, items, classifications,
+                           #            source, note, higher_is_better, min_total, max_total)
+        .score(answers: {item_id: value}, day=None) -> int     # day= needed when .day_dependent
+        .classify(total) -> Classification(key, label, good, min, max)
+        .danger_signs(answers) -> [sign id]
+        .item(item_id) -> Item(id, text, answer_type "yesno"|"number"|"choice", min, max, unit,
+                              example, choices: (Choice(value, label, score),), group, source, note)
+            .score(value, day=None) -> int     .danger_sign(value) -> sign id | None
+            .is_valid(value) -> bool           # yesno: True/False; number: int; choice: choice value
+
+    c.danger_signs         # DangerSign(id, who "baby"|"mother", text, urgent, advice, keywords, source)
+    c.danger_sign(id)      # one sign by id
+    c.match_danger_signs(free_text) -> [DangerSign]   # urgent first; negation-aware
+
+    c.education[id]        # EducationMessage(id, day, audience, title, text, source)
+    c.protocols[id]        # Protocol(id, title, description, instrument, performer, days,
+    c.default_protocol     #   sessions_per_day, times | None, session_minutes, measurements:
+                           #   (Measurement(occasion, day, slot),), education: (EducationSlot(day,
+                           #   session, education_id),), source, session_seconds, last_day)
+    c.lexicon              # Lexicon(yes_words, no_words, negation_words, number_words, units, fillers)
+        .parse_yesno(text) -> bool | None      .parse_number(text) -> int | None
+    c.sources[id]          # Source(id, citation, file, url, authoritative)
+
+Day numbering everywhere: the birth day is day 0, day 1 is the day after birth.
 """
 
 from __future__ import annotations
 
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 
-import yaml
+from content.danger import DangerSign, match_signs, parse_danger_signs
+from content.education import EducationMessage, parse_education
+from content.errors import ContentError
+from content.instruments import Instrument, parse_instrument
+from content.lexicon import Lexicon, parse_lexicon
+from content.protocols import Protocol, parse_protocol
+from content.schema import Node, display_name, load_yaml
+from content.sop import SafetyQuestion, Sop, parse_safety, parse_sop
+from content.sources import Source, parse_sources
 
 CONTENT_DIR = Path(__file__).resolve().parent
+DEFAULT_PROTOCOL = "default"
 
-
-class ContentError(ValueError):
-    """A content file is missing, malformed or inconsistent."""
-
-    def __init__(self, file: str | Path, key: str, problem: str):
-        self.file = str(file)
-        self.key = key
-        self.problem = problem
-        super().__init__(f"{self.file}: {key}: {problem}")
+__all__ = ["CONTENT_DIR", "Content", "ContentError", "get_content", "load_content", "placeholders"]
 
 
 def placeholders(template: str) -> set[str]:
@@ -35,7 +77,7 @@ def placeholders(template: str) -> set[str]:
     return names
 
 
-def _flatten(data: object, prefix: str, file: Path, out: dict[str, str]) -> None:
+def _flatten(data: object, prefix: str, file: str, out: dict[str, str]) -> None:
     if isinstance(data, dict):
         for key, value in data.items():
             if not isinstance(key, str):
@@ -43,44 +85,48 @@ def _flatten(data: object, prefix: str, file: Path, out: dict[str, str]) -> None
             _flatten(value, f"{prefix}{key}.", file, out)
     elif isinstance(data, str):
         key = prefix[:-1]
+        if not data.strip():
+            raise ContentError(file, key, "text is empty")
         try:
-            placeholders(data)
+            names = placeholders(data)
         except ValueError as exc:
             raise ContentError(file, key, f"bad placeholder syntax ({exc})") from None
-        if "" in placeholders(data):
+        if "" in names:
             raise ContentError(file, key, "placeholders must be named, e.g. {nama}")
+        for name in names:
+            if not name.isidentifier():
+                raise ContentError(file, key, f"placeholder {{{name}}} must be a plain name, e.g. {{nama}}")
         out[key] = data
     else:
         raise ContentError(file, prefix[:-1] or "(top)", f"expected text, found {type(data).__name__}")
 
 
-def load_yaml(path: Path) -> object:
-    try:
-        with path.open(encoding="utf-8") as fh:
-            return yaml.safe_load(fh)
-    except FileNotFoundError:
-        raise ContentError(path, "(file)", "file is missing") from None
-    except yaml.YAMLError as exc:
-        raise ContentError(path, "(file)", f"not valid YAML: {exc}") from None
-
-
-def load_texts(texts_dir: Path) -> dict[str, str]:
+def load_texts(texts_dir: Path, root: Path | None = None) -> dict[str, str]:
     """All sentences by dotted key; the file stem is the first part of the key."""
     texts: dict[str, str] = {}
     for path in sorted(texts_dir.glob("*.yaml")):
-        data = load_yaml(path)
+        name = display_name(path, root)
+        data = load_yaml(path, root)
         if not isinstance(data, dict):
-            raise ContentError(path, "(top)", "expected a mapping of keys to sentences")
-        _flatten(data, f"{path.stem}.", path, texts)
+            raise ContentError(name, "(top)", "expected a mapping of keys to sentences")
+        _flatten(data, f"{path.stem}.", name, texts)
     return texts
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Content:
     """The loaded content. Sentences are looked up by key with :meth:`text`."""
 
-    texts: dict[str, str] = field(default_factory=dict)
+    texts: Mapping[str, str] = field(default_factory=dict)
     root: Path = CONTENT_DIR
+    sources: Mapping[str, Source] = field(default_factory=dict)
+    sop: Sop = Sop(())
+    safety_questions: tuple[SafetyQuestion, ...] = ()
+    instruments: Mapping[str, Instrument] = field(default_factory=dict)
+    danger_signs: tuple[DangerSign, ...] = ()
+    education: Mapping[str, EducationMessage] = field(default_factory=dict)
+    protocols: Mapping[str, Protocol] = field(default_factory=dict)
+    lexicon: Lexicon | None = None
 
     def text(self, key: str, /, **params: object) -> str:
         """The sentence for ``key`` with its named placeholders filled.
@@ -105,10 +151,98 @@ class Content:
     def has_text(self, key: str) -> bool:
         return key in self.texts
 
+    @property
+    def default_protocol(self) -> Protocol:
+        return self.protocols[DEFAULT_PROTOCOL]
+
+    def sop_for(self, protocol: Protocol | str) -> Sop:
+        """The guide with the session-long step timed for ``protocol`` (an object or an id)."""
+        p = self.protocols[protocol] if isinstance(protocol, str) else protocol
+        return self.sop.timed_for(p.session_seconds)
+
+    def danger_sign(self, sign_id: str) -> DangerSign:
+        for s in self.danger_signs:
+            if s.id == sign_id:
+                return s
+        raise KeyError(sign_id)
+
+    def match_danger_signs(self, free_text: str) -> list[DangerSign]:
+        """Danger signs named in a free-text message (case-insensitive, whole words, not negated)."""
+        negations = self.lexicon.negation_words if self.lexicon else frozenset()
+        return match_signs(self.danger_signs, free_text, negations)
+
+
+def _node(path: Path, root: Path) -> Node:
+    return Node(load_yaml(path, root), display_name(path, root))
+
+
+def _by_file(folder: Path, root: Path, parse, what: str) -> dict:
+    out = {}
+    paths = sorted(folder.glob("*.yaml"))
+    if not paths:
+        raise ContentError(display_name(folder, root), "(folder)", f"no {what} files found")
+    for path in paths:
+        Node(path.stem, display_name(path, root), "(file name)").ident()
+        out[path.stem] = parse(_node(path, root), path.stem)
+    return out
+
 
 def load_content(root: Path = CONTENT_DIR) -> Content:
     """Load and validate every content file under ``root``."""
-    return Content(texts=load_texts(root / "texts"), root=root)
+    root = Path(root)
+    sources = parse_sources(_node(root / "sources.yaml", root))
+    sop = parse_sop(_node(root / "sop.yaml", root), sources, root / "images")
+    safety = parse_safety(_node(root / "safety.yaml", root), sources)
+    signs = parse_danger_signs(_node(root / "danger_signs.yaml", root), sources)
+    education = parse_education(_node(root / "education.yaml", root), sources)
+    lexicon = parse_lexicon(_node(root / "lexicon.yaml", root))
+    instruments = _by_file(root / "instruments", root,
+                           lambda n, stem: parse_instrument(n, sources, stem), "instrument")
+    protocols = _by_file(root / "protocols", root,
+                         lambda n, stem: parse_protocol(n, sources, stem), "protocol")
+    texts = load_texts(root / "texts", root)
+
+    _cross_check(root, sop, safety, signs, education, instruments, protocols)
+    if DEFAULT_PROTOCOL not in protocols:
+        raise ContentError("protocols/", DEFAULT_PROTOCOL, "the default protocol file default.yaml is missing")
+    default = protocols[DEFAULT_PROTOCOL]
+    return Content(
+        texts=MappingProxyType(texts),
+        root=root,
+        sources=MappingProxyType(sources),
+        sop=sop.timed_for(default.session_seconds),
+        safety_questions=safety,
+        instruments=MappingProxyType(instruments),
+        danger_signs=signs,
+        education=MappingProxyType(education),
+        protocols=MappingProxyType(protocols),
+        lexicon=lexicon,
+    )
+
+
+def _cross_check(root, sop, safety, signs, education, instruments, protocols) -> None:
+    """References between files: danger signs, instruments and education ids must exist."""
+    sign_ids = {s.id for s in signs}
+    for i, q in enumerate(safety):
+        if q.danger_sign and q.danger_sign not in sign_ids:
+            raise ContentError("safety.yaml", f"questions[{i}].danger_sign", f"unknown danger sign {q.danger_sign!r}")
+    for inst in instruments.values():
+        file = f"instruments/{inst.id}.yaml"
+        for n, item in enumerate(inst.items):
+            refs = [c.danger_sign for c in item.choices] + [r.sign for r in item.danger_rules]
+            for ref in refs:
+                if ref and ref not in sign_ids:
+                    raise ContentError(file, f"items[{n}] ({item.id})", f"unknown danger sign {ref!r}")
+    for p in protocols.values():
+        file = f"protocols/{p.id}.yaml"
+        if p.instrument not in instruments:
+            raise ContentError(file, "instrument", f"unknown instrument {p.instrument!r}")
+        inst = instruments[p.instrument]
+        for n, slot in enumerate(p.education):
+            if slot.education_id not in education:
+                raise ContentError(file, f"education[{n}].id", f"unknown education message {slot.education_id!r}")
+        if inst.day_dependent and any(m.day < 1 for m in p.measurements):
+            raise ContentError(file, "measurements", f"{inst.id} is scored by postpartum day; measure on day 1 or later")
 
 
 @lru_cache(maxsize=1)

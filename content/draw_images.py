@@ -1,0 +1,261 @@
+"""Draw the guide's pictures into ``content/images/`` with Pillow.
+
+Run ``python -m content.draw_images`` to regenerate them. The pictures are simple diagrams
+(position, hands, where the thumbs go, the movement and its direction), drawn at twice the size
+and scaled down for smooth lines, then stored as small palette PNGs (well under 60 KB) that stay
+readable on a cheap phone. Labels are short Indonesian words; the full caption lives in sop.yaml.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+OUT_DIR = Path(__file__).resolve().parent / "images"
+W, H = 800, 600
+S = 2  # drawing scale
+
+BG = (255, 255, 255)
+INK = (40, 40, 40)
+SKIN = (240, 196, 160)
+SKIN_DARK = (214, 160, 120)
+HELPER = (120, 150, 190)
+WOOD = (170, 110, 60)
+PILLOW = (140, 185, 230)
+BONE = (235, 225, 205)
+RED = (214, 40, 40)
+BLUE = (25, 100, 220)
+GREY = (150, 150, 150)
+
+
+def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    return ImageFont.load_default(size=size * S)
+
+
+class Canvas:
+    def __init__(self) -> None:
+        self.img = Image.new("RGB", (W * S, H * S), BG)
+        self.d = ImageDraw.Draw(self.img)
+
+    def p(self, *pts: float) -> list[float]:
+        return [v * S for v in pts]
+
+    def line(self, pts: list[tuple[float, float]], fill, width: float) -> None:
+        flat = [v * S for xy in pts for v in xy]
+        self.d.line(flat, fill=fill, width=int(width * S), joint="curve")
+        r = width * S / 2
+        for x, y in (pts[0], pts[-1]):
+            self.d.ellipse([x * S - r, y * S - r, x * S + r, y * S + r], fill=fill)
+
+    def limb(self, pts: list[tuple[float, float]], fill, width: float) -> None:
+        """A thick limb with a dark outline."""
+        self.line(pts, INK, width + 6)
+        self.line(pts, fill, width)
+
+    def circle(self, cx: float, cy: float, r: float, fill, outline=INK, width: float = 3) -> None:
+        self.d.ellipse(self.p(cx - r, cy - r, cx + r, cy + r), fill=fill, outline=outline, width=int(width * S))
+
+    def rect(self, box: tuple[float, float, float, float], fill, outline=INK, radius: float = 6, width: float = 3):
+        self.d.rounded_rectangle(self.p(*box), radius=radius * S, fill=fill, outline=outline, width=int(width * S))
+
+    def polygon(self, pts: list[tuple[float, float]], fill, outline=INK, width: float = 3) -> None:
+        self.d.polygon([v * S for xy in pts for v in xy], fill=fill, outline=outline, width=int(width * S))
+
+    def dashed(self, a: tuple[float, float], b: tuple[float, float], fill, width: float = 3, dash: float = 14):
+        length = math.dist(a, b)
+        n = max(1, int(length // dash))
+        for i in range(0, n, 2):
+            t0, t1 = i / n, min(1, (i + 1) / n)
+            self.line([(a[0] + (b[0] - a[0]) * t0, a[1] + (b[1] - a[1]) * t0),
+                       (a[0] + (b[0] - a[0]) * t1, a[1] + (b[1] - a[1]) * t1)], fill, width)
+
+    def arrow(self, pts: list[tuple[float, float]], fill=BLUE, width: float = 7, head: float = 22) -> None:
+        self.line(pts, fill, width)
+        (x0, y0), (x1, y1) = pts[-2], pts[-1]
+        ang = math.atan2(y1 - y0, x1 - x0)
+        tip = (x1 + math.cos(ang) * head * 0.6, y1 + math.sin(ang) * head * 0.6)
+        left = (x1 + math.cos(ang + 2.5) * head, y1 + math.sin(ang + 2.5) * head)
+        right = (x1 + math.cos(ang - 2.5) * head, y1 + math.sin(ang - 2.5) * head)
+        self.polygon([tip, left, right], fill, outline=fill, width=1)
+
+    def circle_arrow(self, cx: float, cy: float, r: float, fill=BLUE, width: float = 5) -> None:
+        """An almost full circle with an arrow head: a small circular movement."""
+        pts = [(cx + r * math.cos(math.radians(a)), cy + r * math.sin(math.radians(a))) for a in range(-60, 250, 10)]
+        self.arrow(pts, fill, width, head=width * 3)
+
+    def text(self, xy: tuple[float, float], text: str, size: int = 26, fill=INK, anchor: str = "la") -> None:
+        self.d.text(self.p(*xy), text, font=_font(size), fill=fill, anchor=anchor)
+
+    def label(self, xy: tuple[float, float], text: str, to: tuple[float, float] | None = None,
+              size: int = 26, anchor: str = "la", fill=INK) -> None:
+        """Text with an optional thin pointer line to ``to``."""
+        if to is not None:
+            self.line([xy, to], GREY, 2)
+            self.circle(to[0], to[1], 4, GREY, outline=GREY, width=1)
+        bbox = self.d.textbbox(self.p(*xy), text, font=_font(size), anchor=anchor)
+        pad = 6 * S
+        self.d.rectangle([bbox[0] - pad, bbox[1] - pad, bbox[2] + pad, bbox[3] + pad], fill=BG)
+        self.text(xy, text, size, fill, anchor)
+
+    def save(self, name: str) -> Path:
+        small = self.img.resize((W, H), Image.LANCZOS)
+        pal = small.quantize(colors=32, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+        OUT_DIR.mkdir(exist_ok=True)
+        path = OUT_DIR / name
+        pal.save(path, optimize=True)
+        return path
+
+
+# --- the pictures ----------------------------------------------------------------------------------
+
+def draw_posisi() -> Canvas:
+    c = Canvas()
+    c.line([(40, 560), (780, 560)], GREY, 4)  # floor
+    # table with a pillow
+    c.rect((470, 330, 770, 348), WOOD, radius=4)
+    for x in (490, 745):
+        c.rect((x, 348, x + 16, 560), WOOD, radius=3)
+    c.d.ellipse(c.p(470, 292, 650, 338), fill=PILLOW, outline=INK, width=3 * S)
+    # stool
+    c.rect((200, 398, 320, 414), WOOD, radius=4)
+    for x in (210, 296):
+        c.rect((x, 414, x + 14, 560), WOOD, radius=3)
+    # helper, standing behind the mother
+    c.limb([(120, 556), (140, 470), (150, 395)], HELPER, 30)
+    c.limb([(175, 556), (168, 470), (160, 395)], HELPER, 30)
+    c.limb([(155, 395), (165, 250)], HELPER, 52)
+    c.circle(168, 205, 34, SKIN)
+    c.limb([(170, 265), (250, 300), (335, 292)], HELPER, 24)
+    c.circle(340, 290, 13, SKIN)
+    # mother: leaning forward, arms folded on the pillow, head resting on them
+    c.limb([(268, 392), (372, 400), (382, 552)], SKIN_DARK, 36)  # leg
+    c.line([(382, 556), (420, 556)], INK, 12)
+    c.limb([(262, 385), (420, 282)], SKIN, 62)  # bare back
+    c.limb([(425, 285), (480, 316), (600, 306)], SKIN, 26)  # folded arm on the pillow
+    c.circle(505, 268, 36, SKIN)  # head resting on the arms
+    c.d.chord(c.p(469, 232, 541, 304), 180, 330, fill=INK)  # hair
+    # labels
+    c.text((400, 30), "Ibu duduk, condong ke depan", 30, anchor="ma")
+    c.label((560, 160), "kepala di atas lengan", to=(560, 300), size=24)
+    c.label((300, 160), "punggung terbuka", to=(360, 300), size=26, anchor="ma")
+    c.label((60, 120), "pemijat", to=(150, 180), size=26)
+    c.label((620, 400), "meja", size=26)
+    c.label((540, 450), "bantal di atas meja", to=(600, 320), size=22)
+    c.label((253, 440), "kursi", size=22, anchor="ma")
+    return c
+
+
+def draw_kepalan() -> Canvas:
+    c = Canvas()
+    c.text((400, 40), "Kepalkan tangan, ibu jari lurus ke depan", 30, anchor="ma")
+    for cx, flip in ((270, 1), (530, -1)):
+        # fist: four curled fingers
+        c.rect((cx - 90, 260, cx + 90, 420), SKIN, radius=40)
+        for i in range(1, 4):
+            x = cx - 90 + i * 45
+            c.line([(x, 268), (x, 330)], SKIN_DARK, 4)
+        # back of the hand and wrist
+        c.rect((cx - 70, 400, cx + 70, 530), SKIN, radius=20)
+        # the thumb: straight, pointing forward (up in the picture)
+        tx = cx + flip * 78
+        c.rect((tx - 26, 120, tx + 26, 320), SKIN, radius=26)
+        c.line([(tx - 26 + 6, 250), (tx + 26 - 6, 250)], SKIN_DARK, 3)
+        c.circle(tx, 142, 14, RED, outline=RED)
+    c.arrow([(400, 300), (400, 120)], BLUE, 8, head=26)
+    c.label((400, 340), "ke arah kepala Ibu", size=24, anchor="ma")
+    c.label((630, 190), "ujung ibu jari", to=(464, 150), size=24)
+    c.label((630, 222), "yang menekan", size=24)
+    c.text((400, 580), "Kiri dan kanan sama", 24, anchor="md", fill=GREY)
+    return c
+
+
+def _back(c: Canvas, limit_y: float = 330) -> None:
+    """A mother's bare back seen from behind, with spine, neck bone and shoulder blades."""
+    c.circle(400, 70, 52, SKIN)
+    c.d.chord(c.p(348, 18, 452, 122), 180, 360, fill=INK)
+    c.d.ellipse(c.p(348, 18, 452, 110), fill=INK)  # hair seen from behind
+    c.rect((370, 110, 430, 165), SKIN, radius=10, outline=SKIN)
+    c.polygon([(190, 200), (290, 160), (510, 160), (610, 200), (560, 590), (240, 590)], SKIN)
+    c.line([(370, 112), (370, 160)], INK, 3)
+    c.line([(430, 112), (430, 160)], INK, 3)
+    # shoulder blades
+    for sgn in (-1, 1):
+        x0 = 400 + sgn * 45
+        x1 = 400 + sgn * 165
+        c.polygon([(x0, 205), (x1, 195), (400 + sgn * 70, limit_y)], BONE, outline=SKIN_DARK, width=3)
+    # spine: small vertebrae, the neck bone bigger
+    for i, y in enumerate(range(170, 585, 26)):
+        r = 13 if i == 0 else 8
+        c.circle(400, y, r, BONE, outline=SKIN_DARK, width=2)
+
+
+def draw_letak_ibu_jari() -> Canvas:
+    c = Canvas()
+    _back(c)
+    c.circle(372, 200, 13, RED, outline=INK, width=2)
+    c.circle(428, 200, 13, RED, outline=INK, width=2)
+    c.label((625, 100), "tulang leher", to=(412, 170), size=24)
+    c.label((625, 128), "yang menonjol", size=24)
+    c.label((625, 250), "ibu jari", to=(440, 200), size=26, fill=RED)
+    c.label((625, 282), "di sini, kiri", size=24, fill=RED)
+    c.label((625, 310), "dan kanan", size=24, fill=RED)
+    c.label((40, 250), "tulang belakang:", to=(392, 300), size=24)
+    c.label((40, 280), "jangan ditekan", size=24)
+    c.label((40, 400), "tulang belikat", to=(290, 240), size=24)
+    return c
+
+
+def draw_gerakan_memutar() -> Canvas:
+    c = Canvas()
+    c.text((400, 40), "Buat lingkaran kecil sambil menekan lembut", 30, anchor="ma")
+    c.rect((170, 90, 630, 560), SKIN, radius=30)
+    for y in range(110, 560, 44):
+        c.circle(400, y, 14, BONE, outline=SKIN_DARK, width=2)
+    for cx in (310, 490):
+        c.circle_arrow(cx, 300, 70, BLUE, 8)
+        c.d.ellipse(c.p(cx - 22, 300 - 30, cx + 22, 300 + 30), fill=RED, outline=INK, width=2 * S)
+    c.label((400, 450), "tulang belakang", to=(400, 420), size=24, anchor="ma")
+    c.label((210, 140), "kiri", size=26)
+    c.label((590, 140), "kanan", size=26, anchor="ra")
+    c.text((400, 585), "Kedua ibu jari bergerak bersamaan", 24, anchor="md", fill=GREY)
+    return c
+
+
+def draw_arah_gerakan() -> Canvas:
+    c = Canvas()
+    limit = 330
+    _back(c, limit)
+    for x in (368, 432):
+        for y in range(215, limit - 20, 30):
+            c.circle_arrow(x, y, 10, BLUE, 3)
+        c.arrow([(x + (x - 400) * 0.9, 200), (x + (x - 400) * 0.9, limit - 10)], BLUE, 7, head=20)
+    c.dashed((180, limit + 8), (620, limit + 8), RED, 4)
+    c.label((640, 180), "mulai di", to=(460, 200), size=24)
+    c.label((640, 210), "pangkal leher", size=24)
+    c.label((640, 330), "berhenti di sini", to=(600, limit + 8), size=24, fill=RED)
+    c.label((640, 360), "(ujung bawah", size=22, fill=RED)
+    c.label((640, 388), "tulang belikat)", size=22, fill=RED)
+    c.label((40, 460), "lalu kembali", size=24)
+    c.label((40, 490), "ke leher, ulangi", size=24)
+    return c
+
+
+PICTURES = {
+    "posisi.png": draw_posisi,
+    "kepalan.png": draw_kepalan,
+    "letak_ibu_jari.png": draw_letak_ibu_jari,
+    "gerakan_memutar.png": draw_gerakan_memutar,
+    "arah_gerakan.png": draw_arah_gerakan,
+}
+
+
+def main() -> None:
+    for name, draw in PICTURES.items():
+        path = draw().save(name)
+        print(f"{path.name}: {path.stat().st_size // 1024} KB")
+
+
+if __name__ == "__main__":
+    main()

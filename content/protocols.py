@@ -1,0 +1,157 @@
+"""Study protocols (``protocols/<id>.yaml``): one per study design, plus ``default``.
+
+Day numbering: the birth day is day 0; day 1 is the day after birth. A protocol says which
+instrument is used, on which days the massage is done, how many sessions a day and at what local
+times (``None`` = the configured default ``REMINDER_TIMES``), how long a session lasts, when the
+pre/post measurements are taken and which education message goes out with which reminder.
+
+Measurement slots:
+- ``before_first_session``: before the first massage of that day
+- ``after_last_session``: after the last massage of that day
+- ``first_time``: at that day's first reminder time (for a day with no massage, e.g. day 4)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from content.schema import Node, unique_ids
+from content.sources import Source, read_source
+
+OCCASIONS = ("pre", "post")
+SLOTS = ("before_first_session", "after_last_session", "first_time")
+PERFORMERS = ("suami", "keluarga", "petugas")
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+@dataclass(frozen=True)
+class Measurement:
+    occasion: str  # "pre" | "post"
+    day: int
+    slot: str  # one of SLOTS
+
+
+@dataclass(frozen=True)
+class EducationSlot:
+    day: int
+    session: int  # which reminder of that day (1 = the first)
+    education_id: str
+
+
+@dataclass(frozen=True)
+class Protocol:
+    id: str
+    title: str
+    description: str
+    instrument: str  # instrument id
+    performer: str  # who gives the massage: "suami" | "keluarga" | "petugas"
+    days: tuple[int, ...]  # massage days, day 1 = the day after birth
+    sessions_per_day: int
+    times: tuple[str, ...] | None  # local "HH:MM" per session, or None = configured REMINDER_TIMES
+    session_minutes: tuple[int, int]  # (min, max)
+    measurements: tuple[Measurement, ...]
+    education: tuple[EducationSlot, ...]
+    source: tuple[str, ...]
+    note: str | None = None
+
+    @property
+    def session_seconds(self) -> int:
+        """Length of the timed massage step: the lower end of the session range."""
+        return self.session_minutes[0] * 60
+
+    @property
+    def last_day(self) -> int:
+        """The last day the protocol asks anything of the family."""
+        return max([*self.days, *(m.day for m in self.measurements), *(e.day for e in self.education)])
+
+    def measurements_on(self, day: int) -> tuple[Measurement, ...]:
+        return tuple(m for m in self.measurements if m.day == day)
+
+    def education_on(self, day: int) -> tuple[EducationSlot, ...]:
+        return tuple(e for e in self.education if e.day == day)
+
+
+def parse_protocol(root: Node, sources: dict[str, Source], expected_id: str) -> Protocol:
+    root.mapping(
+        allowed={"note", "education"},
+        required={"id", "title", "description", "instrument", "performer", "days", "sessions_per_day",
+                  "times", "session_minutes", "measurements", "source"},
+    )
+    ident = root.get("id").ident()
+    if ident != expected_id:
+        raise root.get("id").error(f"id {ident!r} must match the file name {expected_id!r}")
+
+    days_node = root.get("days")
+    days = tuple(n.int(min_value=1, max_value=42) for n in days_node.list(min_len=1))
+    if list(days) != sorted(set(days)):
+        raise days_node.error("days must be increasing with no repeats")
+    per_day = root.get("sessions_per_day").int(min_value=1, max_value=6)
+
+    times: tuple[str, ...] | None = None
+    tnode = root.get("times")
+    if tnode.value is not None:
+        times = tnode.str_list(min_len=1)
+        for i, t in enumerate(times):
+            if not _TIME.match(t):
+                raise tnode.error(f"{t!r} is not a time like 07:30", f"{tnode.key}[{i}]")
+        if list(times) != sorted(set(times)):
+            raise tnode.error("times must be increasing with no repeats")
+        if len(times) != per_day:
+            raise tnode.error(f"{len(times)} times given but sessions_per_day is {per_day}")
+
+    mnode = root.get("session_minutes")
+    mins = mnode.list(min_len=2)
+    if len(mins) != 2:
+        raise mnode.error("expected [min, max] minutes")
+    lo, hi = mins[0].int(min_value=1, max_value=60), mins[1].int(min_value=1, max_value=60)
+    if lo > hi:
+        raise mnode.error("min is greater than max")
+
+    measurements = []
+    meas_nodes = root.get("measurements").list(min_len=2)
+    for n in meas_nodes:
+        n.mapping(required={"occasion", "day", "slot"})
+        m = Measurement(n.get("occasion").choice(OCCASIONS), n.get("day").int(min_value=0, max_value=42),
+                        n.get("slot").choice(SLOTS))
+        if m.slot != "first_time" and m.day not in days:
+            raise n.error(f"slot {m.slot} needs a massage on day {m.day}, but days are {list(days)}", f"{n.key}.slot")
+        measurements.append(m)
+    unique_ids([(f"{m.occasion}_day{m.day}", n) for m, n in zip(measurements, meas_nodes, strict=True)],
+               "measurement (occasion, day)")
+    occasions = {m.occasion for m in measurements}
+    if occasions != set(OCCASIONS):
+        raise root.error("needs at least one pre and one post measurement", "measurements")
+    first_pre = min(m.day for m in measurements if m.occasion == "pre")
+    last_post = max(m.day for m in measurements if m.occasion == "post")
+    if last_post < first_pre:
+        raise root.error("the last post measurement comes before the first pre measurement", "measurements")
+
+    education = []
+    if root.has("education"):
+        for n in root.get("education").list():
+            n.mapping(required={"day", "session", "id"})
+            slot = EducationSlot(n.get("day").int(min_value=0, max_value=42),
+                                 n.get("session").int(min_value=1, max_value=per_day),
+                                 n.get("id").ident())
+            active = set(days) | {m.day for m in measurements}
+            if slot.day not in active:
+                raise n.error(f"day {slot.day} has no massage or measurement in this protocol", f"{n.key}.day")
+            education.append(slot)
+
+    source, note = read_source(root, sources)
+    return Protocol(
+        id=ident,
+        title=root.get("title").str(),
+        description=root.get("description").str(),
+        instrument=root.get("instrument").ident(),
+        performer=root.get("performer").choice(PERFORMERS),
+        days=days,
+        sessions_per_day=per_day,
+        times=times,
+        session_minutes=(lo, hi),
+        measurements=tuple(measurements),
+        education=tuple(education),
+        source=source,
+        note=note,
+    )
