@@ -190,3 +190,18 @@ def display_name(staff: Staff, user: User | None) -> str:
     if user is not None:
         return user.display_name or user.first_name or f"#{staff.id}"
     return f"#{staff.id}"
+
+
+def name_in_facility(session: Session, user_id: int, facility_id: int | None) -> str | None:
+    """How this person is named as staff of the facility (or by their Telegram name)."""
+    user = session.get(User, user_id)
+    staff = None
+    if facility_id is not None:
+        staff = session.exec(
+            select(Staff).where(Staff.user_id == user_id, Staff.facility_id == facility_id)
+        ).first()
+    if staff is not None:
+        return display_name(staff, user)
+    if user is not None:
+        return user.display_name or user.first_name
+    return None

@@ -1,0 +1,317 @@
+"""The study data of a facility: paired pre/post scores for the analysis, and the families overview.
+
+- :func:`paired_scores` — one (family code, pre, post) per family that completed both the pre and the
+  post measurement of an instrument, with the yes/no class before and after when the instrument has two
+  classes (for McNemar). The latest completed measurement of each occasion counts. Read in a stream.
+- :func:`overview_page` — one page of a facility's families for /pasien: postpartum day, sessions
+  done/planned, pre/post done, latest class, unreachable members, open alerts.
+- :func:`family_detail` — everything the midwife sees about one family.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from analysis import AnalysisError, ClassLabels, PairedReport, analyze_pairs
+from analysis import paired as _paired
+from content import Content
+from content.instruments import Instrument
+from storage import alerts as alert_store
+from storage import exports
+from storage.models import Answer, Family, MassageSession, Measurement, Membership, User
+
+PRE = "pre"
+POST = "post"
+DONE_STATUSES = ("completed", "logged")
+PAGE_SIZE = 8
+MIN_PAIRS = _paired.MIN_PAIRS  # fewer complete pairs than this: no analysis
+
+
+# -- paired scores ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PairedScores:
+    instrument_id: str
+    pairs: list[tuple[str, float, float]]  # (family code, pre, post)
+    classes: list[tuple[bool | None, bool | None]] | None  # aligned with pairs; None: not a yes/no class
+    positive: str | None  # the class key counted as "yes" (e.g. lancar)
+    negative: str | None
+    pre_only: int = 0  # families with only one of the two
+    post_only: int = 0
+
+    @property
+    def n(self) -> int:
+        return len(self.pairs)
+
+
+def binary_classes(instrument: Instrument) -> tuple[str, str] | None:
+    """(good key, other key) when the instrument sorts totals into exactly two classes."""
+    if len(instrument.classifications) != 2:
+        return None
+    good = [c for c in instrument.classifications if c.good]
+    bad = [c for c in instrument.classifications if not c.good]
+    if len(good) != 1 or len(bad) != 1:
+        return None
+    return good[0].key, bad[0].key
+
+
+def latest_by_occasion(rows: Iterator[dict]) -> Iterator[tuple[dict, dict[str, dict]]]:
+    """Group measurement rows (ordered by family, completion) into the latest row per occasion, per family."""
+    for _, group in itertools.groupby(rows, key=lambda r: r["family_id"]):
+        latest: dict[str, dict] = {}
+        first = None
+        for row in group:
+            first = first or row
+            latest[row["occasion"]] = row  # ordered by completion: the last one wins
+        assert first is not None
+        yield first, latest
+
+
+def paired_scores(session: Session, instrument: Instrument, facility_id: int | None) -> PairedScores:
+    """Pre and post total scores per family (only families with both), in family order."""
+    binary = binary_classes(instrument)
+    pairs: list[tuple[str, float, float]] = []
+    classes: list[tuple[bool | None, bool | None]] = []
+    pre_only = post_only = 0
+    rows = exports.completed_measurements(session, instrument.id, facility_id, with_items=False)
+    for first, latest in latest_by_occasion(rows):
+        pre, post = latest.get(PRE), latest.get(POST)
+        if pre is None or post is None or pre["score"] is None or post["score"] is None:
+            if pre is not None and (post is None or post["score"] is None):
+                pre_only += 1
+            elif post is not None:
+                post_only += 1
+            continue
+        pairs.append((first["family"], float(pre["score"]), float(post["score"])))
+        if binary:
+            classes.append((_is_good(pre["class_key"], binary), _is_good(post["class_key"], binary)))
+    return PairedScores(
+        instrument_id=instrument.id, pairs=pairs, classes=classes if binary else None,
+        positive=binary[0] if binary else None, negative=binary[1] if binary else None,
+        pre_only=pre_only, post_only=post_only,
+    )
+
+
+def analyse(scores: PairedScores) -> PairedReport | None:
+    """The analysis library's report on the pairs; None when there are too few pairs."""
+    labels = None
+    if scores.classes is not None and scores.positive is not None:
+        labels = ClassLabels(yes=scores.positive, no=scores.negative)
+    try:
+        return analyze_pairs(scores.pairs, classes=scores.classes, class_labels=labels)
+    except AnalysisError as exc:
+        if exc.code == "too_few_pairs":
+            return None
+        raise
+
+
+def facility_instrument(session: Session, content: Content, facility_id: int | None) -> str:
+    """The instrument of the protocol most of the facility's families follow (else the default's)."""
+    stmt = select(Family.protocol_id, func.count()).where(
+        col(Family.deleted_at).is_(None), Family.status != "deleted")
+    if facility_id is not None:
+        stmt = stmt.where(Family.facility_id == facility_id)
+    rows = session.exec(stmt.group_by(Family.protocol_id).order_by(func.count().desc(), Family.protocol_id))
+    for protocol_id, _ in rows:
+        protocol = content.protocols.get(protocol_id)
+        if protocol is not None:
+            return protocol.instrument
+    return content.default_protocol.instrument
+
+
+def _is_good(class_key: str | None, binary: tuple[str, str]) -> bool | None:
+    if class_key == binary[0]:
+        return True
+    if class_key == binary[1]:
+        return False
+    return None
+
+
+# -- the overview ----------------------------------------------------------------------------------
+
+def postpartum_day(birth_date: date | None, now: datetime, timezone: str) -> int | None:
+    """Day after birth in the family's local calendar (the birth day is day 0)."""
+    if birth_date is None:
+        return None
+    try:
+        tz = ZoneInfo(timezone)
+    except Exception:  # noqa: BLE001 - an unknown zone falls back to WIB
+        tz = ZoneInfo("Asia/Jakarta")
+    return (now.astimezone(tz).date() - birth_date).days
+
+
+@dataclass
+class MemberInfo:
+    user_id: int
+    role: str
+    name: str
+    reachable: bool
+
+
+@dataclass
+class FamilySummary:
+    family: Family
+    day: int | None
+    sessions_done: int
+    sessions_planned: int
+    pre_done: bool
+    post_done: bool
+    latest_class: str | None  # class key of the latest completed measurement
+    latest_class_label: str | None
+    open_alerts: int
+    members: list[MemberInfo] = field(default_factory=list)
+
+    @property
+    def unreachable(self) -> list[MemberInfo]:
+        return [m for m in self.members if not m.reachable]
+
+    @property
+    def mother_name(self) -> str | None:
+        for m in self.members:
+            if m.role == "mother":
+                return m.name
+        return self.members[0].name if self.members else None
+
+
+@dataclass
+class OverviewPage:
+    families: list[FamilySummary]
+    page: int
+    pages: int
+    total: int
+
+
+def _live_families(facility_id: int):
+    return select(Family).where(
+        Family.facility_id == facility_id, col(Family.deleted_at).is_(None), Family.status != "deleted"
+    )
+
+
+def count_families(session: Session, facility_id: int) -> int:
+    return exports.count_families(session, facility_id)
+
+
+def overview_page(session: Session, content: Content, facility_id: int, *, page: int, now: datetime,
+                  page_size: int = PAGE_SIZE) -> OverviewPage:
+    """One page of the facility's families, newest registration first."""
+    total = count_families(session, facility_id)
+    pages = max(1, -(-total // page_size))
+    page = min(max(0, page), pages - 1)
+    fams = list(session.exec(
+        _live_families(facility_id).order_by(col(Family.created_at).desc(), col(Family.id).desc())
+        .offset(page * page_size).limit(page_size)
+    ))
+    return OverviewPage(summaries(session, content, fams, now=now), page, pages, total)
+
+
+def summaries(session: Session, content: Content, fams: list[Family], *, now: datetime) -> list[FamilySummary]:
+    ids = [f.id for f in fams]
+    if not ids:
+        return []
+    members: dict[int, list[MemberInfo]] = {i: [] for i in ids}
+    for m, u in session.exec(
+        select(Membership, User).join(User, col(User.id) == Membership.user_id)
+        .where(col(Membership.family_id).in_(ids), col(Membership.active).is_(True))
+        .order_by(Membership.id)
+    ):
+        members[m.family_id].append(MemberInfo(u.id, m.role, u.display_name or u.first_name or "-", u.reachable))
+    done = dict(session.exec(
+        select(MassageSession.family_id, func.count())
+        .where(col(MassageSession.family_id).in_(ids), col(MassageSession.status).in_(DONE_STATUSES))
+        .group_by(MassageSession.family_id)
+    ).all())
+    measured: dict[int, list[Measurement]] = {i: [] for i in ids}
+    for m in session.exec(
+        select(Measurement).where(col(Measurement.family_id).in_(ids), col(Measurement.completed_at).is_not(None))
+        .order_by(Measurement.completed_at, Measurement.id)
+    ):
+        measured[m.family_id].append(m)
+    open_alerts = alert_store.open_counts(session, ids)
+
+    out = []
+    for fam in fams:
+        protocol = content.protocols.get(fam.protocol_id) or content.default_protocol
+        done_ms = [m for m in measured[fam.id] if m.instrument_id == protocol.instrument] or measured[fam.id]
+        latest = done_ms[-1] if done_ms else None
+        label = None
+        if latest is not None and latest.class_key:
+            label = class_label(content, latest.instrument_id, latest.class_key)
+        out.append(FamilySummary(
+            family=fam,
+            day=postpartum_day(fam.birth_date, now, fam.timezone),
+            sessions_done=int(done.get(fam.id, 0)),
+            sessions_planned=len(protocol.days) * protocol.sessions_per_day,
+            pre_done=any(m.occasion == PRE for m in done_ms),
+            post_done=any(m.occasion == POST for m in done_ms),
+            latest_class=latest.class_key if latest else None,
+            latest_class_label=label,
+            open_alerts=open_alerts.get(fam.id, 0),
+            members=members[fam.id],
+        ))
+    return out
+
+
+def class_label(content: Content, instrument_id: str, class_key: str) -> str:
+    inst = content.instruments.get(instrument_id)
+    if inst is not None:
+        for c in inst.classifications:
+            if c.key == class_key:
+                return c.label
+    return class_key
+
+
+@dataclass
+class AnsweredItem:
+    item_id: str
+    text: str
+    raw_value: str
+    score: int
+
+
+@dataclass
+class MeasurementDetail:
+    measurement: Measurement
+    class_label: str | None
+    answers: list[AnsweredItem]
+
+
+@dataclass
+class FamilyDetail:
+    summary: FamilySummary
+    sessions: list[MassageSession]
+    measurements: list[MeasurementDetail]
+    alerts: list
+
+
+def family_detail(session: Session, content: Content, family: Family, *, now: datetime) -> FamilyDetail:
+    summary = summaries(session, content, [family], now=now)[0]
+    sessions = list(session.exec(
+        select(MassageSession).where(MassageSession.family_id == family.id)
+        .order_by(MassageSession.started_at, MassageSession.id)
+    ))
+    details = []
+    measurements = list(session.exec(
+        select(Measurement).where(Measurement.family_id == family.id)
+        .order_by(Measurement.started_at, Measurement.id)
+    ))
+    for m in measurements:
+        inst = content.instruments.get(m.instrument_id)
+        items = []
+        for a in session.exec(select(Answer).where(Answer.measurement_id == m.id).order_by(Answer.id)):
+            text = a.item_id
+            if inst is not None:
+                try:
+                    text = inst.item(a.item_id).text
+                except KeyError:
+                    pass
+            items.append(AnsweredItem(a.item_id, text, a.raw_value, a.score))
+        label = class_label(content, m.instrument_id, m.class_key) if m.class_key else None
+        details.append(MeasurementDetail(m, label, items))
+    return FamilyDetail(summary, sessions, details, alert_store.for_family(session, family.id))
