@@ -68,6 +68,8 @@ class BotApi:
         self.updates = updates
         self._is_closing = is_closing
         self._poll_generation = 0
+        self.polls_waiting = 0
+        self.poll_waiting = asyncio.Event()  # set while a getUpdates long poll is waiting
         self.handlers: dict[str, Handler] = {
             "getme": self.get_me,
             "logout": self._true,
@@ -542,7 +544,13 @@ class BotApi:
             if remaining <= 0 or self._is_closing():
                 return []
             wake = updates.wake_event
+            self.polls_waiting += 1
+            self.poll_waiting.set()
             try:
                 await asyncio.wait_for(wake.wait(), remaining)
             except TimeoutError:
                 pass
+            finally:
+                self.polls_waiting -= 1
+                if not self.polls_waiting:
+                    self.poll_waiting.clear()

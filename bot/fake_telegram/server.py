@@ -378,6 +378,15 @@ class FakeTelegram:
         """Called by :class:`TrackingUpdateProcessor` when the bot finished an update."""
         self.updates.mark_processed(update_id, error)
 
+    async def wait_polling(self, timeout: float | None = None) -> None:
+        """Wait until a getUpdates long poll is waiting on the fake (the bot is polling)."""
+        try:
+            await asyncio.wait_for(
+                self.api.poll_waiting.wait(), self.process_timeout if timeout is None else timeout
+            )
+        except TimeoutError:
+            raise AssertionError("no getUpdates long poll reached the fake: is the bot polling?") from None
+
     async def wait_idle(self, timeout: float | None = None) -> None:
         """Wait until every enqueued update has been processed."""
         await self.updates.wait_idle(self.process_timeout if timeout is None else timeout)
