@@ -56,7 +56,9 @@ def wilson_ci(count: int, n: int, level: float = 0.95) -> tuple[float, float] | 
     denom = 1 + z * z / n
     centre = (phat + z * z / (2 * n)) / denom
     half = z * math.sqrt(phat * (1 - phat) / n + z * z / (4 * n * n)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    low = 0.0 if count == 0 else max(0.0, centre - half)  # exact bounds at the edges
+    high = 1.0 if count == n else min(1.0, centre + half)
+    return (low, high)
 
 
 def proportion(count: int, n: int) -> Proportion:

@@ -6,12 +6,24 @@ Every word comes from ``labels`` (see :mod:`analysis.labels`); numbers follow SP
 
 from __future__ import annotations
 
+import re
+import textwrap
+
 from analysis.labels import Labels
 from analysis.paired import NOT_NUMBER, PairedReport
-from analysis.spssformat import MEAN_DECIMALS, SPREAD_DECIMALS, STAT_DECIMALS, fmt, fmt_number, p_phrase
+from analysis.spssformat import (
+    MEAN_DECIMALS,
+    RANK_DECIMALS,
+    SPREAD_DECIMALS,
+    STAT_DECIMALS,
+    fmt,
+    fmt_number,
+    p_phrase,
+)
 from analysis.tables import Table, all_tables, class_names, decision_lines
 
 TELEGRAM_LIMIT = 4000
+COMPACT_WIDTH = 38  # fits a phone screen in a monospace block
 MAX_DROPPED_LISTED = 20
 
 
@@ -66,8 +78,24 @@ def render_text(report: PairedReport, labels: Labels) -> str:
     return "\n".join(out) + "\n"
 
 
+def _wrap(line: str) -> str:
+    """Wrap a long line at COMPACT_WIDTH, continuing under its own indent plus two spaces."""
+    if len(line) <= COMPACT_WIDTH:
+        return line
+    indent = line[: len(line) - len(line.lstrip())]
+    # Keep "p = 0,018", "p < 0,001" and "(< 0,05)" on one line: glue them with a no-break space.
+    glued = re.sub(r"(?<=\bp) (?=[=<>])", "\u00a0", line.strip())
+    glued = re.sub(r"([=<>]=?) (?=-?\d)", "\\1\u00a0", glued)
+    wrapped = textwrap.fill(glued, width=COMPACT_WIDTH, initial_indent=indent,
+                            subsequent_indent=indent + "  ", break_on_hyphens=False)
+    return wrapped.replace("\u00a0", " ")
+
+
 def render_compact(report: PairedReport, labels: Labels) -> str:
-    """A short monospace text for a chat message (wrap it in <pre> or ``` when sending)."""
+    """A short monospace text for a chat message: plain text, lines of at most 38 characters.
+
+    Send it in a monospace block (HTML ``<pre>`` after escaping ``<``, ``>`` and ``&``).
+    """
     sep, missing = _sep(labels), _missing(labels)
 
     def f(value: float | None, decimals: int) -> str:
@@ -84,39 +112,42 @@ def render_compact(report: PairedReport, labels: Labels) -> str:
     for key in ("pre", "post", "diff"):
         d = getattr(report, key)
         lo, hi = d.ci95 if d.ci95 else (None, None)
-        out.append(labels(c + "desc", variable=labels(f"variable.{key}")))
-        out.append(labels(c + "desc_values", mean=f(d.mean, MEAN_DECIMALS), sd=f(d.sd, SPREAD_DECIMALS),
-                          median=f(d.median, MEAN_DECIMALS), min=score(d.min), max=score(d.max)))
+        out.append(labels(c + f"variable.{key}"))
+        out.append(labels(c + "desc_mean", mean=f(d.mean, MEAN_DECIMALS), sd=f(d.sd, SPREAD_DECIMALS)))
+        out.append(labels(c + "desc_range", median=f(d.median, MEAN_DECIMALS), min=score(d.min), max=score(d.max)))
         out.append(labels(c + "desc_ci", low=f(lo, MEAN_DECIMALS), high=f(hi, MEAN_DECIMALS)))
     out += ["", labels(c + "shapiro")]
     for key in ("pre", "post", "diff"):
         res = getattr(report.shapiro, key)
-        out.append(labels(c + "shapiro_row", variable=labels(f"variable.{key}"),
-                          w=f(res.w, STAT_DECIMALS), p=p(res.p)))
+        out.append(labels(c + "shapiro_row", variable=labels(c + f"short.{key}"), w=f(res.w, STAT_DECIMALS),
+                          p=p(res.p)))
     w = report.wilcoxon
-    out += ["", labels(c + "wilcoxon")]
+    out += ["", labels(c + "wilcoxon"), labels(c + "wilcoxon_header")]
     for key in ("negative", "positive"):
         row = getattr(w, key)
-        out.append(labels(c + f"wilcoxon_{key}", n=row.n, mean_rank=f(row.mean_rank, 2),
-                          sum_ranks=f(row.sum_ranks, 2)))
+        out.append(labels(c + f"wilcoxon_{key}", n=row.n, mean_rank=f(row.mean_rank, RANK_DECIMALS),
+                          sum_ranks=f(row.sum_ranks, RANK_DECIMALS)))
     out.append(labels(c + "wilcoxon_ties", ties=w.ties))
-    out.append(labels(c + "wilcoxon_test", z=f(w.z, STAT_DECIMALS), p=p(w.p), p_exact=p(w.p_exact)))
+    out.append(labels(c + "wilcoxon_test", z=f(w.z, STAT_DECIMALS), p=p(w.p)))
+    out.append(labels(c + "wilcoxon_exact", p_exact=p(w.p_exact)))
     tt = report.ttest.pre_minus_post()
     lo, hi = tt.ci95 if tt.ci95 else (None, None)
     out += ["", labels(c + "ttest")]
-    out.append(labels(c + "ttest_values", mean=f(tt.mean_diff, 3), sd=f(tt.sd, 3), se=f(tt.se, 3)))
-    out.append(labels(c + "ttest_ci", low=f(lo, 3), high=f(hi, 3)))
-    out.append(labels(c + "ttest_test", t=f(tt.t, 3), df=tt.df, p=p(tt.p)))
-    out += ["", labels(c + "effect", r=f(report.effect.r, 3), dz=f(report.effect.dz, 3))]
+    out.append(labels(c + "ttest_mean", mean=f(tt.mean_diff, SPREAD_DECIMALS)))
+    out.append(labels(c + "ttest_spread", sd=f(tt.sd, SPREAD_DECIMALS), se=f(tt.se, SPREAD_DECIMALS)))
+    out.append(labels(c + "ttest_ci", low=f(lo, SPREAD_DECIMALS), high=f(hi, SPREAD_DECIMALS)))
+    out.append(labels(c + "ttest_test", t=f(tt.t, STAT_DECIMALS), df=tt.df, p=p(tt.p)))
+    out += ["", labels(c + "effect", r=f(report.effect.r, STAT_DECIMALS), dz=f(report.effect.dz, STAT_DECIMALS))]
     m = report.mcnemar
     if m is not None:
         _, yes = class_names(report, labels)
         out += ["", labels(c + "mcnemar", yes=yes)]
-        out.append(labels(c + "mcnemar_counts", yes=yes, before=m.before.count, after=m.after.count, n=m.n))
-        out.append(labels(c + "mcnemar_changes", yes=yes, became_yes=m.b, became_no=m.c))
+        out.append(labels(c + "mcnemar_counts", before=m.before.count, after=m.after.count, n=m.n))
+        out.append(labels(c + "mcnemar_changes", yes=yes, became_yes=m.b))
+        out.append(labels(c + "mcnemar_back", became_no=m.c))
         out.append(labels(c + "mcnemar_p", p=p(m.p)))
     out += [""] + decision_lines(report, labels, sep)
-    text = "\n".join(out)
+    text = "\n".join(_wrap(line) for line in out)
     if len(text) > TELEGRAM_LIMIT:  # only reachable with very long labels; never cut mid-line
         text = text[: text.rfind("\n", 0, TELEGRAM_LIMIT)]
     return text
