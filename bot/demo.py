@@ -1,0 +1,204 @@
+"""A small demo facility: families with pre/post checklists and massage sessions, for trying the midwife side.
+
+``seed_demo(session, now)`` creates (or reuses) a facility and fills it with families at different
+stages: most finished (pre and post done, scores that mostly rise), a few still in the massage days, one
+with an open danger-sign alert, one whose husband cannot be reached. Answers are drawn so that every item
+is scored by the content's own instrument (so totals and classes are consistent) and never point to a
+danger sign. Demo people have no chat (``chat_id`` None): the bot never writes to them.
+
+Pass ``midwife_telegram_id`` to make that Telegram user a coordinator of the demo facility, so /pasien,
+/export and /analisis work at once.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from bot.flows.answers import encode, value_num
+from content import Content, get_content
+from content.instruments import Instrument, Item
+from storage import alerts as alert_store
+from storage import exports, facilities, families, measurements, sessions, users
+from storage import staff as staff_store
+from storage.models import Facility, Staff, User
+
+DEMO_FACILITY = "PMB Demo Sejahtera"
+DEMO_TELEGRAM_BASE = 990_000_000  # demo people get ids from here (they have no chat)
+MOTHER_NAMES = ("Siti", "Dewi", "Rina", "Ayu", "Fitri", "Nur", "Wulan", "Lestari", "Yuni", "Indah", "Sari",
+                "Ratna", "Putri", "Maya", "Desi", "Eka")
+HUSBAND_NAMES = ("Budi", "Agus", "Joko", "Rudi", "Andi", "Dedi", "Hendra", "Yusuf", "Rizal", "Fajar", "Bayu",
+                 "Eko", "Hadi", "Iwan", "Doni", "Arif")
+
+
+@dataclass
+class DemoResult:
+    facility: Facility
+    family_ids: list[int] = field(default_factory=list)
+    staff: Staff | None = None
+    paired: int = 0  # families with both pre and post
+
+
+def _answer(item: Item, day: int, want_point: bool, rng: random.Random) -> bool | int | str:
+    """An answer to ``item`` that scores (or not) on ``day`` and points to no danger sign."""
+    if item.answer_type == "number":
+        top = min(item.max, max(item.min + 12, item.min))
+        candidates: list[bool | int | str] = list(range(item.min, top + 1))
+    else:
+        candidates = [c.value for c in item.choices]
+    safe = [v for v in candidates if item.danger_sign(v) is None]
+    _, best = item.score_range()
+    hits = [v for v in safe if item.score(v, day) == best]
+    misses = [v for v in safe if item.score(v, day) != best]
+    pool = hits if (want_point and hits) or not misses else misses
+    return rng.choice(pool)
+
+
+def _fill(session: Session, instrument: Instrument, *, family_id: int, user_id: int, occasion: str, day: int,
+          at: datetime, chance: float, rng: random.Random) -> tuple[int, str]:
+    m = measurements.start(session, family_id=family_id, instrument_id=instrument.id,
+                           instrument_version=instrument.version, occasion=occasion, started_by=user_id, now=at)
+    values = {}
+    for n, item in enumerate(instrument.items):
+        value = _answer(item, day, rng.random() < chance, rng)
+        values[item.id] = value
+        measurements.save_answer(session, measurement_id=m.id, item_id=item.id, raw_value=encode(item, value),
+                                 value_num=value_num(item, value), score=item.score(value, day),
+                                 answered_by=user_id, via="button", now=at + timedelta(seconds=20 * n))
+    total = instrument.score(values, day=day)
+    cls = instrument.classify(total)
+    measurements.complete(session, m, score=total, class_key=cls.key,
+                          now=at + timedelta(seconds=20 * len(instrument.items)))
+    return total, cls.key
+
+
+def _person(session: Session, telegram_id: int, name: str, now: datetime, chat_id: int | None = None):
+    return users.upsert(session, telegram_id=telegram_id, chat_id=chat_id, first_name=name, language_code="id",
+                        now=now)
+
+
+def add_midwife(session: Session, facility: Facility, *, telegram_id: int, name: str, now: datetime,
+                coordinator: bool = False, chat_id: int | None = None) -> Staff:
+    """Make a Telegram user staff of the facility through a used invitation (as opening the link would).
+
+    ``chat_id`` defaults to ``telegram_id`` (a private chat's id is the user's id).
+    """
+    user = _person(session, telegram_id, name, now, chat_id=telegram_id if chat_id is None else chat_id)
+    role = staff_store.COORDINATOR if coordinator else staff_store.MIDWIFE
+    inv = staff_store.create_invite(session, facility_id=facility.id, now=now, role=role, name=name)
+    redeemed = staff_store.redeem_invite(session, inv.code, user=user, now=now)
+    assert redeemed is not None
+    return redeemed.staff
+
+
+@dataclass
+class DemoFamily:
+    family_id: int
+    code: str
+    mother_id: int
+    husband_id: int | None
+    pre: tuple[int, str] | None = None  # (score, class key)
+    post: tuple[int, str] | None = None
+
+
+def add_family(session: Session, facility: Facility | None, *, now: datetime, age_days: int,
+               mother: tuple[int, str], husband: tuple[int, str] | None = None, chat_ids: bool = False,
+               content: Content | None = None, protocol_id: str = "default", rng: random.Random | None = None,
+               pre_chance: float = 0.15, post_chance: float = 0.85, sessions_done: int | None = None,
+               checklists: bool = True) -> DemoFamily:
+    """One family whose baby was born ``age_days`` ago, with the measurements and sessions due by now.
+
+    ``mother``/``husband`` are (telegram id, name); with ``chat_ids`` they get a private chat (tests with
+    real fake users), else none. ``sessions_done`` caps the completed sessions (default: all due ones,
+    a few missed at random).
+    """
+    content = content or get_content()
+    rng = rng or random.Random(age_days)
+    protocol = content.protocols[protocol_id]
+    instrument = content.instruments[protocol.instrument]
+    tz = ZoneInfo(facility.timezone if facility else "Asia/Jakarta")
+    birth = now.astimezone(tz).date() - timedelta(days=age_days)
+    mum = _person(session, mother[0], mother[1], now, chat_id=mother[0] if chat_ids else None)
+    fam = families.create(session, created_by=mum.id, role=families.MOTHER, now=_at(birth, time(20, 0), tz),
+                          birth_date=birth, timezone=str(tz), protocol_id=protocol.id,
+                          facility_id=facility.id if facility else None)
+    dad = None
+    if husband is not None:
+        dad = _person(session, husband[0], husband[1], now, chat_id=husband[0] if chat_ids else None)
+        families.add_member(session, family_id=fam.id, user_id=dad.id, role=families.HUSBAND,
+                            now=_at(birth, time(20, 30), tz))
+    out = DemoFamily(fam.id, fam.code, mum.id, dad.id if dad else None)
+    pre = next((m for m in protocol.measurements if m.occasion == "pre"), None)
+    post = next((m for m in protocol.measurements if m.occasion == "post"), None)
+    local_now = now.astimezone(tz)
+    if checklists and pre is not None and pre.day <= age_days:
+        out.pre = _fill(session, instrument, family_id=fam.id, user_id=mum.id, occasion="pre", day=pre.day,
+                        at=_at(birth + timedelta(days=pre.day), time(6, 30), tz), chance=pre_chance, rng=rng)
+    times = [time(7, 0), time(16, 0), time(12, 0), time(19, 0)]
+    done = 0
+    for day in protocol.days:
+        for slot in range(protocol.sessions_per_day):
+            start = _at(birth + timedelta(days=day), times[slot % len(times)], tz) + timedelta(
+                minutes=rng.randint(0, 40))
+            if start + timedelta(minutes=10) > local_now or (sessions_done is not None and done >= sessions_done):
+                break
+            if sessions_done is None and rng.random() < 0.1:  # a missed session now and then
+                continue
+            row = sessions.start(session, family_id=fam.id, user_id=(dad or mum).id, protocol_id=protocol.id,
+                                 postpartum_day=day, now=start)
+            sessions.complete(session, row, now=start + timedelta(seconds=rng.randint(180, 320)))
+            done += 1
+    if checklists and post is not None and post.day < age_days and out.pre is not None:
+        out.post = _fill(session, instrument, family_id=fam.id, user_id=mum.id, occasion="post", day=post.day,
+                         at=_at(birth + timedelta(days=post.day), time(7, 15), tz), chance=post_chance, rng=rng)
+    return out
+
+
+def seed_demo(session: Session, now: datetime, *, families_count: int = 12, facility_name: str = DEMO_FACILITY,
+              seed: int = 7, content: Content | None = None, midwife_telegram_id: int | None = None,
+              midwife_name: str = "Bidan Demo", protocol_id: str = "default") -> DemoResult:
+    """Create a demo facility (or add to the one with that name) with ``families_count`` families."""
+    content = content or get_content()
+    rng = random.Random(seed)
+    facility, _ = facilities.get_or_create(session, name=facility_name, now=now)
+    result = DemoResult(facility)
+    if midwife_telegram_id is not None:
+        result.staff = add_midwife(session, facility, telegram_id=midwife_telegram_id, name=midwife_name, now=now,
+                                   coordinator=True)
+    post_day = max((m.day for m in content.protocols[protocol_id].measurements), default=4)
+    base = DEMO_TELEGRAM_BASE + facility.id * 10_000 + exports.count_families(session, facility.id) * 2
+    for index in range(families_count):
+        # Most families are past the post measurement; every fourth is still in the massage days.
+        age = rng.randint(2, 3) if index % 4 == 3 else rng.randint(post_day + 1, 12)
+        fam = add_family(
+            session, facility, now=now, age_days=age, content=content, protocol_id=protocol_id, rng=rng,
+            mother=(base + 2 * index, MOTHER_NAMES[index % len(MOTHER_NAMES)]),
+            husband=(base + 2 * index + 1, HUSBAND_NAMES[index % len(HUSBAND_NAMES)]),
+            post_chance=0.7 + 0.3 * rng.random(),
+        )
+        result.family_ids.append(fam.family_id)
+        result.paired += int(fam.pre is not None and fam.post is not None)
+        if index == 1 and content.danger_signs:
+            alert_store.create(session, family_id=fam.family_id, facility_id=facility.id,
+                               sign_id=content.danger_signs[0].id, source="text", raised_by=fam.mother_id,
+                               now=now - timedelta(minutes=25))
+        if index == 2 and fam.husband_id is not None:
+            _unreachable(session, fam.husband_id)
+    session.flush()
+    return result
+
+
+def _unreachable(session: Session, user_id: int) -> None:
+    user = session.get(User, user_id)
+    if user is not None:
+        user.reachable = False
+        user.unreachable_reason = "demo"
+        session.add(user)
+
+
+def _at(day: date, clock: time, tz: ZoneInfo) -> datetime:
+    return datetime.combine(day, clock, tzinfo=tz).astimezone(ZoneInfo("UTC"))
