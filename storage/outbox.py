@@ -1,0 +1,337 @@
+"""Outbox rows: the schedule of every message the bot must send, and how a dispatcher claims them.
+
+Life of a row::
+
+    pending ──claim──► claimed ──► sent
+       ▲                  │  ├───► pending (retry later: ``lease_until`` is the "not before" instant)
+       └──────────────────┘  ├───► failed (gave up, or the person blocked the bot)
+                             └───► expired (too late, or it would arrive at night)
+    pending ──► cancelled (schedule changed, paused, family deleted; may come back to pending)
+
+Claiming (:func:`claim`) selects due rows with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so any number of
+processes share the work without waiting for each other; on SQLite the ``BEGIN IMMEDIATE`` of
+``storage.db`` serialises claimers. Either way the claim writes a lease (``status='claimed'``,
+``lease_until``, ``claimed_by``): a process that dies holding rows loses them when the lease runs out,
+and another process takes them over. Every later transition checks that the row is still claimed by the
+same worker, so a worker whose lease was taken over cannot overwrite the new owner's result.
+
+A row is claimable when ``status`` is pending or claimed, it is due, and ``lease_until`` is empty or past:
+for a claimed row that is an expired lease, for a pending row it is the back-off after a failed attempt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
+
+from storage.models import Family, MassageSession, Measurement, Membership, Outbox, User
+
+PENDING = "pending"
+CLAIMED = "claimed"
+SENT = "sent"
+FAILED = "failed"
+EXPIRED = "expired"
+CANCELLED = "cancelled"
+OPEN = (PENDING, CLAIMED)
+ERROR_MAX = 500
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """An active, reachable member of a family who can receive messages."""
+
+    user_id: int
+    chat_id: int
+    role: str
+    name: str | None = None
+
+
+# -- writing the schedule --------------------------------------------------------------------------------
+
+def insert(
+    session: Session,
+    *,
+    dedupe_key: str,
+    kind: str,
+    due_at: datetime,
+    now: datetime,
+    family_id: int | None = None,
+    user_id: int | None = None,
+    chat_id: int | None = None,
+    payload: dict | None = None,
+) -> bool:
+    """Add a pending row unless one with this ``dedupe_key`` exists (in any status). True if added.
+
+    Safe against a concurrent insert of the same key (``ON CONFLICT DO NOTHING``): a reminder is
+    scheduled once however many times, or by however many processes, it is asked for.
+    """
+    values = dict(
+        dedupe_key=dedupe_key,
+        kind=kind,
+        due_at=due_at,
+        family_id=family_id,
+        user_id=user_id,
+        chat_id=chat_id,
+        payload=dict(payload or {}),
+        status=PENDING,
+        attempts=0,
+        created_at=now,
+    )
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        stmt = pg_insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    elif dialect == "sqlite":
+        stmt = sqlite_insert(Outbox).values(**values).on_conflict_do_nothing(index_elements=["dedupe_key"])
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        if get_by_key(session, dedupe_key) is not None:
+            return False
+        session.add(Outbox(**values))
+        session.flush()
+        return True
+    session.flush()  # earlier ORM changes first, so ordering within the transaction is kept
+    return session.exec(stmt).rowcount == 1
+
+
+def get(session: Session, row_id: int) -> Outbox | None:
+    return session.get(Outbox, row_id)
+
+
+def get_by_key(session: Session, dedupe_key: str) -> Outbox | None:
+    return session.exec(select(Outbox).where(Outbox.dedupe_key == dedupe_key)).first()
+
+
+def rows_for_family(session: Session, family_id: int, kinds: Iterable[str] | None = None) -> list[Outbox]:
+    stmt = select(Outbox).where(Outbox.family_id == family_id)
+    if kinds is not None:
+        stmt = stmt.where(col(Outbox.kind).in_(list(kinds)))
+    return list(session.exec(stmt.order_by(Outbox.due_at, Outbox.id)))
+
+
+def rows_with_key_prefix(session: Session, prefix: str) -> list[Outbox]:
+    """Rows whose dedupe key starts with ``prefix`` (e.g. every recipient of one reminder slot)."""
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    stmt = select(Outbox).where(col(Outbox.dedupe_key).like(escaped + "%", escape="\\"))
+    return list(session.exec(stmt.order_by(Outbox.id)))
+
+
+def reschedule(session: Session, row: Outbox, *, due_at: datetime, payload: dict, chat_id: int | None) -> None:
+    """Move a pending or cancelled row to a new due time (it becomes pending, with a clean slate)."""
+    row.due_at = due_at
+    row.payload = dict(payload)
+    row.chat_id = chat_id
+    row.status = PENDING
+    row.lease_until = None
+    row.claimed_by = None
+    row.last_error = None
+    session.add(row)
+
+
+def cancel_pending(
+    session: Session,
+    *,
+    reason: str,
+    family_id: int | None = None,
+    user_id: int | None = None,
+    chat_id: int | None = None,
+    kinds: Iterable[str] | None = None,
+    ids: Iterable[int] | None = None,
+) -> int:
+    """Cancel pending rows matching every given filter; returns how many. Claimed rows are in flight."""
+    conds = [Outbox.status == PENDING]
+    if family_id is not None:
+        conds.append(Outbox.family_id == family_id)
+    if user_id is not None:
+        conds.append(Outbox.user_id == user_id)
+    if chat_id is not None:
+        conds.append(Outbox.chat_id == chat_id)
+    if kinds is not None:
+        conds.append(col(Outbox.kind).in_(list(kinds)))
+    if ids is not None:
+        conds.append(col(Outbox.id).in_(list(ids)))
+    if len(conds) == 1:
+        raise ValueError("cancel_pending needs at least one filter")
+    stmt = (
+        update(Outbox)
+        .where(and_(*conds))
+        .values(status=CANCELLED, last_error=reason[:ERROR_MAX], lease_until=None, claimed_by=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    return session.exec(stmt).rowcount or 0
+
+
+# -- the dispatcher's side -------------------------------------------------------------------------------
+
+def _claimable(now: datetime):
+    return and_(
+        col(Outbox.status).in_(OPEN),
+        Outbox.due_at <= now,
+        or_(col(Outbox.lease_until).is_(None), Outbox.lease_until <= now),
+    )
+
+
+def claim(session: Session, *, now: datetime, worker: str, lease_until: datetime, limit: int) -> list[Outbox]:
+    """Take up to ``limit`` due rows for ``worker`` until ``lease_until``; oldest due first.
+
+    Commit right after (the caller's unit of work) so the lease is visible to other processes before
+    anything is sent.
+    """
+    stmt = (
+        select(Outbox)
+        .where(_claimable(now))
+        .order_by(Outbox.due_at, Outbox.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list(session.exec(stmt))
+    for row in rows:
+        row.status = CLAIMED
+        row.lease_until = lease_until
+        row.claimed_by = worker[:64]
+        row.attempts = (row.attempts or 0) + 1
+        session.add(row)
+    session.flush()
+    return rows
+
+
+def _finish(session: Session, row_id: int, worker: str, **values) -> bool:
+    stmt = (
+        update(Outbox)
+        .where(Outbox.id == row_id, Outbox.status == CLAIMED, Outbox.claimed_by == worker[:64])
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return (session.exec(stmt).rowcount or 0) == 1
+
+
+def mark_sent(session: Session, row_id: int, *, worker: str, now: datetime, message_id: int | None) -> bool:
+    return _finish(session, row_id, worker, status=SENT, sent_at=now, telegram_message_id=message_id,
+                   lease_until=None, last_error=None)
+
+
+def mark_retry(session: Session, row_id: int, *, worker: str, not_before: datetime, error: str) -> bool:
+    """Back to pending, claimable again from ``not_before``."""
+    return _finish(session, row_id, worker, status=PENDING, lease_until=not_before, claimed_by=None,
+                   last_error=error[:ERROR_MAX])
+
+
+def mark_failed(session: Session, row_id: int, *, worker: str, error: str) -> bool:
+    return _finish(session, row_id, worker, status=FAILED, lease_until=None, last_error=error[:ERROR_MAX])
+
+
+def mark_expired(session: Session, row_id: int, *, worker: str, reason: str) -> bool:
+    return _finish(session, row_id, worker, status=EXPIRED, lease_until=None, last_error=reason[:ERROR_MAX])
+
+
+def mark_cancelled(session: Session, row_id: int, *, worker: str, reason: str) -> bool:
+    return _finish(session, row_id, worker, status=CANCELLED, lease_until=None, claimed_by=None,
+                   last_error=reason[:ERROR_MAX])
+
+
+def release(session: Session, row_id: int, *, worker: str, not_before: datetime | None = None) -> bool:
+    """Give a claimed row back unsent (it was not attempted, so the attempt is not counted)."""
+    return _finish(session, row_id, worker, status=PENDING, lease_until=not_before, claimed_by=None,
+                   attempts=Outbox.attempts - 1)
+
+
+def status_counts(session: Session, family_id: int | None = None) -> dict[str, int]:
+    stmt = select(Outbox.status, func.count()).group_by(Outbox.status)
+    if family_id is not None:
+        stmt = stmt.where(Outbox.family_id == family_id)
+    return {status: n for status, n in session.exec(stmt)}
+
+
+def next_due(session: Session) -> datetime | None:
+    """When the earliest open row is due (for health checks and the simulator)."""
+    return session.exec(select(func.min(Outbox.due_at)).where(col(Outbox.status).in_(OPEN))).first()
+
+
+# -- what the schedule and the reminder buttons need to know about families ------------------------------
+
+def family(session: Session, family_id: int) -> Family | None:
+    return session.get(Family, family_id)
+
+
+def recipients(session: Session, family_id: int) -> list[Recipient]:
+    """Every active, reachable member of the family with a private chat, mother first."""
+    stmt = (
+        select(Membership.role, User)
+        .join(User, col(User.id) == Membership.user_id)
+        .where(
+            Membership.family_id == family_id,
+            Membership.active == True,  # noqa: E712
+            User.reachable == True,  # noqa: E712
+            col(User.deleted_at).is_(None),
+            col(User.chat_id).is_not(None),
+        )
+        .order_by(Membership.joined_at, Membership.id)
+    )
+    out = [Recipient(user_id=u.id, chat_id=u.chat_id, role=role, name=u.display_name or u.first_name)
+           for role, u in session.exec(stmt)]
+    return sorted(out, key=lambda r: 0 if r.role == "mother" else 1)
+
+
+def membership(session: Session, family_id: int, user_id: int) -> Membership | None:
+    return session.exec(
+        select(Membership).where(Membership.family_id == family_id, Membership.user_id == user_id)
+    ).first()
+
+
+def active_family_of(session: Session, user_id: int) -> tuple[Family, Membership] | None:
+    """The newest active family this user belongs to (a mother of twins is one family)."""
+    stmt = (
+        select(Family, Membership)
+        .join(Membership, col(Membership.family_id) == Family.id)
+        .where(Membership.user_id == user_id, Membership.active == True,  # noqa: E712
+               Family.status == "active")
+        .order_by(col(Family.created_at).desc(), col(Family.id).desc())
+    )
+    found = session.exec(stmt).first()
+    return (found[0], found[1]) if found else None
+
+
+def user_by_telegram_id(session: Session, telegram_id: int) -> User | None:
+    return session.exec(select(User).where(User.telegram_id == telegram_id)).first()
+
+
+def log_session_done(
+    session: Session, *, family_id: int, user_id: int | None, protocol_id: str, day: int | None, now: datetime
+) -> MassageSession:
+    """A massage the family says they did without the guide ("Sudah dilakukan")."""
+    done = MassageSession(
+        family_id=family_id,
+        user_id=user_id,
+        protocol_id=protocol_id,
+        postpartum_day=day,
+        started_at=now,
+        ended_at=now,
+        status="logged",
+    )
+    session.add(done)
+    session.flush()
+    return done
+
+
+def user(session: Session, user_id: int | None) -> User | None:
+    return session.get(User, user_id) if user_id is not None else None
+
+
+def measurement_completed(session: Session, family_id: int, occasions: Iterable[str]) -> bool:
+    """Whether the family already finished a measurement under any of these occasion names."""
+    stmt = select(Measurement.id).where(
+        Measurement.family_id == family_id,
+        col(Measurement.occasion).in_(list(occasions)),
+        col(Measurement.completed_at).is_not(None),
+    )
+    return session.exec(stmt).first() is not None
+
+
+def set_payload(session: Session, row: Outbox, **changes) -> None:
+    """Add keys to a row's payload (a new dict, so the JSON column sees the change)."""
+    row.payload = {**(row.payload or {}), **changes}
+    session.add(row)
