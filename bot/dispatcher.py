@@ -1,0 +1,355 @@
+"""The outbox dispatcher: sends the scheduled messages that are due, exactly as the database says.
+
+One :meth:`Dispatcher.tick` (every ``settings.dispatch_interval`` seconds, from PTB's JobQueue in
+``python -m bot run`` or from the loop of ``python -m bot worker``):
+
+1. claim up to ``settings.dispatch_batch`` due rows with a lease (storage/outbox.py: ``FOR UPDATE SKIP
+   LOCKED`` on PostgreSQL, so several processes share the work; ``BEGIN IMMEDIATE`` on SQLite) and commit;
+2. expire rows that are too late (``settings.grace`` after their due time; a row may carry its own
+   ``grace_seconds`` in the payload) or that would arrive at night (21:00–06:00 in the row's ``tz``;
+   rows without ``tz``, such as a midwife's alert, are not held back at night);
+3. render each row with the renderer registered for its kind (bot/flows/outbox_kinds.py);
+4. send, about one message per second per chat and a few chats at a time, and record each result at
+   once: sent (with Telegram's message id), retry later, failed, cancelled;
+5. claim the next batch while batches come back full (at most ``max_batches`` per tick).
+
+Failures: 429 → the row waits ``retry_after`` and the dispatcher claims nothing new until then;
+5xx, timeouts and network errors → retried with exponential back-off, ``max_attempts`` in all, then
+failed; 403 (blocked, deactivated) or "chat not found" → the person is marked unreachable
+(storage/users.mark_unreachable) and their pending rows are cancelled; any other error → logged and
+retried like a network error. The tick itself never raises.
+
+Delivery guarantee: every row is sent at least once while it is within its grace window; a row is sent
+twice only when a process dies (or loses its lease) after Telegram accepted the message and before the
+result was written, so duplicates are bounded by the messages in flight at that moment (at most one
+batch). Results are written row by row right after each send to keep that window small.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import logging
+import pkgutil
+import time as _time
+import warnings
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+
+from bot.flows import schedule
+from bot.flows.outbox_kinds import RENDERERS, Rendered
+from bot.keyboards import inline
+from storage import outbox, users
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TickResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    expired: int = 0
+    cancelled: int = 0
+    claimed: int = 0
+
+    def __add__(self, other: TickResult) -> TickResult:
+        return TickResult(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})
+
+    @property
+    def total(self) -> int:
+        return self.sent + self.retried + self.failed + self.expired + self.cancelled
+
+
+def load_kinds() -> None:
+    """Import every flow and handler module so each outbox kind's renderer is registered."""
+    import bot.flows
+    import bot.handlers
+
+    for package in (bot.flows, bot.handlers):
+        for info in pkgutil.iter_modules(package.__path__):
+            try:
+                importlib.import_module(f"{package.__name__}.{info.name}")
+            except Exception:  # a broken module must not stop the reminders of everyone else
+                log.exception("could not import %s.%s", package.__name__, info.name)
+
+
+def default_lease(settings) -> timedelta:
+    """How long a claim is held: long enough to send a batch, short enough to recover a crash quickly."""
+    seconds = min(max(settings.dispatch_interval * 20, 5.0), 300.0)
+    return timedelta(seconds=seconds)
+
+
+def _retry_after_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+@dataclass
+class _Job:
+    row: outbox.Outbox
+    chat_id: int
+    rendered: Rendered
+
+
+class Dispatcher:
+    """Sends due Outbox rows through ``bot``. ``runtime`` gives settings, db, content, clock and worker id."""
+
+    def __init__(
+        self,
+        runtime,
+        bot,
+        *,
+        lease: timedelta | None = None,
+        per_chat_gap: float = 1.0,
+        concurrency: int = 8,
+        max_attempts: int = 5,
+        max_batches: int = 20,
+        backoff: timedelta = timedelta(seconds=30),
+        max_backoff: timedelta = timedelta(minutes=15),
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+        monotonic: Callable[[], float] = _time.monotonic,
+    ):
+        self.rt = runtime
+        self.bot = bot
+        self.settings = runtime.settings
+        self.db = runtime.db
+        self.content = runtime.content
+        self.clock = runtime.clock
+        self.worker = runtime.worker_id
+        self.lease = lease or default_lease(self.settings)
+        self.per_chat_gap = per_chat_gap
+        self.concurrency = max(1, concurrency)
+        self.max_attempts = max_attempts
+        self.max_batches = max(1, max_batches)
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self._sleep = sleep
+        self._monotonic = monotonic
+        self._last_sent: dict[int, float] = {}
+        self.hold_until: datetime | None = None  # after a 429: claim nothing new before this
+        self._lock = asyncio.Lock()
+        load_kinds()
+
+    # -- the tick ------------------------------------------------------------------------------------------
+    async def tick(self, now: datetime | None = None) -> TickResult:
+        """Send what is due at ``now`` (default: the clock). Never raises."""
+        if self._lock.locked():  # the previous tick is still sending
+            return TickResult()
+        async with self._lock:
+            total = TickResult()
+            try:
+                self._forget_old_chats()
+                for _ in range(self.max_batches):
+                    at = now or self.clock.now()
+                    if self.hold_until is not None and at < self.hold_until:
+                        break
+                    rows = self._claim(at)
+                    if not rows:
+                        break
+                    total += await self._process(rows, at)
+                    if len(rows) < self.settings.dispatch_batch:
+                        break
+            except Exception:
+                log.exception("dispatcher tick failed; the claimed rows return when their lease ends")
+            if total.total:
+                log.info("dispatched: %s", total)
+            return total
+
+    def _claim(self, now: datetime) -> list[outbox.Outbox]:
+        with self.db.session() as session:
+            return outbox.claim(session, now=now, worker=self.worker, lease_until=now + self.lease,
+                                limit=self.settings.dispatch_batch)
+
+    async def _process(self, rows: list[outbox.Outbox], now: datetime) -> TickResult:
+        counts: dict[str, int] = defaultdict(int)
+        counts["claimed"] = len(rows)
+        ready: list[outbox.Outbox] = []
+        for row in rows:
+            verdict = self._too_late(row, now)
+            if verdict:
+                self._finish(counts, "expired", outbox.mark_expired, row, reason=verdict)
+            elif row.attempts > self.max_attempts:
+                self._finish(counts, "failed", outbox.mark_failed, row, error=f"gave up: {row.last_error}")
+            else:
+                ready.append(row)
+        jobs = self._render(ready, now, counts)
+        by_chat: dict[int, list[_Job]] = defaultdict(list)
+        for job in jobs:
+            by_chat[job.chat_id].append(job)
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def send_chat(chat_jobs: list[_Job]) -> None:
+            async with gate:
+                for job in chat_jobs:
+                    await self._send(job, counts)
+
+        results = await asyncio.gather(*(send_chat(j) for j in by_chat.values()), return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                log.error("sending a chat's messages failed", exc_info=result)
+        return TickResult(**{f.name: counts[f.name] for f in fields(TickResult)})
+
+    # -- rules ---------------------------------------------------------------------------------------------
+    def _too_late(self, row: outbox.Outbox, now: datetime) -> str | None:
+        payload = row.payload or {}
+        grace = self.settings.grace
+        if "grace_seconds" in payload:
+            try:
+                grace = timedelta(seconds=float(payload["grace_seconds"]))
+            except (TypeError, ValueError):
+                pass
+        if now > row.due_at + grace:
+            return f"late: due {row.due_at.isoformat()}, grace {grace}"
+        tz = payload.get("tz")
+        if tz and schedule.in_quiet_hours(now.astimezone(schedule.zone(tz))):
+            return "quiet hours"
+        return None
+
+    def _render(self, rows: list[outbox.Outbox], now: datetime, counts: dict[str, int]) -> list[_Job]:
+        jobs: list[_Job] = []
+        if not rows:
+            return jobs
+        with self.db.session() as session:
+            for row in rows:
+                fn = RENDERERS.get(row.kind)
+                if fn is None:
+                    self._finish(counts, "failed", outbox.mark_failed, row, error=f"no renderer for {row.kind}",
+                                 session=session)
+                    continue
+                try:
+                    rendered = fn(session, row, self.content, now)
+                except Exception as exc:
+                    log.exception("rendering outbox row %s (%s) failed", row.id, row.kind)
+                    self._finish(counts, "failed", outbox.mark_failed, row, error=f"render: {exc!r}",
+                                 session=session)
+                    continue
+                chat_id = row.chat_id
+                if chat_id is None and row.user_id is not None:
+                    person = outbox.user(session, row.user_id)
+                    chat_id = person.chat_id if person else None
+                if rendered is None or chat_id is None:
+                    self._finish(counts, "cancelled", outbox.mark_cancelled, row, reason="nothing to send",
+                                 session=session)
+                    continue
+                jobs.append(_Job(row, chat_id, rendered))
+        return jobs
+
+    def _backoff(self, attempts: int) -> timedelta:
+        return min(self.backoff * (2 ** max(attempts - 1, 0)), self.max_backoff)
+
+    # -- sending -------------------------------------------------------------------------------------------
+    async def _pace(self, chat_id: int) -> None:
+        if self.per_chat_gap <= 0:
+            return
+        last = self._last_sent.get(chat_id)
+        if last is not None:
+            wait = self.per_chat_gap - (self._monotonic() - last)
+            if wait > 0:
+                await self._sleep(wait)
+
+    def _forget_old_chats(self) -> None:
+        if len(self._last_sent) > 10_000 or self.per_chat_gap <= 0:
+            horizon = self._monotonic() - max(self.per_chat_gap, 1.0)
+            self._last_sent = {c: t for c, t in self._last_sent.items() if t >= horizon}
+
+    async def _deliver(self, chat_id: int, rendered: Rendered):
+        markup = inline(rendered.buttons) if rendered.buttons else None
+        if rendered.photo is not None:
+            photo = rendered.photo
+            if isinstance(photo, str):
+                with open(photo, "rb") as handle:
+                    return await self.bot.send_photo(chat_id, handle, caption=rendered.text, reply_markup=markup)
+            return await self.bot.send_photo(chat_id, photo, caption=rendered.text, reply_markup=markup)
+        return await self.bot.send_message(chat_id, rendered.text, reply_markup=markup)
+
+    async def _send(self, job: _Job, counts: dict[str, int]) -> None:
+        row = job.row
+        now = self.clock.now()
+        if self.hold_until is not None and now < self.hold_until:
+            self._finish(counts, None, outbox.release, row, not_before=self.hold_until)
+            return
+        if row.lease_until is not None and now >= row.lease_until:
+            log.warning("lease of outbox row %s ran out before sending; leaving it to the next claim", row.id)
+            return
+        await self._pace(job.chat_id)
+        try:
+            message = await self._deliver(job.chat_id, job.rendered)
+        except RetryAfter as exc:
+            wait = timedelta(seconds=max(_retry_after_seconds(exc), 1.0))
+            now = self.clock.now()
+            self.hold_until = max(self.hold_until or now, now + wait)
+            log.warning("Telegram asks to wait %s (row %s)", wait, row.id)
+            self._finish(counts, "retried", outbox.mark_retry, row, not_before=now + wait, error=f"429: {exc}")
+            return
+        except Forbidden as exc:
+            self._unreachable(job, str(exc), counts)
+            return
+        except BadRequest as exc:
+            if "chat not found" in str(exc).lower() or "user is deactivated" in str(exc).lower():
+                self._unreachable(job, str(exc), counts)
+            else:
+                log.error("Telegram refused outbox row %s (%s): %s", row.id, row.kind, exc)
+                self._finish(counts, "failed", outbox.mark_failed, row, error=f"400: {exc}")
+            return
+        except (TelegramError, OSError) as exc:
+            self._retry_or_fail(job, f"{type(exc).__name__}: {exc}", counts)
+            return
+        except Exception as exc:  # a bug: never let it stop the dispatcher
+            log.exception("sending outbox row %s failed unexpectedly", row.id)
+            self._retry_or_fail(job, f"{type(exc).__name__}: {exc}", counts)
+            return
+        finally:
+            if self.per_chat_gap > 0:
+                self._last_sent[job.chat_id] = self._monotonic()
+        self._finish(counts, "sent", outbox.mark_sent, row, now=self.clock.now(),
+                     message_id=getattr(message, "message_id", None))
+
+    def _retry_or_fail(self, job: _Job, error: str, counts: dict[str, int]) -> None:
+        row = job.row
+        if row.attempts >= self.max_attempts:
+            log.warning("giving up on outbox row %s after %s attempts: %s", row.id, row.attempts, error)
+            self._finish(counts, "failed", outbox.mark_failed, row, error=error)
+            return
+        not_before = self.clock.now() + self._backoff(row.attempts)
+        log.info("outbox row %s will be retried from %s: %s", row.id, not_before.isoformat(), error)
+        self._finish(counts, "retried", outbox.mark_retry, row, not_before=not_before, error=error)
+
+    def _unreachable(self, job: _Job, reason: str, counts: dict[str, int]) -> None:
+        log.warning("chat %s cannot be reached: %s", job.chat_id, reason)
+        try:
+            with self.db.session() as session:
+                outbox.mark_failed(session, job.row.id, worker=self.worker, error=f"unreachable: {reason}")
+                users.mark_unreachable(session, chat_id=job.chat_id, reason=reason, now=self.clock.now())
+                outbox.cancel_pending(session, chat_id=job.chat_id, reason="unreachable")
+            counts["failed"] += 1
+        except Exception:
+            log.exception("could not record that chat %s is unreachable", job.chat_id)
+
+    def _finish(self, counts, what: str | None, mark, row, *, session=None, **kwargs) -> None:
+        """Write one row's result; a database hiccup is logged (the lease brings the row back)."""
+        try:
+            if session is not None:
+                done = mark(session, row.id, worker=self.worker, **kwargs)
+            else:
+                with self.db.session() as own:
+                    done = mark(own, row.id, worker=self.worker, **kwargs)
+        except Exception:
+            log.exception("could not record outbox row %s as %s", row.id, what or "released")
+            return
+        if not done:
+            log.warning("outbox row %s was taken over before it was recorded as %s", row.id, what or "released")
+        if what:
+            counts[what] += 1
+
+
+async def dispatch_once(runtime, bot, now: datetime | None = None, **options) -> TickResult:
+    """One tick with a fresh dispatcher (the simulator and scripts): sends what is due now."""
+    options.setdefault("per_chat_gap", 0.0)
+    return await Dispatcher(runtime, bot, **options).tick(now)

@@ -1,0 +1,356 @@
+"""Reminder messages: how each scheduled row is rendered, and the rules behind the reminder buttons and /jadwal.
+
+Rows (see bot/flows/schedule.py) and what each person gets:
+- ``massage`` — the husband or a companion: the reminder with "Mulai panduan pijat" (``pijat:start``); the
+  mother: her own reminder, with "Isi ceklis" (``ceklis:start``) when a checklist belongs to this session.
+  Everyone: "Ingatkan 30 menit lagi" (``rem:snooze:<row id>``) and "Sudah dilakukan" (``rem:done:<row id>``).
+- ``checklist`` — "Isi ceklis" and "Ingatkan 30 menit lagi"; nothing is sent if it was already filled in.
+- ``education`` — the education message, no buttons.
+- ``snooze`` — the row it snoozes, again (payload ``of`` = the original kind).
+
+A renderer returns None when there is nothing to send any more (family paused, finished or deleted, the
+person left the family or cannot be reached): the dispatcher cancels the row.
+
+Sentences come from content/texts/reminders.yaml when it has one under the same name whose placeholders
+we can fill, else from content/texts/reminders_ui.yaml.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlmodel import Session
+
+from bot.config import Settings
+from bot.flows import schedule
+from bot.flows.outbox_kinds import Rendered, renderer
+from bot.keyboards import callback
+from content import ContentError
+from content.loader import placeholders
+from storage import outbox
+from storage.models import Family, Outbox
+
+SNOOZE_DELAY = timedelta(minutes=30)
+MIN_GAP = timedelta(minutes=60)  # between two session times chosen with /jadwal
+START_MASSAGE = "pijat:start"
+START_CHECKLIST = "ceklis:start"
+ZONE_KEYS = {"Asia/Jakarta": "wib", "Asia/Makassar": "wita", "Asia/Jayapura": "wit"}
+TEXT_FILES = ("reminders", "reminders_ui")
+
+
+# -- sentences -------------------------------------------------------------------------------------------
+
+def say(content, name: str, /, **available: object) -> str:
+    """The sentence ``name`` from reminders.yaml (if usable) or reminders_ui.yaml, filled from ``available``."""
+    for prefix in TEXT_FILES:
+        key = f"{prefix}.{name}"
+        if content.has_text(key):
+            wanted = placeholders(content.texts[key])
+            if wanted <= available.keys():
+                return content.text(key, **{k: available[k] for k in wanted})
+    raise ContentError("texts", f"reminders_ui.{name}", "no sentence with placeholders we can fill")
+
+
+def zone_label(content, tz: str | None) -> str:
+    key = ZONE_KEYS.get(tz or "")
+    return say(content, f"zone.{key}") if key else (tz or "")
+
+
+def local_time_label(content, instant: datetime, tz: str | None) -> str:
+    local = instant.astimezone(schedule.zone(tz))
+    return f"{local:%H:%M} {zone_label(content, tz)}".strip()
+
+
+def role_key(role: str | None) -> str:
+    return role if role in ("mother", "husband") else "companion"
+
+
+# -- renderers -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Target:
+    family: Family
+    role: str
+
+
+def _target(session: Session, row: Outbox) -> _Target | None:
+    """The family and the person's role, if the row should still be sent."""
+    if row.family_id is None:
+        return None
+    fam = outbox.family(session, row.family_id)
+    if fam is None or fam.status != "active" or fam.reminders_paused:
+        return None
+    person = outbox.user(session, row.user_id)
+    if person is None or not person.reachable or person.deleted_at is not None:
+        return None
+    member = outbox.membership(session, fam.id, person.id)
+    if member is None or not member.active:
+        return None
+    return _Target(fam, member.role)
+
+
+def _protocol(content, payload: dict):
+    return content.protocols.get(payload.get("protocol") or "") or content.default_protocol
+
+
+def _checklist_with_session(protocol, day: int, session_no: int) -> bool:
+    """Whether a checklist belongs to this session (before the first / after the last of the day)."""
+    for m in protocol.measurements:
+        if m.day != day:
+            continue
+        if m.slot in ("before_first_session", "first_time") and session_no == 1:
+            return True
+        if m.slot == "after_last_session" and session_no == protocol.sessions_per_day:
+            return True
+    return False
+
+
+def _with_prefix(content, text: str, row: Outbox) -> str:
+    if row.kind == schedule.SNOOZE:
+        return f"{say(content, 'massage.snoozed_prefix')}\n\n{text}"
+    return text
+
+
+def _snooze_button(content, row: Outbox) -> tuple[str, str]:
+    return (say(content, "button.snooze"), callback("rem", "snooze", row.id))
+
+
+def render_massage(session: Session, row: Outbox, content, now: datetime) -> Rendered | None:  # noqa: ARG001
+    target = _target(session, row)
+    if target is None:
+        return None
+    p = row.payload or {}
+    protocol = _protocol(content, p)
+    lo, hi = protocol.session_minutes
+    params = dict(hari=p.get("day"), sesi=p.get("session"), jumlah=p.get("sessions", protocol.sessions_per_day),
+                  menit=f"{lo}–{hi}" if lo != hi else f"{lo}", jam=p.get("local", ""))
+    role = role_key(target.role)
+    text = say(content, f"massage.{role}", **params)
+    rows: list[list[tuple[str, str]]] = []
+    if role != "mother":
+        rows.append([(say(content, "button.start_massage"), START_MASSAGE)])
+    elif _checklist_with_session(protocol, int(p.get("day") or 0), int(p.get("session") or 0)):
+        rows.append([(say(content, "button.checklist"), START_CHECKLIST)])
+    rows.append([_snooze_button(content, row)])
+    rows.append([(say(content, "button.done"), callback("rem", "done", row.id))])
+    return Rendered(_with_prefix(content, text, row), rows)
+
+
+def checklist_occasions(payload: dict) -> tuple[str, ...]:
+    """The Measurement.occasion names this checklist reminder may have been filled in under."""
+    occasion, day = payload.get("occasion") or "pre", payload.get("day")
+    return (occasion, f"day{day}_{occasion}")
+
+
+def render_checklist(session: Session, row: Outbox, content, now: datetime) -> Rendered | None:  # noqa: ARG001
+    target = _target(session, row)
+    if target is None:
+        return None
+    p = row.payload or {}
+    if outbox.measurement_completed(session, target.family.id, checklist_occasions(p)):
+        return None
+    occasion = "post" if p.get("occasion") == "post" else "pre"
+    who = "mother" if target.role == "mother" else "other"
+    text = say(content, f"checklist.{occasion}.{who}", hari=p.get("day"), jam=p.get("local", ""))
+    rows = [[(say(content, "button.checklist"), START_CHECKLIST)], [_snooze_button(content, row)]]
+    return Rendered(_with_prefix(content, text, row), rows)
+
+
+def render_education(session: Session, row: Outbox, content, now: datetime) -> Rendered | None:  # noqa: ARG001
+    if _target(session, row) is None:
+        return None
+    message = content.education.get((row.payload or {}).get("education_id") or "")
+    if message is None:
+        return None
+    return Rendered(say(content, "education", judul=message.title, isi=message.text))
+
+
+_BY_KIND = {schedule.MASSAGE: render_massage, schedule.CHECKLIST: render_checklist,
+            schedule.EDUCATION: render_education}
+
+
+def render_snooze(session: Session, row: Outbox, content, now: datetime) -> Rendered | None:
+    original = _BY_KIND.get((row.payload or {}).get("of") or "")
+    return original(session, row, content, now) if original else None
+
+
+for _kind, _fn in (*_BY_KIND.items(), (schedule.SNOOZE, render_snooze)):
+    renderer(_kind)(_fn)
+
+
+# -- "Ingatkan 30 menit lagi" and "Sudah dilakukan" ----------------------------------------------------------
+
+@dataclass(frozen=True)
+class ButtonOutcome:
+    status: str  # ok | already | night | stale
+    at: datetime | None = None  # snooze: when the new reminder comes
+    day: int | None = None
+    session: int | None = None
+
+
+def _own_row(session: Session, row_id: int, telegram_id: int) -> tuple[Outbox, int] | None:
+    row = outbox.get(session, row_id)
+    person = outbox.user_by_telegram_id(session, telegram_id)
+    if row is None or person is None or row.family_id is None or row.kind not in schedule.REMINDER_KINDS:
+        return None
+    fam = outbox.family(session, row.family_id)
+    member = outbox.membership(session, row.family_id, person.id)
+    if fam is None or fam.status != "active" or member is None or not member.active:
+        return None
+    return row, person.id
+
+
+def original_kind(row: Outbox) -> str:
+    return (row.payload or {}).get("of", row.kind) if row.kind == schedule.SNOOZE else row.kind
+
+
+def snooze_key(row: Outbox, user_id: int) -> str:
+    return f"f{row.family_id}:{schedule.SNOOZE}:r{row.id}:u{user_id}"
+
+
+def snooze(session: Session, *, row_id: int, telegram_id: int, now: datetime) -> ButtonOutcome:
+    """A new reminder 30 minutes from now, once per pressed message (a double tap changes nothing)."""
+    found = _own_row(session, row_id, telegram_id)
+    if found is None:
+        return ButtonOutcome("stale")
+    row, user_id = found
+    fam = outbox.family(session, row.family_id)
+    if fam.reminders_paused or original_kind(row) not in (schedule.MASSAGE, schedule.CHECKLIST):
+        return ButtonOutcome("stale")
+    key = snooze_key(row, user_id)
+    existing = outbox.get_by_key(session, key)
+    if existing is not None:
+        return ButtonOutcome("already", at=existing.due_at)
+    due = now + SNOOZE_DELAY
+    tz = (row.payload or {}).get("tz") or fam.timezone
+    if schedule.in_quiet_hours(due.astimezone(schedule.zone(tz))):
+        return ButtonOutcome("night")
+    person = outbox.user(session, user_id)
+    payload = {**(row.payload or {}), "of": original_kind(row), "from": row.id, "tz": tz}
+    payload.pop("logged_session", None)
+    if not outbox.insert(session, dedupe_key=key, kind=schedule.SNOOZE, due_at=due, now=now,
+                         family_id=row.family_id, user_id=user_id, chat_id=person.chat_id, payload=payload):
+        existing = outbox.get_by_key(session, key)
+        return ButtonOutcome("already", at=existing.due_at if existing else due)
+    return ButtonOutcome("ok", at=due)
+
+
+def mark_done(session: Session, *, row_id: int, telegram_id: int, now: datetime) -> ButtonOutcome:
+    """Log the session as done without the guide (MassageSession status "logged"), once per reminder slot.
+
+    Whoever presses first (the mother or the husband) logs it; the family's other copies of the same
+    reminder then say it is already logged, and pending repeats of it are cancelled.
+    """
+    found = _own_row(session, row_id, telegram_id)
+    if found is None or original_kind(found[0]) != schedule.MASSAGE:
+        return ButtonOutcome("stale")
+    row, user_id = found
+    p = row.payload or {}
+    day, session_no, slot = p.get("day"), p.get("session"), p.get("slot")
+    fam = outbox.family(session, row.family_id)
+    siblings = outbox.rows_with_key_prefix(session, schedule.slot_prefix(fam.id, schedule.MASSAGE, slot))
+    snoozes = [r for r in outbox.rows_for_family(session, fam.id, [schedule.SNOOZE])
+               if (r.payload or {}).get("slot") == slot and (r.payload or {}).get("of") == schedule.MASSAGE]
+    related = {r.id: r for r in [row, *siblings, *snoozes]}
+    if any("logged_session" in (r.payload or {}) for r in related.values()):
+        return ButtonOutcome("already", day=day, session=session_no)
+    done = outbox.log_session_done(session, family_id=fam.id, user_id=user_id, protocol_id=p.get("protocol")
+                                   or fam.protocol_id, day=day, now=now)
+    for r in related.values():
+        outbox.set_payload(session, r, logged_session=done.id)
+    outbox.cancel_pending(session, ids=[r.id for r in related.values()], reason="done")
+    return ButtonOutcome("ok", day=day, session=session_no)
+
+
+# -- /jadwal ---------------------------------------------------------------------------------------------
+
+_TIME_TOKEN = re.compile(r"(\d{1,2})[:.](\d{2})")
+
+
+def format_times(times) -> str:
+    return ", ".join(t.strftime("%H:%M") for t in times)
+
+
+def earliest_time() -> time:
+    return schedule.QUIET_END
+
+
+def parse_new_times(text: str, n: int, jitter: timedelta) -> tuple[time, ...] | None:
+    """``n`` session times typed like "06:30, 15.30"; None unless they are valid, in the day and 1 h apart."""
+    found = _TIME_TOKEN.findall(text or "")
+    if len(found) != n:
+        return None
+    times = []
+    for hh, mm in found:
+        h, m = int(hh), int(mm)
+        if h > 23 or m > 59:
+            return None
+        times.append(time(h, m))
+    times.sort()
+    if any(t < earliest_time() or t > schedule.latest_time(jitter) for t in times):
+        return None
+    for a, b in zip(times, times[1:], strict=False):
+        if datetime.combine(date.min, b) - datetime.combine(date.min, a) < MIN_GAP:
+            return None
+    return tuple(times)
+
+
+def example_times(n: int) -> str:
+    return format_times(schedule.spread_times(n))
+
+
+def times_of(fam: Family, content, settings: Settings) -> tuple[time, ...]:
+    return schedule.family_times(fam, schedule.protocol_of(fam, content), settings)
+
+
+def change_times(session: Session, fam: Family, times: tuple[time, ...] | None, *, now: datetime,
+                 settings: Settings, content) -> schedule.ScheduleResult:
+    """Store the family's own session times (None: back to the protocol's) and move the pending rows."""
+    fam.reminder_times = format_times(times).replace(" ", "") if times else None
+    session.add(fam)
+    session.flush()
+    return schedule.reschedule_family(session, fam.id, now=now, settings=settings, content=content)
+
+
+def jadwal_text(session: Session, fam: Family, content, settings: Settings, now: datetime) -> str:
+    protocol = schedule.protocol_of(fam, content)
+    times = times_of(fam, content, settings)
+    tz = fam.timezone or settings.default_timezone
+    lines = "\n".join(say(content, "jadwal.time_line", sesi=i, jam=t.strftime("%H:%M"))
+                      for i, t in enumerate(times, start=1))
+    if fam.birth_date is not None:
+        dates = ", ".join(f"{fam.birth_date + timedelta(days=d):%d/%m}" for d in protocol.days)
+    else:
+        dates = "-"
+    if fam.reminders_paused:
+        rest = say(content, "jadwal.paused")
+    else:
+        open_rows = [r for r in outbox.rows_for_family(session, fam.id, schedule.REMINDER_KINDS)
+                     if r.status in outbox.OPEN and r.due_at > now]
+        rest = (say(content, "jadwal.remaining", n=len(open_rows)) if open_rows
+                else say(content, "jadwal.none_left"))
+    if fam.reminder_times:
+        rest = f"{rest}\n{say(content, 'jadwal.custom')}"
+    return say(content, "jadwal.show", zona=zone_label(content, tz), jam_list=lines,
+               hari_list="–".join(str(d) for d in (protocol.days[0], protocol.days[-1]))
+               if len(protocol.days) > 1 else str(protocol.days[0]),
+               tanggal=dates, sisa=rest)
+
+
+def ask_params(fam: Family, content, settings: Settings) -> dict:
+    protocol = schedule.protocol_of(fam, content)
+    n = protocol.sessions_per_day
+    return dict(n=n, zona=zone_label(content, fam.timezone or settings.default_timezone),
+                contoh=example_times(n), awal=earliest_time().strftime("%H:%M"),
+                akhir=schedule.latest_time(settings.jitter).strftime("%H:%M"))
+
+
+def missed_note(content, result: schedule.ScheduleResult) -> str | None:
+    """A kind sentence about what was already past at registration, or None if nothing was."""
+    if not result.missed:
+        return None
+    names = [say(content, f"missed.{label}") for label in result.missed
+             if content.has_text(f"reminders_ui.missed.{label}")]
+    return say(content, "missed.note", daftar=say(content, "missed.separator").join(names))
