@@ -332,3 +332,72 @@ async def test_standalone_server_answers_get_me():
     finally:
         proc.terminate()
         await proc.wait()
+
+
+async def test_every_user_action_arrives_as_a_ptb_update(fake):
+    from telegram.ext import TypeHandler
+
+    seen: list[str] = []
+
+    async def record(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.effective_message
+        if update.edited_message:
+            seen.append(f"edited:{message.text}")
+        elif update.callback_query:
+            query = update.callback_query
+            seen.append(f"callback:{query.data}:{query.message.message_id}:{query.message.is_accessible}")
+        elif update.my_chat_member:
+            seen.append(f"member:{update.my_chat_member.new_chat_member.status}")
+        elif message.sticker:
+            seen.append(f"sticker:{message.sticker.emoji}")
+        elif message.voice:
+            seen.append(f"voice:{message.voice.duration}")
+        elif message.document:
+            seen.append(f"document:{message.document.file_name}")
+        elif message.location:
+            seen.append(f"location:{message.location.latitude}")
+        else:
+            seen.append(f"{update.effective_chat.type}:{message.text}")
+
+    application = (
+        Application.builder()
+        .token(fake.token)
+        .base_url(fake.base_url)
+        .base_file_url(fake.base_file_url)
+        .concurrent_updates(TrackingUpdateProcessor(fake))
+        .build()
+    )
+    application.add_handler(TypeHandler(Update, record))
+    await running(application)
+    try:
+        siti = fake.user(5020, first_name="Siti", username="siti_ibu")
+        await siti.send("halo")
+        await siti.edit_last("halo lagi")
+        await siti.send_sticker()
+        await siti.send_voice(duration=4)
+        await siti.send_document(b"isi", filename="kartu.pdf")
+        await siti.send_location()
+        await siti.send_in_group("/start@PijatOksitosinBot")
+        await siti.press_data("forged:1", message_id=77)
+        await application.bot.send_message(5020, "pilih", reply_markup=KEYBOARD)
+        await siti.press_data("forged:2")
+        await siti.block_bot()
+        await fake.wait_idle()
+    finally:
+        await stopped(application)
+    menu_id = siti.last_reply.message_id
+    assert seen == [
+        "private:halo",
+        "edited:halo lagi",
+        "sticker:\N{THUMBS UP SIGN}",
+        "voice:4",
+        "document:kartu.pdf",
+        "location:-6.2",
+        "supergroup:/start@PijatOksitosinBot",
+        "callback:forged:1:77:False",
+        f"callback:forged:2:{menu_id}:True",
+        "member:kicked",
+    ]
+    assert siti.unanswered_callbacks and siti.callback_answers == []
+    log = siti.text_log()
+    assert "Siti (edits #1): halo lagi" in log and "Bot: pilih  [Ya] [Tidak] [Sama]" in log

@@ -401,3 +401,17 @@ async def test_webhook_mode_with_a_real_application(fake):
         await app.updater.stop()
         await app.stop()
         await app.shutdown()
+
+
+async def test_raw_callback_queries_are_answerable_once(fake, http):
+    query = {
+        "id": "raw-1",
+        "from": {"id": 14, "is_bot": False, "first_name": "Ani"},
+        "chat_instance": "1",
+        "data": "x",
+    }
+    fake.enqueue_update({"callback_query": query})
+    status, _ = await call(http, fake, "answerCallbackQuery", callback_query_id="raw-1", text="ok")
+    assert status == 200 and fake.user(14).callback_answers == ["ok"]
+    status, _ = await call(http, fake, "answerCallbackQuery", callback_query_id="raw-1", text="lagi")
+    assert status == 400

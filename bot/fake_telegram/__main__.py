@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import sys
+import threading
 
 from .server import DEFAULT_TOKEN, FakeTelegram
 from .state import FakeMessage
@@ -54,11 +55,15 @@ async def serve(args: argparse.Namespace) -> None:
 async def _chat(fake: FakeTelegram, args: argparse.Namespace) -> None:
     user = fake.user(args.user_id, first_name=args.first_name)
     loop = asyncio.get_running_loop()
+    lines: asyncio.Queue[str] = asyncio.Queue()
+
+    def read_stdin() -> None:  # a daemon thread, so Ctrl-C never waits for a pending readline
+        for line in sys.stdin:
+            loop.call_soon_threadsafe(lines.put_nowait, line.rstrip("\n"))
+
+    threading.Thread(target=read_stdin, name="fake-telegram-stdin", daemon=True).start()
     while True:
-        line = await loop.run_in_executor(None, sys.stdin.readline)
-        if not line:
-            await asyncio.Event().wait()  # stdin closed: keep serving
-        line = line.rstrip("\n")
+        line = await lines.get()
         if not line:
             continue
         try:

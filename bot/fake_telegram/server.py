@@ -18,7 +18,7 @@ from .recording import Call, CallLog
 from .state import ChatRecord, FakeMessage, MessageListener, WallClock
 from .updates import UpdateQueue, UpdateTicket
 from .wire import TOKEN_RE, ApiError, Upload, json_response, ok_payload, read_params
-from .world import BotIdentity, World
+from .world import BotIdentity, CallbackRecord, World
 
 log = logging.getLogger(__name__)
 
@@ -361,10 +361,28 @@ class FakeTelegram:
     def enqueue_update(self, update: dict[str, Any]) -> UpdateTicket:
         """Queue a raw update for the bot (``update_id`` is added when missing). Does not wait."""
         target = self._webhook_target
+        self._register_callback(update)
         ticket = self.updates.add(dict(update), queue=target is None)
         if target is not None:
             self._spawn(self._push_webhook(ticket, *target))
         return ticket
+
+    def _register_callback(self, update: dict[str, Any]) -> None:
+        """A raw callback_query update gets an answerable query id, as if a user had pressed."""
+        query = update.get("callback_query")
+        if not isinstance(query, dict) or "id" not in query or str(query["id"]) in self.world.callbacks:
+            return
+        message = query.get("message") or {}
+        user_id = int((query.get("from") or {}).get("id", 0))
+        record = CallbackRecord(
+            str(query["id"]),
+            user_id,
+            (message.get("chat") or {}).get("id"),
+            message.get("message_id"),
+            query.get("data"),
+        )
+        self.world.callbacks[record.query_id] = record
+        self.world.user_callbacks.setdefault(user_id, []).append(record)
 
     async def wait_processed(self, ticket: UpdateTicket, timeout: float | None = None) -> UpdateTicket:
         await ticket.wait(self.process_timeout if timeout is None else timeout)
@@ -414,6 +432,7 @@ class FakeTelegram:
         With ``wait=True`` (and status 200) also wait until the bot has processed it.
         """
         _check_local(url)
+        self._register_callback(update)
         ticket = self.updates.add(dict(update), queue=False) if wait else None
         payload = ticket.payload if ticket else update
         if ticket is not None:
