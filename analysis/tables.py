@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from analysis.labels import Labels
-from analysis.paired import TTEST, PairedReport
+from analysis.paired import DIFF_NORMAL, DIFF_NOT_NORMAL, TTEST, PairedReport
 from analysis.spssformat import (
     MEAN_DECIMALS,
     RANK_DECIMALS,
@@ -223,10 +223,10 @@ def decision_lines(report: PairedReport, labels: Labels, sep: str) -> list[str]:
     sw = report.shapiro.diff
     test_name = labels(f"decision.test.{report.recommended}")
     lines = [labels("decision.rule")]
-    if sw.p is None or report.recommendation_reason not in ("diff_normal", "diff_not_normal"):
+    if sw.p is None or report.recommendation_reason not in (DIFF_NORMAL, DIFF_NOT_NORMAL):
         lines.append(labels("decision.unavailable", test=test_name))
     else:
-        key = "decision.normal" if report.recommendation_reason == "diff_normal" else "decision.not_normal"
+        key = "decision.normal" if report.recommendation_reason == DIFF_NORMAL else "decision.not_normal"
         lines.append(labels(key, p=p_phrase(sw.p, sep), test=test_name))
     p = report.recommended_p
     if p is None:

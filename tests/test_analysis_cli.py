@@ -113,6 +113,19 @@ class TestInProcess:
         self.assert_error(capsys, labels, path, "class_not_binary", values="cukup, kurang, lancar",
                           positive="lancar")
 
+    def test_class_columns_must_come_in_pairs(self, capsys, labels, tmp_path):
+        path = write(tmp_path, "participant,pre,post,pre_class\nP1,1,2,lancar\n")
+        self.assert_error(capsys, labels, path, "class_columns_incomplete", columns="pre_class dan post_class")
+
+    def test_positive_class_can_be_named(self, capsys, labels, tmp_path):
+        path = write(tmp_path, "participant,pre,post,pre_class,post_class\n"
+                               "P1,1,2,tidak,ya\nP2,2,3,tidak,ya\nP3,3,3,ya,ya\n")
+        self.assert_error(capsys, labels, path, "class_positive_unknown", values="tidak, ya", positive="lancar")
+        code, out, err = self.run(capsys, "--csv", path, "--json", "--positive-class", "ya")
+        assert code == 0, err
+        mc = json.loads(out)["mcnemar"]
+        assert (mc["yes"], mc["no"], mc["table"]) == ("ya", "tidak", [[0, 2], [0, 1]])
+
     def test_unwritable_chart(self, capsys, labels, tmp_path):
         target = str(tmp_path / "no" / "such" / "dir" / "c.png")
         code, out, err = self.run(capsys, "--csv", str(DATA / "seed002.csv"), "--chart", target)

@@ -154,3 +154,17 @@ def test_workbook_keeps_numbers_with_spss_decimals(labels, tmp_path):
     assert data.max_row == 1 + report.n
     assert [c.value for c in data[1]] == [labels("xlsx.col_participant"), labels("variable.pre"),
                                           labels("variable.post"), labels("variable.diff")]
+
+
+ERROR_CODES = ["file_missing", "file_unreadable", "empty_file", "no_rows", "wrong_header", "class_columns_incomplete",
+               "no_usable_rows", "duplicate_participant", "class_not_binary", "class_positive_unknown",
+               "too_few_pairs", "output_unwritable"]
+
+
+@pytest.mark.parametrize("code", ERROR_CODES)
+def test_every_error_has_one_indonesian_line(code):
+    from content import get_content
+
+    content = get_content()
+    assert content.has_text(f"analysis.errors.{code}")
+    assert "\n" not in content.texts[f"analysis.errors.{code}"].strip()

@@ -24,7 +24,7 @@ from analysis import (
     write_xlsx,
 )
 from analysis.csvinput import DEFAULT_POSITIVE
-from content import get_content
+from content import ContentError, get_content
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -95,8 +95,16 @@ def run(args: argparse.Namespace) -> int:
                         class_labels=data.class_labels)
 
 
+def _help_texts() -> Callable[..., str | None]:
+    """Help sentences from content; none (rather than a broken CLI) if the content cannot load."""
+    try:
+        return labels()
+    except ContentError:
+        return lambda key, /, **params: None
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    words = labels()
+    words = _help_texts()
     parser = sub.add_parser("analyze", help=words("cli.help"), description=words("cli.description"))
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--csv", metavar="FILE", help=words("cli.csv"))
