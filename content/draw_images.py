@@ -99,11 +99,11 @@ class Canvas:
         self.d.rectangle([bbox[0] - pad, bbox[1] - pad, bbox[2] + pad, bbox[3] + pad], fill=BG)
         self.text(xy, text, size, fill, anchor)
 
-    def save(self, name: str) -> Path:
+    def save(self, name: str, out_dir: Path = OUT_DIR) -> Path:
         small = self.img.resize((W, H), Image.LANCZOS)
         pal = small.quantize(colors=32, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-        OUT_DIR.mkdir(exist_ok=True)
-        path = OUT_DIR / name
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / name
         pal.save(path, optimize=True)
         return path
 
@@ -251,9 +251,13 @@ PICTURES = {
 }
 
 
+def draw_all(out_dir: Path = OUT_DIR) -> list[Path]:
+    """Draw every picture into ``out_dir``; returns the written files."""
+    return [draw().save(name, out_dir) for name, draw in PICTURES.items()]
+
+
 def main() -> None:
-    for name, draw in PICTURES.items():
-        path = draw().save(name)
+    for path in draw_all():
         print(f"{path.name}: {path.stat().st_size // 1024} KB")
 
 
