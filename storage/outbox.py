@@ -95,7 +95,7 @@ def insert(
         session.flush()
         return True
     session.flush()  # earlier ORM changes first, so ordering within the transaction is kept
-    return session.exec(stmt).rowcount == 1
+    return session.exec(stmt.returning(Outbox.id)).first() is not None
 
 
 def get(session: Session, row_id: int) -> Outbox | None:
