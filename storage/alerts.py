@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from storage import outbox
 from storage.models import Alert, Outbox
 
 REPEAT_KIND = "alert_repeat"
@@ -81,37 +81,20 @@ def repeat_key(alert_id: int, n: int, user_id: int) -> str:
 def schedule_repeat(session: Session, *, alert_id: int, n: int, user_id: int, chat_id: int, due_at: datetime,
                     every_seconds: int, now: datetime) -> bool:
     """Queue repeat ``n`` of an alert for one midwife. False if it was queued before (same key)."""
-    key = repeat_key(alert_id, n, user_id)
-    if session.exec(select(Outbox.id).where(Outbox.dedupe_key == key)).first() is not None:
-        return False
-    row = Outbox(
-        dedupe_key=key, family_id=None, user_id=user_id, chat_id=chat_id, kind=REPEAT_KIND,
+    return outbox.insert(
+        session, dedupe_key=repeat_key(alert_id, n, user_id), kind=REPEAT_KIND, due_at=due_at, now=now,
+        family_id=None, user_id=user_id, chat_id=chat_id,
         payload={"alert_id": alert_id, "n": n, "every_seconds": every_seconds},
-        due_at=due_at, created_at=now,
     )
-    try:
-        with session.begin_nested():
-            session.add(row)
-            session.flush()
-    except IntegrityError:
-        return False
-    return True
+
+
+def repeat_rows(session: Session, alert_id: int) -> list[Outbox]:
+    return [r for r in outbox.rows_with_key_prefix(session, f"alert:{alert_id}:") if r.kind == REPEAT_KIND]
 
 
 def cancel_repeats(session: Session, alert_id: int) -> int:
-    result = session.exec(
-        update(Outbox)
-        .where(col(Outbox.kind) == REPEAT_KIND, col(Outbox.dedupe_key).like(f"alert:{alert_id}:%"),
-               col(Outbox.status).in_(("pending", "claimed")))
-        .values(status="cancelled")
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount or 0
-
-
-def pending_repeats(session: Session, alert_id: int) -> list[Outbox]:
-    return list(session.exec(
-        select(Outbox).where(col(Outbox.kind) == REPEAT_KIND, col(Outbox.dedupe_key).like(f"alert:{alert_id}:%"),
-                             Outbox.status == "pending")
-        .order_by(Outbox.id)
-    ))
+    """Cancel the alert's pending repeats (one being sent right now finds the alert handled and stops)."""
+    ids = [r.id for r in repeat_rows(session, alert_id) if r.status == outbox.PENDING]
+    if not ids:
+        return 0
+    return outbox.cancel_pending(session, reason="alert handled", ids=ids)
