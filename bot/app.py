@@ -19,6 +19,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.handlers import handler_modules
 from bot.health import schedule_heartbeat
+from bot.logs import add_secret
 from bot.runtime import RUNTIME_KEY, Runtime, get_runtime
 from bot.updates import PerChatUpdateProcessor
 from content import Content, get_content
@@ -97,6 +98,8 @@ def build_application(
 ) -> Application:
     """The bot, ready to ``initialize``/``start`` (or ``run_polling``/``run_webhook``)."""
     token = settings.require_token()
+    add_secret(token)  # whatever logs, wherever: never the token
+    add_secret(settings.webhook_secret)
     runtime = Runtime(
         settings=settings,
         db=db or Database(settings.database_url),

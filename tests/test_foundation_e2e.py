@@ -17,15 +17,17 @@ from storage.models import ProcessedUpdate, User
 ROOT = Path(__file__).resolve().parents[1]
 
 
-async def test_start_answers_in_indonesian_with_a_keyboard_and_stores_the_user(bot, mother):
+async def test_start_answers_in_indonesian_with_a_keyboard_and_stores_the_user_who_agrees(bot, mother):
     await mother.send("/start")
     reply = mother.last_reply
     assert "Selamat datang" in reply.text
     assert "Setuju" in reply.button_labels
     assert "Tidak setuju" in reply.button_labels
+    await mother.press("Setuju")
     with bot.runtime.db.session() as session:
         user = session.exec(select(User).where(User.telegram_id == 1001)).one()
         assert user.first_name == "Siti"
+        assert user.consent_at is not None
         assert session.exec(select(ProcessedUpdate)).first() is not None
         assert meta.get(session, meta.BOT_USERNAME) == bot.fake.bot_username
 
@@ -51,8 +53,7 @@ async def test_token_never_appears_in_logs_at_debug(bot, mother, fake_tg, caplog
 async def test_the_same_update_delivered_twice_is_handled_once(bot, mother, fake_tg):
     await mother.send("/start")
     before = len(fake_tg.calls_to("sendMessage"))
-    update = fake_tg.last_update()
-    await fake_tg.deliver(update)
+    await fake_tg.deliver(mother.last_update.payload)
     assert len(fake_tg.calls_to("sendMessage")) == before
 
 
@@ -85,8 +86,12 @@ async def test_python_m_bot_run_against_a_bot_api_server_answers_start(fake_tg, 
     )
     try:
         user = fake_tg.user(user_id=4242, first_name="Rina")
-        message = await user.send_and_wait_reply("/start", timeout=60)
-        assert "Selamat datang" in message.text
+        replied = asyncio.Event()
+        fake_tg.on_message(lambda message, event: replied.set() if message.chat_id == 4242 else None)
+        await fake_tg.wait_polling(timeout=60)
+        await user.send("/start", wait=False)
+        await asyncio.wait_for(replied.wait(), timeout=60)
+        assert "Selamat datang" in user.last_reply.text
     finally:
         proc.terminate()
         _, err = await asyncio.wait_for(proc.communicate(), timeout=30)
