@@ -1,0 +1,144 @@
+"""The baby's birth date as people type it, and the postpartum day in the family's own time zone.
+
+Accepted: ``21/11/2026``, ``21-11-26``, ``21.11``, ``21 Nov``, ``21 November 2026``, ``2026-11-21``,
+``hari ini``, ``kemarin``, ``kemarin lusa``, ``2 hari lalu``, ``dua hari yang lalu``. A date without a year
+is this year's, unless that is more than a month ahead (then it is last year's: "30/12" typed on 2 January).
+
+Day numbering: the birth day is day 0, day 1 is the day after birth.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+# Parsing vocabulary (not sentences): Indonesian month names and the short forms people type.
+_MONTHS = {
+    1: ("januari", "jan", "january"),
+    2: ("februari", "feb", "pebruari", "peb", "february"),
+    3: ("maret", "mar", "march"),
+    4: ("april", "apr"),
+    5: ("mei", "may"),
+    6: ("juni", "jun", "june"),
+    7: ("juli", "jul", "july"),
+    8: ("agustus", "agu", "agt", "ags", "aug", "august"),
+    9: ("september", "sep", "sept"),
+    10: ("oktober", "okt", "oct", "october"),
+    11: ("november", "nov", "nop", "nopember"),
+    12: ("desember", "des", "dec", "december"),
+}
+MONTH_WORDS = {word: month for month, words in _MONTHS.items() for word in words}
+RELATIVE_WORDS = {
+    "hari ini": 0, "hr ini": 0, "sekarang": 0, "tadi": 0, "tadi pagi": 0, "barusan": 0,
+    "kemarin": 1, "kemaren": 1, "kmrn": 1, "kemarin lusa": 2, "kemaren lusa": 2,
+}
+_AGO = re.compile(r"^(?P<n>.+?)\s+(?:hari|hr)\s+(?:yang\s+|yg\s+)?(?:lalu|lewat|sebelumnya)$")
+_NUMERIC = re.compile(r"^(?P<d>\d{1,2})[/\-.\s](?P<m>\d{1,2})(?:[/\-.\s](?P<y>\d{2}|\d{4}))?$")
+_ISO = re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$")
+_WORDY = re.compile(r"^(?P<d>\d{1,2})\s*(?P<m>[a-z]+)\.?(?:\s+(?P<y>\d{2}|\d{4}))?$")
+FUTURE_YEAR_SLACK = timedelta(days=31)
+
+OK = "ok"
+FUTURE = "future"
+TOO_OLD = "too_old"
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    value: date
+    days_ago: int | None = None  # set when given relative to today ("kemarin"): re-read if the time zone changes
+
+
+def local_today(now: datetime, timezone: str) -> date:
+    """Today's date in ``timezone`` at the instant ``now``."""
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def postpartum_day(birth_date: date, now: datetime, timezone: str) -> int:
+    """Days since birth in the family's time zone (the birth day is day 0)."""
+    return (local_today(now, timezone) - birth_date).days
+
+
+def _clean(text: str) -> str:
+    text = text.lower().strip()
+    text = re.sub(r"(?<=\d)(st|nd|rd|th)\b", "", text)
+    text = re.sub(r"\btgl\.?\s*|\btanggal\s+", "", text)
+    text = re.sub(r"[,]", " ", text)
+    return " ".join(text.split())
+
+
+def _with_year(day: int, month: int, year: int | None, today: date) -> date | None:
+    try:
+        if year is not None:
+            if year < 100:
+                year += 2000
+            return date(year, month, day)
+        guess = date(today.year, month, day)
+    except ValueError:
+        return None
+    if guess - today > FUTURE_YEAR_SLACK:
+        try:
+            return date(today.year - 1, month, day)
+        except ValueError:
+            return None
+    return guess
+
+
+def parse_birth_date(text: str, today: date, parse_number: Callable[[str], int | None] | None = None
+                     ) -> ParsedDate | None:
+    """The date meant by ``text`` (relative words count back from ``today``), or None if unclear."""
+    t = _clean(text)
+    if not t:
+        return None
+    if t in RELATIVE_WORDS:
+        n = RELATIVE_WORDS[t]
+        return ParsedDate(today - timedelta(days=n), days_ago=n)
+    m = _AGO.match(t)
+    if m:
+        raw = m.group("n").strip()
+        n = int(raw) if raw.isdigit() else (parse_number(raw) if parse_number else None)
+        if n is None or n > 400:
+            return None
+        return ParsedDate(today - timedelta(days=n), days_ago=n)
+    m = _ISO.match(t)
+    if m:
+        value = _with_year(int(m.group("d")), int(m.group("m")), int(m.group("y")), today)
+        return ParsedDate(value) if value else None
+    m = _NUMERIC.match(t)
+    if m:
+        month = int(m.group("m"))
+        if not 1 <= month <= 12:
+            return None
+        y = m.group("y")
+        value = _with_year(int(m.group("d")), month, int(y) if y else None, today)
+        return ParsedDate(value) if value else None
+    m = _WORDY.match(t)
+    if m and m.group("m") in MONTH_WORDS:
+        y = m.group("y")
+        value = _with_year(int(m.group("d")), MONTH_WORDS[m.group("m")], int(y) if y else None, today)
+        return ParsedDate(value) if value else None
+    return None
+
+
+def days_ago(today: date, n: int) -> ParsedDate:
+    """The date ``n`` days before ``today`` (the "Kemarin" and "2 hari lalu" buttons)."""
+    return ParsedDate(today - timedelta(days=n), days_ago=n)
+
+
+def check_birth_date(value: date, today: date, last_day: int) -> str:
+    """``OK``, ``FUTURE`` (after today) or ``TOO_OLD`` (the programme's last day is already over)."""
+    if value > today:
+        return FUTURE
+    if (today - value).days > last_day:
+        return TOO_OLD
+    return OK
+
+
+def resolve(parsed: ParsedDate, today: date) -> date:
+    """The date again, for a (possibly different) ``today``: relative answers move with it."""
+    if parsed.days_ago is not None:
+        return today - timedelta(days=parsed.days_ago)
+    return parsed.value
