@@ -1,25 +1,80 @@
-"""What the bot says to everything nobody else handled: kind, short, never an error."""
+"""What the bot says to everything nobody else handled: kind, short, never an error.
+
+Free text first goes through the danger-sign matcher: a message naming a danger sign ("bayi kejang") gets
+the urgent advice at once, and the family's midwife is alerted. Then it goes to the conversation waiting
+for it (``bot.routing``), or gets a short helpful answer with the menu.
+"""
 
 from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
+from bot.flows.alerts import raise_danger
 from bot.routing import TEXT_FLOWS
 from bot.turn import Turn, turn_handler
-from storage import chatstate
+from storage import chatstate, staff
+from storage import families as family_store
+from storage.models import Family
 
 PRIORITY = 100
+_GIVEN = "_danger_signs_given"
+
+
+def urgent_advice(turn: Turn, family: Family | None, sign_ids: list[str], *, source: str) -> None:
+    """Queue the urgent advice for these danger signs (once per sign per update) and alert the midwife."""
+    given: set[str] = turn.__dict__.setdefault(_GIVEN, set())
+    fresh = [s for s in dict.fromkeys(sign_ids) if s not in given]
+    if not fresh:
+        return
+    given.update(fresh)
+    signs = []
+    for sign_id in fresh:
+        try:
+            signs.append(turn.content.danger_sign(sign_id))
+        except KeyError:
+            continue
+    if not signs:
+        return
+    intro = turn.t("checklist.danger_intro" if source == "answer" else "common.danger_intro")
+    lines = "\n\n".join(turn.t("common.danger_line", tanda=s.text, saran=s.advice) for s in signs)
+    text = f"{intro}\n\n{lines}\n\n{turn.t('common.danger_outro')}"
+    if family is not None and family.facility_id is not None and staff.recipients(turn.session, family.facility_id):
+        text += "\n" + turn.t("menu.danger_midwife_told")
+    turn.reply(text)
+    if family is not None:
+        raise_danger(turn, family_id=family.id, sign_ids=[s.id for s in signs], source=source)
+
+
+def _family_of_sender(turn: Turn) -> Family | None:
+    from bot.handlers.start import consented_user
+
+    user = consented_user(turn)
+    return family_store.family_of(turn.session, user.id) if user is not None else None
 
 
 @turn_handler
 def text(turn: Turn) -> None:
-    """Free text: to the conversation waiting for it, else a short helpful answer."""
+    """Free text: danger signs first, then the conversation waiting for it, else a short helpful answer."""
     state = chatstate.get(turn.session, turn.user_id)
+    signs = turn.content.match_danger_signs(turn.text) if turn.text else []
+    if signs:
+        urgent_advice(turn, _family_of_sender(turn), [s.id for s in signs], source="text")
     body = TEXT_FLOWS.get(state.flow)
     if body is not None:
         body(turn, state)
         return
-    turn.reply(turn.t("common.unknown_text"))
+    if signs:
+        return
+    from bot.handlers.menu import main_keyboard
+    from bot.handlers.start import consented_user
+
+    family = _family_of_sender(turn)
+    if family is not None:
+        turn.reply(turn.t("menu.unknown_text"), main_keyboard(turn, family))
+    elif consented_user(turn) is not None:
+        turn.reply(turn.t("common.unknown_text"))
+    else:
+        turn.reply(f"{turn.t('common.unknown_text')}\n\n{turn.t('menu.need_start')}")
 
 
 @turn_handler

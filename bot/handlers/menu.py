@@ -1,0 +1,224 @@
+"""Everyday commands: /menu, /bantuan, /privasi, /hapus, /berhenti, /lanjut, and the menu buttons.
+
+/berhenti pauses every reminder of the family (Family.reminders_paused, pending rows cancelled);
+/lanjut switches them on again and also continues an unfinished checklist or guided session (or a
+registration) where it stopped.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.flows import privacy
+from bot.flows.reminders import missed_note
+from bot.flows.schedule import cancel_family, reschedule_family
+from bot.handlers.start import (
+    clear_state,
+    consented_user,
+    family_context,
+    parse_data,
+    put_state,
+    resume_flow,
+    stale,
+    state,
+)
+from bot.keyboards import callback, inline
+from bot.routing import text_flow
+from bot.turn import Turn, turn_handler
+from storage import families as family_store
+from storage.models import ChatState, Family
+
+DELETE_FLOW = "delete"
+
+
+def main_keyboard(turn: Turn, family: Family | None):
+    rows = [
+        [(turn.t("menu.button_massage"), "pijat:start"), (turn.t("menu.button_checklist"), "ceklis:start")],
+        [(turn.t("menu.button_family"), callback("fam", "show", "0"))],
+        [(turn.t("menu.button_help"), callback("menu", "help")),
+         (turn.t("menu.button_privacy"), callback("menu", "privacy"))],
+    ]
+    if family is not None:
+        rows.append([(turn.t("menu.button_resume"), callback("menu", "resume")) if family.reminders_paused
+                     else (turn.t("menu.button_pause"), callback("menu", "pause"))])
+    return inline(rows)
+
+
+def show_menu(turn: Turn, text: str | None = None) -> None:
+    ctx = family_context(turn, reply=False)
+    if ctx is None:
+        user = consented_user(turn)
+        turn.reply(text or turn.t("common.not_registered" if user else "menu.need_start"))
+        return
+    turn.reply(text or turn.t("menu.main"), main_keyboard(turn, ctx[1]))
+
+
+@turn_handler
+def menu_command(turn: Turn) -> None:
+    show_menu(turn)
+
+
+@turn_handler
+def help_command(turn: Turn) -> None:
+    turn.reply(turn.t("help.text"))
+
+
+@turn_handler
+def privacy_command(turn: Turn) -> None:
+    turn.reply(turn.t("onboarding.privacy"))
+
+
+# -- pause and resume -------------------------------------------------------------------------------------
+
+def pause(turn: Turn) -> None:
+    ctx = family_context(turn)
+    if ctx is None:
+        return
+    _user, family = ctx
+    if family.reminders_paused:
+        turn.reply(turn.t("menu.already_paused"))
+        return
+    family_store.update(turn.session, family, reminders_paused=True)
+    cancel_family(turn.session, family.id, now=turn.now, reason="paused")
+    turn.reply(turn.t("menu.paused"))
+
+
+def unpause(turn: Turn, family: Family) -> bool:
+    if not family.reminders_paused:
+        return False
+    family_store.update(turn.session, family, reminders_paused=False)
+    result = reschedule_family(turn.session, family.id, now=turn.now, settings=turn.settings)
+    turn.reply(turn.t("menu.resumed"))
+    note = missed_note(turn.content, result)
+    if note:
+        turn.reply(note)
+    return True
+
+
+def continue_all(turn: Turn) -> None:
+    """/lanjut: reminders on again, and whatever was left unfinished continues where it stopped."""
+    from bot.handlers import checklist, massage
+
+    user = consented_user(turn)
+    if user is None:
+        turn.reply(turn.t("menu.need_start"))
+        return
+    st = state(turn)
+    family = family_store.family_of(turn.session, user.id)
+    if family is None:
+        if not resume_flow(turn, st):
+            turn.reply(turn.t("common.not_registered"))
+        return
+    did = unpause(turn, family)
+    if st.flow == massage.FLOW and massage.resume(turn, user, family):
+        return
+    if checklist.resume(turn, family):
+        return
+    if massage.resume(turn, user, family):
+        return
+    if st.flow in ("registration", "family_edit", "join") and resume_flow(turn, st):
+        return
+    if not did:
+        turn.reply(turn.t("menu.nothing_to_continue"), main_keyboard(turn, family))
+
+
+@turn_handler
+def pause_command(turn: Turn) -> None:
+    pause(turn)
+
+
+@turn_handler
+def continue_command(turn: Turn) -> None:
+    continue_all(turn)
+
+
+# -- /hapus -------------------------------------------------------------------------------------------------
+
+def ask_delete(turn: Turn) -> None:
+    user = consented_user(turn)
+    if user is None:
+        turn.reply(turn.t("menu.nothing_to_delete"))
+        return
+    mode = privacy.what_happens(turn.session, user)
+    key = {privacy.LEAVE_ONLY: "menu.delete_ask_member", privacy.KEEP_RESEARCH: "menu.delete_ask_research",
+           privacy.DELETE_ALL: "menu.delete_ask_no_research"}[mode]
+    put_state(turn, DELETE_FLOW, "confirm", {})
+    turn.reply(turn.t(key), inline([[
+        (turn.t("menu.button_delete_yes"), callback("hapus", "yes")),
+        (turn.t("menu.button_delete_no"), callback("hapus", "no")),
+    ]]))
+
+
+@turn_handler
+def delete_command(turn: Turn) -> None:
+    ask_delete(turn)
+
+
+@turn_handler
+def on_delete_button(turn: Turn) -> None:
+    parts = parse_data(turn, 2)
+    st = state(turn)
+    user = consented_user(turn)
+    if parts is None or parts[1] not in ("yes", "no") or user is None or st.flow != DELETE_FLOW:
+        stale(turn)
+        return
+    turn.edit_markup(None)
+    if parts[1] == "no":
+        clear_state(turn)
+        turn.reply(turn.t("menu.delete_cancelled"))
+        return
+    name = user.display_name or user.first_name or ""
+    result = privacy.delete_personal_data(turn.session, user=user, now=turn.now, settings=turn.settings)
+    text = turn.t("menu.deleted")
+    if result.research_kept:
+        text += "\n\n" + turn.t("menu.deleted_research_kept")
+    turn.reply(text)
+    for chat_id in result.others:
+        if result.family_closed:
+            turn.send(chat_id, turn.t("menu.deleted_family_notice"))
+        else:
+            turn.send(chat_id, turn.t("menu.member_left_notice", nama=name))
+
+
+@text_flow(DELETE_FLOW)
+def delete_text(turn: Turn, st: ChatState) -> None:  # noqa: ARG001
+    ask_delete(turn)
+
+
+# -- menu buttons -----------------------------------------------------------------------------------------
+
+@turn_handler
+def on_menu_button(turn: Turn) -> None:
+    parts = parse_data(turn, 2)
+    action = parts[1] if parts else ""
+    if action == "help":
+        turn.reply(turn.t("help.text"))
+    elif action == "privacy":
+        turn.reply(turn.t("onboarding.privacy"))
+    elif action == "pause":
+        turn.edit_markup(None)
+        pause(turn)
+    elif action == "resume":
+        ctx = family_context(turn)
+        if ctx is None:
+            return
+        turn.edit_markup(None)
+        if not unpause(turn, ctx[1]):
+            turn.answer(turn.t("menu.resumed"))
+    elif action == "show":
+        show_menu(turn)
+    else:
+        stale(turn)
+
+
+def register(app: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("menu", menu_command, filters=private))
+    app.add_handler(CommandHandler("bantuan", help_command, filters=private))
+    app.add_handler(CommandHandler("help", help_command, filters=private))
+    app.add_handler(CommandHandler("privasi", privacy_command, filters=private))
+    app.add_handler(CommandHandler("hapus", delete_command, filters=private))
+    app.add_handler(CommandHandler("berhenti", pause_command, filters=private))
+    app.add_handler(CommandHandler("lanjut", continue_command, filters=private))
+    app.add_handler(CallbackQueryHandler(on_delete_button, pattern=r"^hapus:"))
+    app.add_handler(CallbackQueryHandler(on_menu_button, pattern=r"^menu:"))
