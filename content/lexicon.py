@@ -15,8 +15,6 @@ from types import MappingProxyType
 from content.danger import normalize
 from content.schema import Node
 
-MAX_NUMBER = 99
-
 
 @dataclass(frozen=True)
 class Lexicon:
@@ -42,9 +40,8 @@ class Lexicon:
         for phrase in sorted((*self.fillers, *self.units), key=len, reverse=True):
             words = words.replace(f" {normalize(phrase)} ", " ")
         rest = " ".join(words.split())
-        if re.fullmatch(r"\d+", rest):
-            value = int(rest)
-            return value if value <= MAX_NUMBER * 10 else None
+        if re.fullmatch(r"\d{1,4}", rest):
+            return int(rest)  # the item's own range decides whether it is acceptable
         return self.number_words.get(rest)
 
 
