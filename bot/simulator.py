@@ -53,7 +53,7 @@ class Simulator:
         self.users = {p.key: self.fake.user(user_id=p.user_id, first_name=p.first_name) for p in PEOPLE}
         self.labels = {p.key: self.text(p.label_key) for p in PEOPLE}
         self.current = "ibu"
-        self.seen: dict[tuple[str, int], int] = {}  # (person, message_id) -> edits printed
+        self.seen: dict[tuple[str, int], tuple] = {}  # (person, message_id) -> what was printed
         self.buttons: list[tuple[int, str, str]] = []  # (message_id, label, data) of the current person
         self.files_dir = files_dir or Path(tempfile.mkdtemp(prefix="pijat-sim-files-"))
 
@@ -62,18 +62,26 @@ class Simulator:
         print(line, file=self.out, flush=True)
 
     def show_new(self) -> None:
-        """Print every bot message (or edit) not yet printed, for every person; number the current buttons."""
+        """Print every bot message not yet printed (or whose text changed), for every person.
+
+        The current person's newest buttons are numbered whenever something new reached them.
+        """
+        fresh_for_current = False
         for person in PEOPLE:
             user = self.users[person.key]
             for message in user.messages:
                 key = (person.key, message.message_id)
-                edits = message.edits
-                if key in self.seen and self.seen[key] >= edits:
+                shown = (message.text or "", message.photo is not None, message.document is not None)
+                if self.seen.get(key) == shown:
                     continue
                 edited = key in self.seen
-                self.seen[key] = edits
+                self.seen[key] = shown
                 self._print_message(person, message, edited)
-        self._number_buttons()
+                fresh_for_current = fresh_for_current or person.key == self.current
+        if fresh_for_current:
+            self._number_buttons()
+        else:
+            self._collect_buttons()
 
     def _print_message(self, person: Person, message, edited: bool) -> None:
         local = self.clock.now().astimezone(ZoneInfo("Asia/Jakarta")).strftime("%d/%m %H:%M")
@@ -92,7 +100,7 @@ class Simulator:
         elif message.text:
             self.say("  " + message.text.replace("\n", "\n  "))
 
-    def _number_buttons(self) -> None:
+    def _collect_buttons(self) -> None:
         user = self.users[self.current]
         self.buttons = []
         for message in reversed(user.messages):
@@ -100,6 +108,9 @@ class Simulator:
                 for label in message.button_labels:
                     self.buttons.append((message.message_id, label, message.callback_data(label)))
                 break
+
+    def _number_buttons(self) -> None:
+        self._collect_buttons()
         if self.buttons:
             row = "  ".join(f"[{i}] {label}" for i, (_, label, _) in enumerate(self.buttons, start=1))
             self.say(f"  {row}")
@@ -157,7 +168,7 @@ class Simulator:
                 await dispatch_due(self.running)
                 self.show_new()
         local = self.clock.now().astimezone(ZoneInfo("Asia/Jakarta"))
-        self.say(self.text("simulator.clock_now", waktu=local.strftime("%A %d/%m/%Y %H:%M WIB")))
+        self.say(self.text("simulator.clock_now", waktu=local.strftime("%d/%m/%Y %H:%M WIB")))
 
     def _demo(self) -> None:
         try:
