@@ -187,8 +187,11 @@ class Dispatcher:
 
         async def send_chat(chat_jobs: list[_Job]) -> None:
             async with gate:
-                for job in chat_jobs:
-                    await self._send(job, counts)
+                for n, job in enumerate(chat_jobs):
+                    if not await self._send(job, counts):  # the person cannot be reached: stop here
+                        for rest in chat_jobs[n + 1:]:
+                            self._finish(counts, "cancelled", outbox.mark_cancelled, rest.row, reason="unreachable")
+                        return
 
         results = await asyncio.gather(*(send_chat(j) for j in by_chat.values()), return_exceptions=True)
         for result in results:
@@ -269,15 +272,16 @@ class Dispatcher:
             return await self.bot.send_photo(chat_id, photo, caption=rendered.text, reply_markup=markup)
         return await self.bot.send_message(chat_id, rendered.text, reply_markup=markup)
 
-    async def _send(self, job: _Job, counts: dict[str, int]) -> None:
+    async def _send(self, job: _Job, counts: dict[str, int]) -> bool:
+        """Send one row and record the result; False when the person turned out to be unreachable."""
         row = job.row
         now = self.clock.now()
         if self.hold_until is not None and now < self.hold_until:
             self._finish(counts, None, outbox.release, row, not_before=self.hold_until)
-            return
+            return True
         if row.lease_until is not None and now >= row.lease_until:
             log.warning("lease of outbox row %s ran out before sending; leaving it to the next claim", row.id)
-            return
+            return True
         await self._pace(job.chat_id)
         try:
             message = await self._deliver(job.chat_id, job.rendered)
@@ -287,29 +291,30 @@ class Dispatcher:
             self.hold_until = max(self.hold_until or now, now + wait)
             log.warning("Telegram asks to wait %s (row %s)", wait, row.id)
             self._finish(counts, "retried", outbox.mark_retry, row, not_before=now + wait, error=f"429: {exc}")
-            return
+            return True
         except Forbidden as exc:
             self._unreachable(job, str(exc), counts)
-            return
+            return False
         except BadRequest as exc:
             if "chat not found" in str(exc).lower() or "user is deactivated" in str(exc).lower():
                 self._unreachable(job, str(exc), counts)
-            else:
-                log.error("Telegram refused outbox row %s (%s): %s", row.id, row.kind, exc)
-                self._finish(counts, "failed", outbox.mark_failed, row, error=f"400: {exc}")
-            return
+                return False
+            log.error("Telegram refused outbox row %s (%s): %s", row.id, row.kind, exc)
+            self._finish(counts, "failed", outbox.mark_failed, row, error=f"400: {exc}")
+            return True
         except (TelegramError, OSError) as exc:
             self._retry_or_fail(job, f"{type(exc).__name__}: {exc}", counts)
-            return
+            return True
         except Exception as exc:  # a bug: never let it stop the dispatcher
             log.exception("sending outbox row %s failed unexpectedly", row.id)
             self._retry_or_fail(job, f"{type(exc).__name__}: {exc}", counts)
-            return
+            return True
         finally:
             if self.per_chat_gap > 0:
                 self._last_sent[job.chat_id] = self._monotonic()
         self._finish(counts, "sent", outbox.mark_sent, row, now=self.clock.now(),
                      message_id=getattr(message, "message_id", None))
+        return True
 
     def _retry_or_fail(self, job: _Job, error: str, counts: dict[str, int]) -> None:
         row = job.row

@@ -26,10 +26,11 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 
-def build_bot(settings: Settings, connections: int = 16) -> ExtBot:
+def build_bot(settings: Settings, connections: int = 16, read_timeout: float = 15.0) -> ExtBot:
     """A Bot API client like the Application's (same limits), without update handling."""
     limiter = AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=3) if settings.rate_limit else None
-    request = HTTPXRequest(connection_pool_size=connections, connect_timeout=10, read_timeout=15, write_timeout=30)
+    request = HTTPXRequest(connection_pool_size=connections, connect_timeout=10, read_timeout=read_timeout,
+                           write_timeout=30)
     return ExtBot(
         settings.require_token(),
         base_url=settings.api_url,
