@@ -10,21 +10,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from analysis import (
-    AnalysisError,
-    ClassLabels,
-    DroppedPair,
-    PairedReport,
-    analyze_pairs,
-    draw_chart,
-    dumps,
-    read_pairs_csv,
-    render_text,
-    write_xlsx,
-)
-from analysis.csvinput import DEFAULT_POSITIVE
 from content import ContentError, get_content
+
+if TYPE_CHECKING:  # SciPy and matplotlib load only when a command really analyses
+    from analysis import ClassLabels, DroppedPair, PairedReport
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -56,6 +47,8 @@ def report_pairs(
     class_labels: ClassLabels | None = None,
 ) -> int:
     """Analyse the pairs and print/write what ``args`` asks for; returns the exit code."""
+    from analysis import AnalysisError, analyze_pairs
+
     try:
         report = analyze_pairs(pairs, dropped=dropped, classes=classes, class_labels=class_labels)
     except AnalysisError as exc:
@@ -64,6 +57,8 @@ def report_pairs(
 
 
 def output(report: PairedReport, args: argparse.Namespace) -> int:
+    from analysis import draw_chart, dumps, render_text, write_xlsx
+
     words = labels()
     notices = []
     for option, writer, notice in (("chart", draw_chart, "cli.wrote_chart"), ("xlsx", write_xlsx, "cli.wrote_xlsx")):
@@ -87,8 +82,11 @@ def output(report: PairedReport, args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from analysis import AnalysisError, read_pairs_csv
+    from analysis.csvinput import DEFAULT_POSITIVE
+
     try:
-        data = read_pairs_csv(args.csv, positive=args.positive_class)
+        data = read_pairs_csv(args.csv, positive=args.positive_class or DEFAULT_POSITIVE)
     except AnalysisError as exc:
         return fail(exc.code, **exc.params)
     return report_pairs(data.pairs, args, dropped=data.dropped, classes=data.classes,
@@ -111,5 +109,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--json", action="store_true", help=words("cli.json"))
     parser.add_argument("--chart", metavar="OUT.png", help=words("cli.chart"))
     parser.add_argument("--xlsx", metavar="OUT.xlsx", help=words("cli.xlsx"))
-    parser.add_argument("--positive-class", default=DEFAULT_POSITIVE, metavar="KELAS", help=words("cli.positive_class"))
+    parser.add_argument("--positive-class", default=None, metavar="KELAS", help=words("cli.positive_class"))
     parser.set_defaults(func=run)
