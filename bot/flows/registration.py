@@ -30,6 +30,7 @@ FIELDS = (NAME, BIRTH, TZ, CODE)
 # Short names people type, and the zones they mean.
 TIMEZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
 TZ_SHORT = {zone: short for short, zone in TIMEZONES.items()}
+NAME_MIN = 2
 NAME_MAX = 40
 
 
@@ -47,9 +48,9 @@ def next_step(data: dict) -> str:
 
 
 def clean_name(text: str) -> str | None:
-    """A nickname: 1–40 characters with at least one letter, no commands or links."""
+    """A nickname: 2–40 characters with at least one letter, no commands or links."""
     name = " ".join(text.split())
-    if not name or name.startswith("/") or len(name) > NAME_MAX:
+    if len(name) < NAME_MIN or name.startswith("/") or len(name) > NAME_MAX:
         return None
     if "http" in name.lower() or "@" in name or not re.search(r"[^\W\d_]", name):
         return None

@@ -16,7 +16,7 @@ from bot.flows import answers as answer_rules
 from bot.flows import checklist as rules
 from bot.flows import dates
 from bot.flows.schedule import family_times
-from bot.handlers.fallback import urgent_advice
+from bot.handlers.fallback import taken_as_answer, urgent_advice
 from bot.handlers.start import (
     clear_state,
     family_context,
@@ -281,6 +281,7 @@ def checklist_text(turn: Turn, st: ChatState) -> None:
         item = rules.first_unanswered(inst, store.answers(turn.session, m.id)) or inst.items[0]
     parsed = answer_rules.parse_typed(item, turn.text, turn.content.lexicon)
     if parsed.ok:
+        taken_as_answer(turn)
         record(turn, user, family, m, inst, item, parsed.value, via="text")
         return
     example = item.example or (str(item.min) if item.min is not None else "")

@@ -18,6 +18,15 @@ from storage.models import Family
 
 PRIORITY = 100
 _GIVEN = "_danger_signs_given"
+_TAKEN = "_text_taken_as_answer"
+
+
+def taken_as_answer(turn: Turn) -> None:
+    """A conversation says: this text was a valid answer to my question (e.g. "kuning" for a stool colour).
+
+    Its own rules then judge the answer, so the free-text danger matcher stays quiet for it.
+    """
+    turn.__dict__[_TAKEN] = True
 
 
 def urgent_advice(turn: Turn, family: Family | None, sign_ids: list[str], *, source: str) -> None:
@@ -57,13 +66,19 @@ def text(turn: Turn) -> None:
     """Free text: danger signs first, then the conversation waiting for it, else a short helpful answer."""
     state = chatstate.get(turn.session, turn.user_id)
     signs = turn.content.match_danger_signs(turn.text) if turn.text else []
-    if signs:
-        urgent_advice(turn, _family_of_sender(turn), [s.id for s in signs], source="text")
     body = TEXT_FLOWS.get(state.flow)
     if body is not None:
+        before = len(turn.outgoing)
         body(turn, state)
+        if signs and not turn.__dict__.get(_TAKEN):
+            # The advice goes first, before the conversation's own reply.
+            later = turn.outgoing[before:]
+            del turn.outgoing[before:]
+            urgent_advice(turn, _family_of_sender(turn), [s.id for s in signs], source="text")
+            turn.outgoing.extend(later)
         return
     if signs:
+        urgent_advice(turn, _family_of_sender(turn), [s.id for s in signs], source="text")
         return
     from bot.handlers.menu import main_keyboard
     from bot.handlers.start import consented_user

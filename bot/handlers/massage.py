@@ -18,7 +18,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.flows import massage as rules
-from bot.handlers.fallback import urgent_advice
+from bot.handlers.fallback import taken_as_answer, urgent_advice
 from bot.handlers.start import (
     clear_state,
     family_context,
@@ -392,6 +392,7 @@ def massage_text(turn: Turn, st: ChatState) -> None:
             turn.reply(turn.t("session.safety_unclear"))
             ask_safety(turn, row, index)
             return
+        taken_as_answer(turn)
         _safety_answer(turn, user, family, row, index, yes)
         return
     turn.reply(turn.t("session.use_buttons"))
