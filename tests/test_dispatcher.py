@@ -16,7 +16,6 @@ from bot.flows.schedule import family_offset, reschedule_family
 from bot.runtime import Runtime
 from content import get_content
 from storage import outbox
-from storage.models import User
 from tests.test_reminders_support import make_family, rows
 
 BIRTH = date(2026, 11, 20)
@@ -223,7 +222,6 @@ def _plain(session, row, content, now):
 async def test_a_broken_renderer_fails_its_row_and_the_others_go_out(bot, db, clock, fake_tg, mother):
     now = clock.now()
     with db.session() as s:
-        uid = s.exec(User.__table__.select()).first()  # noqa: F841 - no users yet is fine
         for i, kind in enumerate(["test_explodes", "test_plain", "unknown_kind", "test_plain"]):
             outbox.insert(s, dedupe_key=f"t{i}", kind=kind, due_at=now, now=now, chat_id=mother.id, payload={})
     result = await dispatch_once(bot.runtime, bot.app.bot)

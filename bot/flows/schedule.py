@@ -98,6 +98,7 @@ class PlannedItem:
     audience: str  # ALL | MOTHER | COMPANIONS
     occasion: str | None = None  # pre | post (checklist)
     education_id: str | None = None
+    offset: timedelta = timedelta(0)  # the family's jitter, included in ``local``
 
     @property
     def due(self) -> datetime:
@@ -115,7 +116,7 @@ class PlannedItem:
             "session": self.session,
             "sessions": sessions_per_day,
             "tz": tz,
-            "local": self.local.strftime("%H:%M"),
+            "local": (self.local - self.offset).strftime("%H:%M"),  # the planned time, without jitter
             "protocol": protocol_id,
         }
         if self.occasion:
@@ -224,7 +225,7 @@ def compute_schedule(
     items: list[PlannedItem] = []
     for day in protocol.days:
         for s, t in enumerate(session_times, start=1):
-            items.append(PlannedItem(MASSAGE, f"d{day}s{s}", day, s, at(day, t), ALL))
+            items.append(PlannedItem(MASSAGE, f"d{day}s{s}", day, s, at(day, t), ALL, offset=offset))
     for m in protocol.measurements:
         if m.slot == "before_first_session":
             t, s = _add(session_times[0], -CHECKLIST_LEAD), 1
@@ -233,14 +234,14 @@ def compute_schedule(
         else:  # first_time
             t, s = session_times[0], 1
         items.append(PlannedItem(CHECKLIST, f"{m.occasion}_d{m.day}", m.day, s,
-                                 at(m.day, clamp_to_day(t, jitter)), MOTHER, occasion=m.occasion))
+                                 at(m.day, clamp_to_day(t, jitter)), MOTHER, occasion=m.occasion, offset=offset))
     for e in protocol.education:
         s = min(max(e.session, 1), len(session_times))
         t = clamp_to_day(_add(session_times[s - 1], EDUCATION_DELAY), jitter)
         message = (education or {}).get(e.education_id)
         audience = _EDU_AUDIENCE.get(getattr(message, "audience", "semua"), ALL)
         items.append(PlannedItem(EDUCATION, f"edu_d{e.day}s{s}_{e.education_id}"[:60], e.day, s,
-                                 at(e.day, t), audience, education_id=e.education_id))
+                                 at(e.day, t), audience, education_id=e.education_id, offset=offset))
     items.sort(key=lambda i: (i.due, _KIND_ORDER[i.kind], i.slot))
     if now is not None:
         items = [i for i in items if i.due > now]
