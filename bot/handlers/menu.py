@@ -10,7 +10,6 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.flows import privacy
-from bot.flows.reminders import missed_note
 from bot.flows.schedule import cancel_family, reschedule_family
 from bot.handlers.start import (
     clear_state,
@@ -87,11 +86,8 @@ def unpause(turn: Turn, family: Family) -> bool:
     if not family.reminders_paused:
         return False
     family_store.update(turn.session, family, reminders_paused=False)
-    result = reschedule_family(turn.session, family.id, now=turn.now, settings=turn.settings)
+    reschedule_family(turn.session, family.id, now=turn.now, settings=turn.settings)
     turn.reply(turn.t("menu.resumed"))
-    note = missed_note(turn.content, result)
-    if note:
-        turn.reply(note)
     return True
 
 

@@ -235,13 +235,10 @@ def _apply_edit(turn: Turn, *, birth=None, zone: str | None = None) -> None:
     if ctx is None:
         return
     _user, family = ctx
-    result = registration.change_family(turn.session, family, now=turn.now, settings=turn.settings,
-                                        birth=birth, timezone=zone)
+    registration.change_family(turn.session, family, now=turn.now, settings=turn.settings, birth=birth,
+                               timezone=zone)
     clear_state(turn)
     turn.reply(turn.t("family.changed"))
-    note = missed_note(turn.content, result)
-    if note:
-        turn.reply(note)
     show_family(turn, family)
 
 
