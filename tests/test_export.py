@@ -1,0 +1,221 @@
+"""/export, /analisis and `python -m bot export`: the right sheets, only her facility, pseudonymous unless
+asked, audited, and the wide sheet gives the same numbers through `analyze --csv` as /analisis."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import types
+import zipfile
+
+from openpyxl import load_workbook
+
+from analysis import analyze_pairs, read_pairs_text, render_compact
+from bot import cli, exporting
+from bot.flows import study_data
+from storage import audit
+from storage.models import User
+from tests.test_midwife_support import MIDWIFE_B, two_facilities
+
+SHEETS = ["families", "members", "sessions", "answers", "prepost_bayi6", "alerts", "dictionary"]
+
+
+def t(bot, key: str, **params) -> str:
+    return bot.runtime.content.text(key, **params)
+
+
+def workbook(data: bytes):
+    return load_workbook(io.BytesIO(data), read_only=True)
+
+
+def cells(wb) -> set[str]:
+    out = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows(values_only=True):
+            out.update(str(v) for v in row if v is not None)
+    return out
+
+
+def sheet_rows(wb, name: str) -> list[dict]:
+    rows = list(wb[name].iter_rows(values_only=True))
+    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+
+
+def names_and_ids(db) -> tuple[set[str], set[str]]:
+    with db.session() as session:
+        people = session.exec(__import__("sqlmodel").select(User)).all()
+    return {p.first_name for p in people if p.first_name}, {str(p.telegram_id) for p in people}
+
+
+async def test_export_sends_a_pseudonymous_workbook_of_her_facility_only(bot, db, clock, midwife):
+    world = two_facilities(db, clock.now())
+    await midwife.send("/export")
+    reply = midwife.last_reply
+    assert reply.filename.endswith(".xlsx") and world.a.code in reply.filename
+    wb = workbook(reply.document)
+    assert wb.sheetnames == SHEETS
+    families = sheet_rows(wb, "families")
+    assert sorted(r["family"] for r in families) == sorted(f.code for f in world.a_families)
+    assert {r["facility"] for r in families} == {world.a.code}
+    everything = cells(wb)
+    assert not any(f.code in everything for f in world.b_families)
+    names, telegram_ids = names_and_ids(db)
+    assert not names & everything, "a name leaked into the pseudonymous export"
+    assert not telegram_ids & everything, "a Telegram id leaked into the export"
+    members = sheet_rows(wb, "members")
+    assert {m["member"] for m in members} >= {f"{world.mothers_family.code}-1", f"{world.mothers_family.code}-2"}
+    answers = sheet_rows(wb, "answers")
+    assert {a["occasion"] for a in answers} == {"pre", "post"}
+    assert len(answers) == 6 * 2 * len(world.a_families)
+    wide = sheet_rows(wb, "prepost_bayi6")
+    mine = next(r for r in wide if r["participant"] == world.mothers_family.code)
+    assert (mine["pre"], mine["pre_class"]) == world.mothers_family.pre
+    assert (mine["post"], mine["post_class"]) == world.mothers_family.post
+    assert mine["diff"] == mine["post"] - mine["pre"]
+    item_cols = [c for c in mine if c.startswith("pre_") and c != "pre_class"]
+    assert sum(mine[c] for c in item_cols) == mine["pre"]
+    dictionary = sheet_rows(wb, "dictionary")
+    described = {(d["sheet"], d["column"]) for d in dictionary}
+    for name in SHEETS[:-1]:
+        header = next(wb[name].iter_rows(values_only=True))
+        assert all((name, col) in described for col in header), name
+    assert all(d["description"] for d in dictionary)
+
+    with db.session() as session:
+        logged = audit.entries(session, action="export")
+        assert len(logged) == 1
+        entry = logged[0]
+        assert entry.facility_id == world.a.id and entry.actor == "telegram"
+        assert entry.actor_user_id is not None and entry.at == clock.now()
+        assert entry.rows == sum(len(sheet_rows(wb, n)) for n in SHEETS[:-1])
+        assert entry.detail["with_names"] is False
+
+
+async def test_export_nama_has_names_and_is_audited_as_such(bot, db, clock, midwife):
+    world = two_facilities(db, clock.now())
+    await midwife.send("/export nama")
+    reply = midwife.last_reply
+    assert "DENGAN NAMA" in reply.text
+    wb = workbook(reply.document)
+    families = sheet_rows(wb, "families")
+    mine = next(r for r in families if r["family"] == world.mothers_family.code)
+    assert mine["mother_name"] == "Siti"
+    assert "Budi" in {m["name"] for m in sheet_rows(wb, "members")}
+    _, telegram_ids = names_and_ids(db)
+    assert not telegram_ids & cells(wb)  # never Telegram ids, even with names
+    with db.session() as session:
+        assert audit.entries(session, action="export")[0].detail["with_names"] is True
+
+
+async def test_export_csv_sends_a_zip_of_csv_files(bot, db, clock, midwife, fake_tg):
+    world = two_facilities(db, clock.now())
+    other = fake_tg.user(user_id=MIDWIFE_B, first_name="Maluku")
+    await other.send("/export csv")
+    reply = other.last_reply
+    assert reply.filename.endswith(".zip")
+    with zipfile.ZipFile(io.BytesIO(reply.document)) as zf:
+        assert zf.namelist() == [f"{name}.csv" for name in SHEETS]
+        text = zf.read("families.csv").decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert sorted(r["family"] for r in rows) == sorted(f.code for f in world.b_families)
+
+
+async def test_export_with_an_unknown_word_explains_itself(bot, db, clock, midwife, fake_tg):
+    two_facilities(db, clock.now())
+    await midwife.send("/export semua")
+    assert midwife.last_reply.text == t(bot, "midwife.export_usage")
+    assert fake_tg.calls_to("sendDocument") == []
+
+
+async def test_analisis_matches_the_exported_wide_sheet_through_analyze_csv(bot, db, clock, midwife, tmp_path,
+                                                                            monkeypatch, capsys):
+    world = two_facilities(db, clock.now(), a_extra=9, b_count=3)
+    await midwife.send("/analisis")
+    replies = midwife.replies_since_last_action
+    text_message, chart, book = replies[-3], replies[-2], replies[-1]
+    assert chart.photo is not None and chart.photo.startswith(b"\x89PNG")
+    assert book.filename.endswith(".xlsx")
+    assert len(load_workbook(io.BytesIO(book.document)).sheetnames) >= 2
+
+    await midwife.send("/export")
+    wb = workbook(midwife.last_reply.document)
+    wide = list(wb["prepost_bayi6"].iter_rows(values_only=True))
+    path = tmp_path / "wide.csv"
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        for row in wide:
+            writer.writerow(["" if v is None else v for v in row])
+
+    # The numbers /analisis sent are the numbers the CSV gives...
+    def labels(key, /, **params):
+        return bot.runtime.content.text(f"analysis.{key}", **params)
+
+    data = read_pairs_text(path.read_text(encoding="utf-8"))
+    from_csv = analyze_pairs(data.pairs, classes=data.classes, class_labels=data.class_labels)
+    assert from_csv.n == sum(1 for f in world.a_families if f.pre and f.post)
+    assert render_compact(from_csv, labels) in text_message.text
+
+    # ... and `python -m bot analyze --csv` prints them too.
+    monkeypatch.setenv("DATABASE_URL", db.url)
+    assert cli.main(["analyze", "--csv", str(path), "--json"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    with db.session() as session:
+        instrument = bot.runtime.content.instruments["bayi6"]
+        report = study_data.analyse(study_data.paired_scores(session, instrument, world.a.id))
+    from analysis import to_json
+
+    assert printed == json.loads(json.dumps(to_json(report)))
+
+
+async def test_analisis_with_too_few_pairs_says_so(bot, db, clock, fake_tg):
+    world = two_facilities(db, clock.now(), b_count=2)
+    other = fake_tg.user(user_id=MIDWIFE_B, first_name="Maluku")
+    await other.send("/analisis")
+    assert other.last_reply.text == t(bot, "midwife.analysis_too_few", n=2, minimum=3, fasilitas=world.b.name,
+                                      instrumen=bot.runtime.content.instruments["bayi6"].title)
+    assert fake_tg.calls_to("sendPhoto") == []
+
+
+def test_command_line_export_xlsx_csv_and_facility_filter(db, clock, tmp_path, monkeypatch, capsys):
+    world = two_facilities(db, clock.now())
+    monkeypatch.setenv("DATABASE_URL", db.url)
+    out = tmp_path / "all.xlsx"
+    assert cli.main(["export", "--format", "xlsx", "--out", str(out)]) == 0
+    wb = load_workbook(out, read_only=True)
+    assert wb.sheetnames == SHEETS
+    codes = {r["family"] for r in sheet_rows(wb, "families")}
+    assert codes == {f.code for f in world.a_families + world.b_families}
+    names, _ = names_and_ids(db)
+    assert not names & cells(wb)
+
+    only_b = tmp_path / "b.zip"
+    assert cli.main(["export", "--format", "csv", "--out", str(only_b), "--facility", world.b.code,
+                     "--with-names"]) == 0
+    with zipfile.ZipFile(only_b) as zf:
+        rows = list(csv.DictReader(io.StringIO(zf.read("families.csv").decode("utf-8-sig"))))
+    assert {r["family"] for r in rows} == {f.code for f in world.b_families}
+    assert all(r["mother_name"].startswith("IbuB") for r in rows)
+
+    folder = tmp_path / "csv"
+    assert cli.main(["export", "--format", "csv", "--out", str(folder)]) == 0
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{n}.csv" for n in SHEETS)
+
+    assert cli.main(["export", "--out", str(tmp_path / "x.xlsx"), "--facility", "TIDAKADA"]) == 2
+    with db.session() as session:
+        logged = audit.entries(session, action="export")
+        assert [(e.actor, e.facility_id, e.detail["with_names"]) for e in logged] == [
+            ("cli", None, False), ("cli", world.b.id, True), ("cli", None, False)]
+        assert all(e.rows > 0 for e in logged)
+    capsys.readouterr()
+
+
+def test_every_sheet_is_a_stream(db, clock):
+    two_facilities(db, clock.now())
+    from content import get_content
+
+    with db.session() as session:
+        for sheet in exporting.build_sheets(session, get_content(), None):
+            assert isinstance(sheet.rows, types.GeneratorType), sheet.name
+            for _ in sheet.rows:  # consume before the next sheet's query starts
+                pass
