@@ -10,10 +10,13 @@ import types
 import zipfile
 
 from openpyxl import load_workbook
+from sqlmodel import select
 
-from analysis import analyze_pairs, read_pairs_text, render_compact
+from analysis import analyze_pairs, read_pairs_text, render_compact, to_json
 from bot import cli, exporting
+from bot.demo import add_family
 from bot.flows import study_data
+from content import get_content
 from storage import audit
 from storage.models import User
 from tests.test_midwife_support import MIDWIFE_B, two_facilities
@@ -44,7 +47,7 @@ def sheet_rows(wb, name: str) -> list[dict]:
 
 def names_and_ids(db) -> tuple[set[str], set[str]]:
     with db.session() as session:
-        people = session.exec(__import__("sqlmodel").select(User)).all()
+        people = session.exec(select(User)).all()
     return {p.first_name for p in people if p.first_name}, {str(p.telegram_id) for p in people}
 
 
@@ -131,6 +134,9 @@ async def test_export_with_an_unknown_word_explains_itself(bot, db, clock, midwi
 async def test_analisis_matches_the_exported_wide_sheet_through_analyze_csv(bot, db, clock, midwife, tmp_path,
                                                                             monkeypatch, capsys):
     world = two_facilities(db, clock.now(), a_extra=9, b_count=3)
+    with db.session() as session:  # one family still in the massage days: a pre checklist only
+        in_progress = add_family(session, world.a, now=clock.now(), age_days=2, mother=(555_001, "IbuBaru"))
+    assert in_progress.pre is not None and in_progress.post is None
     await midwife.send("/analisis")
     replies = midwife.replies_since_last_action
     text_message, chart, book = replies[-3], replies[-2], replies[-1]
@@ -147,25 +153,45 @@ async def test_analisis_matches_the_exported_wide_sheet_through_analyze_csv(bot,
         for row in wide:
             writer.writerow(["" if v is None else v for v in row])
 
-    # The numbers /analisis sent are the numbers the CSV gives...
+    # The numbers /analisis sent are the numbers the exported CSV gives...
     def labels(key, /, **params):
         return bot.runtime.content.text(f"analysis.{key}", **params)
 
     data = read_pairs_text(path.read_text(encoding="utf-8"))
-    from_csv = analyze_pairs(data.pairs, classes=data.classes, class_labels=data.class_labels)
-    assert from_csv.n == sum(1 for f in world.a_families if f.pre and f.post)
+    from_csv = analyze_pairs(data.pairs, dropped=data.dropped, classes=data.classes, class_labels=data.class_labels)
+    assert from_csv.n == sum(1 for f in world.a_families if f.pre and f.post) and from_csv.dropped == 1
     assert render_compact(from_csv, labels) in text_message.text
 
-    # ... and `python -m bot analyze --csv` prints them too.
+    # ... and `python -m bot analyze` prints the same, from the CSV and straight from the database.
     monkeypatch.setenv("DATABASE_URL", db.url)
     assert cli.main(["analyze", "--csv", str(path), "--json"]) == 0
-    printed = json.loads(capsys.readouterr().out)
+    printed_csv = json.loads(capsys.readouterr().out)
+    assert cli.main(["analyze", "--instrument", "bayi6", "--facility", world.a.code, "--json"]) == 0
+    printed_db = json.loads(capsys.readouterr().out)
+    assert printed_db == printed_csv
+    assert printed_db["n"] == from_csv.n and printed_db["dropped"] == 1 and "mcnemar" in printed_db
     with db.session() as session:
         instrument = bot.runtime.content.instruments["bayi6"]
         report = study_data.analyse(study_data.paired_scores(session, instrument, world.a.id))
-    from analysis import to_json
+    assert printed_db == json.loads(json.dumps(to_json(report)))
 
-    assert printed == json.loads(json.dumps(to_json(report)))
+    # Every facility together: the pairs of both.
+    assert cli.main(["analyze", "--instrument", "bayi6", "--json"]) == 0
+    both = json.loads(capsys.readouterr().out)
+    assert both["n"] == from_csv.n + len(world.b_families)
+
+
+def test_analyze_from_the_database_explains_bad_options(db, monkeypatch, capsys):
+    monkeypatch.setenv("DATABASE_URL", db.url)
+    content = get_content()
+    assert cli.main(["analyze", "--instrument", "tidakada"]) == 2
+    assert '"tidakada"' in capsys.readouterr().err
+    assert cli.main(["analyze", "--instrument", "bayi6", "--facility", "ZZZ"]) == 2
+    assert capsys.readouterr().err.strip() == content.text("export.cli.unknown_facility", kode="ZZZ")
+    assert cli.main(["analyze", "--csv", "x.csv", "--facility", "ZZZ"]) == 2
+    assert capsys.readouterr().err.strip() == content.text("export.cli.facility_needs_instrument")
+    assert cli.main(["analyze", "--instrument", "bayi6"]) == 2  # an empty database: too few pairs
+    assert capsys.readouterr().err.strip()
 
 
 async def test_analisis_with_too_few_pairs_says_so(bot, db, clock, fake_tg):
@@ -212,8 +238,6 @@ def test_command_line_export_xlsx_csv_and_facility_filter(db, clock, tmp_path, m
 
 def test_every_sheet_is_a_stream(db, clock):
     two_facilities(db, clock.now())
-    from content import get_content
-
     with db.session() as session:
         for sheet in exporting.build_sheets(session, get_content(), None):
             assert isinstance(sheet.rows, types.GeneratorType), sheet.name

@@ -1,5 +1,8 @@
-"""``python -m bot analyze --csv FILE [--json] [--chart OUT.png] [--xlsx OUT.xlsx]``: the midwife's
-pre/post statistics, printed the way SPSS prints them.
+"""``python -m bot analyze --csv FILE | --instrument ID [--facility CODE] [--json] [--chart OUT.png]
+[--xlsx OUT.xlsx]``: the midwife's pre/post statistics, printed the way SPSS prints them.
+
+``--instrument`` reads the pairs from the database (bot/flows/study_data.py: each family's latest pre and
+post checklist; families with only one of them are counted as dropped, as an exported CSV would show them).
 
 Reading pairs from another source (e.g. the database) only needs a new branch in :func:`run` that
 builds ``(participant, pre, post)`` tuples and calls :func:`report_pairs`.
@@ -82,6 +85,10 @@ def output(report: PairedReport, args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.instrument:
+        return run_database(args)
+    if args.facility:
+        return _fail_line(get_content().text("export.cli.facility_needs_instrument"))
     from analysis import AnalysisError, read_pairs_csv
     from analysis.csvinput import DEFAULT_POSITIVE
 
@@ -93,6 +100,23 @@ def run(args: argparse.Namespace) -> int:
                         class_labels=data.class_labels)
 
 
+def _fail_line(message: str) -> int:
+    print(" ".join(message.split()), file=sys.stderr)
+    return EXIT_BAD_INPUT
+
+
+def run_database(args: argparse.Namespace) -> int:
+    """Pairs from the database: each family's latest pre and post checklist of ``--instrument``."""
+    from bot.flows.study_data import StudyDataError, database_scores
+
+    try:
+        scores = database_scores(args.instrument, args.facility)
+    except StudyDataError as exc:
+        return _fail_line(str(exc))
+    return report_pairs(scores.pairs, args, dropped=scores.dropped_pairs(), classes=scores.classes,
+                        class_labels=scores.class_labels())
+
+
 def _help_texts() -> Callable[..., str | None]:
     """Help sentences from content; none (rather than a broken CLI) if the content cannot load."""
     try:
@@ -101,11 +125,20 @@ def _help_texts() -> Callable[..., str | None]:
         return lambda key, /, **params: None
 
 
+def _db_help(key: str) -> str | None:
+    try:
+        return get_content().text(f"export.cli.{key}")
+    except ContentError:
+        return None
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     words = _help_texts()
     parser = sub.add_parser("analyze", help=words("cli.help"), description=words("cli.description"))
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--csv", metavar="FILE", help=words("cli.csv"))
+    source.add_argument("--instrument", metavar="ID", help=_db_help("help_instrument"))
+    parser.add_argument("--facility", metavar="CODE", help=_db_help("help_facility"))
     parser.add_argument("--json", action="store_true", help=words("cli.json"))
     parser.add_argument("--chart", metavar="OUT.png", help=words("cli.chart"))
     parser.add_argument("--xlsx", metavar="OUT.xlsx", help=words("cli.xlsx"))

@@ -14,24 +14,26 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from analysis import AnalysisError, ClassLabels, PairedReport, analyze_pairs
-from analysis import paired as _paired
-from content import Content
+from content import Content, get_content
 from content.instruments import Instrument
 from storage import alerts as alert_store
-from storage import exports
+from storage import exports, facilities
 from storage.models import Answer, Family, MassageSession, Measurement, Membership, User
+
+if TYPE_CHECKING:  # SciPy loads only when something is analysed
+    from analysis import ClassLabels, DroppedPair, PairedReport
 
 PRE = "pre"
 POST = "post"
 DONE_STATUSES = ("completed", "logged")
 PAGE_SIZE = 8
-MIN_PAIRS = _paired.MIN_PAIRS  # fewer complete pairs than this: no analysis
+MIN_PAIRS = 3  # fewer complete pairs than this: no analysis (analysis.paired.MIN_PAIRS)
 
 
 # -- paired scores ---------------------------------------------------------------------------------
@@ -42,13 +44,28 @@ class PairedScores:
     pairs: list[tuple[str, float, float]]  # (family code, pre, post)
     classes: list[tuple[bool | None, bool | None]] | None  # aligned with pairs; None: not a yes/no class
     positive: str | None  # the class key counted as "yes" (e.g. lancar)
-    negative: str | None
-    pre_only: int = 0  # families with only one of the two
+    negative: str | None  # the other class, if any family had it (as a CSV would show it)
+    incomplete: list[str] = field(default_factory=list)  # family codes with only one of pre/post
+    pre_only: int = 0
     post_only: int = 0
 
     @property
     def n(self) -> int:
         return len(self.pairs)
+
+    def dropped_pairs(self) -> list[DroppedPair]:
+        """Families with a pre or a post but not both, as the analysis lists left-out pairs."""
+        from analysis import DroppedPair
+        from analysis.paired import MISSING
+
+        return [DroppedPair(code, MISSING) for code in self.incomplete]
+
+    def class_labels(self) -> ClassLabels | None:
+        from analysis import ClassLabels
+
+        if self.classes is None or self.positive is None:
+            return None
+        return ClassLabels(yes=self.positive, no=self.negative)
 
 
 def binary_classes(instrument: Instrument) -> tuple[str, str] | None:
@@ -79,33 +96,72 @@ def paired_scores(session: Session, instrument: Instrument, facility_id: int | N
     binary = binary_classes(instrument)
     pairs: list[tuple[str, float, float]] = []
     classes: list[tuple[bool | None, bool | None]] = []
+    incomplete: list[str] = []
     pre_only = post_only = 0
+    seen_negative = False
     rows = exports.completed_measurements(session, instrument.id, facility_id, with_items=False)
     for first, latest in latest_by_occasion(rows):
         pre, post = latest.get(PRE), latest.get(POST)
-        if pre is None or post is None or pre["score"] is None or post["score"] is None:
-            if pre is not None and (post is None or post["score"] is None):
-                pre_only += 1
-            elif post is not None:
-                post_only += 1
+        has_pre = pre is not None and pre["score"] is not None
+        has_post = post is not None and post["score"] is not None
+        if not (has_pre and has_post):
+            if has_pre or has_post:
+                incomplete.append(first["family"])
+                pre_only += int(has_pre)
+                post_only += int(has_post)
             continue
         pairs.append((first["family"], float(pre["score"]), float(post["score"])))
         if binary:
-            classes.append((_is_good(pre["class_key"], binary), _is_good(post["class_key"], binary)))
+            pair = (_is_good(pre["class_key"], binary), _is_good(post["class_key"], binary))
+            seen_negative = seen_negative or False in pair
+            classes.append(pair)
     return PairedScores(
         instrument_id=instrument.id, pairs=pairs, classes=classes if binary else None,
-        positive=binary[0] if binary else None, negative=binary[1] if binary else None,
-        pre_only=pre_only, post_only=post_only,
+        positive=binary[0] if binary else None, negative=binary[1] if binary and seen_negative else None,
+        incomplete=incomplete, pre_only=pre_only, post_only=post_only,
     )
+
+
+class StudyDataError(ValueError):
+    """An unknown instrument or facility; the message is one Indonesian sentence for the operator."""
+
+
+def database_scores(instrument_id: str, facility: str | None = None, *, database_url: str | None = None,
+                    content: Content | None = None) -> PairedScores:
+    """Paired scores straight from the configured database (``python -m bot analyze --instrument``).
+
+    ``facility`` is a facility code or name; None means every facility.
+    """
+    from bot.config import settings_from_env
+    from storage.db import Database
+
+    content = content or get_content()
+    instrument = content.instruments.get(instrument_id)
+    if instrument is None:
+        raise StudyDataError(content.text("export.cli.unknown_instrument", nama=instrument_id,
+                                          pilihan=", ".join(sorted(content.instruments))))
+    db = Database(database_url or settings_from_env().database_url)
+    try:
+        db.upgrade()
+        with db.session() as session:
+            facility_id = None
+            if facility:
+                found = facilities.find(session, facility)
+                if found is None:
+                    raise StudyDataError(content.text("export.cli.unknown_facility", kode=facility))
+                facility_id = found.id
+            return paired_scores(session, instrument, facility_id)
+    finally:
+        db.dispose()
 
 
 def analyse(scores: PairedScores) -> PairedReport | None:
     """The analysis library's report on the pairs; None when there are too few pairs."""
-    labels = None
-    if scores.classes is not None and scores.positive is not None:
-        labels = ClassLabels(yes=scores.positive, no=scores.negative)
+    from analysis import AnalysisError, analyze_pairs
+
     try:
-        return analyze_pairs(scores.pairs, classes=scores.classes, class_labels=labels)
+        return analyze_pairs(scores.pairs, dropped=scores.dropped_pairs(), classes=scores.classes,
+                             class_labels=scores.class_labels())
     except AnalysisError as exc:
         if exc.code == "too_few_pairs":
             return None
