@@ -193,3 +193,34 @@ async def test_open_family_button_shows_the_family(bot, db, clock, mother, midwi
     assert detail.message_id != alert_message.message_id  # the alert stays as it was
     assert world.mothers_family.code in detail.text
     assert t(bot, "midwife.detail_alerts") in detail.text and "belum ditangani" in detail.text
+
+
+async def test_a_family_registered_through_the_qr_link_alerts_its_midwife(bot, db, clock, midwife, mother, fake_tg):
+    """The whole chain through the real conversation: /qr → the family registers with the link → a danger
+    sign typed by the mother reaches this facility's midwife (and no other), and the family is in /pasien."""
+    two_facilities(db, clock.now(), a_extra=0, b_count=1)
+    elsewhere = fake_tg.user(user_id=MIDWIFE_B, first_name="Maluku")
+    await midwife.send("/qr")
+    payload = midwife.last_reply.text.split("?start=", 1)[1].split()[0]
+    assert payload.startswith("fas_")
+
+    family_member = fake_tg.user(user_id=1099, first_name="Wati")
+    await family_member.send(f"/start {payload}")
+    await family_member.press("Setuju")
+    await family_member.press("Boleh")
+    await family_member.press("Ibu")
+    await family_member.send("Wati")
+    await family_member.press("Kemarin")
+    await family_member.press("WIB – Sumatra, Jawa, Kalimantan Barat & Tengah")
+    await family_member.press("Benar, simpan")
+    assert "Pendaftaran selesai" in "\n".join(m.text or "" for m in family_member.replies_since_last_action)
+
+    await family_member.send("bayi saya kejang dari tadi")
+    texts = alert_texts(midwife)
+    kejang = bot.runtime.content.danger_sign(SIGN).text
+    assert texts and all("Wati" in text for text in texts) and any(kejang in text for text in texts)
+    assert alert_texts(elsewhere) == []
+    with db.session() as session:
+        assert len(texts) == len(session.exec(select(Alert)).all())  # one message per alert
+    await midwife.send("/pasien")
+    assert "Wati" in midwife.last_reply.text and "⚠️" in midwife.last_reply.text
