@@ -214,10 +214,11 @@ def _show_family(turn: Turn, *, edit: bool) -> None:
         return
     parts = (turn.callback_data or "").split(":")
     family_id = _arg_int(parts, 2)
-    family = rules.family_of_facility(turn.session, staff, family_id) if family_id is not None else None
-    if family is None:
+    found = rules.staff_for_family(turn.session, turn.user_id, family_id) if family_id is not None else None
+    if found is None:
         _refuse_item(turn)
         return
+    family = found[1]
     detail = study_data.family_detail(turn.session, turn.content, family, now=turn.now)
     text = _detail_text(turn, detail)
     turn.answer()
@@ -255,10 +256,11 @@ def _handle_alert(turn: Turn, alert_id: int | None) -> None:
     staff = _staff_or_refuse(turn)
     if staff is None:
         return
-    alert = rules.alert_of_facility(turn.session, staff, alert_id) if alert_id is not None else None
-    if alert is None:
+    found = rules.staff_for_alert(turn.session, turn.user_id, alert_id) if alert_id is not None else None
+    if found is None:
         _refuse_item(turn)
         return
+    staff, alert = found
     session = turn.session
     user_id = staff.user_id
     first = alert_store.mark_handled(session, alert, user_id=user_id, now=turn.now)
@@ -331,7 +333,7 @@ def analysis(turn: Turn) -> None:
         session, turn.content, staff.facility_id)
     instrument = turn.content.instruments.get(instrument_id)
     if instrument is None:
-        turn.reply(t(turn, "analysis_unknown_instrument", nama=instrument_id,
+        turn.reply(t(turn, "analysis_unknown_instrument", nama=instrument_id[:32],
                      pilihan=", ".join(sorted(turn.content.instruments))))
         return
     scores = study_data.paired_scores(session, instrument, staff.facility_id)
