@@ -133,6 +133,16 @@ def active_for_telegram_id(session: Session, telegram_id: int) -> Staff | None:
     ).first()
 
 
+def active_in_facility(session: Session, telegram_id: int, facility_id: int) -> Staff | None:
+    """The person's active staff role in this facility, or None."""
+    return session.exec(
+        select(Staff)
+        .join(User, col(User.id) == Staff.user_id)
+        .where(User.telegram_id == telegram_id, Staff.facility_id == facility_id, col(Staff.active).is_(True),
+               col(User.deleted_at).is_(None))
+    ).first()
+
+
 def is_active_staff(session: Session, user_id: int) -> bool:
     return session.exec(
         select(Staff.id).where(Staff.user_id == user_id, col(Staff.active).is_(True))

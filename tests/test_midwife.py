@@ -281,3 +281,16 @@ async def test_a_coordinator_invites_a_colleague(bot, db, clock, midwife, fake_t
     with db.session() as session:
         staff = rules.require_staff(session, colleague.id)
         assert staff.facility_id == world.a.id and staff.invited_by is not None
+
+
+async def test_a_midwife_serving_two_facilities_can_open_families_of_both(bot, db, clock, midwife):
+    from bot.demo import add_midwife
+
+    world = two_facilities(db, clock.now())
+    with db.session() as session:
+        add_midwife(session, world.b, telegram_id=midwife.id, name="Bidan Aminah", now=clock.now())
+    theirs = world.b_families[0]
+    await midwife.press_data(f"mw:open:{theirs.family_id}")
+    assert theirs.code in midwife.last_reply.text
+    await midwife.press_data(f"mw:open:{world.mothers_family.family_id}")
+    assert world.mothers_family.code in midwife.last_reply.text

@@ -2,9 +2,10 @@
 
 - :func:`require_staff` — the active staff role of a Telegram user, or None (a family member, a
   stranger, a revoked midwife). Every midwife command and callback starts with it.
-- :func:`family_of_facility` — a family, but only if it belongs to the staff member's facility. A forged
-  callback naming another facility's family gets None, exactly like a family that does not exist, so
-  nothing about it leaks.
+- :func:`staff_for_family` / :func:`staff_for_alert` — a family or alert named in a button, with her
+  staff role in *its* facility, or None if she does not serve that facility. A forged callback naming
+  another facility's family gets None, exactly like a family that does not exist, so nothing leaks.
+  (A midwife may serve several facilities; /pasien, /export and /analisis use her newest role.)
 - Invitations: :func:`invite`, :func:`accept_invite`, :func:`invite_link`, :func:`registration_link`.
 """
 
@@ -45,12 +46,24 @@ def family_of_facility(session: Session, staff: Staff, family_id: int) -> Family
     return family
 
 
-def alert_of_facility(session: Session, staff: Staff, alert_id: int) -> Alert | None:
-    """The alert if it was raised for a family of this staff member's facility; else None."""
-    alert = session.get(Alert, alert_id)
-    if alert is None or alert.facility_id != staff.facility_id:
+def staff_for_family(session: Session, telegram_id: int | None, family_id: int) -> tuple[Staff, Family] | None:
+    """(her staff role, the family) if the family belongs to a facility she serves; else None."""
+    family = session.get(Family, family_id)
+    if telegram_id is None or family is None or family.facility_id is None:
         return None
-    return alert
+    staff = staff_store.active_in_facility(session, telegram_id, family.facility_id)
+    if staff is None or family_of_facility(session, staff, family_id) is None:
+        return None
+    return staff, family
+
+
+def staff_for_alert(session: Session, telegram_id: int | None, alert_id: int) -> tuple[Staff, Alert] | None:
+    """(her staff role, the alert) if the alert was raised in a facility she serves; else None."""
+    alert = session.get(Alert, alert_id)
+    if telegram_id is None or alert is None or alert.facility_id is None:
+        return None
+    staff = staff_store.active_in_facility(session, telegram_id, alert.facility_id)
+    return (staff, alert) if staff is not None else None
 
 
 # -- links -----------------------------------------------------------------------------------------
