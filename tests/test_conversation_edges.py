@@ -161,12 +161,27 @@ async def test_husband_registers_first_and_the_mother_joins_by_his_link(bot, hus
         measurement_id = s.exec(select(Measurement)).one().id
         roles = sorted(m.role for m in s.exec(select(Membership)))
         assert roles == ["companion", "husband", "mother"]
+    # A mother who registers through the facility's link: no code question, the facility's zone first.
+    with bot.runtime.db.session() as s:
+        registration_code = facilities.get(s, family.facility_id).registration_code
     outsider = bot.fake.user(user_id=3003, first_name="Dewi")
-    await quick_register(outsider, name="Dewi")
+    await outsider.send(f"/start fas_{registration_code}")
+    await outsider.press("Setuju")
+    await outsider.press("Boleh")
+    await outsider.press("Ibu")
+    assert "melalui Puskesmas Tanjung" in "\n".join(m.text or "" for m in outsider.replies_since_last_action)
+    await outsider.send("Dewi")
+    await outsider.press("Hari ini")
+    assert outsider.last_reply.button_labels[0].startswith("WITA")
+    await outsider.press(outsider.last_reply.button_labels[0])
+    assert "Puskesmas Tanjung" in outsider.last_reply.text  # the summary, without the code question
+    await outsider.press("Benar, simpan")
     await outsider.press_data(f"ceklis:a:{measurement_id}:1:3")
     assert "bukan untuk Anda" in outsider.callback_answers[-1]
     with bot.runtime.db.session() as s:
         assert s.exec(select(Answer)).first() is None
+        dewi = s.exec(select(Family).where(Family.id != family.id)).one()
+        assert dewi.facility_id == family.facility_id and dewi.timezone == "Asia/Makassar"
     _no_errors(husband, mother, stranger, outsider)
 
 
@@ -215,6 +230,12 @@ async def test_danger_signs_safety_stop_pause_continue_and_delete(bot, mother, h
     for _ in range(8):
         await mother.press("Tidak")
     await mother.press("Lanjut ▶")
+    await mother.send("/menu")
+    await mother.send("/lanjut")  # the guided session continues where it stopped
+    assert "dari langkah 2" in "\n".join(m.text or "" for m in mother.replies_since_last_action)
+    await mother.send("/pijat")
+    await mother.press("Lanjutkan")
+    assert "langkah 2 dari 26" in mother.last_reply.text
     clock.advance(timedelta(minutes=2))
     await mother.press("⏹ Berhenti")
     await mother.press("Bayi perlu disusui")

@@ -38,9 +38,10 @@ def birth_keyboard(turn: Turn):
     return inline([[(turn.t(key), callback("reg", "bd", n)) for key, n in BIRTH_BUTTONS]])
 
 
-def tz_keyboard(turn: Turn):
-    return inline([[(turn.t(f"onboarding.tz_{short.lower()}"), callback("reg", "tz", short))]
-                   for short in registration.TIMEZONES])
+def tz_keyboard(turn: Turn, default: str | None = None):
+    """The three zones, the default one (from the facility or the configuration) first."""
+    shorts = sorted(registration.TIMEZONES, key=lambda short: registration.TIMEZONES[short] != default)
+    return inline([[(turn.t(f"onboarding.tz_{short.lower()}"), callback("reg", "tz", short))] for short in shorts])
 
 
 def begin_registration(turn: Turn, role: str, facility_id: int | None = None) -> None:
@@ -68,7 +69,7 @@ def ask(turn: Turn, data: dict, step: str | None = None) -> None:
     elif step == registration.BIRTH:
         turn.reply(turn.t("onboarding.ask_birth_date"), birth_keyboard(turn))
     elif step == registration.TZ:
-        turn.reply(turn.t("onboarding.ask_timezone"), tz_keyboard(turn))
+        turn.reply(turn.t("onboarding.ask_timezone"), tz_keyboard(turn, _default_tz(turn, data)))
     elif step == registration.CODE:
         turn.reply(turn.t("onboarding.ask_facility"),
                    inline([[(turn.t("onboarding.button_skip"), callback("reg", "skip"))]]))
@@ -138,7 +139,7 @@ def registration_text(turn: Turn, st: ChatState) -> None:
     elif step == registration.TZ:
         zone = registration.parse_timezone(turn.text)
         if zone is None:
-            turn.reply(turn.t("family.tz_unclear"), tz_keyboard(turn))
+            turn.reply(turn.t("family.tz_unclear"), tz_keyboard(turn, _default_tz(turn, data)))
             return
         registration.set_timezone(data, zone, turn.now)
     elif step == registration.CODE:
@@ -225,7 +226,8 @@ def begin_edit(turn: Turn, field: str) -> None:
     if field == registration.BIRTH:
         turn.reply(turn.t("onboarding.ask_birth_date"), birth_keyboard(turn))
     else:
-        turn.reply(turn.t("onboarding.ask_timezone"), tz_keyboard(turn))
+        ctx = family_context(turn, reply=False)
+        turn.reply(turn.t("onboarding.ask_timezone"), tz_keyboard(turn, ctx[1].timezone if ctx else None))
 
 
 def _apply_edit(turn: Turn, *, birth=None, zone: str | None = None) -> None:
