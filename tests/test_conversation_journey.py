@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from datetime import timedelta
+from types import SimpleNamespace
 
 from sqlmodel import select
 
@@ -81,6 +82,9 @@ async def test_a_family_from_registration_to_the_after_checklist(bot, mother, hu
         labels = [label for m in husband.replies_since_last_action for label in m.button_labels]
         if reply.text.startswith("⏱"):
             assert reply.text == "⏱ Sisa waktu: 3:00"
+            await bot.restart()  # a new process: the countdown is picked up again from the database
+            await massage_handlers.rearm_timers(SimpleNamespace(application=bot.app))
+            assert bot.app.job_queue.get_jobs_by_name(f"massage-timer:{husband.id}")
             clock.advance(timedelta(seconds=61))
             assert await massage_handlers.timer_tick(bot.app.bot, bot.runtime, husband.id) is True
             assert husband.last_reply.text == "⏱ Sisa waktu: 1:59"

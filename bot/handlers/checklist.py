@@ -40,8 +40,8 @@ START_DATA = "ceklis:start"
 
 
 def instrument_for(turn: Turn, measurement: Measurement) -> Instrument | None:
-    inst = turn.content.instruments.get(measurement.instrument_id)
-    return inst if inst is not None and inst.version == measurement.instrument_version else inst
+    """The measurement's instrument (answers that no longer fit a newer version are asked again)."""
+    return turn.content.instruments.get(measurement.instrument_id)
 
 
 def occasion_words(turn: Turn, label: str) -> str:
