@@ -118,6 +118,21 @@ def test_birth_date_change_moves_rows_and_never_resends(db, family, cfg):
     assert {r.due_at for r in d1s1} == {datetime(2026, 11, 21, 23, 0, tzinfo=UTC)}
 
 
+def test_birth_date_corrected_to_an_earlier_day_does_not_double_a_morning(db, family, cfg):
+    resched(db, family, REGISTERED, cfg)
+    morning = datetime(2026, 11, 20, 23, 0, tzinfo=UTC)  # 07:00 WITA on 21 Nov
+    now = morning - timedelta(hours=1)
+    with db.session() as s:
+        fam = s.get(Family, family)
+        fam.birth_date = BIRTH - timedelta(days=1)  # day 1 was yesterday, today is day 2
+        s.add(fam)
+        reschedule_family(s, family, now=now, settings=cfg)
+    due_then = [r for r in rows(db, family, "massage") if r.status == "pending" and r.due_at == morning]
+    assert sorted(r.payload["slot"] for r in due_then) == ["d2s1", "d2s1"]  # once per person, not d1s1 too
+    old_day1 = [r for r in rows(db, family, "massage") if r.payload["slot"].startswith("d1")]
+    assert {r.status for r in old_day1} == {"cancelled"}
+
+
 def test_pause_cancels_and_resume_brings_future_rows_back(db, family, cfg):
     resched(db, family, REGISTERED, cfg)
     total = len(rows(db, family))

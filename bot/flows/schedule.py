@@ -287,7 +287,8 @@ def reschedule_family(
 
     Idempotent: calling it twice changes nothing the second time. Rows already sent, failed or expired
     are never written again (a reminder is not doubled because the schedule changed); pending rows move
-    to their new time; rows no longer wanted are cancelled; cancelled rows still ahead come back.
+    to their new time (one whose new time has already passed is sent late if that is inside the grace
+    window, else cancelled); rows no longer wanted are cancelled; cancelled rows still ahead come back.
     """
     fam = outbox.family(session, family_id)
     if fam is None:
@@ -336,7 +337,15 @@ def reschedule_family(
                         created += 1
                     elif was[1] != item.due:
                         moved += 1
-            # claimed, sent, failed, expired: in flight or done; a past pending row is the dispatcher's
+            elif row.status == outbox.PENDING and not future and row.due_at != item.due and not _settled(row):
+                # Its new time has already passed (e.g. the birth date was corrected to an earlier day):
+                # still sent, late, if inside the grace window; otherwise it is a missed item.
+                if now - item.due <= settings.grace:
+                    outbox.reschedule(session, row, due_at=item.due, payload=payload, chat_id=member.chat_id)
+                    moved += 1
+                else:
+                    wanted.discard(key)
+            # claimed, sent, failed, expired: in flight or done; a past pending row keeps its time
     stale = [row.id for key, row in existing.items() if key not in wanted and row.status == outbox.PENDING]
     cancelled = outbox.cancel_pending(session, ids=stale, reason="schedule changed") if stale else 0
     labels: list[str] = []
