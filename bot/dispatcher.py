@@ -9,11 +9,14 @@ One :meth:`Dispatcher.tick` (every ``settings.dispatch_interval`` seconds, from 
    ``grace_seconds`` in the payload) or that would arrive at night (21:00–06:00 in the row's ``tz``;
    rows without ``tz``, such as a midwife's alert, are not held back at night);
 3. render each row with the renderer registered for its kind (bot/flows/outbox_kinds.py);
-4. send, about one message per second per chat and a few chats at a time, and record each result at
-   once: sent (with Telegram's message id), retry later, failed, cancelled;
+4. send, about one message per second per chat and a few chats at a time, and record the results
+   (sent with Telegram's message id, retry later, failed, cancelled) when the batch is done;
 5. claim the next batch while batches come back full (at most ``max_batches`` per tick).
 
-Failures: 429 → the row waits ``retry_after`` and the dispatcher claims nothing new until then;
+Failures: 429 → the row waits ``retry_after`` and the dispatcher claims nothing new until then (with
+PTB's AIORateLimiter from bot/app.py the limiter first waits and retries by itself, up to 3 times, holding
+every request of the bot meanwhile, as Telegram's flood wait applies to the whole bot; the default lease
+of 20 dispatch intervals, at least 5 s and at most 5 min, leaves room for that);
 5xx, timeouts and network errors → retried with exponential back-off, ``max_attempts`` in all, then
 failed; 403 (blocked, deactivated) or "chat not found" → the person is marked unreachable
 (storage/users.mark_unreachable) and their pending rows are cancelled; any other error → logged and
