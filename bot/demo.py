@@ -46,8 +46,7 @@ class DemoResult:
 def _answer(item: Item, day: int, want_point: bool, rng: random.Random) -> bool | int | str:
     """An answer to ``item`` that scores (or not) on ``day`` and points to no danger sign."""
     if item.answer_type == "number":
-        top = min(item.max, max(item.min + 12, item.min))
-        candidates: list[bool | int | str] = list(range(item.min, top + 1))
+        candidates: list[bool | int | str] = list(range(item.min, min(item.max, item.min + 40) + 1))
     else:
         candidates = [c.value for c in item.choices]
     safe = [v for v in candidates if item.danger_sign(v) is None]
@@ -178,7 +177,7 @@ def seed_demo(session: Session, now: datetime, *, families_count: int = 12, faci
             session, facility, now=now, age_days=age, content=content, protocol_id=protocol_id, rng=rng,
             mother=(base + 2 * index, MOTHER_NAMES[index % len(MOTHER_NAMES)]),
             husband=(base + 2 * index + 1, HUSBAND_NAMES[index % len(HUSBAND_NAMES)]),
-            post_chance=0.7 + 0.3 * rng.random(),
+            post_chance=0.85 + 0.15 * rng.random(),
         )
         result.family_ids.append(fam.family_id)
         result.paired += int(fam.pre is not None and fam.post is not None)
