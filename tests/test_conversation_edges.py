@@ -205,6 +205,8 @@ async def test_danger_signs_safety_stop_pause_continue_and_delete(bot, mother, h
     # A typed danger sign, outside any conversation.
     await mother.send("bayi saya kejang dari tadi")
     assert "kejang" in mother.last_reply.text.lower() and "Bidan Anda juga sudah diberi tahu" in mother.last_reply.text
+    await midwife.send("catatan: bayi kejang tadi pagi")  # a midwife's own words are not a family's report
+    assert "waspadai" not in midwife.last_reply.text
 
     # A danger answer in the checklist; leaving mid-way; pausing; continuing where it stopped.
     await mother.send("/ceklis")

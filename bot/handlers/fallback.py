@@ -65,7 +65,9 @@ def _family_of_sender(turn: Turn) -> Family | None:
 def text(turn: Turn) -> None:
     """Free text: danger signs first, then the conversation waiting for it, else a short helpful answer."""
     state = chatstate.get(turn.session, turn.user_id)
-    signs = turn.content.match_danger_signs(turn.text) if turn.text else []
+    # Midwives type notes and names in their own conversations: the family matcher is not for them.
+    from_staff = staff.active_for_telegram_id(turn.session, turn.user_id) is not None
+    signs = turn.content.match_danger_signs(turn.text) if turn.text and not from_staff else []
     body = TEXT_FLOWS.get(state.flow)
     if body is not None:
         before = len(turn.outgoing)
