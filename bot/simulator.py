@@ -110,10 +110,19 @@ class Simulator:
                 break
 
     def _number_buttons(self) -> None:
+        """Print the current person's newest buttons, numbered, one keyboard row per line."""
         self._collect_buttons()
-        if self.buttons:
-            row = "  ".join(f"[{i}] {label}" for i, (_, label, _) in enumerate(self.buttons, start=1))
-            self.say(f"  {row}")
+        user = self.users[self.current]
+        message = next((m for m in reversed(user.messages) if m.buttons), None)
+        if message is None:
+            return
+        number = 1
+        for row in message.buttons:
+            cells = []
+            for label in row:
+                cells.append(f"[{number}] {label}")
+                number += 1
+            self.say("  " + "  ".join(cells))
 
     # -- input -----------------------------------------------------------------------------------
     async def handle(self, line: str) -> bool:

@@ -24,7 +24,7 @@ def test_simulator_chats_presses_buttons_switches_people_and_moves_the_clock(tmp
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "Selamat datang" in out
-    assert "[1] Baca privasi  [2] Setuju  [3] Tidak setuju" in out
+    assert "[1] Baca privasi\n  [2] Setuju  [3] Tidak setuju" in out
     assert "Pak Budi> /start" in out  # switched person
     assert "Jam simulasi:" in out
     assert ":clock +1d" in out  # the help was printed
