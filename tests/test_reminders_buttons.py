@@ -133,3 +133,20 @@ async def test_jadwal_with_arguments_and_for_a_stranger(bot, db, clock, family, 
     assert "berjarak paling sedikit 1 jam" in husband.last_reply.text
     await stranger.send("/jadwal")
     assert "belum terdaftar" in stranger.last_reply.text
+
+
+async def test_the_guide_button_goes_to_the_mother_when_she_is_alone(bot, db, clock, fake_tg, mother, husband):
+    fake_tg.clock = clock
+    clock.set(datetime(2026, 11, 20, 22, 0, tzinfo=WITA))
+    with db.session() as s:
+        alone = make_family(s, now=clock.now(), birth_date=BIRTH, tz="Asia/Makassar", members=[(mother.id, "mother")])
+        reschedule_family(s, alone, now=clock.now(), settings=bot.settings)
+    await first_reminder(bot, clock, alone)
+    massage = [m for m in mother.messages if "Mulai panduan pijat" in m.button_labels]
+    assert massage, [m.button_labels for m in mother.messages]
+
+
+async def test_with_a_husband_the_mother_gets_no_guide_button(bot, db, clock, family, mother, husband):
+    await first_reminder(bot, clock, family)
+    assert any("Mulai panduan pijat" in m.button_labels for m in husband.messages)
+    assert not any("Mulai panduan pijat" in m.button_labels for m in mother.messages)

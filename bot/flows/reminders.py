@@ -91,6 +91,10 @@ def _target(session: Session, row: Outbox) -> _Target | None:
     return _Target(fam, member.role)
 
 
+def _has_companion(session: Session, family_id: int) -> bool:
+    return any(r.role != "mother" for r in outbox.recipients(session, family_id))
+
+
 def _protocol(content, payload: dict):
     return content.protocols.get(payload.get("protocol") or "") or content.default_protocol
 
@@ -129,9 +133,11 @@ def render_massage(session: Session, row: Outbox, content, now: datetime) -> Ren
     role = role_key(target.role)
     text = say(content, f"massage.{role}", **params)
     rows: list[list[tuple[str, str]]] = []
-    if role != "mother":
+    # The guide goes to whoever massages: the husband or companion, or the mother herself when she is
+    # the only one in the family (someone at home can follow it on her phone).
+    if role != "mother" or not _has_companion(session, target.family.id):
         rows.append([(say(content, "button.start_massage"), START_MASSAGE)])
-    elif _checklist_with_session(protocol, int(p.get("day") or 0), int(p.get("session") or 0)):
+    if role == "mother" and _checklist_with_session(protocol, int(p.get("day") or 0), int(p.get("session") or 0)):
         rows.append([(say(content, "button.checklist"), START_CHECKLIST)])
     rows.append([_snooze_button(content, row)])
     rows.append([(say(content, "button.done"), callback("rem", "done", row.id))])
