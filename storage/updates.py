@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -14,7 +16,25 @@ KEEP_FOR = timedelta(days=7)
 
 
 def first_time(session: Session, update_id: int, now: datetime) -> bool:
-    """Record ``update_id``; False if it was already recorded (a duplicate delivery)."""
+    """Record ``update_id``; False if it was already recorded (a duplicate delivery).
+
+    One ``INSERT … ON CONFLICT DO NOTHING`` (no read first, no savepoint): it runs before every update, so
+    it is kept to a single statement; a concurrent insert of the same id by another process is safe too.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("sqlite", "postgresql"):  # pragma: no cover - only SQLite and PostgreSQL are supported
+        return _first_time_portable(session, update_id, now)
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert(ProcessedUpdate)
+        .values(update_id=update_id, seen_at=now)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(ProcessedUpdate.update_id)
+    )
+    return session.exec(stmt).first() is not None
+
+
+def _first_time_portable(session: Session, update_id: int, now: datetime) -> bool:  # pragma: no cover
     if session.get(ProcessedUpdate, update_id) is not None:
         return False
     try:
