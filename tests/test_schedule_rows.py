@@ -74,13 +74,29 @@ def test_late_registration_reports_what_was_missed(db, cfg):
     with db.session() as s:
         fid = make_family(s, now=late, birth_date=BIRTH, tz="Asia/Makassar", members=[(MOTHER, "mother")])
     result = resched(db, fid, late, cfg)
-    assert result.missed == ["checklist_pre", "massage", "education"]
-    assert result.missed_items >= 3
+    assert result.missed == ["massage", "education"]
+    assert result.missed_items >= 2
     slots = {r.payload["slot"] for r in rows(db, fid)}
-    assert "d1s1" not in slots and "pre_d1" not in slots and "d1s2" in slots
+    assert "d1s1" not in slots and "d1s2" in slots
+    # The baseline (pre) checklist is not lost: it comes before the next massage.
+    [pre] = [r for r in rows(db, fid) if r.payload["slot"] == "pre_d1"]
+    [next_massage] = [r for r in rows(db, fid) if r.payload["slot"] == "d1s2"]
+    assert late < pre.due_at < next_massage.due_at
     note = rules.missed_note(get_content(), result)
-    assert "ceklis sebelum pijat" in note and "pengingat pijat" in note
+    assert "pengingat pijat" in note and "ceklis sebelum pijat" not in note
+    # Scheduling again changes nothing.
+    again = resched(db, fid, late, cfg)
+    assert again.created == 0 and again.moved == 0 and again.cancelled == 0
     assert rules.missed_note(get_content(), schedule.ScheduleResult()) is None
+
+
+def test_too_late_for_any_massage_the_pre_checklist_is_missed(db, cfg):
+    late = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # 20:00 WITA on day 3, after the last massage
+    with db.session() as s:
+        fid = make_family(s, now=late, birth_date=BIRTH, tz="Asia/Makassar", members=[(MOTHER, "mother")])
+    result = resched(db, fid, late, cfg)
+    assert "checklist_pre" in result.missed
+    assert not [r for r in rows(db, fid) if r.payload["slot"] == "pre_d1"]
 
 
 def test_changing_times_moves_pending_rows_and_leaves_sent_ones(db, family, cfg):

@@ -47,8 +47,8 @@ for the window: a planned time is clamped to at most 21:00 − W − 5 min.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -309,6 +309,13 @@ def reschedule_family(
     existing = {row.dedupe_key: row for row in outbox.rows_for_family(session, family_id, PLANNED_KINDS)}
     scheduled_slots = {key.rsplit(":u", 1)[0] for key in existing}
 
+    def scheduled_due(item: PlannedItem) -> datetime | None:
+        prefix = slot_prefix(family_id, item.kind, item.slot)[:-2]
+        dues = [row.due_at for key, row in existing.items() if key.rsplit(":u", 1)[0] == prefix]
+        return min(dues) if dues else None
+
+    items = _late_baseline(items, now, scheduled_due)
+
     created = moved = 0
     wanted: set[str] = set()
     missed: list[PlannedItem] = []
@@ -354,6 +361,38 @@ def reschedule_family(
             labels.append(item.missed_label)
     return ScheduleResult(created=created, cancelled=cancelled, missed=labels, moved=moved,
                           missed_items=len(missed))
+
+
+def _late_baseline(
+    items: list[PlannedItem], now: datetime, scheduled: Callable[[PlannedItem], datetime | None]
+) -> list[PlannedItem]:
+    """A family that registers after the first checklist's time still gets it before its first massage.
+
+    The "pre" measurement is the baseline the midwife compares with: without it the family's "post" answers
+    cannot be analysed. So when the protocol's first pre checklist is already past (and was never scheduled)
+    but massages are still ahead, it is moved to :data:`CHECKLIST_LEAD` before the next massage, or to a
+    minute from now if that is sooner, never into the quiet hours.
+    """
+    pres = [i for i in items if i.kind == CHECKLIST and i.occasion == "pre"]
+    if not pres:
+        return items
+    baseline = min(pres, key=lambda i: i.due)
+    if baseline.due > now:
+        return items
+    already = scheduled(baseline)
+    if already is not None:
+        if already <= baseline.due:
+            return items
+        due = already  # moved at registration: keep that time
+    else:
+        ahead = [i.due for i in items if i.kind == MASSAGE and i.due > now]
+        if not ahead:
+            return items
+        due = max(min(ahead) - CHECKLIST_LEAD, now + timedelta(minutes=1))
+        if in_quiet_hours(due.astimezone(baseline.local.tzinfo)) or due >= min(ahead):
+            return items
+    moved = replace(baseline, local=due.astimezone(baseline.local.tzinfo))
+    return sorted((moved if i is baseline else i for i in items), key=lambda i: (i.due, _KIND_ORDER[i.kind], i.slot))
 
 
 def _settled(row) -> bool:
