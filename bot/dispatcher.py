@@ -70,16 +70,14 @@ class TickResult:
 
 
 def load_kinds() -> None:
-    """Import every flow and handler module so each outbox kind's renderer is registered."""
+    """Import every flow module so each outbox kind's renderer (they live in bot/flows/) is registered."""
     import bot.flows
-    import bot.handlers
 
-    for package in (bot.flows, bot.handlers):
-        for info in pkgutil.iter_modules(package.__path__):
-            try:
-                importlib.import_module(f"{package.__name__}.{info.name}")
-            except Exception:  # a broken module must not stop the reminders of everyone else
-                log.exception("could not import %s.%s", package.__name__, info.name)
+    for info in pkgutil.iter_modules(bot.flows.__path__):
+        try:
+            importlib.import_module(f"bot.flows.{info.name}")
+        except Exception:  # a broken module must not stop the reminders of everyone else
+            log.exception("could not import bot.flows.%s", info.name)
 
 
 def default_lease(settings) -> timedelta:

@@ -1,6 +1,7 @@
 """How each kind of Outbox row becomes a message: a registry of renderers.
 
-A module that schedules a kind registers its renderer::
+A module in bot/flows/ that schedules a kind registers its renderer (the dispatcher imports every module
+of bot/flows/, and only those, to find them)::
 
     @renderer("massage")
     def render_massage(session, row, content, now) -> Rendered | None: ...
