@@ -9,16 +9,18 @@ anywhere rolls everything back and the user is asked, kindly, to try again. No e
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
+import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.runtime import Runtime, get_runtime
@@ -193,29 +195,94 @@ async def deliver(bot, out: Outgoing) -> Any:
     raise ValueError(f"unknown outgoing kind {out.kind}")
 
 
-async def flush(turn: Turn) -> None:
-    """Send what the turn queued. A failed message is logged once and does not stop the others."""
-    query = turn.update.callback_query
-    for out in turn.outgoing:
+# A transient failure (429, 5xx, a timeout, a dropped connection) is retried after these pauses (seconds), so
+# a flaky network does not cost the person the reply. ``Settings.extra["send_retry_delays"]`` ("0.5,2")
+# overrides them. A retry after Telegram acted but its answer was lost sends the message twice: the only
+# duplicates, bounded by the messages in flight (see RELIABILITY.md).
+SEND_RETRY_DELAYS = (0.5, 2.0)
+MAX_RETRY_AFTER = 10.0  # a longer 429 wait is not worth holding the chat for: give up and log
+
+
+def retry_delays(settings) -> tuple[float, ...]:
+    raw = (getattr(settings, "extra", None) or {}).get("send_retry_delays")
+    if not raw:
+        return SEND_RETRY_DELAYS
+    try:
+        return tuple(max(0.0, float(part)) for part in raw.split(",") if part.strip())
+    except ValueError:
+        return SEND_RETRY_DELAYS
+
+
+def _retry_after(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def _perform(turn: Turn, out: Outgoing) -> Any:
+    if out.kind == "answer":
+        query = turn.update.callback_query
+        if query is not None:
+            await query.answer(out.text, show_alert=out.show_alert)
+        return None
+    return await deliver(turn.context.bot, out)
+
+
+async def _send_with_retries(turn: Turn, out: Outgoing, delays: tuple[float, ...]) -> None:
+    """Perform ``out``; retry transient failures; log each failure once, with the update and the chat."""
+    what = "the button answer" if out.kind == "answer" else out.kind
+    for attempt in range(len(delays) + 1):
         try:
-            if out.kind == "answer":
-                if query is not None:
-                    await query.answer(out.text, show_alert=out.show_alert)
-                continue
-            message = await deliver(turn.context.bot, out)
-            if out.on_sent is not None and message is not None:
-                out.on_sent(message)
+            message = await _perform(turn, out)
         except Forbidden as exc:
-            log.warning("chat %s cannot be reached (%s): %s", out.chat_id, out.kind, exc)
+            log.warning("chat %s cannot be reached (%s, update %s): %s", out.chat_id or turn.chat_id, what,
+                        turn.update.update_id, exc)
             if out.chat_id is not None:
                 _mark_unreachable(turn.rt, out.chat_id, str(exc), turn.now)
+            return
+        except RetryAfter as exc:
+            wait = _retry_after(exc)
+            last = attempt >= len(delays) or wait > MAX_RETRY_AFTER
+            log.warning("Telegram asks to wait %ss before %s to chat %s (update %s, attempt %s)%s", wait, what,
+                        out.chat_id or turn.chat_id, turn.update.update_id, attempt + 1,
+                        "; giving up" if last else "; retrying")
+            if last:
+                return
+            await asyncio.sleep(wait)
+            continue
+        except BadRequest as exc:  # permanent: retrying cannot help
+            if out.kind == "answer" and attempt > 0 and "query" in str(exc).lower():
+                log.debug("the button answer of update %s had arrived before all", turn.update.update_id)
+                return
+            log.warning("Telegram refused %s to chat %s (update %s): %s", what, out.chat_id or turn.chat_id,
+                        turn.update.update_id, exc)
+            return
+        except NetworkError as exc:  # 5xx, timeouts, dropped connections
+            last = attempt >= len(delays)
+            log.warning("sending %s to chat %s failed (update %s, attempt %s)%s: %s", what,
+                        out.chat_id or turn.chat_id, turn.update.update_id, attempt + 1,
+                        "; giving up" if last else "; retrying", exc)
+            if last:
+                return
+            await asyncio.sleep(delays[attempt])
+            continue
         except TelegramError as exc:
-            log.warning("sending %s to chat %s failed: %s", out.kind, out.chat_id, exc)
-    if query is not None and not turn.callback_answered:
-        try:
-            await query.answer()
-        except TelegramError as exc:
-            log.info("answering callback failed: %s", exc)
+            log.warning("sending %s to chat %s failed (update %s): %s", what, out.chat_id or turn.chat_id,
+                        turn.update.update_id, exc)
+            return
+        if out.on_sent is not None and message is not None:
+            out.on_sent(message)
+        return
+
+
+async def flush(turn: Turn) -> None:
+    """Send what the turn queued. A failed message is logged once and does not stop the others."""
+    delays = retry_delays(turn.settings)
+    for out in turn.outgoing:
+        await _send_with_retries(turn, out, delays)
+    if turn.update.callback_query is not None and not turn.callback_answered:
+        await _send_with_retries(turn, Outgoing("answer"), delays)
     for action in turn.after:
         try:
             await action()
