@@ -26,7 +26,7 @@ from bot.clock import FakeClock
 from bot.demo import add_midwife
 from storage import facilities
 from storage.db import Database
-from tests.conftest import CLOCK_START
+from tests.conftest import CLOCK_START, _postgres_schema_url, needs_postgres
 from tests.test_reliability_support import (
     LiveBot,
     chat_state,
@@ -204,15 +204,24 @@ class Fuzz:
               f"seconds={time.monotonic() - self.started:.1f}")
 
 
-@pytest.fixture(scope="module")
-def live(tmp_path_factory):
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=[needs_postgres,
+                                                                                  pytest.mark.postgres])])
+def live(request, tmp_path_factory):
     """One database, one fake Bot API, one running bot and its people for the whole module."""
-    db = Database(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'bot.db'}")
+    if request.param == "sqlite":
+        urls = iter([f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'bot.db'}"])
+    else:
+        urls = _postgres_schema_url()
+    db = Database(next(urls))
     db.upgrade()
-    with LiveBot(db, FakeClock(CLOCK_START)) as running:
-        running.people = running.run(_setup(running))
-        yield running
-    db.dispose()
+    try:
+        with LiveBot(db, FakeClock(CLOCK_START)) as running:
+            running.people = running.run(_setup(running))
+            yield running
+    finally:
+        db.dispose()
+        for _ in urls:  # drops the PostgreSQL schema
+            pass
 
 
 def _run(live: LiveBot, caplog, n: int, strategy, act, name: str) -> None:
