@@ -34,11 +34,17 @@ MENU_COMMANDS = ("menu", "pijat", "ceklis", "jadwal", "bantuan", "lanjut", "berh
 
 
 async def drop_duplicate_updates(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Runs before every handler: an update id seen before is dropped (Telegram may redeliver)."""
+    """Runs before every handler: an update id seen before is dropped (Telegram may redeliver), and edited
+    messages are ignored."""
     from telegram.ext import ApplicationHandlerStop
 
     if not isinstance(update, Update):
         return
+    if update.edited_message is not None or update.edited_channel_post is not None:
+        # A changed message is not a new answer: ignored on purpose, so editing an old message into
+        # "/hapus" or a different number never acts twice or rewrites a stored answer.
+        log.debug("ignoring edited message in update %s", update.update_id)
+        raise ApplicationHandlerStop
     rt = get_runtime(context)
     try:
         with rt.db.session() as session:
