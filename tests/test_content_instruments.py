@@ -46,9 +46,9 @@ def test_bayi6_lancar_from_four_of_six(bayi6: Instrument) -> None:
 
 def _day3_answers(good: int) -> dict:
     """Day-3 answers of which exactly the first ``good`` meet their criterion."""
-    meeting = {"bak_frekuensi": 4, "bak_warna": "jernih", "bab_frekuensi": 3, "bab_warna": "kuning",
+    meeting = {"bak_frekuensi": 6, "bak_warna": "jernih", "bab_frekuensi": 3, "bab_warna": "kuning",
                "bab_bentuk": "lembek", "tidur_jam": 15}
-    failing = {"bak_frekuensi": 2, "bak_warna": "bercak_oranye", "bab_frekuensi": 1, "bab_warna": "pucat",
+    failing = {"bak_frekuensi": 2, "bak_warna": "bercak_oranye", "bab_frekuensi": 1, "bab_warna": "hitam",
                "bab_bentuk": "keras", "tidur_jam": 9}
     ids = list(meeting)
     return {k: (meeting[k] if n < good else failing[k]) for n, k in enumerate(ids)}
@@ -63,27 +63,28 @@ def test_bayi6_real_answers_four_vs_three(bayi6: Instrument) -> None:
     assert bayi6.classify(bayi6.score(three, day=3)).key == "tidak_lancar"
 
 
-def test_bayi6_number_answer_scored_against_the_day(bayi6: Instrument) -> None:
+def test_bayi6_number_answer_scored_against_its_criterion(bayi6: Instrument) -> None:
     bak = bayi6.item("bak_frekuensi")
     assert bak.answer_type == "number" and bak.unit == "kali" and bak.example
-    # the raw number is the answer; the score is derived from it and the postpartum day
-    assert bak.score(1, day=1) == 1
-    assert bak.score(2, day=3) == 0
-    assert bak.score(3, day=3) == 1
-    assert bak.score(3, day=4) == 0
-    assert bak.score(6, day=10) == 1
+    # the raw number is the answer; the score is derived from it
+    assert bak.score(5, day=4) == 0
+    assert bak.score(6, day=4) == 1
+    assert bayi6.item("bab_frekuensi").score(2) == 0
+    assert bayi6.item("bab_frekuensi").score(3) == 1
     assert bayi6.item("tidur_jam").score(15) == 1
     assert bayi6.item("tidur_jam").score(20) == 0
 
 
-def test_day_dependent_items_need_the_day(bayi6: Instrument) -> None:
-    assert bayi6.day_dependent
-    with pytest.raises(ValueError, match="day"):
-        bayi6.item("bak_frekuensi").score(3)
-    with pytest.raises(ValueError, match="day"):
-        bayi6.item("bab_warna").score("hitam")
-    assert bayi6.item("bab_warna").score("hitam", day=2) == 1
-    assert bayi6.item("bab_warna").score("hitam", day=4) == 0
+def test_a_healthy_day_one_baby_is_not_yet_lancar_so_pre_and_post_can_differ(bayi6: Instrument) -> None:
+    """Normal day-1 answers (few wet nappies, dark urine, meconium) are not yet the signs of milk flow."""
+    day1 = {"bak_frekuensi": 1, "bak_warna": "pekat", "bab_frekuensi": 1, "bab_warna": "hitam",
+            "bab_bentuk": "lengket", "tidur_jam": 16}
+    day4 = {"bak_frekuensi": 6, "bak_warna": "jernih", "bab_frekuensi": 3, "bab_warna": "hijau",
+            "bab_bentuk": "lembek", "tidur_jam": 15}
+    assert bayi6.danger_signs(day1) == []
+    assert bayi6.classify(bayi6.score(day1, day=1)).key == "tidak_lancar"
+    assert bayi6.classify(bayi6.score(day4, day=4)).key == "lancar"
+    assert not bayi6.day_dependent
 
 
 def test_answers_are_checked(bayi6: Instrument) -> None:

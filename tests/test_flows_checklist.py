@@ -94,19 +94,19 @@ def test_answers_are_saved_at_once_corrected_in_place_and_scored(db, family):
                           via="text", now=NOW) == "bayi_tidak_bak"
     with db.session() as s:  # a correction, in a later unit of work
         m = measurements.get(s, mid)
-        assert rules.save(s, measurement=m, item=inst.item("bak_frekuensi"), value=2, day=1, user_id=user_id,
+        assert rules.save(s, measurement=m, item=inst.item("bak_frekuensi"), value=6, day=1, user_id=user_id,
                           via="button", now=NOW + timedelta(minutes=1)) is None
         rows = s.exec(select(Answer).where(Answer.measurement_id == mid)).all()
-        assert len(rows) == 1 and rows[0].raw_value == "2" and rows[0].via == "button" and rows[0].score == 1
+        assert len(rows) == 1 and rows[0].raw_value == "6" and rows[0].via == "button" and rows[0].score == 1
         with pytest.raises(ValueError):
             rules.save(s, measurement=m, item=inst.item("bak_frekuensi"), value=31, day=1, user_id=user_id,
                        via="text", now=NOW)
-        for item_id, value in (("bak_warna", "pekat"), ("bab_frekuensi", 0), ("bab_warna", "hitam"),
+        for item_id, value in (("bak_warna", "jernih"), ("bab_frekuensi", 3), ("bab_warna", "kuning"),
                                ("bab_bentuk", "lengket"), ("tidur_jam", 10)):
             rules.save(s, measurement=m, item=inst.item(item_id), value=value, day=1, user_id=user_id, via="text",
                        now=NOW)
         result = rules.finish(s, measurement=m, instrument=inst, day=1, now=NOW)
-        # Day 1: 2 wet nappies (>=1) 1, concentrated urine 1, no stool 0, black 1, sticky 1, 10 h sleep 0.
+        # 6 wet nappies 1, pale urine 1, 3 stools 1, yellow 1, sticky 0, 10 h sleep 0.
         assert result.score == 4 and result.classification.key == "lancar"
     with db.session() as s:
         m = measurements.get(s, mid)
@@ -116,6 +116,10 @@ def test_answers_are_saved_at_once_corrected_in_place_and_scored(db, family):
 
 
 def test_a_day_scored_checklist_before_day_one_is_scored_as_day_one():
-    inst = C.instruments["bayi6"]
-    assert rules.score_day(0, inst) == 1 and rules.score_day(None, inst) == 1 and rules.score_day(3, inst) == 3
+    from types import SimpleNamespace
+
+    day_scored = SimpleNamespace(day_dependent=True)  # an instrument with per-day norms
+    assert rules.score_day(0, day_scored) == 1 and rules.score_day(None, day_scored) == 1
+    assert rules.score_day(3, day_scored) == 3
     assert rules.score_day(0, C.instruments["oksitosin16"]) == 0
+    assert rules.score_day(0, C.instruments["bayi6"]) == 0  # fixed criteria: the day does not matter
