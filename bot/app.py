@@ -49,12 +49,42 @@ async def drop_duplicate_updates(update: object, context: ContextTypes.DEFAULT_T
     try:
         with rt.db.session() as session:
             fresh = processed_updates.first_time(session, update.update_id, rt.clock.now())
+            if fresh and _proves_reachable(update):
+                reachable_again(session, rt, update.effective_user.id)
     except Exception:
         log.exception("could not record update %s; handling it anyway", update.update_id)
         return
     if not fresh:
         log.info("dropping duplicate update %s", update.update_id)
         raise ApplicationHandlerStop
+
+
+def _proves_reachable(update: Update) -> bool:
+    """A private message or button press, or unblocking the bot, shows the chat works again."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None or chat.type != "private":
+        return False
+    if update.my_chat_member is not None:
+        return update.my_chat_member.new_chat_member.status == "member"
+    return update.message is not None or update.callback_query is not None
+
+
+def reachable_again(session, rt: Runtime, telegram_id: int) -> None:
+    """Someone marked unreachable (blocked the bot, say) is back: reachable, and their reminders rescheduled."""
+    from bot.flows.schedule import reschedule_family
+    from storage import families, users
+
+    person = users.get_by_telegram_id(session, telegram_id)
+    if person is None or person.reachable or person.deleted_at is not None:
+        return
+    person.reachable = True
+    person.unreachable_reason = None
+    session.add(person)
+    session.flush()
+    membership = families.membership_of(session, person.id)
+    if membership is not None:
+        reschedule_family(session, membership.family_id, now=rt.clock.now(), settings=rt.settings)
+    log.info("user %s can be reached again", person.id)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
