@@ -299,3 +299,34 @@ def _user_id(session, telegram_id: int) -> int | None:
     return user.id if user else None
 
 
+
+
+async def test_a_mother_who_blocked_and_unblocked_the_bot_gets_her_reminders_again(
+        fast_bot, db, fake_tg, clock, caplog):
+    """403 marks her unreachable and cancels her reminders; when she comes back (unblocks and writes),
+    she is reachable again and the rest of her reminders are scheduled anew."""
+    from bot.dispatcher import Dispatcher
+    from storage import outbox
+
+    mother = fake_tg.user(user_id=43_001, first_name="Lestari")
+    await register(mother, db)
+    dispatcher = Dispatcher(fast_bot.runtime, fast_bot.app.bot, per_chat_gap=0)
+    with db.session() as s:
+        clock.set(outbox.next_due(s) + timedelta(minutes=1))
+    await mother.block_bot()
+    await dispatcher.tick()
+    with db.session() as s:
+        me = s.exec(select(User).where(User.telegram_id == mother.id)).one()
+        assert me.reachable is False
+        assert not [r for r in s.exec(select(outbox.Outbox)) if r.status == "pending"], "reminders left pending"
+    await mother.unblock_bot()
+    await mother.send("/menu")
+    with db.session() as s:
+        assert s.exec(select(User).where(User.telegram_id == mother.id)).one().reachable is True
+        pending = [r for r in s.exec(select(outbox.Outbox)) if r.status == "pending"]
+        assert pending, "nothing was scheduled again"
+        clock.set(min(r.due_at for r in pending) + timedelta(minutes=1))
+    before = len(mother.messages)
+    result = await dispatcher.tick()
+    assert result.sent >= 1 and len(mother.messages) > before
+    assert handler_errors(caplog.records) == []
