@@ -58,6 +58,7 @@ class Turn:
         self.outgoing: list[Outgoing] = []
         self.after: list[Callable[[], Awaitable[None]]] = []
         self.callback_answered = False
+        self.notes: dict[str, Any] = {}  # what one handler body tells another within this update
 
     # -- who and what -------------------------------------------------------------------------
     @property

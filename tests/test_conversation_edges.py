@@ -286,3 +286,22 @@ async def test_danger_signs_safety_stop_pause_continue_and_delete(bot, mother, h
     await husband.send("/pijat")
     assert "belum terdaftar" in husband.last_reply.text
     _no_errors(mother, husband)
+
+
+async def test_renewing_another_familys_code_is_refused(bot, mother, husband):
+    await quick_register(mother, name="Siti")
+    await quick_register(husband, role="Suami", name="Budi")
+    with bot.runtime.db.session() as s:
+        from sqlmodel import select
+
+        from storage.models import Family
+
+        codes = {f.id: f.link_code for f in s.exec(select(Family))}
+    mothers, _husbands = sorted(codes)
+    await husband.press_data(f"fam:renew:{mothers}")  # the mother's family, forged from another account
+    assert husband.callback_answers, "the forged button got no answer"
+    with bot.runtime.db.session() as s:
+        from storage.models import Family
+
+        assert s.get(Family, mothers).link_code == codes[mothers]
+    _no_errors(mother, husband)

@@ -16,8 +16,7 @@ from bot.flows import answers as answer_rules
 from bot.flows import checklist as rules
 from bot.flows import dates
 from bot.flows.schedule import family_times
-from bot.handlers.fallback import taken_as_answer, urgent_advice
-from bot.handlers.start import (
+from bot.handlers.context import (
     clear_state,
     family_context,
     not_yours,
@@ -27,6 +26,7 @@ from bot.handlers.start import (
     stale,
     today_day,
 )
+from bot.handlers.fallback import taken_as_answer, urgent_advice
 from bot.keyboards import callback, inline
 from bot.routing import text_flow
 from bot.turn import Turn, turn_handler

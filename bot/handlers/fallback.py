@@ -10,6 +10,7 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.flows.alerts import raise_danger
+from bot.handlers.context import consented_user
 from bot.routing import TEXT_FLOWS
 from bot.turn import Turn, turn_handler
 from storage import chatstate, staff
@@ -26,12 +27,12 @@ def taken_as_answer(turn: Turn) -> None:
 
     Its own rules then judge the answer, so the free-text danger matcher stays quiet for it.
     """
-    turn.__dict__[_TAKEN] = True
+    turn.notes[_TAKEN] = True
 
 
 def urgent_advice(turn: Turn, family: Family | None, sign_ids: list[str], *, source: str) -> None:
     """Queue the urgent advice for these danger signs (once per sign per update) and alert the midwife."""
-    given: set[str] = turn.__dict__.setdefault(_GIVEN, set())
+    given: set[str] = turn.notes.setdefault(_GIVEN, set())
     fresh = [s for s in dict.fromkeys(sign_ids) if s not in given]
     if not fresh:
         return
@@ -55,8 +56,6 @@ def urgent_advice(turn: Turn, family: Family | None, sign_ids: list[str], *, sou
 
 
 def _family_of_sender(turn: Turn) -> Family | None:
-    from bot.handlers.start import consented_user
-
     user = consented_user(turn)
     return family_store.family_of(turn.session, user.id) if user is not None else None
 
@@ -72,7 +71,7 @@ def text(turn: Turn) -> None:
     if body is not None:
         before = len(turn.outgoing)
         body(turn, state)
-        if signs and not turn.__dict__.get(_TAKEN):
+        if signs and not turn.notes.get(_TAKEN):
             # The advice goes first, before the conversation's own reply.
             later = turn.outgoing[before:]
             del turn.outgoing[before:]
@@ -83,7 +82,6 @@ def text(turn: Turn) -> None:
         urgent_advice(turn, _family_of_sender(turn), [s.id for s in signs], source="text")
         return
     from bot.handlers.menu import main_keyboard
-    from bot.handlers.start import consented_user
 
     family = _family_of_sender(turn)
     if family is not None:

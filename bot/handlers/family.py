@@ -11,13 +11,13 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot.deeplinks import deep_link
 from bot.flows import family_link, registration
 from bot.flows.schedule import reschedule_family
-from bot.handlers.start import (
-    begin,
+from bot.handlers.context import (
     clear_state,
     consented_user,
     family_context,
     format_date,
     members_text,
+    not_yours,
     parse_data,
     put_state,
     role_name,
@@ -26,6 +26,7 @@ from bot.handlers.start import (
     today_day,
     zone_name,
 )
+from bot.handlers.start import begin
 from bot.keyboards import callback, inline
 from bot.routing import text_flow
 from bot.turn import Turn, turn_handler
@@ -257,8 +258,6 @@ def on_family_button(turn: Turn) -> None:
         show_family(turn, family)
     elif parts[1] == "renew":
         if parts[2] != str(family.id):
-            from bot.handlers.start import not_yours
-
             not_yours(turn)
             return
         code = family_link.renew(turn.session, family)

@@ -18,8 +18,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from bot.flows import massage as rules
-from bot.handlers.fallback import taken_as_answer, urgent_advice
-from bot.handlers.start import (
+from bot.handlers.context import (
     clear_state,
     family_context,
     not_yours,
@@ -30,6 +29,7 @@ from bot.handlers.start import (
     state,
     today_day,
 )
+from bot.handlers.fallback import taken_as_answer, urgent_advice
 from bot.keyboards import callback, inline
 from bot.routing import text_flow
 from bot.runtime import Runtime, get_runtime

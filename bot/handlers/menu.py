@@ -11,16 +11,16 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.flows import privacy
 from bot.flows.schedule import cancel_family, reschedule_family
-from bot.handlers.start import (
+from bot.handlers.context import (
     clear_state,
     consented_user,
     family_context,
     parse_data,
     put_state,
-    resume_flow,
     stale,
     state,
 )
+from bot.handlers.start import resume_flow
 from bot.keyboards import callback, inline
 from bot.routing import text_flow
 from bot.turn import Turn, turn_handler

@@ -25,7 +25,7 @@ from bot.deeplinks import deep_link
 from bot.flows import alerts as alert_flow
 from bot.flows import midwife as rules
 from bot.flows import study_data
-from bot.handlers.start import remember_user
+from bot.handlers.context import remember_user
 from bot.keyboards import callback, inline
 from bot.turn import Turn, turn_handler
 from storage import alerts as alert_store

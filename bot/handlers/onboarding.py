@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.flows import dates, registration
 from bot.flows.reminders import missed_note
-from bot.handlers.start import (
+from bot.handlers.context import (
     clear_state,
     consented_user,
     family_context,

@@ -1,0 +1,122 @@
+"""What every family handler needs: who is speaking, their family, their place in the conversation,
+and the small formatters and button checks they share."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.flows import dates
+from bot.turn import Turn
+from content.protocols import Protocol
+from storage import chatstate, users
+from storage import families as family_store
+from storage.models import ChatState, Family, User
+
+
+def remember_user(turn: Turn) -> User:
+    """Find or create the person behind this update."""
+    tg = turn.telegram_user
+    return users.upsert(
+        turn.session,
+        telegram_id=tg.id,
+        chat_id=turn.chat_id,
+        first_name=tg.first_name,
+        language_code=tg.language_code,
+        now=turn.now,
+    )
+
+
+def consented_user(turn: Turn) -> User | None:
+    """The person, if they agreed to the bot storing their data (else None: nothing is stored)."""
+    if turn.user_id is None:
+        return None
+    user = users.get_by_telegram_id(turn.session, turn.user_id)
+    if user is None or user.consent_at is None or user.deleted_at is not None:
+        return None
+    if user.chat_id != turn.chat_id and turn.chat_id is not None:
+        user.chat_id = turn.chat_id
+        turn.session.add(user)
+    return user
+
+
+def family_context(turn: Turn, *, reply: bool = True) -> tuple[User, Family] | None:
+    """The consenting person and their active family; otherwise says what to do (and returns None)."""
+    user = consented_user(turn)
+    if user is None:
+        if reply:
+            _say(turn, turn.t("menu.need_start"))
+        return None
+    family = family_store.family_of(turn.session, user.id)
+    if family is None:
+        if reply:
+            _say(turn, turn.t("common.not_registered"))
+        return None
+    return user, family
+
+
+def _say(turn: Turn, text: str) -> None:
+    if turn.update.callback_query is not None:
+        turn.answer(text, alert=True)
+    else:
+        turn.reply(text)
+
+
+def state(turn: Turn) -> ChatState:
+    return chatstate.get(turn.session, turn.user_id)
+
+
+def put_state(turn: Turn, flow: str, step: str = "", data: dict | None = None) -> None:
+    chatstate.put(turn.session, turn.user_id, flow=flow, step=step, data=data or {}, now=turn.now)
+
+
+def clear_state(turn: Turn) -> None:
+    chatstate.clear(turn.session, turn.user_id, now=turn.now)
+
+
+def protocol_of(turn: Turn, family: Family) -> Protocol:
+    return turn.content.protocols.get(family.protocol_id) or turn.content.default_protocol
+
+
+def role_name(turn: Turn, role: str) -> str:
+    return turn.t(f"family.role_{role}") if turn.content.has_text(f"family.role_{role}") else role
+
+
+def zone_name(turn: Turn, timezone: str) -> str:
+    key = f"family.tz_name_{timezone.split('/')[-1].lower()}"
+    return turn.t(key) if turn.content.has_text(key) else timezone
+
+
+def format_date(turn: Turn, value: date) -> str:
+    months = turn.t("family.months").split(",")
+    return turn.t("family.date", tgl=value.day, bulan=months[value.month - 1].strip(), tahun=value.year)
+
+
+def today_day(turn: Turn, family: Family) -> int | None:
+    if family.birth_date is None:
+        return None
+    return dates.postpartum_day(family.birth_date, turn.now, family.timezone)
+
+
+def members_text(turn: Turn, family_id: int) -> str:
+    return "\n".join(
+        turn.t("family.member_line", nama=m.name or role_name(turn, m.role), peran=role_name(turn, m.role))
+        for m in family_store.members(turn.session, family_id)
+    )
+
+
+def stale(turn: Turn) -> None:
+    turn.answer(turn.t("common.stale_button"))
+
+
+def not_yours(turn: Turn) -> None:
+    turn.answer(turn.t("menu.not_yours"), alert=True)
+
+
+def parse_data(turn: Turn, count: int) -> list[str] | None:
+    """The callback data split on ":" into exactly ``count`` parts, or None (a forged or old button)."""
+    parts = (turn.callback_data or "").split(":")
+    return parts if len(parts) == count else None
+
+
+def parse_int(raw: str) -> int | None:
+    return int(raw) if raw.isdigit() and len(raw) < 12 else None
