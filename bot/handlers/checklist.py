@@ -19,7 +19,7 @@ from bot.flows.schedule import family_times
 from bot.handlers.context import (
     clear_state,
     family_context,
-    not_yours,
+    owned_row,
     parse_int,
     protocol_of,
     put_state,
@@ -151,18 +151,10 @@ def checklist_command(turn: Turn) -> None:
 
 def _owned_measurement(turn: Turn, raw_id: str) -> tuple[object, Family, Measurement, Instrument] | None:
     """The open measurement of the presser's own family, or None (after a polite answer)."""
-    ctx = family_context(turn)
-    if ctx is None:
+    owned = owned_row(turn, raw_id, store.get)
+    if owned is None:
         return None
-    user, family = ctx
-    mid = parse_int(raw_id)
-    m = store.get(turn.session, mid) if mid is not None else None
-    if m is None:
-        stale(turn)
-        return None
-    if m.family_id != family.id:
-        not_yours(turn)
-        return None
+    user, family, m = owned
     if m.completed_at is not None:
         turn.answer(turn.t("checklist.finished_already"))
         return None

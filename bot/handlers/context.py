@@ -3,7 +3,9 @@ and the small formatters and button checks they share."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 from bot.flows import dates
 from bot.turn import Turn
@@ -120,3 +122,23 @@ def parse_data(turn: Turn, count: int) -> list[str] | None:
 
 def parse_int(raw: str) -> int | None:
     return int(raw) if raw.isdigit() and len(raw) < 12 else None
+
+
+def owned_row(turn: Turn, raw_id: str, fetch: Callable[[Any, int], Any]) -> tuple[User, Family, Any] | None:
+    """The row a button names (``fetch(session, id)``), if it belongs to the presser's own family.
+
+    Otherwise None, after a polite answer: an unknown id is a stale button, another family's is not theirs.
+    """
+    ctx = family_context(turn)
+    if ctx is None:
+        return None
+    user, family = ctx
+    row_id = parse_int(raw_id)
+    row = fetch(turn.session, row_id) if row_id is not None else None
+    if row is None:
+        stale(turn)
+        return None
+    if row.family_id != family.id:
+        not_yours(turn)
+        return None
+    return user, family, row

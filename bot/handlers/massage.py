@@ -22,6 +22,7 @@ from bot.handlers.context import (
     clear_state,
     family_context,
     not_yours,
+    owned_row,
     parse_int,
     protocol_of,
     put_state,
@@ -259,19 +260,8 @@ async def rearm_timers(context: ContextTypes.DEFAULT_TYPE) -> None:
 # -- buttons and text ------------------------------------------------------------------------------------
 
 def _owned_session(turn: Turn, raw_id: str) -> tuple[User, Family, MassageSession] | None:
-    ctx = family_context(turn)
-    if ctx is None:
-        return None
-    user, family = ctx
-    sid = parse_int(raw_id)
-    row = store.get(turn.session, sid) if sid is not None else None
-    if row is None:
-        stale(turn)
-        return None
-    if row.family_id != family.id:
-        not_yours(turn)
-        return None
-    return user, family, row
+    """The massage session a button names, if it is the presser's family's."""
+    return owned_row(turn, raw_id, store.get)
 
 
 def _current(turn: Turn, row: MassageSession, stage: str, index: int) -> bool:
