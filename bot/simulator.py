@@ -88,10 +88,13 @@ class Simulator:
         mark = f" {self.text('simulator.edited')}" if edited else ""
         self.say(f"\n🤖 → {self.labels[person.key]} [{local} WIB]{mark}")
         if message.photo is not None:
-            self.say("  " + self.text("simulator.photo", keterangan=message.text or ""))
+            path = self.files_dir / f"{person.key}-{message.message_id}.png"
+            path.write_bytes(message.photo)
+            caption = (message.text or "").replace("\n", "\n  ")
+            self.say("  " + self.text("simulator.photo", keterangan=caption, path=str(path)))
         elif message.document is not None:
             name = message.filename or "berkas"
-            path = self.files_dir / f"{message.message_id}-{name}"
+            path = self.files_dir / f"{person.key}-{message.message_id}-{name}"
             path.write_bytes(message.document)
             self.say("  " + self.text("simulator.document", nama_berkas=name, ukuran=len(message.document),
                                       path=str(path)))
