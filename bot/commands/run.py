@@ -15,6 +15,10 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 
+# Telegram unreachable at start (getMe, deleteWebhook/setWebhook failing): keep trying, with PTB's back-off
+# up to 30 s, instead of exiting. A wrong token still stops at once (InvalidToken is not retried).
+BOOTSTRAP_RETRIES = -1
+
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_env()
@@ -35,9 +39,11 @@ def run(args: argparse.Namespace) -> int:
             webhook_url=args.webhook_url,
             secret_token=settings.webhook_secret,
             allowed_updates=Update.ALL_TYPES,
+            bootstrap_retries=BOOTSTRAP_RETRIES,
         )
     else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0.0, timeout=30)
+        app.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0.0, timeout=30,
+                        bootstrap_retries=BOOTSTRAP_RETRIES)
     return 0
 
 
