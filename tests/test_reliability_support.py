@@ -224,7 +224,8 @@ async def bot_process(fake: FakeTelegram, database_url: str, cwd: Path, **extra:
     try:
         await fake.wait_polling(timeout=60)
     except AssertionError:
-        proc.kill()
+        if proc.returncode is None:
+            proc.kill()
         _, err = await proc.communicate()
         raise AssertionError(f"the bot process never polled:\n{err.decode(errors='replace')[-3000:]}") from None
     return proc
