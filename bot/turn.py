@@ -44,6 +44,14 @@ class Outgoing:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+_CONTROLS = {code: None for code in [*range(32), 127] if chr(code) not in "\n\t"}
+
+
+def without_controls(text: str) -> str:
+    """``text`` without control characters other than newline and tab."""
+    return text.translate(_CONTROLS)
+
+
 class Turn:
     """The current update, its database session and the replies it queues."""
 
@@ -77,8 +85,9 @@ class Turn:
 
     @property
     def text(self) -> str:
+        """The typed text, trimmed, without control characters (PostgreSQL cannot even store a NUL)."""
         msg = self.update.effective_message
-        return (msg.text or "").strip() if msg and msg.text else ""
+        return without_controls(msg.text).strip() if msg and msg.text else ""
 
     @property
     def callback_data(self) -> str | None:
@@ -92,7 +101,7 @@ class Turn:
 
     @property
     def args(self) -> list[str]:
-        return list(self.context.args or [])
+        return [clean for arg in (self.context.args or []) if (clean := without_controls(arg))]
 
     def t(self, key: str, /, **params: object) -> str:
         return self.content.text(key, **params)

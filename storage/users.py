@@ -13,6 +13,11 @@ def get_by_telegram_id(session: Session, telegram_id: int) -> User | None:
     return session.exec(select(User).where(User.telegram_id == telegram_id)).first()
 
 
+def _clean(text: str | None, limit: int) -> str | None:
+    """At most ``limit`` characters, without NUL (PostgreSQL cannot store it); None when nothing is left."""
+    return (text or "").replace("\x00", "")[:limit] or None
+
+
 def upsert(
     session: Session,
     *,
@@ -28,8 +33,8 @@ def upsert(
         user = User(
             telegram_id=telegram_id,
             chat_id=chat_id,
-            first_name=(first_name or "")[:128] or None,
-            language_code=(language_code or "")[:16] or None,
+            first_name=_clean(first_name, 128),
+            language_code=_clean(language_code, 16),
             created_at=now,
         )
         session.add(user)
@@ -40,8 +45,9 @@ def upsert(
     if not user.reachable:
         user.reachable = True
         user.unreachable_reason = None
-    if first_name and user.first_name != first_name[:128] and user.deleted_at is None:
-        user.first_name = first_name[:128]
+    name = _clean(first_name, 128)
+    if name and user.first_name != name and user.deleted_at is None:
+        user.first_name = name
     session.add(user)
     return user
 
