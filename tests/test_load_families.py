@@ -37,6 +37,16 @@ from storage.models import Answer, Measurement, Outbox
 from tests.test_reliability_support import FAST_RETRIES, register
 
 
+async def _press_answer(user, index: int) -> list:
+    """Press answer ``index`` on the newest question (a reminder may have arrived after it meanwhile)."""
+    for message in reversed(user.messages):
+        answers = [message.callback_data(label) for row in message.buttons for label in row
+                   if message.callback_data(label).startswith("ceklis:a:")]
+        if answers:
+            return await user.press_data(answers[index], message_id=message.message_id)
+    raise AssertionError(f"no question with answer buttons:\n{user.text_log()[-1500:]}")
+
+
 async def _checklist(user) -> list[int]:
     """The whole checklist, typed and pressed; returns how many messages answered each action."""
     answered = [len(await user.send("/ceklis"))]
@@ -44,8 +54,7 @@ async def _checklist(user) -> list[int]:
         if kind == "type":
             answered.append(len(await user.send(value)))
         else:
-            answered.append(len(await user.press(user.last_reply.buttons[0][value] if value < len(
-                user.last_reply.buttons[0]) else user.last_reply.buttons[1][0])))
+            answered.append(len(await _press_answer(user, value)))
     answered.append(len(await user.send("/menu")))
     return answered
 
@@ -66,7 +75,8 @@ async def _round(running: RunningBot, fake, clock, first_id: int, n: int) -> dic
     start = time.monotonic()
     await asyncio.gather(*(register(u) for u in users))
     with running.db.session() as s:
-        clock.set(outbox.next_due(s) + timedelta(minutes=1))  # the day's first reminders are due now
+        # The day's first reminders (the checklist at 06:45, the first massage at 07:00) are all due now.
+        clock.set(outbox.next_due(s) + timedelta(minutes=16))
     dispatcher = Dispatcher(running.runtime, running.app.bot, per_chat_gap=0)
     done = asyncio.Event()
     blast = asyncio.create_task(_blast(dispatcher, done))

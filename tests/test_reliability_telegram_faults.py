@@ -330,3 +330,22 @@ async def test_a_mother_who_blocked_and_unblocked_the_bot_gets_her_reminders_aga
     result = await dispatcher.tick()
     assert result.sent >= 1 and len(mother.messages) > before
     assert handler_errors(caplog.records) == []
+
+
+@pytest.mark.slow
+async def test_slow_a_reply_that_times_out_is_sent_again(fast_bot, db, fake_tg, clock, caplog):
+    """sendMessage answering after 16 s, past the bot's 15 s read timeout: the bot gives up on that request
+    and sends again, so the person gets the next question (twice, if the slow request got through after all:
+    a duplicate inside the in-flight window)."""
+    caplog.set_level(logging.INFO)
+    stage = await _stage(fast_bot, db, fake_tg, clock)
+    restore_state(db, stage.q1, stage.mother.id)
+    fake_tg.inject("sendMessage", ft.Slow(seconds=16), chat_id=stage.mother.id)
+    await stage.mother.send("7", timeout=60)
+    await fake_tg.wait_idle(timeout=60)
+    assert _answer(db, stage.measurement_id, stage.q1.data["item"]) == "7"
+    replies = stage.mother.replies_since_last_action
+    assert replies, "the reply was lost"
+    assert any("Timed out" in m or "timed out" in m.lower() for m in _mentions(caplog.records, stage.mother.id))
+    assert handler_errors(caplog.records) == []
+    print(f"\nFIGURES telegram_faults[timeout]: replies={len(replies)} duplicates={len(replies) - 1}")

@@ -22,7 +22,6 @@ import socket
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -227,7 +226,7 @@ def _export_text(document: bytes, filename: str) -> str:
                      for row in sheet.iter_rows(values_only=True))
 
 
-async def test_exports_are_pseudonymous_unless_names_are_asked_for(bot, db, fake_tg, clock):
+async def test_exports_are_pseudonymous_unless_names_are_asked_for(bot, db, fake_tg, clock, tmp_path):
     mother, husband, fid = await _family_with_everything(db, fake_tg, research=True)
     midwife = fake_tg.user(user_id=91_501, first_name="Bidan")
     with db.session() as s:
@@ -247,7 +246,7 @@ async def test_exports_are_pseudonymous_unless_names_are_asked_for(bot, db, fake
     with db.session() as s:
         flags = [e.detail.get("with_names") for e in s.exec(select(AuditLog).where(AuditLog.action == "export"))]
     assert flags == [False, False, True]  # every export is in the audit log, names flagged
-    out = Path(bot.settings.database_url.split("///", 1)[1]).parent / "export.xlsx"
+    out = tmp_path / "export.xlsx"
     proc = subprocess.run([sys.executable, "-m", "bot", "export", "--out", str(out)], cwd=ROOT,
                           env=child_env(fake_tg, bot.settings.database_url), capture_output=True, text=True,
                           timeout=120)
