@@ -62,17 +62,23 @@ async def test_the_token_is_in_no_log_record_and_no_exception_at_debug(bot, db, 
     await mother.send("kemarin")
     assert mother.last_reply.text == say("common.error_try_again")
     assert any(r.levelno >= logging.ERROR and r.exc_text for r in caplog.records)
-    # PTB's own exceptions when Telegram cannot be reached at all.
-    from telegram import Bot
+    # The exceptions the bot's own HTTP client raises when Telegram cannot be reached at all.
     from telegram.error import TelegramError
+
+    from bot.app import build_application
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         closed_port = sock.getsockname()[1]
-    unreachable = Bot(token, base_url=f"http://127.0.0.1:{closed_port}/bot")
-    with pytest.raises(TelegramError) as raised:
-        await unreachable.send_message(1, "x")
-    messages = [repr(raised.value), str(raised.value), repr(raised.value.__cause__), str(raised.value.__cause__)]
+    cut_off = build_application(bot.settings.with_(api_url=f"http://127.0.0.1:{closed_port}/bot"), db=db,
+                                clock=bot.runtime.clock)
+    try:
+        with pytest.raises(TelegramError) as raised:
+            await cut_off.bot.initialize()  # getMe
+    finally:
+        await cut_off.bot.shutdown()
+    error = raised.value
+    messages = [repr(error), str(error), repr(error.__cause__), str(error.__cause__)]
     logged = caplog.text + "\n".join(r.getMessage() + (r.exc_text or "") for r in caplog.records)
     assert len(caplog.records) > 100
     for where, text in (("logs", logged), ("exceptions", "\n".join(messages))):
