@@ -15,12 +15,12 @@ import logging
 import signal
 
 from telegram.ext import AIORateLimiter, ExtBot
-from telegram.request import HTTPXRequest
 
 from bot.config import Settings, settings_from_env
 from bot.dispatcher import Dispatcher
 from bot.logs import setup_logging
 from bot.runtime import Runtime
+from bot.telegram_http import AiohttpRequest
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -29,8 +29,8 @@ log = logging.getLogger(__name__)
 def build_bot(settings: Settings, connections: int = 16, read_timeout: float = 15.0) -> ExtBot:
     """A Bot API client like the Application's (same limits), without update handling."""
     limiter = AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=3) if settings.rate_limit else None
-    request = HTTPXRequest(connection_pool_size=connections, connect_timeout=10, read_timeout=read_timeout,
-                           write_timeout=30)
+    request = AiohttpRequest(connection_pool_size=connections, connect_timeout=10, read_timeout=read_timeout,
+                             write_timeout=30)
     return ExtBot(
         settings.require_token(),
         base_url=settings.api_url,
