@@ -17,6 +17,8 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
+from bot.logs import redact
+
 
 class AiohttpRequest(BaseRequest):
     """``Application.builder().request(AiohttpRequest(...))``; arguments as PTB's ``HTTPXRequest``."""
@@ -102,4 +104,5 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as err:
             raise TimedOut from err
         except aiohttp.ClientError as err:
-            raise NetworkError(f"aiohttp.{err.__class__.__name__}: {err}") from err
+            # aiohttp puts the URL (which holds the token) in some messages.
+            raise NetworkError(redact(f"aiohttp.{err.__class__.__name__}: {err}")) from err
