@@ -224,6 +224,7 @@ class Dispatcher:
         if not rows:
             return jobs
         with self.db.session() as session:
+            outbox.preload(session, rows)  # families, people, memberships of the batch: a few queries in all
             for row in rows:
                 fn = RENDERERS.get(row.kind)
                 if fn is None:

@@ -259,6 +259,9 @@ def family(session: Session, family_id: int) -> Family | None:
 
 def recipients(session: Session, family_id: int) -> list[Recipient]:
     """Every active, reachable member of the family with a private chat, mother first."""
+    snapshot = _preloaded(session, family_id)
+    if snapshot is not None:
+        return list(snapshot.recipients.get(family_id, ()))
     stmt = (
         select(Membership.role, User)
         .join(User, col(User.id) == Membership.user_id)
@@ -277,9 +280,69 @@ def recipients(session: Session, family_id: int) -> list[Recipient]:
 
 
 def membership(session: Session, family_id: int, user_id: int) -> Membership | None:
+    snapshot = _preloaded(session, family_id)
+    if snapshot is not None:
+        return snapshot.memberships.get((family_id, user_id))
     return session.exec(
         select(Membership).where(Membership.family_id == family_id, Membership.user_id == user_id)
     ).first()
+
+
+# -- reading a whole batch at once (the dispatcher) ------------------------------------------------------
+
+_PRELOAD_KEY = "storage.outbox.preloaded"
+_IN_CHUNK = 500
+
+
+@dataclass
+class _Snapshot:
+    family_ids: set[int]
+    memberships: dict[tuple[int, int], Membership]
+    recipients: dict[int, list[Recipient]]
+    held: list  # the loaded families and people: the identity map only keeps what is referenced
+
+
+def _preloaded(session: Session, family_id: int | None) -> _Snapshot | None:
+    snapshot = session.info.get(_PRELOAD_KEY)
+    return snapshot if snapshot is not None and family_id in snapshot.family_ids else None
+
+
+def preload(session: Session, rows: Iterable[Outbox]) -> None:
+    """Read what rendering ``rows`` needs in a few queries instead of several per row.
+
+    The families and people land in the session's identity map (:func:`family`, :func:`user` find them
+    there); the memberships and recipients of these families are kept as a snapshot that
+    :func:`membership` and :func:`recipients` answer from for the rest of this session. Only for a
+    session that reads them and changes no membership (the dispatcher renders a batch in one).
+    """
+    rows = list(rows)
+    family_ids = sorted({r.family_id for r in rows if r.family_id is not None})
+    user_ids = {r.user_id for r in rows if r.user_id is not None}
+    memberships: dict[tuple[int, int], Membership] = {}
+    found: dict[int, list[Recipient]] = {fid: [] for fid in family_ids}
+    held: list = []
+    for i in range(0, len(family_ids), _IN_CHUNK):
+        chunk = family_ids[i:i + _IN_CHUNK]
+        held.extend(session.exec(select(Family).where(col(Family.id).in_(chunk))))
+        stmt = (
+            select(Membership, User)
+            .join(User, col(User.id) == Membership.user_id)
+            .where(col(Membership.family_id).in_(chunk))
+            .order_by(Membership.joined_at, Membership.id)
+        )
+        for m, u in session.exec(stmt):
+            memberships[(m.family_id, m.user_id)] = m
+            held.append(u)
+            user_ids.discard(u.id)
+            if m.active and u.reachable and u.deleted_at is None and u.chat_id is not None:
+                found[m.family_id].append(Recipient(user_id=u.id, chat_id=u.chat_id, role=m.role,
+                                                    name=u.display_name or u.first_name))
+    rest = sorted(user_ids)
+    for i in range(0, len(rest), _IN_CHUNK):
+        held.extend(session.exec(select(User).where(col(User.id).in_(rest[i:i + _IN_CHUNK]))))
+    recipients_by_family = {fid: sorted(out, key=lambda r: 0 if r.role == "mother" else 1)
+                            for fid, out in found.items()}
+    session.info[_PRELOAD_KEY] = _Snapshot(set(family_ids), memberships, recipients_by_family, held)
 
 
 def active_family_of(session: Session, user_id: int) -> tuple[Family, Membership] | None:

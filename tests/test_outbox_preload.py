@@ -1,0 +1,89 @@
+"""outbox.preload: a batch's families, people and memberships read at once give the same answers."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import event
+
+from storage import outbox
+from storage.models import Family, Membership, Outbox, User
+
+NOW = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
+
+
+def _family(s, n: int, people: list[tuple[str, bool, bool, int | None]]) -> tuple[int, list[int]]:
+    """people: (role, active, reachable, chat_id)."""
+    fam = Family(code=f"P{n:05d}", link_code=f"LP{n:07d}", birth_date=date(2026, 11, 19), created_at=NOW)
+    s.add(fam)
+    s.flush()
+    ids = []
+    for k, (role, active, reachable, chat) in enumerate(people):
+        user = User(telegram_id=n * 100 + k, chat_id=chat, first_name=role, reachable=reachable, created_at=NOW)
+        s.add(user)
+        s.flush()
+        s.add(Membership(user_id=user.id, family_id=fam.id, role=role, active=active,
+                         joined_at=NOW + timedelta(minutes=k)))
+        ids.append(user.id)
+    s.flush()
+    return fam.id, ids
+
+
+def _rows(s, fams: dict[int, list[int]]) -> list[Outbox]:
+    rows = []
+    for fid, users in fams.items():
+        for uid in users:
+            row = Outbox(dedupe_key=f"f{fid}:massage:d1s1:u{uid}", family_id=fid, user_id=uid, kind="massage",
+                         payload={}, due_at=NOW, created_at=NOW)
+            s.add(row)
+            rows.append(row)
+    s.flush()
+    return rows
+
+
+def test_preloaded_answers_match_the_queries_and_need_no_query_per_row(db):
+    with db.session() as s:
+        fams = dict([
+            _family(s, 1, [("husband", True, True, 11), ("mother", True, True, 10)]),
+            _family(s, 2, [("mother", True, False, 20), ("companion", True, True, 21), ("husband", False, True, 22)]),
+            _family(s, 3, [("mother", True, True, None)]),
+        ])
+        rows = _rows(s, fams)
+    pairs = [(r.family_id, r.user_id) for r in rows]
+    with db.session() as s:
+        expected = ({fid: outbox.recipients(s, fid) for fid in fams},
+                    {p: (m.id, m.role, m.active) for p in pairs if (m := outbox.membership(s, *p))})
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    with db.session() as s:
+        outbox.preload(s, rows)
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            got = ({fid: outbox.recipients(s, fid) for fid in fams},
+                   {p: (m.id, m.role, m.active) for p in pairs if (m := outbox.membership(s, *p))})
+            people = {uid: outbox.user(s, uid).first_name for _, uid in pairs}
+            families = {fid: outbox.family(s, fid).code for fid in fams}
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+    assert got == expected
+    assert [r.role for r in got[0][next(iter(fams))]] == ["mother", "husband"]  # mother first
+    assert [r.role for r in got[0][list(fams)[1]]] == ["companion"]  # unreachable and inactive left out
+    assert got[0][list(fams)[2]] == []  # no chat: nobody to write to
+    assert len(people) == 6 and len(families) == 3
+    assert statements == []  # everything came from the preload
+
+
+def test_families_outside_the_batch_are_still_queried(db):
+    with db.session() as s:
+        inside, (mother_in,) = _family(s, 4, [("mother", True, True, 40)])
+        outside, (mother_out, husband_out) = _family(s, 5, [("mother", True, True, 50), ("husband", True, True, 51)])
+        rows = _rows(s, {inside: [mother_in]})
+    with db.session() as s:
+        outbox.preload(s, rows)
+        assert [r.user_id for r in outbox.recipients(s, outside)] == [mother_out, husband_out]
+        assert outbox.membership(s, outside, husband_out).role == "husband"
+        assert outbox.membership(s, inside, husband_out) is None
+    with db.session() as s:  # a new session has no snapshot
+        s.add(Membership(user_id=husband_out, family_id=inside, role="husband", active=True, joined_at=NOW))
+        s.flush()
+        assert [r.user_id for r in outbox.recipients(s, inside)] == [mother_in, husband_out]
