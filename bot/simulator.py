@@ -21,6 +21,7 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.harness import RunningBot
 from content import get_content
+from storage import updates
 from storage.db import Database
 
 CLOCK_STEP = timedelta(minutes=5)
@@ -213,7 +214,9 @@ async def simulate(database_url: str | None = None, stdin: TextIO = sys.stdin, o
     db = Database(url)
     db.upgrade()
     clock = FakeClock(_start_time())
-    async with FakeTelegram() as fake:
+    with db.session() as session:  # a kept database: new update ids must not look like ones already handled
+        first_update_id = updates.highest(session) + 1
+    async with FakeTelegram(first_update_id=first_update_id) as fake:
         settings = Settings(
             token=fake.token, api_url=fake.base_url, database_url=url, rate_limit=False,
             run_dispatcher=False, health_file=None, log_level="WARNING",

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from storage.models import ProcessedUpdate
 
@@ -50,3 +50,8 @@ def prune(session: Session, now: datetime) -> int:
     """Forget ids older than a week (Telegram may restart ids after a long quiet spell)."""
     result = session.exec(delete(ProcessedUpdate).where(ProcessedUpdate.seen_at < now - KEEP_FOR))
     return result.rowcount or 0
+
+
+def highest(session: Session) -> int:
+    """The highest update id recorded (0 if none)."""
+    return session.exec(select(func.max(ProcessedUpdate.update_id))).one() or 0

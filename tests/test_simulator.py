@@ -38,3 +38,14 @@ def test_simulator_ends_cleanly_at_end_of_input_and_rejects_a_bad_button(tmp_pat
     assert "Tidak ada tombol nomor 9" in proc.stdout
     assert "Format jam" in proc.stdout
     assert "Perintah simulator tidak dikenal" in proc.stdout
+
+
+def test_a_kept_database_continues_in_the_next_simulation(tmp_path):
+    first = _simulate(["/start", "2", ":keluar"], tmp_path)
+    assert first.returncode == 0, first.stderr
+    second = _simulate(["/start", ":keluar"], tmp_path)  # same database file, a new fake Telegram
+    assert second.returncode == 0, second.stderr
+    # The bot answers (update ids of the new fake do not collide with the ones already handled) and carries on
+    # where she stopped: the research-consent question after "Setuju".
+    after_start = second.stdout.split("Ibu Siti> /start", 1)[1]
+    assert "🤖 → Ibu Siti" in after_start and "penelitian" in after_start, second.stdout

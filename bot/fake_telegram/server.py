@@ -51,6 +51,7 @@ class FakeTelegram:
         max_calls: int | None = None,
         keep_bytes: bool = True,
         process_timeout: float = 10.0,
+        first_update_id: int = 1,
     ):
         if not TOKEN_RE.match(token):
             raise ValueError(f"not a Telegram bot token: {token!r} (expected digits:letters)")
@@ -59,7 +60,7 @@ class FakeTelegram:
             bot_id if bot_id is not None else int(token.split(":", 1)[0]), bot_username, bot_first_name
         )
         self.world = World(identity, clock or WallClock(), keep_bytes)
-        self.updates = UpdateQueue()
+        self.updates = UpdateQueue(first_update_id)
         self.api = BotApi(self.world, self.updates, lambda: self._closing)
         self.faults = FaultBook()
         self._calls = CallLog(record_calls, max_calls)

@@ -82,11 +82,11 @@ class UpdateTicket:
 
 
 class UpdateQueue:
-    def __init__(self) -> None:
+    def __init__(self, first_update_id: int = 1) -> None:
         self._entries: deque[UpdateTicket] = deque()  # not yet confirmed by an offset, in order
         self._by_id: dict[int, deque[UpdateTicket]] = {}  # not yet processed, per update_id
         self._seq = 0
-        self._last_update_id = 0
+        self._last_update_id = first_update_id - 1
         self.outstanding = 0
         self.processed_total = 0
         self.unmatched_processed = 0
