@@ -103,6 +103,9 @@ class Simulator:
                 self.say("  " + message.text.replace("\n", "\n  "))
         elif message.text:
             self.say("  " + message.text.replace("\n", "\n  "))
+        if person.key != self.current and message.buttons:
+            # Numbered buttons are the current person's; switch to this person to press these.
+            self.say("  " + "  ".join(f"[{label}]" for label in message.button_labels))
 
     def _collect_buttons(self) -> None:
         user = self.users[self.current]
