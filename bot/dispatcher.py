@@ -362,7 +362,15 @@ class Dispatcher:
             return
         try:
             with self.db.session() as session:
+                sent = [(row_id, kwargs["now"], kwargs.get("message_id"))
+                        for _, mark, row_id, kwargs in results if mark is outbox.mark_sent]
+                done = outbox.mark_sent_many(session, sent, worker=self.worker)  # one statement for the batch
+                if 0 <= done < len(sent):
+                    log.warning("%d of %d sent outbox rows were taken over before they were recorded",
+                                len(sent) - done, len(sent))
                 for what, mark, row_id, kwargs in results:
+                    if mark is outbox.mark_sent:
+                        continue
                     if not mark(session, row_id, worker=self.worker, **kwargs):
                         log.warning("outbox row %s was taken over before it was recorded as %s", row_id,
                                     what or "released")

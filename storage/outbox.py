@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, bindparam, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
@@ -212,6 +212,26 @@ def _finish(session: Session, row_id: int, worker: str, **values) -> bool:
 def mark_sent(session: Session, row_id: int, *, worker: str, now: datetime, message_id: int | None) -> bool:
     return _finish(session, row_id, worker, status=SENT, sent_at=now, telegram_message_id=message_id,
                    lease_until=None, last_error=None)
+
+
+def mark_sent_many(session: Session, sent: Iterable[tuple[int, datetime, int | None]], *, worker: str) -> int:
+    """:func:`mark_sent` for many ``(row_id, sent_at, message_id)`` in one statement (the dispatcher's batch).
+
+    Returns how many rows were still held by ``worker`` and are now sent (-1 when the driver cannot tell).
+    """
+    params = [{"row_id": row_id, "sent": at, "message": message_id} for row_id, at, message_id in sent]
+    if not params:
+        return 0
+    table = Outbox.__table__
+    stmt = (
+        update(table)
+        .where(table.c.id == bindparam("row_id"), table.c.status == CLAIMED, table.c.claimed_by == worker[:64])
+        .values(status=SENT, sent_at=bindparam("sent", type_=table.c.sent_at.type),
+                telegram_message_id=bindparam("message", type_=table.c.telegram_message_id.type),
+                lease_until=None, last_error=None)
+    )
+    result = session.connection().execute(stmt, params)
+    return result.rowcount if result.context.dialect.supports_sane_multi_rowcount else -1
 
 
 def mark_retry(session: Session, row_id: int, *, worker: str, not_before: datetime, error: str) -> bool:

@@ -87,3 +87,25 @@ def test_families_outside_the_batch_are_still_queried(db):
         s.add(Membership(user_id=husband_out, family_id=inside, role="husband", active=True, joined_at=NOW))
         s.flush()
         assert [r.user_id for r in outbox.recipients(s, inside)] == [mother_in, husband_out]
+
+
+def test_mark_sent_many_records_only_rows_the_worker_still_holds(db):
+    with db.session() as s:
+        fid, users = _family(s, 6, [("mother", True, True, 60), ("husband", True, True, 61), ("companion", True, True, 62)])
+        _rows(s, {fid: users})
+    with db.session() as s:
+        claimed = outbox.claim(s, now=NOW, worker="w1", lease_until=NOW + timedelta(minutes=5), limit=10)
+        ids = [r.id for r in claimed]
+        taken = s.get(Outbox, ids[2])
+        taken.claimed_by = "w2"  # its lease ran out and another worker holds it now
+        s.add(taken)
+    sent_at = [NOW + timedelta(seconds=k) for k in range(3)]
+    with db.session() as s:
+        done = outbox.mark_sent_many(s, [(ids[k], sent_at[k], 500 + k) for k in range(3)], worker="w1")
+        assert outbox.mark_sent_many(s, [], worker="w1") == 0
+    assert done in (2, -1)
+    with db.session() as s:
+        rows = [s.get(Outbox, i) for i in ids]
+    assert [(r.status, r.sent_at, r.telegram_message_id, r.lease_until) for r in rows[:2]] == [
+        ("sent", sent_at[0], 500, None), ("sent", sent_at[1], 501, None)]
+    assert (rows[2].status, rows[2].claimed_by, rows[2].sent_at) == ("claimed", "w2", None)
