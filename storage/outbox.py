@@ -98,6 +98,31 @@ def insert(
     return session.exec(stmt.returning(Outbox.id)).first() is not None
 
 
+def insert_many(session: Session, rows: Iterable[dict], *, now: datetime) -> int:
+    """:func:`insert` for many rows (keyword dicts as :func:`insert` takes) in one statement; how many added.
+
+    Rows whose ``dedupe_key`` exists already (in any status) are skipped, as with :func:`insert`.
+    """
+    values = [dict(dedupe_key=r["dedupe_key"], kind=r["kind"], due_at=r["due_at"], family_id=r.get("family_id"),
+                   user_id=r.get("user_id"), chat_id=r.get("chat_id"), payload=dict(r.get("payload") or {}),
+                   status=PENDING, attempts=0, created_at=now, lease_until=None, claimed_by=None,
+                   last_error=None, sent_at=None, telegram_message_id=None)
+              for r in rows]
+    if not values:
+        return 0
+    dialect = session.get_bind().dialect.name
+    if dialect not in ("postgresql", "sqlite"):  # pragma: no cover - only SQLite and PostgreSQL are supported
+        return sum(insert(session, now=now, **{k: v for k, v in r.items() if k in _INSERT_ARGS}) for r in values)
+    table = Outbox.__table__
+    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+    stmt = stmt.on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+    session.flush()  # earlier ORM changes first, so ordering within the transaction is kept
+    return len(session.connection().execute(stmt, values).all())
+
+
+_INSERT_ARGS = ("dedupe_key", "kind", "due_at", "family_id", "user_id", "chat_id", "payload")
+
+
 def get(session: Session, row_id: int) -> Outbox | None:
     return session.get(Outbox, row_id)
 

@@ -317,6 +317,7 @@ def reschedule_family(
     items = _late_baseline(items, now, scheduled_due)
 
     created = moved = 0
+    new_rows: list[dict] = []  # written together after the loop: one statement instead of one per row
     wanted: set[str] = set()
     missed: list[PlannedItem] = []
     for item in items:
@@ -331,11 +332,9 @@ def reschedule_family(
             wanted.add(key)
             row = existing.get(key)
             if row is None:
-                if future and outbox.insert(
-                    session, dedupe_key=key, kind=item.kind, due_at=item.due, now=now, family_id=family_id,
-                    user_id=member.user_id, chat_id=member.chat_id, payload=payload,
-                ):
-                    created += 1
+                if future:
+                    new_rows.append(dict(dedupe_key=key, kind=item.kind, due_at=item.due, family_id=family_id,
+                                         user_id=member.user_id, chat_id=member.chat_id, payload=payload))
             elif row.status in (outbox.PENDING, outbox.CANCELLED) and future and not _settled(row):
                 was = (row.status, row.due_at)
                 if was != (outbox.PENDING, item.due) or row.payload != payload or row.chat_id != member.chat_id:
@@ -353,6 +352,7 @@ def reschedule_family(
                 else:
                     wanted.discard(key)
             # claimed, sent, failed, expired: in flight or done; a past pending row keeps its time
+    created += outbox.insert_many(session, new_rows, now=now)
     stale = [row.id for key, row in existing.items() if key not in wanted and row.status == outbox.PENDING]
     cancelled = outbox.cancel_pending(session, ids=stale, reason="schedule changed") if stale else 0
     labels: list[str] = []

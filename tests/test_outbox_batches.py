@@ -1,4 +1,4 @@
-"""outbox.preload: a batch's families, people and memberships read at once give the same answers."""
+"""Batch operations of storage/outbox.py (the dispatcher's and the schedule's): same results as row by row."""
 
 from __future__ import annotations
 
@@ -109,3 +109,23 @@ def test_mark_sent_many_records_only_rows_the_worker_still_holds(db):
     assert [(r.status, r.sent_at, r.telegram_message_id, r.lease_until) for r in rows[:2]] == [
         ("sent", sent_at[0], 500, None), ("sent", sent_at[1], 501, None)]
     assert (rows[2].status, rows[2].claimed_by, rows[2].sent_at) == ("claimed", "w2", None)
+
+
+def test_insert_many_adds_new_keys_once_and_counts_them(db):
+    with db.session() as s:
+        fid, (uid,) = _family(s, 7, [("mother", True, True, 70)])
+        assert outbox.insert(s, dedupe_key="k1", kind="massage", due_at=NOW, now=NOW, family_id=fid, user_id=uid,
+                             chat_id=70, payload={"slot": "a"})
+    rows = [dict(dedupe_key=k, kind="massage", due_at=NOW + timedelta(hours=n), family_id=fid, user_id=uid,
+                 chat_id=70, payload={"slot": k}) for n, k in enumerate(("k1", "k2", "k3"))]
+    with db.session() as s:
+        assert outbox.insert_many(s, rows, now=NOW) == 2
+        assert outbox.insert_many(s, rows, now=NOW) == 0  # a second time adds nothing
+        assert outbox.insert_many(s, [], now=NOW) == 0
+    with db.session() as s:
+        stored = {r.dedupe_key: r for r in outbox.rows_for_family(s, fid)}
+    assert sorted(stored) == ["k1", "k2", "k3"]
+    assert stored["k1"].payload == {"slot": "a"}  # the existing row is left as it was
+    k3 = stored["k3"]
+    assert (k3.status, k3.due_at, k3.payload, k3.chat_id, k3.attempts, k3.created_at) == (
+        "pending", NOW + timedelta(hours=2), {"slot": "k3"}, 70, 0, NOW)
