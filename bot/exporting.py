@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot import xlsx_stream
 from content import Content
 from storage import exports
 
@@ -79,12 +80,6 @@ def _flag(value: object) -> int | None:
     return 1 if value else 0
 
 
-def _cell(value: object) -> object:
-    if isinstance(value, bool):
-        return int(value)
-    return value
-
-
 # -- the sheets ------------------------------------------------------------------------------------
 
 def _families(session: Session, facility_id: int | None, with_names: bool) -> Iterator[tuple]:
@@ -117,7 +112,7 @@ def _answers(session: Session, facility_id: int | None) -> Iterator[tuple]:
         tz = r["timezone"]
         yield (r["family"], r["instrument"], r["version"], r["occasion"], r["item"], r["raw_value"], r["value_num"],
                r["score"], _local(r["answered_at"], tz), r["via"], r["answered_by_role"],
-               _flag(r["completed_at"] is not None))
+               _flag(r["completed"]))
 
 
 def _alerts(session: Session, facility_id: int | None, with_names: bool) -> Iterator[tuple]:
@@ -243,20 +238,11 @@ def build_sheets(session: Session, content: Content, facility_id: int | None, *,
 # -- writers ---------------------------------------------------------------------------------------
 
 def write_xlsx(sheets: Iterable[Sheet], target: str | Path | BinaryIO) -> dict[str, int]:
-    """Write the sheets into one workbook in openpyxl's write-only mode. Returns rows per sheet."""
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
+    """Write the sheets into one workbook, streamed row by row (bot/xlsx_stream.py). Returns rows per sheet."""
     counts: dict[str, int] = {}
-    for sheet in sheets:
-        ws = wb.create_sheet(title=sheet.name)
-        ws.append(sheet.columns)
-        n = 0
-        for row in sheet.rows:
-            ws.append([_cell(v) for v in row])
-            n += 1
-        sheet.written = counts[sheet.name] = n
-    wb.save(target)
+    with xlsx_stream.Workbook(target) as wb:
+        for sheet in sheets:
+            sheet.written = counts[sheet.name] = wb.add_sheet(sheet.name, sheet.columns, sheet.rows)
     return counts
 
 
@@ -274,9 +260,14 @@ def _write_csv(sheet: Sheet, raw: BinaryIO) -> int:
 
 
 def _csv_value(value: object) -> object:
-    if isinstance(value, bool):
+    kind = type(value)
+    if kind is str or kind is int or kind is float:  # most cells: nothing to do
+        return value
+    if kind is bool:
         return int(value)
     if isinstance(value, datetime):
+        if value.tzinfo is None:  # local wall time (see _local): isoformat is several times faster than strftime
+            return value.isoformat(" ", "seconds")
         return value.strftime("%Y-%m-%d %H:%M:%S")
     if isinstance(value, date):
         return value.isoformat()

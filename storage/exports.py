@@ -10,7 +10,7 @@ Names are only read when ``with_names`` is True; Telegram ids are never exported
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from sqlalchemy import Select, and_, func, literal
 from sqlalchemy.orm import aliased
@@ -37,11 +37,11 @@ def _live(stmt: Select, facility_id: int | None) -> Select:
     return stmt
 
 
-def _stream(session: Session, stmt: Select) -> Iterator[dict]:
-    result = session.exec(stmt.execution_options(yield_per=BATCH))
+def _stream(session: Session, stmt: Select) -> Iterator[Mapping]:
+    """Rows as read-only mappings, straight from the cursor (no ORM layer: these are plain columns)."""
+    result = session.connection().execute(stmt.execution_options(yield_per=BATCH))
     try:
-        for row in result:
-            yield dict(row._mapping)
+        yield from result.mappings()
     finally:
         result.close()
 
@@ -127,7 +127,7 @@ def answers(session: Session, facility_id: int | None) -> Iterator[dict]:
             Family.code.label("family"), Family.timezone.label("timezone"),
             Measurement.instrument_id.label("instrument"), Measurement.instrument_version.label("version"),
             Measurement.occasion.label("occasion"), Measurement.id.label("measurement_id"),
-            Measurement.completed_at.label("completed_at"), Answer.item_id.label("item"),
+            col(Measurement.completed_at).is_not(None).label("completed"), Answer.item_id.label("item"),
             Answer.raw_value.label("raw_value"), Answer.value_num.label("value_num"), Answer.score.label("score"),
             Answer.answered_at.label("answered_at"), Answer.via.label("via"),
             Membership.role.label("answered_by_role"),
