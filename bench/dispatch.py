@@ -175,29 +175,34 @@ async def run(report: Report, *, quick: bool, pg_base: str | None) -> None:
 
 
 async def rate_limited(report: Report, fake: FakeServer, url: str, *, quick: bool) -> None:
-    seconds = 15 if quick else 40
+    seconds = 15 if quick else 30
     skip = 5.0  # the limiter lets a first burst through; measure what follows
-    reset(url)
-    await fake.call("clear")
-    marks: list[tuple[float, int]] = []
+    for workers in (1, 2):
+        reset(url)
+        await fake.call("clear")
+        marks: list[tuple[float, int]] = []
 
-    async def watch(start: float) -> None:
-        while True:
-            await asyncio.sleep(0.5)
-            marks.append((time.perf_counter() - start, status_counts(url).get("sent", 0)))
+        async def watch(start: float, marks=marks) -> None:
+            while True:
+                await asyncio.sleep(0.5)
+                marks.append((time.perf_counter() - start, status_counts(url).get("sent", 0)))
 
-    out = await drain(fake, url, 1, rate_limit=True, seconds=seconds, on_tick=watch)
-    window = [(t, s) for t, s in marks if t >= skip]
-    if len(window) >= 2:
-        (t0, s0), (t1, s1) = window[0], window[-1]
-        rate = (s1 - s0) / (t1 - t0)
-    else:
-        rate = out["sent"] / out["wall"]
-    per_chat = out["fake"]["messages_per_chat"]
-    print(f"    SQLite, limiter on: {out['sent']:,} sent in {out['wall']:.0f} s; {rate:.1f}/s after the first {skip:.0f} s;"
-          f" messages per chat {per_chat}", flush=True)
-    report.add("dispatch", "dispatch, limiter on (30/s cap), SQLite, sustained: msgs/s", rate, "/s",
-               target="≥ 28/s and ≤ 30/s", met=28 <= rate <= 30.5)
+        out = await drain(fake, url, workers, rate_limit=True, seconds=seconds, on_tick=watch)
+        window = [(t, s) for t, s in marks if t >= skip]
+        if len(window) >= 2:
+            (t0, s0), (t1, s1) = window[0], window[-1]
+            rate = (s1 - s0) / (t1 - t0)
+        else:
+            rate = out["sent"] / out["wall"]
+        per_chat = out["fake"]["messages_per_chat"]
+        print(f"    SQLite, limiter on, {workers} worker(s): {out['sent']:,} sent in {out['wall']:.0f} s; {rate:.1f}/s "
+              f"after the first {skip:.0f} s; messages per chat {per_chat}", flush=True)
+        if workers == 1:
+            report.add("dispatch", "dispatch, limiter on (30/s cap), SQLite, 1 worker, sustained: msgs/s", rate, "/s",
+                       target="≥ 28/s, ≤ 30/s", met=28 <= rate <= 30.5)
+        else:
+            report.add("dispatch", "dispatch, limiter on, 2 worker processes on one token: msgs/s", rate, "/s",
+                       target="≤ 30/s", met=rate <= 30.5, note="each process has its own 30/s limiter")
 
 
 def main(argv: list[str] | None = None) -> None:
