@@ -129,3 +129,34 @@ def test_insert_many_adds_new_keys_once_and_counts_them(db):
     k3 = stored["k3"]
     assert (k3.status, k3.due_at, k3.payload, k3.chat_id, k3.attempts, k3.created_at) == (
         "pending", NOW + timedelta(hours=2), {"slot": "k3"}, 70, 0, NOW)
+
+
+def test_claim_takes_the_oldest_due_rows_across_pending_and_expired_leases(db):
+    with db.session() as s:
+        fid, (uid,) = _family(s, 8, [("mother", True, True, 80)])
+        spec = [  # (minutes before NOW it was due, status, lease ends minutes after NOW)
+            (50, "claimed", -1),  # its worker died: lease over, taken again
+            (40, "pending", None),
+            (30, "claimed", 5),  # still held by a live worker
+            (20, "pending", 3),  # waiting out a back-off
+            (10, "pending", None),
+            (5, "claimed", -2),
+            (-5, "pending", None),  # not due yet
+        ]
+        ids = []
+        for k, (ago, status, lease) in enumerate(spec):
+            row = Outbox(dedupe_key=f"c{k}", family_id=fid, user_id=uid, kind="massage", payload={},
+                         due_at=NOW - timedelta(minutes=ago), status=status, created_at=NOW,
+                         lease_until=None if lease is None else NOW + timedelta(minutes=lease),
+                         claimed_by="old" if status == "claimed" else None)
+            s.add(row)
+            s.flush()
+            ids.append(row.id)
+    with db.session() as s:
+        first = [r.id for r in outbox.claim(s, now=NOW, worker="w", lease_until=NOW + timedelta(minutes=5), limit=3)]
+    with db.session() as s:
+        second = [r.id for r in outbox.claim(s, now=NOW, worker="w", lease_until=NOW + timedelta(minutes=5), limit=3)]
+        held = {i: (s.get(Outbox, i).status, s.get(Outbox, i).claimed_by) for i in ids}
+    assert first == [ids[0], ids[1], ids[4]]  # oldest due first, whatever the status
+    assert second == [ids[5]]
+    assert held[ids[2]] == ("claimed", "old") and held[ids[3]] == ("pending", None) and held[ids[6]][0] == "pending"
