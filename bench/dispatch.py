@@ -51,6 +51,7 @@ def seed_reminders(url: str, n: int) -> None:
                          "local": local.strftime("%H:%M"), "protocol": "default"},
                 due_at=due, status="pending", attempts=0, created_at=NOW - timedelta(days=1)))
     seed.outbox_rows(db, rows)
+    seed.analyze(db)
     db.dispose()
 
 
@@ -145,7 +146,7 @@ async def drain(fake: FakeServer, url: str, workers: int, *, rate_limit: bool = 
 
 async def run(report: Report, *, quick: bool, pg_base: str | None) -> None:
     section("2. Reminder dispatch (fake Bot API in its own process, workers in their own processes)")
-    n = 10_000 if quick else 100_000
+    n = 5_000 if quick else 100_000
     kinds = ["sqlite"] + (["postgres"] if pg_base else [])
     async with FakeServer() as fake:
         for kind in kinds:
@@ -175,8 +176,8 @@ async def run(report: Report, *, quick: bool, pg_base: str | None) -> None:
 
 
 async def rate_limited(report: Report, fake: FakeServer, url: str, *, quick: bool) -> None:
-    seconds = 15 if quick else 30
-    skip = 5.0  # the limiter lets a first burst through; measure what follows
+    seconds = 9 if quick else 25
+    skip = 3.0 if quick else 5.0  # the limiter lets a first burst through; measure what follows
     for workers in (1, 2):
         reset(url)
         await fake.call("clear")

@@ -63,6 +63,7 @@ def seed_active(url: str, n: int) -> list[seed.SeededFamily]:
                                  sent_at=item.due if sent else None, attempts=1 if sent else 0,
                                  created_at=REGISTERED))
     seed.outbox_rows(db, rows)
+    seed.analyze(db)
     db.dispose()
     return fams
 
@@ -109,7 +110,7 @@ async def _bot(args: argparse.Namespace) -> None:
 
 async def run(report: Report, *, quick: bool, pg_base: str | None) -> None:
     section("5. Memory of a running bot holding active families (bot in its own process)")
-    n = 2000 if quick else 10_000
+    n = 1000 if quick else 10_000
     with database("sqlite", None, "memory") as url:
         t = time.perf_counter()
         fams = seed_active(url, n)

@@ -58,6 +58,14 @@ def _insert_plain(db: Database, model, rows: Sequence[dict]) -> None:
             conn.execute(insert(table), rows[i:i + CHUNK])
 
 
+def analyze(db: Database) -> None:
+    """Refresh PostgreSQL's planner statistics after a bulk load (autovacuum would, a little later)."""
+    if db.dialect == "postgresql":
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
+
+
 def facility(db: Database, now: datetime, code: str = "BENCH") -> int:
     return _insert(db, Facility, [dict(code=code, name=f"Bidan {code}", timezone="Asia/Jakarta",
                                        registration_code=f"REG{code}", created_at=now)])[0]

@@ -250,6 +250,7 @@ async def checklist_workload(fake: FakeServer, url: str, sizes: list[int], teleg
         offset += count
         m_ids = seed.open_measurements(db, fams, instrument, "pre", now - timedelta(minutes=5))
         groups.append((fams, m_ids))
+    seed.analyze(db)
     db.dispose()
     first_item = items[0]
     markup = {"inline_keyboard": [[{"text": c.label, "callback_data": f"ceklis:a:0:1:{_token(first_item, c.value)}"}
@@ -265,7 +266,7 @@ async def checklist_workload(fake: FakeServer, url: str, sizes: list[int], teleg
                 value = seed.safe_value(item, rng, day=1, want_point=rng.random() < 0.6)
                 tg = fam.mother.telegram_id
                 data = f"ceklis:a:{m_id}:{number}:{_token(item, value)}"
-                out.append(callback_update(tg, messages[tg], data, f"q{next(counter)}"))
+                out.append(callback_update(tg, messages[tg], data, f"q{telegram_base}-{next(counter)}"))
         return out[:n]
 
     batches = [answers(fams, m_ids, n) for (fams, m_ids), n in zip(groups, sizes, strict=True)]
@@ -414,9 +415,9 @@ async def run(report: Report, *, quick: bool, pg_base: str | None) -> None:
 
     section("1. Update handling (fake Bot API in its own process)")
     rounds = 2 if quick else 3
-    n_main = 400 if quick else 1200
+    n_main = 300 if quick else 1000
     n_warm = 48
-    n_seq = 64 if quick else 160
+    n_seq = 40 if quick else 120
     sizes = [n_warm, n_main, n_seq] * rounds
     chats = 400
     time_bot_api_calls()
@@ -434,8 +435,8 @@ async def run(report: Report, *, quick: bool, pg_base: str | None) -> None:
             for key, kind in (("b", "sqlite"), ("c", "postgres")):
                 if key in variants:
                     urls[key] = stack.enter_context(database(kind, pg_base, "updates"))
-                    work[key], expected[key] = await checklist_workload(fake, urls[key], sizes,
-                                                                        telegram_base=700_000_000)
+                    base = 700_000_000 if key == "b" else 750_000_000
+                    work[key], expected[key] = await checklist_workload(fake, urls[key], sizes, telegram_base=base)
             print(f"    {rounds} rounds of {n_main:,} updates per variant, variants interleaved "
                   f"(the machine's load changes over time)", flush=True)
             for r in range(rounds):  # interleaved: each round runs every variant back to back
