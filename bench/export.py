@@ -137,7 +137,7 @@ async def run(report: Report, *, quick: bool, pg_base: str | None) -> None:
     for kind, name in kinds:
         # PostgreSQL at smaller sizes in the full run: it checks that memory stays flat there too (server-side
         # cursors), and seeding 10,000 families twice more would not fit the run's ten minutes.
-        sizes = (300, 1200) if quick else ((2500, 10_000) if kind == "sqlite" else (1000, 4000))
+        sizes = (200, 800) if quick else ((2500, 10_000) if kind == "sqlite" else (1000, 4000))
         results: dict[tuple[int, str], dict] = {}
         analysis: dict = {}
         for n in sizes:

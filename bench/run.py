@@ -54,7 +54,9 @@ async def main_async(args: argparse.Namespace) -> Report:
     for name in SECTIONS:
         if name in wanted:
             module = importlib.import_module(f"bench.{name}")
+            started = time.monotonic()
             await module.run(report, quick=args.quick, pg_base=pg)
+            print(f"   ({name}: {time.monotonic() - started:.0f} s)", flush=True)
     return report
 
 

@@ -61,7 +61,7 @@ async def run(report: Report, *, quick: bool, pg_base: str | None) -> None:
     kinds = [("sqlite", "SQLite")] + ([("postgres", "PostgreSQL")] if pg_base else [])
     for kind, name in kinds:
         # PostgreSQL registers fewer in the full run (about 20 ms a family here): the rate is the figure.
-        n = (300 if quick else 10_000) if kind == "sqlite" else (200 if quick else 2000)
+        n = (200 if quick else 10_000) if kind == "sqlite" else (100 if quick else 1000)
         with database(kind, pg_base, "schedule") as url:
             seconds, cpu, rows = register(url, n)
         rate = n / seconds

@@ -415,9 +415,9 @@ async def run(report: Report, *, quick: bool, pg_base: str | None) -> None:
 
     section("1. Update handling (fake Bot API in its own process)")
     rounds = 2 if quick else 3
-    n_main = 300 if quick else 1000
+    n_main = 200 if quick else 1000
     n_warm = 48
-    n_seq = 40 if quick else 120
+    n_seq = 30 if quick else 120
     sizes = [n_warm, n_main, n_seq] * rounds
     chats = 400
     time_bot_api_calls()
