@@ -163,10 +163,24 @@ class Turn:
         self.callback_answered = False
 
 
+def _without_url_buttons(keyboard: InlineKeyboardMarkup) -> InlineKeyboardMarkup | None:
+    rows = [[b for b in row if not b.url] for row in keyboard.inline_keyboard]
+    rows = [row for row in rows if row]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
 async def deliver(bot, out: Outgoing) -> Any:
     """Perform one queued effect. Returns the sent Message (or None)."""
     if out.kind == "send":
-        return await bot.send_message(out.chat_id, out.text, reply_markup=out.keyboard, **out.extra)
+        try:
+            return await bot.send_message(out.chat_id, out.text, reply_markup=out.keyboard, **out.extra)
+        except BadRequest as exc:
+            # A "chat with this person" (tg://user?id=) button is refused when that person's privacy settings
+            # forbid it; the message itself (a danger-sign alert) must still arrive, without that button.
+            if "privacy" not in str(exc).lower() or out.keyboard is None:
+                raise
+            return await bot.send_message(out.chat_id, out.text, reply_markup=_without_url_buttons(out.keyboard),
+                                          **out.extra)
     if out.kind == "edit":
         try:
             return await bot.edit_message_text(

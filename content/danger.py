@@ -80,6 +80,11 @@ class Language:
                 out.append(word)
         return out
 
+    def mentions_health(self, text: str) -> bool:
+        """The text names the body, the baby, blood, pain, fever or breathing (the safety net's words)."""
+        tokens = self.tokens(text)
+        return bool(_occurrences(tokens, self.expand("@safety_net")))
+
     def _word(self, tok: str, fuzzy: bool) -> list[str]:
         if not tok.isalpha():
             return [tok]

@@ -28,7 +28,6 @@ from bot.flows import study_data
 from bot.handlers.context import remember_user
 from bot.keyboards import callback, inline
 from bot.turn import Turn, turn_handler
-from storage import alerts as alert_store
 from storage import audit, facilities
 from storage import staff as staff_store
 from storage.models import Staff
@@ -263,12 +262,14 @@ def _handle_alert(turn: Turn, alert_id: int | None) -> None:
     staff, alert = found
     session = turn.session
     user_id = staff.user_id
-    first = alert_store.mark_handled(session, alert, user_id=user_id, now=turn.now)
+    # The family hears "Bidan … sudah membaca laporan …" (bot.flows.alerts.acknowledge).
+    ack = alert_flow.acknowledge(session, turn.content, alert_id=alert.id, staff_user_id=user_id, now=turn.now,
+                                 send=lambda chat, text: turn.send(chat, text))
+    alert = ack.alert or alert
     note = alert_flow.handled_note(session, turn.content, alert)
-    message = alert_flow.alert_message(session, turn.content, alert, now=turn.now)
-    buttons = inline(alert_flow.alert_buttons(turn.content, alert, handled=True))
-    turn.edit(message.text + "\n\n" + note, buttons)
-    if not first:
+    message = alert_flow.alert_message(session, turn.content, alert, now=turn.now, handled=True)
+    turn.edit(message.text + "\n\n" + note, inline(message.buttons))
+    if not ack.first:
         turn.answer(note)
         return
     audit.record(session, action="alert_handled", now=turn.now, actor="telegram", actor_user_id=user_id,
