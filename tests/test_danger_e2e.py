@@ -10,9 +10,9 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.demo import add_midwife
-from bot.dispatcher import dispatch_once
+from bot.devtools.demo import add_midwife
 from bot.flows import alerts as alert_flow
+from bot.reminders.dispatcher import dispatch_once
 from storage import alerts as alert_store
 from storage import facilities, staff, users
 from storage.models import Alert

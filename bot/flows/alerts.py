@@ -37,9 +37,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from bot.chat.keyboards import inline
 from bot.flows.outbox_kinds import Rendered, renderer
 from bot.flows.study_data import postpartum_day
-from bot.keyboards import inline
 from content import Content
 from storage import alerts as alert_store
 from storage import families as family_store
@@ -47,7 +47,7 @@ from storage import staff as staff_store
 from storage.models import Alert, Facility, Family, Membership, User
 
 if TYPE_CHECKING:
-    from bot.turn import Turn
+    from bot.core.turn import Turn
 
 MIDWIFE_REPEATS = 3  # repeats to the midwives before the coordinators are added
 COORDINATOR_STEP = MIDWIFE_REPEATS + 1

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.chat.keyboards import inline
+from bot.chat.routing import text_flow
+from bot.core.turn import Turn, turn_handler
 from bot.flows import alerts as alert_flow
 from bot.flows import midwife as rules
-from bot.keyboards import inline
-from bot.routing import text_flow
-from bot.turn import Turn, turn_handler
 from storage import chatstate
 from storage.models import ChatState, Family
 

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.chat.routing import text_flow
+from bot.core.turn import Turn, turn_handler
 from bot.flows.alerts import link_facility
 from bot.handlers.context import clear_state, family_context, put_state
-from bot.routing import text_flow
-from bot.turn import Turn, turn_handler
 from storage import facilities
 from storage import families as family_store
 from storage.models import ChatState, Family
