@@ -54,6 +54,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from content.danger import DangerSign, Language, known_words, match_signs, parse_danger_signs, parse_language
+from content.day_norms import DayNorms, parse_day_norms
 from content.education import EducationMessage, parse_education
 from content.errors import ContentError
 from content.instruments import Instrument, parse_instrument
@@ -129,6 +130,7 @@ class Content:
     protocols: Mapping[str, Protocol] = field(default_factory=dict)
     lexicon: Lexicon | None = None
     danger_language: Language | None = None
+    day_norms: DayNorms | None = None
 
     def text(self, key: str, /, **params: object) -> str:
         """The sentence for ``key`` with its named placeholders filled.
@@ -199,6 +201,7 @@ def load_content(root: Path = CONTENT_DIR) -> Content:
     language = parse_language(_node(root / "danger_language.yaml", root))
     signs = parse_danger_signs(_node(root / "danger_signs.yaml", root), sources, language)
     object.__setattr__(language, "vocabulary", known_words(language, signs))
+    day_norms = parse_day_norms(_node(root / "day_norms.yaml", root), sources)
     education = parse_education(_node(root / "education.yaml", root), sources)
     lexicon = parse_lexicon(_node(root / "lexicon.yaml", root))
     instruments = _by_file(root / "instruments", root,
@@ -208,6 +211,9 @@ def load_content(root: Path = CONTENT_DIR) -> Content:
     texts = load_texts(root / "texts", root)
 
     _cross_check(root, sop, safety, signs, education, instruments, protocols)
+    for note in day_norms.notes:
+        if note.text not in texts:
+            raise ContentError("day_norms.yaml", note.item, f"no text {note.text!r} in texts/")
     if DEFAULT_PROTOCOL not in protocols:
         raise ContentError("protocols/", DEFAULT_PROTOCOL, "the default protocol file default.yaml is missing")
     default = protocols[DEFAULT_PROTOCOL]
@@ -223,6 +229,7 @@ def load_content(root: Path = CONTENT_DIR) -> Content:
         protocols=MappingProxyType(protocols),
         lexicon=lexicon,
         danger_language=language,
+        day_norms=day_norms,
     )
 
 
