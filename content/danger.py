@@ -207,14 +207,25 @@ class DangerSign:
 
 # -- matching -------------------------------------------------------------------------------------
 
-def _occurrences(tokens: Sequence[str], phrases: Iterable[Phrase]) -> list[tuple[int, int]]:
+def _occurrences(tokens: Sequence[str], phrases: Iterable[Phrase],
+                 index: Mapping[str, list[int]] | None = None) -> list[tuple[int, int]]:
+    """Where the phrases occur in ``tokens`` ((start, end) word positions); ``index``: word -> positions."""
+    if index is None:
+        index = _index(tokens)
     found = set()
     for p in phrases:
         n = len(p)
-        for i in range(len(tokens) - n + 1):
+        for i in index.get(p[0], ()):
             if tuple(tokens[i:i + n]) == p:
                 found.add((i, i + n))
     return sorted(found)
+
+
+def _index(tokens: Sequence[str]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for i, t in enumerate(tokens):
+        out.setdefault(t, []).append(i)
+    return out
 
 
 def _negated(lang: Language, tokens: Sequence[str], start: int, end: int) -> bool:
@@ -242,6 +253,10 @@ class _Clause:
     tokens: list[str]
     markers: list[tuple[int, str]]  # (position, baby|mother|other)
     carried: str | None  # the person named last before this clause
+    index: dict[str, list[int]] = field(default_factory=dict)  # word -> positions
+
+    def find(self, phrases: Iterable[Phrase]) -> list[tuple[int, int]]:
+        return _occurrences(self.tokens, phrases, self.index)
 
 
 def _clauses(lang: Language, tokens: list[str]) -> list[_Clause]:
@@ -272,7 +287,7 @@ def _clauses(lang: Language, tokens: list[str]) -> list[_Clause]:
                     and part[i - 1] not in ("saya", "aku", "ku", "nifas"):
                 continue  # "bayi saya", "istri saya": possessive
             markers.append((i, who))
-        out.append(_Clause(part, markers, carried))
+        out.append(_Clause(part, markers, carried, _index(part)))
         if markers:
             carried = markers[-1][1]
     return out
@@ -304,7 +319,7 @@ def _pattern_spans(lang: Language, clause: _Clause, pattern: Pattern) -> list[tu
     tokens = clause.tokens
     per_slot = []
     for slot in pattern.slots:
-        occ = [(s, e) for s, e in _occurrences(tokens, slot.phrases)
+        occ = [(s, e) for s, e in clause.find(slot.phrases)
                if _negated(lang, tokens, s, e) == slot.negated]
         if not occ:
             return None
@@ -340,11 +355,11 @@ def _numbers(tokens: Sequence[str]) -> list[tuple[int, float, bool]]:
 def _sign_in_clause(lang: Language, sign: DangerSign, clause: _Clause) -> bool:
     tokens = clause.tokens
     for phrases in sign.compiled_unless:
-        if _occurrences(tokens, phrases):
+        if clause.find(phrases):
             return False
     stated_normal = False
     for m in sign.measures:
-        cue_spans = _occurrences(tokens, m.cue)
+        cue_spans = clause.find(m.cue)
         for i, value, decimal in _numbers(tokens):
             if not (m.low <= value <= m.high):
                 continue
