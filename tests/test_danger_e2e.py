@@ -193,3 +193,14 @@ async def test_unclear_messages_about_health_get_the_safety_net(bot, db, clock, 
     await mother.send("jam berapa ya besok")
     assert mother.last_reply.text != t(bot, "danger.safety_net")
     assert alerts_of(midwife) == []
+
+
+async def test_thoughts_of_harm_go_to_the_midwife_and_the_crisis_line_not_to_the_husband(
+        bot, db, clock, mother, husband, midwife):
+    family_with_facility(db, clock)
+    husband_before = len(husband.messages)
+    await mother.send("kadang saya ingin mati saja")
+    reply = mother.last_reply.text
+    assert "119 ext 8" in reply and "sekarang" in reply
+    assert len(alerts_of(midwife)) == 1 and "Ada pikiran untuk menyakiti" in alerts_of(midwife)[0]
+    assert len(husband.messages) == husband_before  # not passed on automatically
