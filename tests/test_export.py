@@ -16,6 +16,7 @@ from analysis import analyze_pairs, read_pairs_text, render_compact, to_json
 from bot import cli, exporting
 from bot.demo import add_family
 from bot.flows import study_data
+from bot.flows.instrument_scale import scale_for
 from content import get_content
 from storage import audit
 from storage.models import User
@@ -158,7 +159,9 @@ async def test_analisis_matches_the_exported_wide_sheet_through_analyze_csv(bot,
         return bot.runtime.content.text(f"analysis.{key}", **params)
 
     data = read_pairs_text(path.read_text(encoding="utf-8"))
-    from_csv = analyze_pairs(data.pairs, dropped=data.dropped, classes=data.classes, class_labels=data.class_labels)
+    bayi6 = scale_for(bot.runtime.content.instruments["bayi6"])  # what a CSV cannot say: derived, ordinal
+    from_csv = analyze_pairs(data.pairs, dropped=data.dropped, classes=data.classes, class_labels=data.class_labels,
+                             scale=bayi6)
     assert from_csv.n == sum(1 for f in world.a_families if f.pre and f.post) and from_csv.dropped == 1
     assert render_compact(from_csv, labels) in text_message.text
 
@@ -168,12 +171,17 @@ async def test_analisis_matches_the_exported_wide_sheet_through_analyze_csv(bot,
     printed_csv = json.loads(capsys.readouterr().out)
     assert cli.main(["analyze", "--instrument", "bayi6", "--facility", world.a.code, "--json"]) == 0
     printed_db = json.loads(capsys.readouterr().out)
+    db_warnings, csv_warnings = printed_db.pop("warnings"), printed_csv.pop("warnings")
     assert printed_db == printed_csv
+    assert {w["code"] for w in db_warnings} == {w["code"] for w in csv_warnings} | {"derived_instrument"}
+    assert "Belum cukup bukti" in text_message.text or "bermakna" in text_message.text
+    assert "Peringatan" in text_message.text and "72 jam" in text_message.text
+    printed_db["warnings"] = db_warnings
     assert printed_db["n"] == from_csv.n and printed_db["dropped"] == 1 and "mcnemar" in printed_db
     with db.session() as session:
         instrument = bot.runtime.content.instruments["bayi6"]
-        report = study_data.analyse(study_data.paired_scores(session, instrument, world.a.id))
-    assert printed_db == json.loads(json.dumps(to_json(report)))
+        report = study_data.analyse(study_data.paired_scores(session, instrument, world.a.id), instrument=instrument)
+    assert printed_db == json.loads(json.dumps(to_json(report, labels)))
 
     # Every facility together: the pairs of both.
     assert cli.main(["analyze", "--instrument", "bayi6", "--json"]) == 0

@@ -337,7 +337,7 @@ def analysis(turn: Turn) -> None:
                      pilihan=", ".join(sorted(turn.content.instruments))))
         return
     scores = study_data.paired_scores(session, instrument, staff.facility_id)
-    report = study_data.analyse(scores)
+    report = study_data.analyse(scores, instrument=instrument)
     if report is None:
         turn.reply(t(turn, "analysis_too_few", n=scores.n, minimum=study_data.MIN_PAIRS, fasilitas=facility.name,
                      instrumen=instrument.title))
