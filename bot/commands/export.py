@@ -13,9 +13,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot import exporting
-from bot.clock import SystemClock
-from bot.config import settings_from_env
+from bot.core.clock import SystemClock
+from bot.core.config import settings_from_env
+from bot.export import exporting
 from content import get_content
 from storage import audit, facilities
 from storage.db import Database
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
             if args.format == "xlsx":
                 counts = exporting.write_xlsx(sheets, out)
             elif args.format == "sav":
-                from bot import export_spss
+                from bot.export import spss as export_spss
 
                 writer = export_spss.write_spss_zip if zipped else export_spss.write_spss_dir
                 counts = writer(session, content, facility_id, out)

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot import export_schema as schema
+from bot.export import schema
 from content import Content
 from storage import exports
 
@@ -44,7 +44,7 @@ class Sheet:
     """One table: its machine name, its column ids and a generator of rows (consumed once).
 
     ``title`` is the Indonesian tab name of the workbook; ``specs`` (aligned with ``columns``) declare each
-    column (bot/export_schema.py); ``headers`` are the Indonesian headers; ``value_labels`` map a column's
+    column (bot/export/schema.py); ``headers`` are the Indonesian headers; ``value_labels`` map a column's
     codes to the labels the workbook shows (None: shown as is); ``scoring`` and ``belongs_to`` feed the
     codebook.
     """
@@ -590,9 +590,9 @@ def export_bytes(session: Session, content: Content, facility_id: int | None, *,
     """The whole export as bytes (an XLSX workbook, a ZIP of CSVs, or a ZIP of SPSS files) and the rows per sheet."""
     buffer = io.BytesIO()
     if fmt == "sav":
-        from bot import export_spss
+        from bot.export import spss
 
-        counts = export_spss.write_spss_zip(session, content, facility_id, buffer)
+        counts = spss.write_spss_zip(session, content, facility_id, buffer)
         return buffer.getvalue(), counts
     sheets = build_sheets(session, content, facility_id, with_names=with_names)
     counts = write_xlsx(sheets, buffer) if fmt == "xlsx" else write_csv_zip(sheets, buffer, dialect)

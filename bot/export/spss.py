@@ -3,7 +3,7 @@ family, pre and post side by side) and an ``.sps`` syntax file that runs their p
 
 Variables carry their Indonesian label, value labels (codes become numbers 1, 2, ... with the code's label;
 scores and 0/1 items stay themselves) and their measurement level (nominal / ordinal / scale) from
-bot/export_schema.py. Missing values are system-missing.
+bot/export/schema.py. Missing values are system-missing.
 """
 
 from __future__ import annotations
@@ -18,8 +18,7 @@ from typing import BinaryIO
 
 from sqlmodel import Session
 
-from bot import export_schema as schema
-from bot import exporting
+from bot.export import exporting, schema
 from content import Content
 
 MAX_LABEL = 250  # SPSS variable labels hold 256 bytes
