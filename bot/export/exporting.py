@@ -1,9 +1,17 @@
-"""The study export: an XLSX workbook (openpyxl write-only) or CSV files (a ZIP or a folder), streamed.
+"""The study export: an XLSX workbook (XlsxWriter, constant_memory) or CSV files (a ZIP or a folder), streamed;
+the SPSS files are bot/export/spss.py.
 
-Sheets, in order: ``families``, ``members``, ``sessions``, ``answers`` (long form: one row per answer),
-``prepost_<instrument>`` (wide form, one row per family, ready for SPSS and for ``analyze --csv``:
-``participant,pre,post,pre_class,post_class`` plus item scores), ``alerts`` and ``dictionary`` (every
-sheet and column explained in Indonesian).
+Sheets, in order (machine name / workbook tab): ``families`` / Keluarga, ``members`` / Anggota keluarga,
+``sessions`` / Sesi pijat, ``answers`` / Jawaban ceklis (long form: one row per answer),
+``prepost_<instrument>`` / Sebelum-sesudah <instrument> (wide form, one row per family, ready for SPSS and for
+``analyze --csv``: ``participant,pre,post,pre_class,post_class`` plus item scores), ``alerts`` / Tanda bahaya
+and ``dictionary`` / Kamus data (the codebook: every variable with its label, type, unit, values with labels,
+scoring rule, source and instrument version).
+
+Every column is declared once in bot/export/schema.py. The workbook shows Indonesian headers and value labels,
+bold frozen header rows and Excel dates in the family's local time; the CSV keeps the snake_case names and the
+codes (explained in the codebook), in the Indonesian-Excel dialect by default (UTF-8 with BOM, ``;``, decimal
+comma) or ``plain``.
 
 Identifiers are pseudonymous: the family's stable code, a member number within the family; no Telegram
 ids ever, names only with ``with_names``. Rows come from generators over server-side cursors and are
@@ -18,7 +26,7 @@ import itertools
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
@@ -79,11 +87,30 @@ def _zone(name: str | None) -> ZoneInfo:
     return _ZONES[name]
 
 
+_FIXED = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura", "Asia/Pontianak", "UTC")  # no daylight saving
+_OFFSETS: dict[str | None, timedelta | None] = {}
+
+
+def _offset(tz: str | None) -> timedelta | None:
+    """The zone's fixed UTC offset (WIB, WITA, WIT), or None for a zone that has daylight saving."""
+    if tz not in _OFFSETS:
+        zone = _zone(tz)
+        fixed = tz in _FIXED or tz is None or zone.key in _FIXED
+        _OFFSETS[tz] = zone.utcoffset(datetime(2026, 1, 1)) if fixed else None
+    return _OFFSETS[tz]
+
+
 def _local(instant: datetime | None, tz: str | None) -> datetime | None:
     """An aware instant as the family's local wall-clock time (spreadsheets have no time zones)."""
     if instant is None:
         return None
+    offset = _offset(tz)
+    if offset is not None and instant.utcoffset() == _ZERO:  # the common case: one addition, one replace
+        return instant.replace(tzinfo=None, microsecond=0) + offset
     return instant.astimezone(_zone(tz)).replace(tzinfo=None, microsecond=0)
+
+
+_ZERO = timedelta(0)
 
 
 def _flag(value: object) -> int | None:
@@ -518,7 +545,7 @@ def _csv_converter(sheet: Sheet, dialect: str) -> Callable[[Sequence[object]], S
         for i in dated:
             v = out[i]
             if v is not None:
-                out[i] = _csv_value(v)
+                out[i] = v.isoformat(" ", "seconds") if type(v) is datetime and v.tzinfo is None else _csv_value(v)
         for i in loose:
             v = out[i]
             if v is not None and type(v) is not str:

@@ -153,11 +153,11 @@ def value_labels(content: Content, value_set: str) -> dict[str, str]:
         item = inst.item(item_id)
         if item.answer_type == "number":
             return {"1": content.text("export.values.criterion.met"), "0": content.text("export.values.criterion.not_met")}
-        labels: dict[str, str] = {}
-        for choice in item.choices:
-            labels.setdefault(str(choice.score), choice.label if not isinstance(choice.value, bool)
-                              else content.text(f"export.values.yesno.{int(choice.value)}"))
-        return labels
+        labels: dict[str, list[str]] = {}
+        for choice in item.choices:  # answers with the same score share one value label
+            labels.setdefault(str(choice.score), []).append(
+                choice.label if not isinstance(choice.value, bool) else content.text(f"export.values.yesno.{int(choice.value)}"))
+        return {score: " / ".join(names) for score, names in labels.items()}
     prefix = f"export.values.{value_set}."
     return {key[len(prefix):]: text for key, text in content.texts.items() if key.startswith(prefix)}
 
