@@ -147,7 +147,7 @@ def test_warnings_name_exclusions_windows_and_derived_instruments(labels):
     assert set(by_code) >= {"small_n", "no_control_group", "ordinal", "excluded", "derived_instrument",
                             "outside_window"}
     assert "6 pasangan" in by_code["excluded"]  # 2 missing + 3 + 1
-    assert "some new reason 1" in by_code["excluded"]
+    assert "some new reason: 1" in by_code["excluded"]
     assert "seed000" in by_code["derived_instrument"] and "Ceklis 6 tanda" in by_code["derived_instrument"]
     assert "2 pengukuran" in by_code["outside_window"]
     assert "72 jam" in by_code["no_control_group"]

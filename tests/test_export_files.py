@@ -228,3 +228,50 @@ async def test_export_spss_from_the_chat_sends_the_sav_and_sps(bot, db, clock, m
         logged = audit.entries(session, action="export")
         assert [e.detail["format"] for e in logged] == ["sav", "sav"]
         assert all(e.detail["with_names"] is False for e in logged)
+
+
+def _sheet_xml(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return {n: zf.read(n) for n in zf.namelist() if n.startswith("xl/worksheets/") or n == "xl/styles.xml"}
+
+
+def test_fast_rows_write_exactly_what_xlsxwriter_writes(db, clock):
+    """bot/export/xlsx_rows.py only speeds XlsxWriter's row loop: the sheets' XML is the same byte for byte."""
+    two_facilities(db, clock.now())
+    content = get_content()
+    extra = exporting.dress(exporting.Sheet("t", ["a", "b", "c", "d"], iter([
+        (" spaces ", "a & b < c > d", "ctl\x01char _x0041_ text", 2.5),
+        (None, True, datetime(2026, 11, 20, 7, 5, 30), float("nan")),
+    ]), specs=[export_schema.Column("a"), export_schema.Column("b", export_schema.FLAG, values="yesno"),
+               export_schema.Column("c", export_schema.DATETIME), export_schema.Column("d", export_schema.NUMBER)]),
+        content)
+    books = []
+    for fast in (True, False):
+        with db.session() as session:
+            sheets = [*exporting.build_sheets(session, content, None)]
+            buffer = io.BytesIO()
+            rows = [list(s.rows) for s in sheets]
+            for sheet, kept in zip(sheets, rows, strict=True):
+                sheet.rows = iter(kept)
+            extra.rows = iter(list(extra.rows) if fast else [
+                (" spaces ", "a & b < c > d", "ctl\x01char _x0041_ text", 2.5),
+                (None, True, datetime(2026, 11, 20, 7, 5, 30), float("nan"))])
+            exporting.write_xlsx([*sheets, extra], buffer, fast=fast)
+            books.append(_sheet_xml(buffer.getvalue()))
+    assert books[0].keys() == books[1].keys() and len(books[0]) == 9
+    for name in books[0]:
+        assert books[0][name] == books[1][name], name
+
+
+def test_a_sheet_longer_than_excel_allows_goes_on_in_a_second_tab(monkeypatch):
+    monkeypatch.setattr(exporting, "EXCEL_MAX_ROWS", 4)
+    content = get_content()
+    sheet = exporting.dress(exporting.Sheet("answers", ["family", "score"], iter([(f"K{i}", i) for i in range(7)])),
+                            content)
+    buffer = io.BytesIO()
+    assert exporting.write_xlsx([sheet], buffer) == {"answers": 7}
+    wb = load_workbook(io.BytesIO(buffer.getvalue()))
+    assert wb.sheetnames == ["Jawaban ceklis", "Jawaban ceklis (2)", "Jawaban ceklis (3)"]
+    values = [row for ws in wb.worksheets for row in ws.iter_rows(min_row=2, values_only=True)]
+    assert values == [(f"K{i}", i) for i in range(7)]
+    assert all(ws["A1"].value == content.text("export.headers.family") for ws in wb.worksheets)
