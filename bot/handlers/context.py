@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from bot.chat_privacy import private_chat_id
 from bot.flows import dates
 from bot.turn import Turn
 from content.protocols import Protocol
@@ -21,7 +22,7 @@ def remember_user(turn: Turn) -> User:
     return users.upsert(
         turn.session,
         telegram_id=tg.id,
-        chat_id=turn.chat_id,
+        chat_id=private_chat_id(turn.update),  # never a group's id (bot/chat_privacy.py)
         first_name=tg.first_name,
         language_code=tg.language_code,
         now=turn.now,
@@ -35,8 +36,9 @@ def consented_user(turn: Turn) -> User | None:
     user = users.get_by_telegram_id(turn.session, turn.user_id)
     if user is None or user.consent_at is None or user.deleted_at is not None:
         return None
-    if user.chat_id != turn.chat_id and turn.chat_id is not None:
-        user.chat_id = turn.chat_id
+    chat_id = private_chat_id(turn.update)
+    if chat_id is not None and user.chat_id != chat_id:
+        user.chat_id = chat_id
         turn.session.add(user)
     return user
 
