@@ -2,7 +2,7 @@
 
 The attack: three 500s in about 2.5 s, or one 400 "chat not found", on the reply to a typed name, and the
 next question ("Kapan bayi lahir?") never arrived although the name was stored. Now the reply is kept in the
-outbox (bot/reply_delivery.py) and the dispatcher sends it with back-off once Telegram recovers — minutes
+outbox (bot/core/reply_delivery.py) and the dispatcher sends it with back-off once Telegram recovers — minutes
 later, after a restart too — exactly once. "Chat not found" marks the person unreachable, as the dispatcher
 does, and still delivers the question.
 """
@@ -13,8 +13,8 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.dispatcher import dispatch_once
-from bot.fake_telegram import faults
+from bot.devtools.fake_telegram import faults
+from bot.reminders.dispatcher import dispatch_once
 from storage.models import Outbox, User
 from tests.test_reliability_support import chat_state, register, say
 

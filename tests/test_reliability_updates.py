@@ -5,7 +5,7 @@
 - Ids are remembered one by one, not as a high-water mark: an older id that was never seen (webhook
   deliveries can arrive out of order) is still handled, and then it too is dropped when redelivered.
 - Edited messages are deliberately ignored: no reply, nothing changes, nothing crashes. The bot does not even
-  ask Telegram for them (``allowed_updates``, bot/intake.py); should one arrive anyway, it is dropped.
+  ask Telegram for them (``allowed_updates``, bot/core/intake.py); should one arrive anyway, it is dropped.
 - Update kinds nobody handles (channel posts, membership changes, a button on an inline message, a message
   without a sender) pass without an error; the kinds outside ``allowed_updates`` are filtered by Telegram.
 """
@@ -17,9 +17,9 @@ import socket
 
 from sqlmodel import select
 
-from bot.fake_telegram.updates import FILTERED
-from bot.harness import RunningBot
-from bot.intake import ALLOWED_UPDATES
+from bot.core.intake import ALLOWED_UPDATES
+from bot.devtools.fake_telegram.updates import FILTERED
+from bot.devtools.harness import RunningBot
 from storage.models import Answer, ProcessedUpdate
 from tests.test_reliability_support import chat_state, handler_errors, register, say
 

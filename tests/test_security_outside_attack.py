@@ -24,10 +24,10 @@ import pytest
 from sqlmodel import select
 from telegram.ext import CallbackQueryHandler
 
-from bot.chat_privacy import NotPrivateChat
-from bot.demo import add_midwife
-from bot.harness import RunningBot
-from bot.intake import ALLOWED_UPDATES
+from bot.core.chat_privacy import NotPrivateChat
+from bot.core.intake import ALLOWED_UPDATES
+from bot.devtools.demo import add_midwife
+from bot.devtools.harness import RunningBot
 from storage import facilities
 from storage.models import Family, User
 from tests.test_reliability_support import family_id_of, handler_errors, register, say
@@ -142,7 +142,7 @@ def _bad_updates(user) -> list[dict]:
 def _leaks(records) -> list[str]:
     found = []
     for record in records:
-        if record.name.startswith("bot.fake_telegram"):  # the test double, not the bot
+        if record.name.startswith("bot.devtools.fake_telegram"):  # the test double, not the bot
             continue
         text = record.getMessage() + (record.exc_text or "")
         for secret in (NAME, LAST, USERNAME, SECRET_TEXT, PHONE, "81234567890"):
@@ -172,7 +172,7 @@ async def test_an_unreadable_update_among_good_ones_while_polling(bot, fake_tg, 
     assert polls <= 10, polls  # not the same offset again and again
     assert all(set(call.params.get("allowed_updates") or []) == set(ALLOWED_UPDATES)
                for call in fake_tg.calls_to("getUpdates"))
-    records = [r for r in caplog.records if not r.name.startswith("bot.fake_telegram")]
+    records = [r for r in caplog.records if not r.name.startswith("bot.devtools.fake_telegram")]
     assert not [r for r in records if r.levelno >= logging.ERROR]
     assert len([r for r in records if r.levelno == logging.WARNING]) == 2  # one line per skipped update
     assert _leaks(caplog.records) == []
@@ -220,7 +220,7 @@ async def test_an_unreadable_update_among_good_ones_by_webhook(webhook_bot, fake
     assert len(user.messages) == replies + 1
     assert running.app.bot.unreadable_updates == 2
     assert set(fake_tg.webhook.allowed_updates or []) == set(ALLOWED_UPDATES)
-    records = [r for r in caplog.records if not r.name.startswith("bot.fake_telegram")]
+    records = [r for r in caplog.records if not r.name.startswith("bot.devtools.fake_telegram")]
     assert not [r for r in records if r.levelno >= logging.ERROR]
     assert _leaks(caplog.records) == []
 
@@ -232,7 +232,7 @@ async def test_a_malformed_webhook_body_gets_400_without_a_traceback(webhook_bot
     running, hook, secret = webhook_bot
     status, _ = await fake_tg.post_webhook_raw(hook, body, secret)
     assert status == 400
-    records = [r for r in caplog.records if not r.name.startswith("bot.fake_telegram")]
+    records = [r for r in caplog.records if not r.name.startswith("bot.devtools.fake_telegram")]
     assert not [r for r in records if r.exc_info or r.exc_text], [r.getMessage() for r in records if r.exc_info]
     assert [r.levelname for r in records if r.levelno >= logging.WARNING] == ["WARNING"]
     user = _person(fake_tg)
@@ -252,7 +252,7 @@ async def test_no_log_record_at_debug_holds_personal_data_in_a_whole_conversatio
     assert len(caplog.records) > 50
     assert _leaks(caplog.records) == []
     assert not any(re.search(r"\+62 812", r.getMessage()) for r in caplog.records
-                   if not r.name.startswith("bot.fake_telegram"))
+                   if not r.name.startswith("bot.devtools.fake_telegram"))
 
 
 # -- 6. a midwife who is a mother too ---------------------------------------------------------------------

@@ -6,10 +6,10 @@ import argparse
 import logging
 from urllib.parse import urlparse
 
-from bot.app import build_application
-from bot.config import ConfigError, settings_from_env
-from bot.intake import ALLOWED_UPDATES
-from bot.logs import setup_logging
+from bot.core.app import build_application
+from bot.core.config import ConfigError, settings_from_env
+from bot.core.intake import ALLOWED_UPDATES
+from bot.core.logs import setup_logging
 from storage.db import Database
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""The ``reply`` outbox kind: a conversation reply Telegram did not take at once (bot/reply_delivery.py)."""
+"""The ``reply`` outbox kind: a conversation reply Telegram did not take at once (bot/core/reply_delivery.py)."""
 
 from __future__ import annotations
 

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
-from bot.chat_privacy import private_chat_id
+from bot.core.chat_privacy import private_chat_id
+from bot.core.turn import Turn
 from bot.flows import dates
-from bot.turn import Turn
 from content.protocols import Protocol
 from storage import chatstate, users
 from storage import families as family_store
@@ -22,7 +22,7 @@ def remember_user(turn: Turn) -> User:
     return users.upsert(
         turn.session,
         telegram_id=tg.id,
-        chat_id=private_chat_id(turn.update),  # never a group's id (bot/chat_privacy.py)
+        chat_id=private_chat_id(turn.update),  # never a group's id (bot/core/chat_privacy.py)
         first_name=tg.first_name,
         language_code=tg.language_code,
         now=turn.now,

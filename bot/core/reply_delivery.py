@@ -1,10 +1,10 @@
 """Replies that matter are kept until delivered.
 
 A turn sends its replies right after the commit and retries a transient failure twice within seconds
-(bot/turn.py). When that is not enough — Telegram answering 5xx for a while, a long 429, a dropped network,
+(bot/core/turn.py). When that is not enough — Telegram answering 5xx for a while, a long 429, a dropped network,
 a 400 "chat not found" — the reply (the next question, a danger-sign advice, an acknowledgement) is not
 given up: :func:`keep` writes it into the durable outbox as a ``reply`` row, due at once. The dispatcher
-(bot/dispatcher.py), which already does this for reminders, then sends it with back-off (30 s, 1, 2, 4 min
+(bot/reminders/dispatcher.py), which already does this for reminders, then sends it with back-off (30 s, 1, 2, 4 min
 …, ``max_attempts``), also after a restart, within ``GRACE`` (two hours: later than that, the question has
 been asked again or has lost its point). Once a turn kept one reply for a chat, the later ones of the same
 turn for that chat are kept too, so the person reads them in order.

@@ -21,8 +21,8 @@ from telegram import Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes, ExtBot
 
-from bot import intake
-from bot.runtime import get_runtime
+from bot.core import intake
+from bot.core.runtime import get_runtime
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class GuardedBot(ExtBot):
     """The Bot API client of the bot and the reminder workers.
 
     - no call puts anything into a non-private chat but the hint (:class:`NotPrivateChat` instead);
-    - ``getUpdates`` answers are read update by update (:mod:`bot.intake`): an unreadable one is skipped
+    - ``getUpdates`` answers are read update by update (:mod:`bot.core.intake`): an unreadable one is skipped
       and counted in ``unreadable_updates``, never blocking the others.
     """
 

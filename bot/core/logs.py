@@ -1,4 +1,4 @@
-"""Logging that never prints the bot token, nor personal data (bot/log_privacy.py), at any level.
+"""Logging that never prints the bot token, nor personal data (bot/core/log_privacy.py), at any level.
 
 httpx logs request URLs at INFO and python-telegram-bot logs its API URL at DEBUG; both contain the token.
 Raising their levels is not enough, so every log record is redacted when it is created: the message is
@@ -12,7 +12,7 @@ import logging
 import sys
 import traceback
 
-from bot.log_privacy import phones_hidden, scrub
+from bot.core.log_privacy import phones_hidden, scrub
 
 REDACTED = "<redacted>"
 _secrets: set[str] = set()
@@ -41,7 +41,7 @@ def add_secret(secret: str | None) -> None:
 
 def _redacting_factory(*args, **kwargs) -> logging.LogRecord:
     record = _base_factory(*args, **kwargs)
-    scrub(record)  # no raw update, message text, name or phone number either (bot/log_privacy.py)
+    scrub(record)  # no raw update, message text, name or phone number either (bot/core/log_privacy.py)
     try:
         message = record.getMessage()
     except Exception:  # a broken format string must not break logging

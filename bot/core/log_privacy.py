@@ -4,7 +4,7 @@ Our own code logs ids only (update, user, chat, family, outbox row) and exceptio
 chattier: at DEBUG python-telegram-bot logs every Bot API call with its parameters (the text sent, with the
 person's name in it) and its answer (every update, raw), "Processing update <the whole update>", and the
 webhook's raw body; at CRITICAL it dumps a batch it could not parse. :func:`scrub` runs on every log record
-when it is created (from :mod:`bot.logs`' record factory, so every handler sees the scrubbed record):
+when it is created (from :mod:`bot.core.logs`' record factory, so every handler sees the scrubbed record):
 
 - a record of a library (any logger outside ``bot``, ``storage``, ``content``, ``analysis``) keeps its
   message template and the arguments that are numbers or short identifiers (a method name like

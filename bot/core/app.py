@@ -15,15 +15,15 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot.chat_privacy import GuardedBot, refuse_non_private_buttons
-from bot.clock import Clock, SystemClock
-from bot.config import Settings
+from bot.core.chat_privacy import GuardedBot, refuse_non_private_buttons
+from bot.core.clock import Clock, SystemClock
+from bot.core.config import Settings
+from bot.core.health import schedule_heartbeat
+from bot.core.logs import add_secret
+from bot.core.runtime import RUNTIME_KEY, Runtime, get_runtime
+from bot.core.telegram_http import AiohttpRequest
+from bot.core.updates import PerChatUpdateProcessor
 from bot.handlers import handler_modules
-from bot.health import schedule_heartbeat
-from bot.logs import add_secret
-from bot.runtime import RUNTIME_KEY, Runtime, get_runtime
-from bot.telegram_http import AiohttpRequest
-from bot.updates import PerChatUpdateProcessor
 from content import Content, get_content
 from storage import meta
 from storage import updates as processed_updates
@@ -146,7 +146,7 @@ def build_application(
     )
     use_limiter = settings.rate_limit if rate_limiter is None else rate_limiter
     # GuardedBot: nothing private into a non-private chat, and getUpdates read update by update (one that
-    # cannot be parsed is skipped and counted, never blocking the others): bot/chat_privacy.py, bot/intake.py.
+    # cannot be parsed is skipped and counted, never blocking the others): bot/core/chat_privacy.py, bot/core/intake.py.
     guarded = GuardedBot(
         token,
         base_url=settings.api_url,
