@@ -101,9 +101,13 @@ def today_day(turn: Turn, family: Family) -> int | None:
     return dates.postpartum_day(family.birth_date, turn.now, family.timezone)
 
 
-def members_text(turn: Turn, family_id: int) -> str:
+def members_text(turn: Turn, family_id: int, *, first_names: bool = False) -> str:
+    """One line per member; ``first_names``: the first word of each name only (what a companion sees)."""
+    def shown(name: str | None) -> str | None:
+        return (name.split() or [None])[0] if first_names and name else name
+
     return "\n".join(
-        turn.t("family.member_line", nama=m.name or role_name(turn, m.role), peran=role_name(turn, m.role))
+        turn.t("family.member_line", nama=shown(m.name) or role_name(turn, m.role), peran=role_name(turn, m.role))
         for m in family_store.members(turn.session, family_id)
     )
 
