@@ -179,3 +179,11 @@ async def test_sigterm_while_a_body_waits_on_postgresql_finishes_it_and_exits_0(
     with db.session() as s:
         assert s.exec(select(ProcessedUpdate)).first() is not None
     db.dispose()
+
+
+def test_the_database_threads_follow_the_connection_pool(db):
+    from bot.config import Settings
+    from bot.runtime import Runtime
+
+    assert Runtime(settings=Settings(), db=db).db_threads == (0 if db.is_sqlite else db.pool_size)
+    assert Runtime(settings=Settings(db_threads=3), db=db).db_threads == 3
