@@ -83,7 +83,7 @@ def simple_processor(clock: Clock) -> SimpleUpdateProcessor:
 
 
 def per_chat_processor(clock: Clock):
-    from bot.updates import PerChatUpdateProcessor
+    from bot.core.updates import PerChatUpdateProcessor
 
     return PerChatUpdateProcessor(CONCURRENCY, on_processed=clock.finished)
 
@@ -133,8 +133,8 @@ def build_app(fake: FakeServer, variant: Variant, clock: Clock) -> Application:
         from bench import echo_bot
 
         return echo_bot.build(fake.token, fake.base_url, simple_processor(clock))
-    from bot.app import build_application
-    from bot.config import Settings
+    from bot.core.app import build_application
+    from bot.core.config import Settings
     from storage.db import Database
 
     options = dict(token=fake.token, api_url=fake.base_url, database_url=variant.url, rate_limit=False,

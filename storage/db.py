@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
-# PostgreSQL connections kept open: one for each thread of the bot's database pool (bot/runtime.py), and
+# PostgreSQL connections kept open: one for each thread of the bot's database pool (bot/core/runtime.py), and
 # up to POOL_OVERFLOW more for short work on the event loop (a chat marked unreachable, start-up).
 POOL_SIZE = 10
 POOL_OVERFLOW = 10

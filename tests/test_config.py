@@ -2,7 +2,7 @@ from datetime import time, timedelta
 
 import pytest
 
-from bot.config import ConfigError, Settings, parse_times, settings_from_env
+from bot.core.config import ConfigError, Settings, parse_times, settings_from_env
 
 
 def test_defaults_from_empty_environment():
@@ -63,7 +63,7 @@ def test_parse_times_rejects_empty():
 
 
 def test_paid_broadcast_threads_and_concurrency_from_the_environment():
-    from bot.config import settings_from_env
+    from bot.core.config import settings_from_env
 
     plain = settings_from_env({})
     assert (plain.paid_broadcast, plain.send_rate, plain.sends_in_flight, plain.db_threads) == (False, 30, 8, None)

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text
 from sqlmodel import select
 from telegram.ext import CommandHandler
 
-from bot.turn import Turn, turn_handler
+from bot.core.turn import Turn, turn_handler
 from storage import chatstate
 from storage.db import Database
 from storage.models import ProcessedUpdate
@@ -88,7 +88,7 @@ def threaded_settings(settings):
 async def test_one_chat_in_order_while_another_chat_goes_ahead(postgres_url, clock, fake_tg):
     """PostgreSQL only: on SQLite one writer holds the whole file, so a body that waits inside its
     transaction holds every other chat whatever thread it runs in (and SQLite runs on the loop)."""
-    from bot.harness import RunningBot
+    from bot.devtools.harness import RunningBot
 
     db = Database(postgres_url)
     db.upgrade()
@@ -121,7 +121,7 @@ async def test_one_chat_in_order_while_another_chat_goes_ahead(postgres_url, clo
 
 
 async def test_a_failing_body_is_rolled_back_with_its_update_id(threaded_settings, db, clock, fake_tg, caplog):
-    from bot.harness import RunningBot
+    from bot.devtools.harness import RunningBot
 
     ani = fake_tg.user(user_id=91_011, first_name="Ani")
     async with RunningBot(settings=threaded_settings, db=db, clock=clock, fake=fake_tg) as running:
@@ -182,8 +182,8 @@ async def test_sigterm_while_a_body_waits_on_postgresql_finishes_it_and_exits_0(
 
 
 def test_the_database_threads_follow_the_connection_pool(db):
-    from bot.config import Settings
-    from bot.runtime import Runtime
+    from bot.core.config import Settings
+    from bot.core.runtime import Runtime
 
     assert Runtime(settings=Settings(), db=db).db_threads == (0 if db.is_sqlite else db.pool_size)
     assert Runtime(settings=Settings(db_threads=3), db=db).db_threads == 3

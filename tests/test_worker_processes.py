@@ -191,7 +191,7 @@ async def test_sigkill_of_one_of_two_postgresql_workers_with_slow_sends_doubles_
     as soon as Telegram accepted it, so the killed worker doubles only what it had in flight (the fake
     finishes a request whose sender died, as Telegram may): at most ``DISPATCH_CONCURRENCY``, never the
     batch. (Recorded once per batch, this doubled the whole batch: 16 of 16.)"""
-    from bot import fake_telegram as ft
+    from bot.devtools import fake_telegram as ft
 
     n = 40 if in_flight == 1 else 160
     db = Database(postgres_url)

@@ -15,14 +15,14 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot.clock import Clock, SystemClock
-from bot.config import Settings
+from bot.core.clock import Clock, SystemClock
+from bot.core.config import Settings
+from bot.core.health import schedule_heartbeat
+from bot.core.logs import add_secret
+from bot.core.runtime import RUNTIME_KEY, Runtime, get_runtime
+from bot.core.telegram_http import AiohttpRequest
+from bot.core.updates import PerChatUpdateProcessor
 from bot.handlers import handler_modules
-from bot.health import schedule_heartbeat
-from bot.logs import add_secret
-from bot.runtime import RUNTIME_KEY, Runtime, get_runtime
-from bot.telegram_http import AiohttpRequest
-from bot.updates import PerChatUpdateProcessor
 from content import Content, get_content
 from storage import meta
 from storage.db import Database
@@ -35,7 +35,7 @@ MENU_COMMANDS = ("menu", "pijat", "ceklis", "jadwal", "bantuan", "lanjut", "berh
 
 async def drop_duplicate_updates(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Runs before every handler: edited messages are ignored. (The duplicate check itself is part of the
-    turn's own transaction, bot/turn.py; :func:`record_unhandled_update` covers updates no turn takes.)"""
+    turn's own transaction, bot/core/turn.py; :func:`record_unhandled_update` covers updates no turn takes.)"""
     from telegram.ext import ApplicationHandlerStop
 
     if not isinstance(update, Update):
@@ -54,7 +54,7 @@ LAST_GROUP = 1000
 async def record_unhandled_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Runs after the handlers: an update no turn handled (unblocking the bot, say) is recorded in a
     transaction of its own, and may still show that a person can be reached again."""
-    from bot.turn import RECORDED, record_update, update_recorded
+    from bot.core.turn import RECORDED, record_update, update_recorded
 
     if not isinstance(update, Update) or update_recorded(context):
         return

@@ -23,7 +23,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.runtime import Runtime, get_runtime
+from bot.core.runtime import Runtime, get_runtime
 
 log = logging.getLogger(__name__)
 
@@ -311,7 +311,7 @@ def _mark_unreachable(rt: Runtime, chat_id: int, reason: str, now: datetime) -> 
 
 
 # Set on the update's CallbackContext once the update id is recorded, so that nothing records it twice
-# (bot/app.py records the updates no turn handled).
+# (bot/core/app.py records the updates no turn handled).
 RECORDED = "pijat_update_recorded"
 
 
@@ -325,7 +325,7 @@ def record_update(session: Session, rt: Runtime, update: Update) -> bool:
     A first private message or button press from someone marked unreachable makes them reachable again,
     in the same transaction.
     """
-    from bot.app import proves_reachable, reachable_again
+    from bot.core.app import proves_reachable, reachable_again
     from storage import updates as processed_updates
 
     fresh = processed_updates.first_time(session, update.update_id, rt.clock.now())
@@ -352,7 +352,7 @@ def turn_handler(body: Callable[[Turn], None]):
     """Wrap a synchronous handler body into a PTB callback with one committed session per update.
 
     The body runs off the event loop when the runtime has a database thread pool; its replies are sent
-    on the loop after the commit. Updates of one chat still come one at a time (bot/updates.py), so a
+    on the loop after the commit. Updates of one chat still come one at a time (bot/core/updates.py), so a
     chat's turns run in order whichever thread takes them.
     """
 
