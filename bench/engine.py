@@ -222,11 +222,12 @@ def query_round_trip_ms(url: str, n: int = 200) -> float:
         engine.dispose()
 
 
-async def run(report: Report, *, quick: bool, pg_base: str | None, rate: float = 100.0) -> None:
+async def run(report: Report, *, quick: bool, pg_base: str | None, rate: float = 100.0,
+              only: set[str] | None = None, rounds: int | None = None) -> None:
     from bench.latency_proxy import LatencyProxy
 
     section("1b. The engine room: /start from new users, echo bot vs SQLite vs PostgreSQL at 0/1/2 ms")
-    rounds = 2 if quick else 3
+    rounds = rounds or (2 if quick else 3)
     n = 300 if quick else 1000
     seconds = 4.0 if quick else 10.0
     people = People(900_000_000)
@@ -257,6 +258,8 @@ async def run(report: Report, *, quick: bool, pg_base: str | None, rate: float =
                 round_trips[f"{ms} ms"] = query_round_trip_ms(proxy.url(pg, ms))
             print("    SELECT 1 round trip (p50): " + ", ".join(f"{k} {v:.2f} ms" for k, v in round_trips.items()),
                   flush=True)
+        if only:
+            variants = [v for v in variants if v.key in only or v.key == "a"]
         print(f"    {rounds} rounds; each: {n} /start at once, then {rate:g}/s offered for {seconds:g} s",
               flush=True)
         async with FakeServer() as fake:
@@ -319,11 +322,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--rate", type=float, default=100.0, help="offered updates/s (default 100)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures here")
+    parser.add_argument("--only", help="comma-separated variant keys (a, b, b1, c, c0, d0, d1, d2, l2); a always runs")
+    parser.add_argument("--rounds", type=int, help="rounds (default 2 quick, 3 full)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     pg = None if args.no_postgres or not postgres_available(args.postgres) else args.postgres
     report = Report(quick=args.quick)
-    asyncio.run(run(report, quick=args.quick, pg_base=pg, rate=args.rate))
+    only = set(args.only.split(",")) if args.only else None
+    asyncio.run(run(report, quick=args.quick, pg_base=pg, rate=args.rate, only=only, rounds=args.rounds))
     print()
     print(report.table())
     if args.json:

@@ -11,8 +11,9 @@ One :meth:`Dispatcher.tick` (every ``settings.dispatch_interval`` seconds, from 
 3. render each row with the renderer registered for its kind (bot/flows/outbox_kinds.py);
 4. send, about one message per second per chat and a few chats at a time (``settings.sends_in_flight``,
    8 by default), and record each result (sent with Telegram's message id, retry later, failed,
-   cancelled) as soon as it is known: one writer commits whatever results have come in since its last
-   commit, so the results of a busy second go out in a few short transactions, not one per message;
+   cancelled) soon after it is known: one writer commits the results that have come in, at least every
+   50 ms (``RECORD_EVERY``) and whenever ``concurrency`` of them are waiting, so a busy second's results
+   go out in a few dozen short transactions, not one per message and not one per batch;
 5. claim the next batch while batches come back full (at most ``max_batches`` per tick).
 
 Failures: 429 → the row waits ``retry_after`` and the dispatcher claims nothing new until then (with
@@ -27,8 +28,9 @@ retried like a network error. The tick itself never raises.
 Delivery guarantee: every row is sent at least once while it is within its grace window; a row is sent
 twice only when a process dies (or loses its lease) after Telegram accepted the message and before the
 result was committed. So a killed process doubles at most the sends it had in flight (Telegram may
-still deliver a request whose sender died: at most ``settings.sends_in_flight``) plus those accepted
-during the one commit being written (a few milliseconds' worth), never its whole batch.
+still deliver a request whose sender died: at most ``settings.sends_in_flight``) plus the results not yet
+committed (fewer than ``concurrency``, from the last 50 ms): at most twice ``sends_in_flight`` (16 by
+default), never its whole batch.
 
 On PostgreSQL the database work (claim, render, results) runs in the runtime's thread pool
 (``Runtime.run_sync``), so a slow database never holds the event loop.
@@ -37,6 +39,7 @@ On PostgreSQL the database work (claim, render, results) runs in the runtime's t
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
 import math
@@ -56,6 +59,10 @@ from bot.flows.outbox_kinds import RENDERERS, Rendered
 from storage import outbox, users
 
 log = logging.getLogger(__name__)
+
+# A result is committed at most this long after Telegram accepted the message (or sooner, once
+# ``concurrency`` results are waiting): what a killed process can send twice beyond its sends in flight.
+RECORD_EVERY = 0.05
 
 
 @dataclass(frozen=True)
@@ -149,6 +156,7 @@ class Dispatcher:
         self.hold_until: datetime | None = None  # after a 429: claim nothing new before this
         self._results: list[tuple] = []  # results not yet committed (the writer takes them)
         self._writer: asyncio.Task | None = None
+        self._write_now = asyncio.Event()
         self._lock = asyncio.Lock()
         load_kinds()
 
@@ -367,6 +375,8 @@ class Dispatcher:
             counts[what] += 1
         if session is None:
             self._results.append((what, mark, row.id, kwargs))
+            if len(self._results) >= self.concurrency:
+                self._write_now.set()
             if self._writer is None or self._writer.done():
                 self._writer = asyncio.get_running_loop().create_task(self._write_pending())
             return
@@ -384,9 +394,14 @@ class Dispatcher:
         return await run_sync(fn, *args)
 
     async def _write_pending(self) -> None:
-        """The writer: commit the results that came in, again and again until none are left. Results that
-        arrive while one commit is being written go into the next one (a group commit)."""
+        """The writer: commit the results that came in, again and again until none are left. It waits for
+        ``RECORD_EVERY`` seconds or ``concurrency`` results, whichever comes first, and results that arrive
+        while one commit is being written go into the next one (a group commit)."""
         while self._results:
+            if len(self._results) < self.concurrency and not self._write_now.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._write_now.wait(), RECORD_EVERY)
+            self._write_now.clear()
             results, self._results = self._results, []
             try:
                 await self._run(self._flush, results)
@@ -396,6 +411,7 @@ class Dispatcher:
     async def _recorded(self) -> None:
         """Wait until every result so far is committed (the end of a batch)."""
         while self._results or (self._writer is not None and not self._writer.done()):
+            self._write_now.set()
             if self._writer is None or self._writer.done():
                 self._writer = asyncio.get_running_loop().create_task(self._write_pending())
             await asyncio.shield(self._writer)
