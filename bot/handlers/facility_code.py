@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackQueryHandler
 
 from bot.chat.routing import text_flow
 from bot.core.turn import Turn, turn_handler
+from bot.flows import family_admission as admission
 from bot.flows.alerts import link_facility
 from bot.handlers.context import clear_state, family_context, put_state
 from storage import facilities
@@ -25,6 +26,10 @@ def on_button(turn: Turn) -> None:
     if ctx is None:
         return
     turn.answer()
+    user, family = ctx
+    if not admission.may_manage(turn.session, user_id=user.id, family_id=family.id):
+        turn.reply(turn.t("family.only_parents"))
+        return
     put_state(turn, FLOW, "code", {})
     turn.reply(turn.t("danger.ask_facility_code"))
 
@@ -47,7 +52,11 @@ def code_text(turn: Turn, st: ChatState) -> None:  # noqa: ARG001
     if ctx is None:
         clear_state(turn)
         return
-    _user, family = ctx
+    user, family = ctx
+    if not admission.may_manage(turn.session, user_id=user.id, family_id=family.id):
+        clear_state(turn)
+        turn.reply(turn.t("family.only_parents"))
+        return
     code = turn.text.strip()[:32]
     facility = facilities.by_code(turn.session, code) if code else None
     if facility is None:

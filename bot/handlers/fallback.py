@@ -10,6 +10,7 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.chat.routing import TEXT_FLOWS
+from bot.core.chat_privacy import group_hint
 from bot.core.turn import Turn, turn_handler
 from bot.flows.alerts import raise_danger
 from bot.handlers.context import consented_user
@@ -66,8 +67,10 @@ def _family_of_sender(turn: Turn) -> Family | None:
 def text(turn: Turn) -> None:
     """Free text: danger signs first, then the conversation waiting for it, else a short helpful answer."""
     state = chatstate.get(turn.session, turn.user_id)
-    # Midwives type notes and names in their own conversations: the family matcher is not for them.
-    from_staff = staff.active_for_telegram_id(turn.session, turn.user_id) is not None
+    # Midwives type notes and names in their own conversations: the family matcher is not for them, unless
+    # the midwife is in a family herself (a midwife who just gave birth): then her danger signs count.
+    from_staff = (staff.active_for_telegram_id(turn.session, turn.user_id) is not None
+                  and _family_of_sender(turn) is None)
     signs = turn.content.match_danger_signs(turn.text) if turn.text and not from_staff else []
     body = TEXT_FLOWS.get(state.flow)
     if body is not None:
@@ -112,7 +115,7 @@ def not_text(turn: Turn) -> None:
 def group(turn: Turn) -> None:
     msg = turn.update.effective_message
     if msg is not None and msg.text and msg.text.startswith("/"):
-        turn.reply(turn.t("common.private_only"))
+        turn.reply(group_hint(turn))  # the one sentence a group ever gets, with the bot's link
 
 
 @turn_handler

@@ -291,11 +291,11 @@ def export(turn: Turn) -> None:
     if staff is None:
         return
     words = [a.lower() for a in turn.args]
-    if any(w not in ("nama", "csv", "xlsx") for w in words):
+    if any(w not in ("nama", "csv", "xlsx", "spss", "sav") for w in words):
         turn.reply(t(turn, "export_usage"))
         return
-    with_names = "nama" in words
-    fmt = "csv" if "csv" in words else "xlsx"
+    fmt = "sav" if ("spss" in words or "sav" in words) else "csv" if "csv" in words else "xlsx"
+    with_names = "nama" in words and fmt != "sav"  # the SPSS files never carry names
     session = turn.session
     facility = facilities.get(session, staff.facility_id)
     families = study_data.count_families(session, staff.facility_id)
@@ -309,7 +309,8 @@ def export(turn: Turn) -> None:
                  detail={"format": fmt, "with_names": with_names, "families": families, "sheets": counts})
     stamp = turn.now.astimezone(ZoneInfo(facility.timezone)).strftime("%Y%m%d-%H%M")
     suffix = "-nama" if with_names else ""
-    filename = f"pijat-oksitosin-{facility.code}-{stamp}{suffix}.{'zip' if fmt == 'csv' else 'xlsx'}"
+    kind = {"csv": "zip", "sav": "spss.zip"}.get(fmt, "xlsx")
+    filename = f"pijat-oksitosin-{facility.code}-{stamp}{suffix}.{kind}"
     caption_key = "export.file_caption_names" if with_names else "export.file_caption"
     turn.document(data, filename, turn.t(caption_key, fasilitas=facility.name, keluarga=families, baris=rows))
 
@@ -338,7 +339,7 @@ def analysis(turn: Turn) -> None:
                      pilihan=", ".join(sorted(turn.content.instruments))))
         return
     scores = study_data.paired_scores(session, instrument, staff.facility_id)
-    report = study_data.analyse(scores)
+    report = study_data.analyse(scores, instrument=instrument)
     if report is None:
         turn.reply(t(turn, "analysis_too_few", n=scores.n, minimum=study_data.MIN_PAIRS, fasilitas=facility.name,
                      instrumen=instrument.title))
