@@ -31,29 +31,31 @@ def taken_as_answer(turn: Turn) -> None:
     turn.notes[_TAKEN] = True
 
 
-def urgent_advice(turn: Turn, family: Family | None, sign_ids: list[str], *, source: str) -> None:
-    """Queue the urgent advice for these danger signs (once per sign per update) and alert the midwife."""
+def urgent_advice(turn: Turn, family: Family | None, sign_ids: list[str], *, source: str,
+                  words: str | None = None) -> None:
+    """Give the family the advice for these danger signs (once per sign per update) and alert the midwife
+    (bot.flows.alerts.raise_danger: go now / 119 / 112, the other member told, the escalation ladder)."""
     given: set[str] = turn.notes.setdefault(_GIVEN, set())
-    fresh = [s for s in dict.fromkeys(sign_ids) if s not in given]
+    fresh = [s for s in dict.fromkeys(sign_ids) if s not in given and _known(turn, s)]
     if not fresh:
         return
     given.update(fresh)
-    signs = []
-    for sign_id in fresh:
-        try:
-            signs.append(turn.content.danger_sign(sign_id))
-        except KeyError:
-            continue
-    if not signs:
-        return
-    intro = turn.t("checklist.danger_intro" if source == "answer" else "common.danger_intro")
-    lines = "\n\n".join(turn.t("common.danger_line", tanda=s.text, saran=s.advice) for s in signs)
-    text = f"{intro}\n\n{lines}\n\n{turn.t('common.danger_outro')}"
-    if family is not None and family.facility_id is not None and staff.recipients(turn.session, family.facility_id):
-        text += "\n" + turn.t("menu.danger_midwife_told")
-    turn.reply(text)
-    if family is not None:
-        raise_danger(turn, family_id=family.id, sign_ids=[s.id for s in signs], source=source)
+    raise_danger(turn, family_id=family.id if family is not None else None, sign_ids=fresh, source=source,
+                 words=words, tell_family=True)
+
+
+def _known(turn: Turn, sign_id: str) -> bool:
+    try:
+        turn.content.danger_sign(sign_id)
+    except KeyError:
+        return False
+    return True
+
+
+def safety_net_applies(turn: Turn) -> bool:
+    """The text is about the body, the baby, blood, pain, fever or breathing (danger_language.yaml)."""
+    lang = turn.content.danger_language
+    return lang is not None and lang.mentions_health(turn.text)
 
 
 def _family_of_sender(turn: Turn) -> Family | None:
@@ -78,15 +80,19 @@ def text(turn: Turn) -> None:
             # The advice goes first, before the conversation's own reply.
             later = turn.outgoing[before:]
             del turn.outgoing[before:]
-            urgent_advice(turn, _family_of_sender(turn), [s.id for s in signs], source="text")
+            urgent_advice(turn, _family_of_sender(turn), [s.id for s in signs], source="text", words=turn.text)
             turn.outgoing.extend(later)
         return
     if signs:
-        urgent_advice(turn, _family_of_sender(turn), [s.id for s in signs], source="text")
+        urgent_advice(turn, _family_of_sender(turn), [s.id for s in signs], source="text", words=turn.text)
         return
     from bot.handlers.menu import main_keyboard
 
     family = _family_of_sender(turn)
+    if not from_staff and safety_net_applies(turn):
+        # Not understood, but about health: what to watch for, when to go, 119 / 112 (never "belum mengerti").
+        turn.reply(turn.t("danger.safety_net"), main_keyboard(turn, family) if family is not None else None)
+        return
     if family is not None:
         turn.reply(turn.t("menu.unknown_text"), main_keyboard(turn, family))
     elif consented_user(turn) is not None:

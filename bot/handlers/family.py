@@ -81,8 +81,9 @@ def proceed_facility(turn: Turn, user: User, facility_id: int | None) -> None:
         if not admission.may_manage(turn.session, user_id=user.id, family_id=family.id):
             turn.reply(turn.t("family.only_parents"))
         elif facility is not None and family.facility_id is None:
-            family_store.update(turn.session, family, facility_id=facility.id)
-            turn.reply(turn.t("family.facility_attached", fasilitas=facility.name))
+            from bot.handlers.facility_code import attach
+
+            attach(turn, family, facility.id)  # also alerts signs reported before linking
         else:
             turn.reply(turn.t("onboarding.already_registered"))
         clear_state(turn)
@@ -223,6 +224,7 @@ def show_family(turn: Turn, family: Family) -> None:
             [(turn.t("family.button_renew"), callback("fam", "renew", family.id))],
             [(turn.t("family.button_edit_birth"), callback("fam", "edit", "birth")),
              (turn.t("family.button_edit_tz"), callback("fam", "edit", "tz"))],
+            [(turn.t("danger.button_facility"), callback("fk", "ask"))],
         ]),
     )
 
