@@ -85,6 +85,11 @@ def get(session: Session, family_id: int) -> Family | None:
     return session.get(Family, family_id)
 
 
+def by_code(session: Session, raw_code: str) -> Family | None:
+    """A family by its stable pseudonymous code (as the midwife sees it in /pasien)."""
+    return session.exec(select(Family).where(Family.code == normalise_code(raw_code))).first()
+
+
 def by_link_code(session: Session, raw_code: str) -> Family | None:
     """The active family whose current join code this is (case and spaces ignored), else None."""
     code = normalise_code(raw_code)

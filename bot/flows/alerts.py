@@ -125,7 +125,7 @@ def alert_message(session: Session, content: Content, alert: Alert, *, now: date
     assert family is not None
     facility = session.get(Facility, alert.facility_id) if alert.facility_id else None
     tz = facility.timezone if facility else family.timezone
-    day = postpartum_day(family.birth_date, now, family.timezone)
+    day = postpartum_day(family.birth_date, now, family.timezone, family.birth_time)
     params = dict(
         kode=family.code, nama=family_name(session, family.id), tanda=sign_text(content, alert.sign_id),
         waktu=local_time(alert.raised_at, tz),
