@@ -8,8 +8,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bot.clock import SystemClock
-from bot.config import settings_from_env
+from bot.core.clock import SystemClock
+from bot.core.config import settings_from_env
 from storage import facilities
 from storage.db import Database
 

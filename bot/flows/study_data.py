@@ -564,7 +564,7 @@ def analyse_study(s: Study) -> list[tuple[PairData, PairedReport | None]]:
 def database_study(protocol_id: str, facility: str | None = None, *, database_url: str | None = None,
                    content: Content | None = None, version: int | None = None) -> Study:
     """:func:`study` straight from the configured database (``python -m bot analyze --protocol``)."""
-    from bot.config import settings_from_env
+    from bot.core.config import settings_from_env
     from storage.db import Database
 
     content = content or get_content()

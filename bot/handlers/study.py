@@ -21,12 +21,12 @@ from pathlib import Path
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot.chat.keyboards import callback, inline
+from bot.chat.routing import text_flow
+from bot.core.turn import Turn, turn_handler
 from bot.flows import midwife as mw_rules
 from bot.flows import protocols, study_data, study_report, windows
 from bot.handlers.context import clear_state, family_context, protocol_of, put_state, stale
-from bot.keyboards import callback, inline
-from bot.routing import text_flow
-from bot.turn import Turn, turn_handler
 from storage import audit, facilities
 from storage import families as family_store
 from storage.models import ChatState, Family, Staff
