@@ -233,6 +233,7 @@ def close_deleted(session: Session, family: Family, *, now: datetime) -> None:
     family.status = DELETED
     family.deleted_at = now
     family.birth_date = None
+    family.birth_time = None
     family.link_code = _new_code(session, Family.link_code, LINK_CODE_LENGTH)  # the old link stops working
     session.add(family)
     session.exec(sql_update(Membership).where(col(Membership.family_id) == family.id).values(active=False))

@@ -30,8 +30,12 @@ def _of_protocol(stmt: Select, protocol_id: str, version: int | None, facility_i
 
 def versions(session: Session, protocol_id: str, facility_id: int | None) -> list[tuple[int, int]]:
     """(version, families) of a protocol, newest version first."""
-    stmt = _of_protocol(select(_version(), func.count()).select_from(Family), protocol_id, None, facility_id)
-    return sorted(((int(v), int(n)) for v, n in session.exec(stmt.group_by(_version())).all()), reverse=True)
+    stmt = _of_protocol(select(Family.protocol_version, func.count()).select_from(Family), protocol_id, None,
+                        facility_id)
+    counts: dict[int, int] = {}
+    for v, n in session.exec(stmt.group_by(Family.protocol_version)).all():
+        counts[int(v or 1)] = counts.get(int(v or 1), 0) + int(n)
+    return sorted(counts.items(), reverse=True)
 
 
 def protocols_of_facility(session: Session, facility_id: int | None) -> list[tuple[str, int]]:

@@ -133,7 +133,8 @@ def run_protocol(args: argparse.Namespace) -> int:
     if args.json:
         print(study_report.dumps(found, reports))
     else:
-        sys.stdout.write(study_report.render_text(content.text, found, reports, args.facility or "-"))
+        sys.stdout.write(study_report.render_text(content.text, found, reports,
+                                                    args.facility or content.text("study.all_facilities")))
     primary = reports[0][1] if reports else None
     if primary is not None and (args.chart or args.xlsx):
         args.json = True  # the notices go to stderr; stdout already holds the report

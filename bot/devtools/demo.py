@@ -64,8 +64,10 @@ def _fill(session: Session, instrument: Instrument, *, family_id: int, user_id: 
     m = measurements.start(session, family_id=family_id, instrument_id=instrument.id,
                            instrument_version=instrument.version, occasion=occasion, started_by=user_id, now=at)
     values = {}
+    better_high = getattr(instrument, "higher_is_better", True)
     for n, item in enumerate(instrument.items):
-        value = _answer(item, day, rng.random() < chance, rng)
+        # ``chance`` is of a good answer: the top score, or the bottom one where a lower score is better
+        value = _answer(item, day, (rng.random() < chance) == better_high, rng)
         values[item.id] = value
         measurements.save_answer(session, measurement_id=m.id, item_id=item.id, raw_value=encode(item, value),
                                  value_num=value_num(item, value), score=item.score(value, day),
@@ -240,3 +242,74 @@ def _unreachable(session: Session, user_id: int) -> None:
 
 def _at(day: date, clock: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, clock, tzinfo=tz).astimezone(ZoneInfo("UTC"))
+
+
+# -- the study demo: one facility per seed protocol (python -m bot demo, and :demo in the simulator) -------
+
+STUDY_FACILITIES = (
+    ("seed000", "Puskesmas Tanjung (demo seed 000)", "Asia/Jakarta"),
+    ("seed001", "Puskesmas Masohi (demo seed 001)", "Asia/Jayapura"),
+    ("seed002", "Puskesmas Mandiangin (demo seed 002)", "Asia/Jakarta"),
+    ("seed003", "TPMB Wilda (demo seed 003)", "Asia/Jakarta"),
+)
+STUDY_MIDWIFE_PROTOCOL = "seed001"  # the simulator's :bidan coordinates this facility
+
+
+@dataclass
+class StudyDemo:
+    facilities: dict[str, Facility] = field(default_factory=dict)  # protocol id -> facility
+    families: dict[str, list[DemoFamily]] = field(default_factory=dict)
+    staff: Staff | None = None
+    deleted: str | None = None  # code of the family that used /hapus after consenting
+
+
+def seed_study_demo(session: Session, now: datetime, *, settings=None, families_per_protocol: int = 12,
+                    seed: int = 14, content: Content | None = None, midwife_telegram_id: int | None = None,
+                    midwife_name: str = "Bidan Demo") -> StudyDemo:
+    """Four facilities, each on one seed protocol, with families at every stage.
+
+    Per facility: most families past their last measurement, a quarter still in the massage days, two
+    without research consent, one whose first "before" checklist was late, one (in seed 001's facility) that
+    used /hapus after consenting (its answers stay, pseudonymous), one with an unreachable husband, Table 1
+    answers for most mothers.
+    """
+    from bot.flows import privacy, protocols
+
+    content = content or get_content()
+    rng = random.Random(seed)
+    out = StudyDemo()
+    for protocol_id, name, tz in STUDY_FACILITIES:
+        facility, _ = facilities.get_or_create(session, name=name, now=now, timezone=tz)
+        protocols.set_facility_protocol(session, content, facility, protocol_id, now=now, actor="demo")
+        out.facilities[protocol_id] = facility
+        if midwife_telegram_id is not None and protocol_id == STUDY_MIDWIFE_PROTOCOL:
+            out.staff = add_midwife(session, facility, telegram_id=midwife_telegram_id, name=midwife_name,
+                                    now=now, coordinator=True)
+        protocol = content.protocols[protocol_id]
+        last = max(m.day for m in protocol.measurements)
+        first_pre = next(m for m in protocol.measurements if m.occasion == "pre")
+        first_label = "pre" if sum(m.occasion == "pre" for m in protocol.measurements) == 1 else \
+            f"day{first_pre.day}_pre"
+        base = DEMO_TELEGRAM_BASE + 5_000_000 + facility.id * 10_000 + exports.count_families(session, facility.id) * 2
+        made = []
+        for index in range(families_per_protocol):
+            age = rng.randint(1, last) if index % 4 == 3 else rng.randint(last + 1, 12)
+            fam = add_family(
+                session, facility, now=now, age_days=age, content=content, protocol_id=protocol_id, rng=rng,
+                mother=(base + 2 * index, MOTHER_NAMES[index % len(MOTHER_NAMES)]),
+                husband=(base + 2 * index + 1, HUSBAND_NAMES[index % len(HUSBAND_NAMES)]),
+                pre_chance=0.1 + 0.2 * rng.random(), post_chance=0.75 + 0.25 * rng.random(),
+                consent=index not in (4, 9), late=(first_label,) if index == 5 else (),
+                characteristics=index % 6 != 0,
+            )
+            made.append(fam)
+            if index == 2 and fam.husband_id is not None:
+                _unreachable(session, fam.husband_id)
+        out.families[protocol_id] = made
+        if protocol_id == STUDY_MIDWIFE_PROTOCOL and settings is not None:
+            gone = made[1]  # consented: /hapus keeps its answers without any personal field
+            mother = session.get(User, gone.mother_id)
+            privacy.delete_personal_data(session, user=mother, now=now, settings=settings)
+            out.deleted = gone.code
+    session.flush()
+    return out

@@ -89,7 +89,7 @@ def bounds(protocol: Protocol, m: ProtocolMeasurement, family: Family, times: Se
 def _massage_before(m: ProtocolMeasurement, sessions: Sequence[DoneSession], instant: datetime) -> bool:
     first_pre = m.the_window.opens == "registration"
     for s in sessions:
-        if s.started_at >= instant:
+        if s.started_at > instant:
             continue
         if s.day == m.day or (first_pre and (s.day is None or s.day <= m.day)):
             return True
