@@ -88,6 +88,10 @@ def families(session: Session, facility_id: int | None, *, with_names: bool = Fa
         Family.timezone.label("timezone"), Family.status.label("status"),
         Family.reminders_paused.label("reminders_paused"), Family.created_at.label("registered_at"),
         members.label("members"), done.label("sessions_done"),
+        # issue 14: the protocol version enrolled under, research consent and Table 1
+        Family.protocol_version.label("protocol_version"), research_consent().label("consent_research"),
+        Family.birth_time.label("birth_time"), Family.mother_age.label("mother_age"), Family.parity.label("parity"),
+        Family.education.label("education"), Family.work.label("work"), Family.birth_mode.label("birth_mode"),
     ]
     if with_names:
         mother = aliased(User)
@@ -151,7 +155,7 @@ def answers(session: Session, facility_id: int | None) -> Iterator[dict]:
             col(Measurement.completed_at).is_not(None).label("completed"), Answer.item_id.label("item"),
             Answer.raw_value.label("raw_value"), Answer.value_num.label("value_num"), Answer.score.label("score"),
             Answer.answered_at.label("answered_at"), Answer.via.label("via"),
-            Membership.role.label("answered_by_role"),
+            Membership.role.label("answered_by_role"), Measurement.window.label("window"),
         )
         .select_from(Answer)
         .join(Measurement, col(Measurement.id) == Answer.measurement_id)
