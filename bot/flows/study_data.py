@@ -425,6 +425,7 @@ class PairData:
     excluded: dict[str, int]  # reason -> families of this pair left out
     outside_window: int  # of them, because a measurement was outside its window
     levels: object = None  # analysis.frequencies.LevelTable of the analysed families, before and after
+    beyond_dropped: dict[str, int] = field(default_factory=dict)  # excluded, not counted as dropped pairs
 
 
 @dataclass
@@ -499,6 +500,7 @@ def study(session: Session, content: Content, protocol_id: str, facility_id: int
         keys: tuple[list, list] = ([], [])
         classes: list[tuple[bool | None, bool | None]] = []
         excluded: dict[str, int] = {}
+        beyond: dict[str, int] = {}  # excluded but not already a dropped pair
         incomplete: list[str] = []
         pre_only = post_only = 0
         seen_negative = False
@@ -508,10 +510,12 @@ def study(session: Session, content: Content, protocol_id: str, facility_id: int
             why = _reason(fam, pre, "no_pre") or _reason(fam, post, "no_post_yet")
             if why is not None:
                 excluded[why] = excluded.get(why, 0) + 1
-                if (pre is None) != (post is None):
+                if (pre is None) != (post is None):  # listed as a dropped pair (missing) in the report
                     incomplete.append(fam["family"])
                     pre_only += int(pre is not None)
                     post_only += int(post is not None)
+                else:
+                    beyond[why] = beyond.get(why, 0) + 1
                 continue
             included.append((fam["family"], float(pre["score"]), float(post["score"])))
             keys[0].append(pre["class_key"])
@@ -526,7 +530,8 @@ def study(session: Session, content: Content, protocol_id: str, facility_id: int
             incomplete=incomplete, pre_only=pre_only, post_only=post_only)
         outside = sum(n for reason, n in excluded.items() if reason.startswith("window_"))
         results.append(PairData(pair, scores, excluded, outside, level_table(
-            {pair.pre: keys[0], pair.post: keys[1]}, [(c.key, c.label) for c in instrument.classifications])))
+            {pair.pre: keys[0], pair.post: keys[1]}, [(c.key, c.label) for c in instrument.classifications]),
+            beyond))
 
     primary = pairs[0] if pairs else None
     analysed = {code for code, _, _ in results[0].scores.pairs} if results else set()
@@ -559,8 +564,8 @@ def study(session: Session, content: Content, protocol_id: str, facility_id: int
 
 def analyse_study(s: Study) -> list[tuple[PairData, PairedReport | None]]:
     """The pre/post report of each of the protocol's pairs (None: too few pairs)."""
-    return [(p, analyse(p.scores, instrument=s.instrument, excluded=p.excluded, outside_window=p.outside_window))
-            for p in s.pairs]
+    return [(p, analyse(p.scores, instrument=s.instrument, excluded=p.beyond_dropped,
+                        outside_window=p.outside_window)) for p in s.pairs]
 
 
 def database_study(protocol_id: str, facility: str | None = None, *, database_url: str | None = None,

@@ -1,7 +1,7 @@
 """study design: facility default protocol, protocol version and Table 1 on the family, measurement window
 
 Revision ID: 0014
-Revises: 0001
+Revises: 0013 (chained after main's danger-sign migration when main was merged)
 """
 
 from collections.abc import Sequence
@@ -11,7 +11,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = '0014'
-down_revision: str | None = '0001'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
