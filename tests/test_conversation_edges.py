@@ -206,7 +206,7 @@ async def test_danger_signs_safety_stop_pause_continue_and_delete(bot, mother, h
         await mother.press("Lewati, mulai pijat")
     await mother.press("Ya")
     text = "\n".join(m.text or "" for m in mother.replies_since_last_action)
-    assert "demam" in text and "hubungi bidan" in text.lower()
+    assert "demam" in text and "sekarang" in text and "119" in text
     assert midwife.messages, "the midwife was not alerted"
 
     # A typed danger sign, outside any conversation.
