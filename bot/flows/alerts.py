@@ -461,7 +461,7 @@ def alert_message(session: Session, content: Content, alert: Alert, *, now: date
     assert family is not None
     facility = session.get(Facility, head.facility_id) if head.facility_id else None
     tz = facility.timezone if facility else family.timezone
-    day = postpartum_day(family.birth_date, now, family.timezone)
+    day = postpartum_day(family.birth_date, now, family.timezone, family.birth_time)
     lines = []
     words = []
     for a in alert_store.episode(session, head):
