@@ -420,6 +420,19 @@ class Dispatcher:
         """Write ``results`` in one transaction (one by one if that fails; the lease covers the rest)."""
         if not results:
             return
+        if all(mark is outbox.mark_sent for _, mark, _, _ in results):  # the usual case: one statement
+            try:
+                with self.db.engine.begin() as connection:
+                    sent = [(row_id, kwargs["now"], kwargs.get("message_id")) for _, _, row_id, kwargs in results]
+                    done = outbox.mark_sent_many(connection, sent, worker=self.worker)
+                if 0 <= done < len(sent):
+                    log.warning("%d of %d sent outbox rows were taken over before they were recorded",
+                                len(sent) - done, len(sent))
+                return
+            except Exception:
+                log.exception("could not record %d sent rows together; trying one by one", len(results))
+                self._one_by_one(results)
+                return
         try:
             with self.db.session() as session:
                 sent = [(row_id, kwargs["now"], kwargs.get("message_id"))
@@ -437,6 +450,9 @@ class Dispatcher:
             return
         except Exception:
             log.exception("could not record %d results together; trying one by one", len(results))
+        self._one_by_one(results)
+
+    def _one_by_one(self, results: list[tuple]) -> None:
         for what, mark, row_id, kwargs in results:
             try:
                 with self.db.session() as session:
