@@ -36,6 +36,16 @@ async def test_demo_analisis_for_seed001_per_day_and_three_levels(bot, db, clock
     assert "Alur peserta" in joined and "tidak izin penelitian 2" in joined
     assert "Karakteristik responden" in joined
     assert any(m.kind == "photo" for m in midwife.replies_since_last_action)
+    book = midwife.last_reply
+    assert book.filename.endswith(".xlsx")
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(BytesIO(book.document), read_only=True)
+    assert wb.sheetnames[:2] == ["Alur dan tabel studi", "Kepatuhan pijat"]
+    first = [r[0] for r in wb["Alur dan tabel studi"].iter_rows(values_only=True) if r and r[0]]
+    assert "Alur peserta" in first and any(str(x).startswith("Hari ke-1:") for x in first)
 
     # A second protocol in her facility: /analisis asks which one.
     with db.session() as s:

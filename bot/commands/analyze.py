@@ -157,7 +157,11 @@ def run_protocol(args: argparse.Namespace) -> int:
         import io
 
         with contextlib.redirect_stdout(io.StringIO()):
-            return output(primary, args)
+            code = output(primary, args)
+        if code == EXIT_OK and args.xlsx:  # the study report and adherence sheets first, as in /analisis
+            study_report.add_study_sheets(args.xlsx, content.text, found, reports,
+                                          args.facility or content.text("study.all_facilities"))
+        return code
     return EXIT_OK
 
 

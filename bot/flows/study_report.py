@@ -207,3 +207,29 @@ def to_json(study: Study, reports: list, labels=None) -> dict:
 
 def dumps(study: Study, reports: list, labels=None) -> str:
     return json.dumps(to_json(study, reports, labels), ensure_ascii=False, allow_nan=False)
+
+
+# -- workbook ---------------------------------------------------------------------------------------
+
+def add_study_sheets(path, words: Words, study: Study, reports: list, facility_name: str) -> None:
+    """Put the study report first in the /analisis workbook: a sheet with the flow, the pairs, the frequencies
+    and Table 1 (as in the chat), and an adherence sheet (sessions per family per day against the plan)."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path)
+    sheet = wb.create_sheet(words("study.sheet_report")[:31], 0)
+    for message in messages(words, study, reports, facility_name):
+        for line in message.split("\n"):
+            sheet.append([line])
+        sheet.append([])
+    sheet.column_dimensions["A"].width = 100
+    adherence = wb.create_sheet(words("study.sheet_adherence")[:31], 1)
+    days = list(study.protocol.days)
+    adherence.append([words("study.col_family"), *(words("study.col_day", hari=d) for d in days),
+                      *(words("study.col_minutes", hari=d) for d in days), words("study.col_full_days")])
+    for row in study.adherence:
+        adherence.append([row.code, *(n for _, n, _ in row.per_day), *(m for _, _, m in row.per_day),
+                          row.full_days])
+    adherence.append([words("study.col_plan", n=study.protocol.sessions_per_day)])
+    wb.active = 0
+    wb.save(path)

@@ -168,6 +168,7 @@ def report(turn: Turn, staff: Staff, protocol_id: str) -> None:
         chart, book = Path(tmp) / "grafik.png", Path(tmp) / "analisis.xlsx"
         draw_chart(primary, chart, labels)
         write_xlsx(primary, book, labels)
+        study_report.add_study_sheets(book, turn.t, found, reports, facility.name)
         chart_bytes, book_bytes = chart.read_bytes(), book.read_bytes()
     turn.photo(chart_bytes, turn.t("midwife.analysis_chart_caption", n=primary.n))
     turn.document(book_bytes, f"analisis-{facility.code}-{protocol_id}.xlsx",
