@@ -16,6 +16,7 @@ import signal
 
 from telegram.ext import AIORateLimiter, ExtBot
 
+from bot.core.chat_privacy import GuardedBot
 from bot.core.config import Settings, settings_from_env
 from bot.core.logs import setup_logging
 from bot.core.runtime import Runtime
@@ -26,12 +27,14 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 
-def build_bot(settings: Settings, connections: int = 16, read_timeout: float = 15.0) -> ExtBot:
-    """A Bot API client like the Application's (same limits), without update handling."""
+def build_bot(settings: Settings, connections: int | None = None, read_timeout: float = 15.0) -> ExtBot:
+    """A Bot API client like the Application's (same limits), without update handling. PTB's limiter keeps
+    paid-broadcast sends (PAID_BROADCAST) to Telegram's 1,000/s and everything else to 30/s."""
+    connections = connections or max(16, settings.sends_in_flight)
     limiter = AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=3) if settings.rate_limit else None
     request = AiohttpRequest(connection_pool_size=connections, connect_timeout=10, read_timeout=read_timeout,
                              write_timeout=30)
-    return ExtBot(
+    return GuardedBot(  # never anything into a non-private chat (bot/core/chat_privacy.py)
         settings.require_token(),
         base_url=settings.api_url,
         base_file_url=settings.api_file_url,
@@ -59,6 +62,7 @@ async def serve(runtime: Runtime, bot: ExtBot, *, once: bool = False, stop: asyn
                 await asyncio.wait_for(stop.wait(), timeout=runtime.settings.dispatch_interval)
             if stop.is_set():
                 break
+    runtime.close()
     log.info("reminder worker %s stopped", runtime.worker_id)
     return 0
 

@@ -15,6 +15,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
+from bot.core.chat_privacy import GuardedBot, refuse_non_private_buttons
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
 from bot.core.health import schedule_heartbeat
@@ -25,7 +26,6 @@ from bot.core.updates import PerChatUpdateProcessor
 from bot.handlers import handler_modules
 from content import Content, get_content
 from storage import meta
-from storage import updates as processed_updates
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -35,8 +35,8 @@ MENU_COMMANDS = ("menu", "pijat", "ceklis", "jadwal", "bantuan", "lanjut", "berh
 
 
 async def drop_duplicate_updates(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Runs before every handler: an update id seen before is dropped (Telegram may redeliver), and edited
-    messages are ignored."""
+    """Runs before every handler: edited messages are ignored. (The duplicate check itself is part of the
+    turn's own transaction, bot/core/turn.py; :func:`record_unhandled_update` covers updates no turn takes.)"""
     from telegram.ext import ApplicationHandlerStop
 
     if not isinstance(update, Update):
@@ -46,21 +46,33 @@ async def drop_duplicate_updates(update: object, context: ContextTypes.DEFAULT_T
         # "/hapus" or a different number never acts twice or rewrites a stored answer.
         log.debug("ignoring edited message in update %s", update.update_id)
         raise ApplicationHandlerStop
-    rt = get_runtime(context)
-    try:
-        with rt.db.session() as session:
-            fresh = processed_updates.first_time(session, update.update_id, rt.clock.now())
-            if fresh and _proves_reachable(update):
-                reachable_again(session, rt, update.effective_user.id)
-    except Exception:
-        log.exception("could not record update %s; handling it anyway", update.update_id)
+
+
+# The group of record_unhandled_update: after every handler group.
+LAST_GROUP = 1000
+
+
+async def record_unhandled_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs after the handlers: an update no turn handled (unblocking the bot, say) is recorded in a
+    transaction of its own, and may still show that a person can be reached again."""
+    from bot.core.turn import RECORDED, record_update, update_recorded
+
+    if not isinstance(update, Update) or update_recorded(context):
         return
-    if not fresh:
-        log.info("dropping duplicate update %s", update.update_id)
-        raise ApplicationHandlerStop
+    setattr(context, RECORDED, True)
+    rt = get_runtime(context)
+
+    def record() -> None:
+        with rt.db.session() as session:
+            record_update(session, rt, update)
+
+    try:
+        await rt.run_sync(record)
+    except Exception:
+        log.exception("could not record update %s", update.update_id)
 
 
-def _proves_reachable(update: Update) -> bool:
+def proves_reachable(update: Update) -> bool:
     """A private message or button press, or unblocking the bot, shows the chat works again."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None or chat.type != "private":
@@ -68,6 +80,9 @@ def _proves_reachable(update: Update) -> bool:
     if update.my_chat_member is not None:
         return update.my_chat_member.new_chat_member.status == "member"
     return update.message is not None or update.callback_query is not None
+
+
+_proves_reachable = proves_reachable
 
 
 def reachable_again(session, rt: Runtime, telegram_id: int) -> None:
@@ -124,6 +139,11 @@ async def post_init(app: Application) -> None:
             log.warning("could not set the command menu: %s", exc)
 
 
+async def post_shutdown(app: Application) -> None:
+    """After the last update: the database threads are done; stop them."""
+    get_runtime(app).close()
+
+
 def build_application(
     settings: Settings,
     *,
@@ -143,27 +163,34 @@ def build_application(
         content=content or get_content(),
         clock=clock or SystemClock(),
     )
+    use_limiter = settings.rate_limit if rate_limiter is None else rate_limiter
+    # GuardedBot: nothing private into a non-private chat, and getUpdates read update by update (one that
+    # cannot be parsed is skipped and counted, never blocking the others): bot/core/chat_privacy.py, bot/core/intake.py.
+    guarded = GuardedBot(
+        token,
+        base_url=settings.api_url,
+        base_file_url=settings.api_file_url,
+        # aiohttp instead of PTB's httpx: a Bot API call costs about a fifth of the CPU (BENCHMARKS.md).
+        request=AiohttpRequest(connect_timeout=10, read_timeout=15, write_timeout=30),
+        get_updates_request=AiohttpRequest(connection_pool_size=1, connect_timeout=10, read_timeout=35,
+                                           write_timeout=30),
+        # PTB's default max_retries=0 raises RetryAfter at once; retry a few times instead.
+        rate_limiter=AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=3) if use_limiter else None,
+    )
     builder: ApplicationBuilder = (
         Application.builder()
-        .token(token)
-        .base_url(settings.api_url)
-        .base_file_url(settings.api_file_url)
+        .bot(guarded)
         .concurrent_updates(update_processor or PerChatUpdateProcessor())
         .post_init(post_init)
-        # aiohttp instead of PTB's httpx: a Bot API call costs about a fifth of the CPU (BENCHMARKS.md).
-        .request(AiohttpRequest(connect_timeout=10, read_timeout=15, write_timeout=30))
-        .get_updates_request(AiohttpRequest(connection_pool_size=1, connect_timeout=10, read_timeout=35,
-                                            write_timeout=30))
+        .post_shutdown(post_shutdown)
     )
-    use_limiter = settings.rate_limit if rate_limiter is None else rate_limiter
-    if use_limiter:
-        # PTB's default max_retries=0 raises RetryAfter at once; retry a few times instead.
-        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=3))
     app = builder.build()
     app.bot_data[RUNTIME_KEY] = runtime
+    app.add_handler(TypeHandler(Update, refuse_non_private_buttons), group=-2)
     app.add_handler(TypeHandler(Update, drop_duplicate_updates), group=-1)
     for module in handler_modules():
         module.register(app)
+    app.add_handler(TypeHandler(Update, record_unhandled_update), group=LAST_GROUP)
     app.add_error_handler(on_error)
     schedule_heartbeat(app)
     return app

@@ -28,7 +28,6 @@ from bot.flows import alerts as alert_flow
 from bot.flows import midwife as rules
 from bot.flows import study_data
 from bot.handlers.context import remember_user
-from storage import alerts as alert_store
 from storage import audit, facilities
 from storage import staff as staff_store
 from storage.models import Staff
@@ -263,12 +262,14 @@ def _handle_alert(turn: Turn, alert_id: int | None) -> None:
     staff, alert = found
     session = turn.session
     user_id = staff.user_id
-    first = alert_store.mark_handled(session, alert, user_id=user_id, now=turn.now)
+    # The family hears "Bidan … sudah membaca laporan …" (bot.flows.alerts.acknowledge).
+    ack = alert_flow.acknowledge(session, turn.content, alert_id=alert.id, staff_user_id=user_id, now=turn.now,
+                                 send=lambda chat, text: turn.send(chat, text))
+    alert = ack.alert or alert
     note = alert_flow.handled_note(session, turn.content, alert)
-    message = alert_flow.alert_message(session, turn.content, alert, now=turn.now)
-    buttons = inline(alert_flow.alert_buttons(turn.content, alert, handled=True))
-    turn.edit(message.text + "\n\n" + note, buttons)
-    if not first:
+    message = alert_flow.alert_message(session, turn.content, alert, now=turn.now, handled=True)
+    turn.edit(message.text + "\n\n" + note, inline(message.buttons))
+    if not ack.first:
         turn.answer(note)
         return
     audit.record(session, action="alert_handled", now=turn.now, actor="telegram", actor_user_id=user_id,
@@ -325,13 +326,16 @@ def _analysis_labels(turn: Turn):
 
 @turn_handler
 def analysis(turn: Turn) -> None:
-    staff = _staff_or_refuse(turn)
-    if staff is None:
-        return
+    """/analisis [PROTOKOL|INSTRUMEN]: the per-protocol report (bot/handlers/study.py)."""
+    from bot.handlers.study import run_analysis
+
+    run_analysis(turn)
+
+
+def instrument_analysis(turn: Turn, staff: Staff, instrument_id: str) -> None:
+    """/analisis INSTRUMEN: one instrument's pre/post pairs over the facility (research consent only)."""
     session = turn.session
     facility = facilities.get(session, staff.facility_id)
-    instrument_id = turn.args[0].lower() if turn.args else study_data.facility_instrument(
-        session, turn.content, staff.facility_id)
     instrument = turn.content.instruments.get(instrument_id)
     if instrument is None:
         turn.reply(t(turn, "analysis_unknown_instrument", nama=instrument_id[:32],
