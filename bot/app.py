@@ -31,7 +31,7 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 # The commands shown in Telegram's menu, with their description keys in content/texts/help.yaml.
-MENU_COMMANDS = ("menu", "pijat", "ceklis", "jadwal", "bantuan", "lanjut", "berhenti", "privasi", "hapus")
+MENU_COMMANDS = ("menu", "pijat", "ceklis", "tanya", "jadwal", "bantuan", "lanjut", "berhenti", "privasi", "hapus")
 
 
 async def drop_duplicate_updates(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

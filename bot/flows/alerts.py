@@ -21,15 +21,16 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
+from bot.flows.desk import remember_on_send
 from bot.flows.outbox_kinds import Rendered, renderer
 from bot.flows.study_data import postpartum_day
 from bot.keyboards import inline
 from content import Content
 from storage import alerts as alert_store
+from storage import audit, users
 from storage import staff as staff_store
-from storage import users
 from storage.models import Alert, Facility, Family, Membership, User
 
 if TYPE_CHECKING:
@@ -64,7 +65,8 @@ def raise_danger(turn: Turn, *, family_id: int | None, sign_ids: list[str], sour
     for alert in new_alerts:
         message = alert_message(session, turn.content, alert, now=turn.now)
         for _staff, user in recipients:
-            turn.send(user.chat_id, message.text, inline(message.buttons))
+            out = turn.send(user.chat_id, message.text, inline(message.buttons))
+            remember_on_send(turn, out, "alert", alert.id)
             alert_store.schedule_repeat(
                 session, alert_id=alert.id, n=1, user_id=user.id, chat_id=user.chat_id,
                 due_at=turn.now + every, every_seconds=int(every.total_seconds()), now=turn.now,
@@ -119,6 +121,17 @@ def alert_buttons(content: Content, alert: Alert, *, handled: bool = False) -> l
     return [row]
 
 
+def contact_buttons(content: Content, family_id: int, *, session: Session) -> list[list[tuple[str, str]]]:
+    """WhatsApp links of the members who shared a number, and the chat relay (see bot/flows/desk.py)."""
+    from bot.flows import desk
+
+    links = [(content.text("desk.button_whatsapp", nama=c.name), "url:" + desk.wa_link(c.phone))
+             for c in desk.contacts(session, family_id) if c.phone]
+    rows = [links[i:i + 2] for i in range(0, len(links), 2)]
+    rows.append([(content.text("desk.button_message_family"), f"mw:msg:{family_id}")])
+    return rows
+
+
 def alert_message(session: Session, content: Content, alert: Alert, *, now: datetime,
                   repeat: int = 0) -> AlertMessage:
     family = session.get(Family, alert.family_id)
@@ -137,7 +150,70 @@ def alert_message(session: Session, content: Content, alert: Alert, *, now: date
         text = content.text("midwife.alert_repeat", ke=str(repeat), **params)
     else:
         text = content.text("midwife.alert_new", **params)
-    return AlertMessage(text, alert_buttons(content, alert))
+    buttons = alert_buttons(content, alert) + contact_buttons(content, alert.family_id, session=session)
+    return AlertMessage(text + phone_lines(session, content, alert.family_id), buttons)
+
+
+def phone_lines(session: Session, content: Content, family_id: int) -> str:
+    """The members' shared numbers under an alert (Telegram makes them tap-to-call)."""
+    from bot.flows import desk
+
+    lines = [content.text("desk.detail_phone", nomor=f"{c.name}: {c.phone}")
+             for c in desk.contacts(session, family_id) if c.phone]
+    return "\n\n" + "\n".join(line.strip() for line in lines) if lines else ""
+
+
+# -- acknowledging ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Acknowledged:
+    """What handling an alert changed, for the caller (the chat button or the dashboard) to send."""
+
+    first: bool  # False: someone had handled it already (their name stays)
+    note: str  # "Ditangani oleh Bidan Siti, 20/11 08:30 WIB"
+    text: str  # the alert message as it reads now
+    buttons: list[list[tuple[str, str]]]
+    edits: list[tuple[int, int]]  # (chat id, message id) of the alert messages shown to the midwives
+    notices: list[tuple[int, str]]  # (chat id, text): colleagues and the family members
+
+
+def acknowledge(session: Session, content: Content, alert: Alert, *, user_id: int, now: datetime,
+                actor: str = "telegram") -> Acknowledged:
+    """Mark the alert handled by ``user_id`` (a midwife of its facility) and say who is to be told what."""
+    from storage import questions as question_store
+
+    first = alert_store.mark_handled(session, alert, user_id=user_id, now=now)
+    note = handled_note(session, content, alert)
+    message = alert_message(session, content, alert, now=now)
+    buttons = alert_buttons(content, alert, handled=True) + contact_buttons(content, alert.family_id,
+                                                                             session=session)
+    edits = [(m.chat_id, m.message_id) for m in question_store.messages_of(session, "alert", alert.id)]
+    notices: list[tuple[int, str]] = []
+    if first:
+        audit.record(session, action="alert_handled", now=now, actor=actor, actor_user_id=user_id,
+                     facility_id=alert.facility_id, rows=1, detail={"alert_id": alert.id, "sign": alert.sign_id})
+        family = session.get(Family, alert.family_id)
+        colleague_text = content.text("midwife.alert_handled_colleague", kode=family.code if family else "-",
+                                      tanda=sign_text(content, alert.sign_id), catatan=note)
+        for _other, user in staff_store.recipients(session, alert.facility_id) if alert.facility_id else []:
+            if user.id != user_id:
+                notices.append((user.chat_id, colleague_text))
+        facility = session.get(Facility, alert.facility_id) if alert.facility_id else None
+        family_text = content.text("desk.alert_handled_family",
+                                   nama=staff_store.name_in_facility(session, user_id, alert.facility_id) or "-",
+                                   fasilitas=facility.name if facility else "-")
+        for c in _family_chats(session, alert.family_id):
+            notices.append((c, family_text))
+    return Acknowledged(first, note, message.text + "\n\n" + note, buttons, edits, notices)
+
+
+def _family_chats(session: Session, family_id: int) -> list[int]:
+    rows = session.exec(
+        select(User.chat_id).join(Membership, col(Membership.user_id) == User.id)
+        .where(Membership.family_id == family_id, col(Membership.active).is_(True), col(User.chat_id).is_not(None),
+               col(User.deleted_at).is_(None))
+    )
+    return [c for c in rows if c is not None]
 
 
 def handled_note(session: Session, content: Content, alert: Alert) -> str:

@@ -81,11 +81,11 @@ def text(turn: Turn) -> None:
     if signs:
         urgent_advice(turn, _family_of_sender(turn), [s.id for s in signs], source="text")
         return
-    from bot.handlers.menu import main_keyboard
-
     family = _family_of_sender(turn)
     if family is not None:
-        turn.reply(turn.t("menu.unknown_text"), main_keyboard(turn, family))
+        from bot.handlers.questions import offer
+
+        offer(turn, family)  # "Tanya bidan": offer to send the message to the midwife
     elif consented_user(turn) is not None:
         turn.reply(turn.t("common.unknown_text"))
     else:

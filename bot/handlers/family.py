@@ -164,6 +164,9 @@ def do_join(turn: Turn, user: User, data: dict) -> None:
         return
     reschedule_family(turn.session, family.id, now=turn.now, settings=turn.settings)
     listing = members_text(turn, family.id)
+    from bot.handlers.phone import ask_phone
+
+    ask_phone(turn)  # optional, one tap, nothing waits for it
     turn.reply(turn.t("family.joined", anggota=listing))
     for member in family_store.members(turn.session, family.id):
         if member.user.id != user.id and member.user.chat_id is not None:

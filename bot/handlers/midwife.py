@@ -23,12 +23,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot import exporting
 from bot.deeplinks import deep_link
 from bot.flows import alerts as alert_flow
+from bot.flows import desk, study_data
 from bot.flows import midwife as rules
-from bot.flows import study_data
 from bot.handlers.context import remember_user
 from bot.keyboards import callback, inline
-from bot.turn import Turn, turn_handler
-from storage import alerts as alert_store
+from bot.turn import Outgoing, Turn, turn_handler
 from storage import audit, facilities
 from storage import staff as staff_store
 from storage.models import Staff
@@ -102,38 +101,69 @@ def _mark(turn: Turn, done: bool) -> str:
 
 
 def _summary_lines(turn: Turn, number: int, s: study_data.FamilySummary) -> list[str]:
-    lines = [t(turn, "list_item", nomor=number, kode=s.family.code, nama=s.mother_name or "-",
-               hari=t(turn, "day_unknown") if s.day is None else s.day, selesai=s.sessions_done,
-               rencana=s.sessions_planned, pre=_mark(turn, s.pre_done), post=_mark(turn, s.post_done),
-               kelas=s.latest_class_label or t(turn, "class_none"))]
-    if s.open_alerts:
-        lines.append(t(turn, "list_item_alerts", jumlah=s.open_alerts))
-    if s.unreachable:
-        lines.append(t(turn, "list_item_unreachable", nama=", ".join(m.name for m in s.unreachable)))
+    return [t(turn, "list_item", nomor=number, kode=s.family.code, nama=s.mother_name or "-",
+              hari=t(turn, "day_unknown") if s.day is None else s.day, selesai=s.sessions_done,
+              rencana=s.sessions_planned, pre=_mark(turn, s.pre_done), post=_mark(turn, s.post_done),
+              kelas=s.latest_class_label or t(turn, "class_none"))]
+
+
+def _reason_lines(turn: Turn, row: desk.TriageRow) -> list[str]:
+    """Why the family is where it is in the list, one line each."""
+    lines = []
+    tz = row.family.timezone
+    if row.oldest_alert is not None:
+        signs = ", ".join(dict.fromkeys(alert_flow.sign_text(turn.content, a.sign_id) for a in row.open_alerts))
+        lines.append(turn.t("desk.reason_alert", waktu=_local(turn, row.oldest_alert.raised_at, tz), tanda=signs))
+    if row.open_questions:
+        lines.append(turn.t("desk.reason_question", jumlah=row.open_questions))
+    for occasion in row.due:
+        key = f"desk.reason_due_{occasion}"
+        if turn.content.has_text(key):
+            lines.append(turn.t(key))
+    if row.summary.unreachable:
+        lines.append(turn.t("desk.reason_unreachable", nama=", ".join(m.name for m in row.summary.unreachable)))
     return lines
 
 
-def _list_view(turn: Turn, staff: Staff, page: int):
+def _filter_name(turn: Turn, only: str) -> str:
+    if only.startswith("hari"):
+        return turn.t("desk.filter_hari", hari=only[4:])
+    return turn.t(f"desk.filter_{only}")
+
+
+def _list_view(turn: Turn, staff: Staff, page: int, only: str = ""):
     facility = facilities.get(turn.session, staff.facility_id)
     name = facility.name if facility else "-"
-    view = study_data.overview_page(turn.session, turn.content, staff.facility_id, page=page, now=turn.now)
-    if view.total == 0:
+    rows = desk.triage(turn.session, turn.content, staff.facility_id, now=turn.now, only=only or None)
+    total = len(rows)
+    if total == 0:
+        if only:
+            return turn.t("desk.list_empty_filter", fasilitas=name, saringan=_filter_name(turn, only)), None
         return t(turn, "list_empty", fasilitas=name), None
-    lines = [t(turn, "list_header", fasilitas=name, jumlah=view.total, halaman=view.page + 1,
-               halaman_total=view.pages), ""]
+    size = study_data.PAGE_SIZE
+    pages = max(1, -(-total // size))
+    page = min(max(0, page), pages - 1)
+    if only:
+        header = turn.t("desk.list_header_filter", fasilitas=name, saringan=_filter_name(turn, only), jumlah=total,
+                        halaman=page + 1, halaman_total=pages)
+    else:
+        header = t(turn, "list_header", fasilitas=name, jumlah=total, halaman=page + 1, halaman_total=pages)
+    lines = [header, ""]
     buttons = []
-    for offset, s in enumerate(view.families):
-        number = view.page * study_data.PAGE_SIZE + offset + 1
-        lines += _summary_lines(turn, number, s)
+    for offset, row in enumerate(rows[page * size:(page + 1) * size]):
+        s = row.summary
+        number = page * size + offset + 1
+        lines += _summary_lines(turn, number, s) + _reason_lines(turn, row)
         label = t(turn, "button_family", nomor=number, kode=s.family.code, nama=s.mother_name or "-")
-        if s.open_alerts:
+        if row.open_alerts:
             label = t(turn, "button_family_alert", label=label)
-        buttons.append([(label, callback("mw", "fam", s.family.id, view.page))])
+        buttons.append([(label, callback("mw", "fam", s.family.id, page, only))])
+    lines += ["", turn.t("desk.filters_help")]
     nav = []
-    if view.page > 0:
-        nav.append((t(turn, "button_prev"), callback("mw", "list", view.page - 1)))
-    if view.page < view.pages - 1:
-        nav.append((t(turn, "button_next"), callback("mw", "list", view.page + 1)))
+    if page > 0:
+        nav.append((t(turn, "button_prev"), callback("mw", "list", page - 1, only)))
+    if page < pages - 1:
+        nav.append((t(turn, "button_next"), callback("mw", "list", page + 1, only)))
     if nav:
         buttons.append(nav)
     return "\n".join(lines)[:TEXT_LIMIT], inline(buttons)
@@ -144,16 +174,29 @@ def patients(turn: Turn) -> None:
     staff = _staff_or_refuse(turn)
     if staff is None:
         return
-    page = max(0, (_arg_int(turn.args, 0) or 1) - 1)
-    text, keyboard = _list_view(turn, staff, page)
+    page, only = 0, ""
+    for word in (a.lower() for a in turn.args):
+        if word.isdigit():
+            page = max(0, int(word) - 1)
+        elif word.replace(" ", "") in desk.FILTERS:
+            only = word
+        else:
+            turn.reply(turn.t("desk.filter_unknown", kata=word[:32], bantuan=turn.t("desk.filters_help")))
+            return
+    text, keyboard = _list_view(turn, staff, page, only)
     turn.reply(text, keyboard)
 
 
 # -- a family's detail -------------------------------------------------------------------------------
 
+def _role(turn: Turn, role: str) -> str:
+    return t(turn, f"role_{role}") if turn.content.has_text(f"midwife.role_{role}") else role
+
+
 def _detail_text(turn: Turn, detail: study_data.FamilyDetail) -> str:
     s = detail.summary
     fam = s.family
+    session = turn.session
     protocol = turn.content.protocols.get(fam.protocol_id)
     lines = [t(turn, "detail_header", kode=fam.code, nama=s.mother_name or "-",
                lahir=fam.birth_date.strftime("%d/%m/%Y") if fam.birth_date else "-",
@@ -161,19 +204,23 @@ def _detail_text(turn: Turn, detail: study_data.FamilyDetail) -> str:
                protokol=protocol.title if protocol else fam.protocol_id,
                selesai=s.sessions_done, rencana=s.sessions_planned)]
     lines += ["", t(turn, "detail_members")]
-    for m in s.members:
-        role = t(turn, f"role_{m.role}") if turn.content.has_text(f"midwife.role_{m.role}") else m.role
-        key = "detail_member" if m.reachable else "detail_member_unreachable"
-        lines.append(t(turn, key, nama=m.name, peran=role))
+    for c in desk.contacts(session, fam.id):
+        key = "detail_member" if c.reachable else "detail_member_unreachable"
+        lines.append(t(turn, key, nama=c.name, peran=_role(turn, c.role)))
+        lines.append(turn.t("desk.detail_phone", nomor=c.phone) if c.phone else turn.t("desk.detail_no_phone"))
     lines += ["", t(turn, "detail_sessions")]
     if not detail.sessions:
         lines.append(t(turn, "detail_none"))
     for ms in detail.sessions:
+        day = t(turn, "day_unknown") if ms.postpartum_day is None else ms.postpartum_day
+        if ms.status == "stopped":
+            lines.append(turn.t("desk.detail_stop_reason", waktu=_local(turn, ms.started_at, fam.timezone), hari=day,
+                                alasan=desk.stop_reason_label(turn.content, ms.stop_reason)))
+            continue
         status_key = f"session_{ms.status}"
         status = t(turn, status_key) if turn.content.has_text(f"midwife.{status_key}") else ms.status
         minutes = round(ms.duration_seconds / 60) if ms.duration_seconds else None
-        lines.append(t(turn, "detail_session", waktu=_local(turn, ms.started_at, fam.timezone),
-                       hari=t(turn, "day_unknown") if ms.postpartum_day is None else ms.postpartum_day,
+        lines.append(t(turn, "detail_session", waktu=_local(turn, ms.started_at, fam.timezone), hari=day,
                        status=status, menit="-" if minutes is None else minutes))
     lines += ["", t(turn, "detail_measurements")]
     if not detail.measurements:
@@ -190,7 +237,8 @@ def _detail_text(turn: Turn, detail: study_data.FamilyDetail) -> str:
         else:
             lines.append(t(turn, "detail_measurement_open", waktu=occasion, instrumen=title))
         for a in md.answers:
-            lines.append(t(turn, "detail_answer", butir=a.text, jawaban=a.raw_value))
+            lines.append(t(turn, "detail_answer", butir=a.text,
+                           jawaban=desk.answer_label(turn.content, m.instrument_id, a.item_id, a.raw_value)))
     if detail.alerts:
         lines += ["", t(turn, "detail_alerts")]
         for a in detail.alerts:
@@ -200,12 +248,54 @@ def _detail_text(turn: Turn, detail: study_data.FamilyDetail) -> str:
                 lines.append(t(turn, "detail_alert_open", waktu=when, tanda=sign))
             else:
                 lines.append(t(turn, "detail_alert_handled", waktu=when, tanda=sign,
-                               catatan=alert_flow.handled_note(turn.session, turn.content, a)))
+                               catatan=alert_flow.handled_note(session, turn.content, a)))
+    lines += _thread_lines(turn, fam)
     text = "\n".join(lines)
     if len(text) > TEXT_LIMIT:
         cut = t(turn, "detail_truncated")
         text = text[: text.rfind("\n", 0, TEXT_LIMIT - len(cut) - 1)] + "\n" + cut
     return text
+
+
+def _thread_lines(turn: Turn, fam) -> list[str]:
+    from storage import questions as question_store
+
+    asked = question_store.for_family(turn.session, fam.id)
+    replies = question_store.replies_for_family(turn.session, fam.id)
+    if not asked and not replies:
+        return []
+    lines = ["", turn.t("desk.detail_questions")]
+    by_question: dict[int | None, list] = {}
+    for r in replies:
+        by_question.setdefault(r.question_id, []).append(r)
+
+    def who(r) -> str:
+        return staff_store.name_in_facility(turn.session, r.staff_user_id, fam.facility_id) or "-"
+
+    for q in asked:
+        lines.append(turn.t("desk.detail_question", waktu=_local(turn, q.asked_at, fam.timezone),
+                            pertanyaan=q.text[:300] or "-"))
+        for r in by_question.get(q.id, []):
+            lines.append(turn.t("desk.detail_question_reply", nama=who(r), waktu=_local(turn, r.sent_at, fam.timezone),
+                                pesan=r.text[:300]))
+        if q.answered_at is None:
+            lines.append(turn.t("desk.detail_question_open"))
+    for r in by_question.get(None, []):
+        lines.append(turn.t("desk.detail_message", waktu=_local(turn, r.sent_at, fam.timezone), nama=who(r),
+                            pesan=r.text[:300]))
+    return lines
+
+
+def _detail_buttons(turn: Turn, detail: study_data.FamilyDetail, back: tuple[str, str] | None):
+    rows = []
+    for a in detail.alerts:
+        if a.handled_at is None:
+            rows.append([(turn.t("desk.button_handled_sign", tanda=alert_flow.sign_text(turn.content, a.sign_id)[:40]),
+                          callback("mw", "done", a.id))])
+    rows += alert_flow.contact_buttons(turn.content, detail.summary.family.id, session=turn.session)
+    if back is not None:
+        rows.append([back])
+    return inline(rows)
 
 
 def _show_family(turn: Turn, *, edit: bool) -> None:
@@ -224,9 +314,11 @@ def _show_family(turn: Turn, *, edit: bool) -> None:
     turn.answer()
     if edit:
         page = _arg_int(parts, 3) or 0
-        turn.edit(text, inline([[(t(turn, "button_back"), callback("mw", "list", page))]]))
+        only = parts[4] if len(parts) > 4 and parts[4] in desk.FILTERS else ""
+        back = (t(turn, "button_back"), callback("mw", "list", page, only))
+        turn.edit(text, _detail_buttons(turn, detail, back))
     else:
-        turn.reply(text)
+        turn.reply(text, _detail_buttons(turn, detail, None))
 
 
 @turn_handler
@@ -237,7 +329,8 @@ def on_callback(turn: Turn) -> None:
         staff = _staff_or_refuse(turn)
         if staff is None:
             return
-        text, keyboard = _list_view(turn, staff, _arg_int(parts, 2) or 0)
+        only = parts[3] if len(parts) > 3 and parts[3] in desk.FILTERS else ""
+        text, keyboard = _list_view(turn, staff, _arg_int(parts, 2) or 0, only)
         turn.answer()
         turn.edit(text, keyboard)
     elif action == "fam":
@@ -246,6 +339,10 @@ def on_callback(turn: Turn) -> None:
         _show_family(turn, edit=False)
     elif action == "done":
         _handle_alert(turn, _arg_int(parts, 2))
+    elif action in ("msg", "reply"):
+        from bot.handlers.questions import start_midwife_message
+
+        start_midwife_message(turn, action, _arg_int(parts, 2))
     else:
         turn.answer(t(turn, "not_allowed"), alert=True)
 
@@ -261,25 +358,23 @@ def _handle_alert(turn: Turn, alert_id: int | None) -> None:
         _refuse_item(turn)
         return
     staff, alert = found
-    session = turn.session
-    user_id = staff.user_id
-    first = alert_store.mark_handled(session, alert, user_id=user_id, now=turn.now)
-    note = alert_flow.handled_note(session, turn.content, alert)
-    message = alert_flow.alert_message(session, turn.content, alert, now=turn.now)
-    buttons = inline(alert_flow.alert_buttons(turn.content, alert, handled=True))
-    turn.edit(message.text + "\n\n" + note, buttons)
-    if not first:
-        turn.answer(note)
-        return
-    audit.record(session, action="alert_handled", now=turn.now, actor="telegram", actor_user_id=user_id,
-                 facility_id=alert.facility_id, rows=1, detail={"alert_id": alert.id, "sign": alert.sign_id})
-    turn.answer(t(turn, "alert_thanks"))
-    family = rules.family_of_facility(session, staff, alert.family_id)
-    colleague_text = t(turn, "alert_handled_colleague", kode=family.code if family else "-",
-                       tanda=alert_flow.sign_text(turn.content, alert.sign_id), catatan=note)
-    for _other, user in staff_store.recipients(session, staff.facility_id):
-        if user.id != user_id:
-            turn.send(user.chat_id, colleague_text)
+    ack = alert_flow.acknowledge(turn.session, turn.content, alert, user_id=staff.user_id, now=turn.now)
+    queue_acknowledged(turn, ack)
+    turn.answer(t(turn, "alert_thanks") if ack.first else ack.note)
+
+
+def queue_acknowledged(turn: Turn, ack: alert_flow.Acknowledged) -> None:
+    """Update the pressed message and every alert message shown to the midwives; tell colleagues, family."""
+    keyboard = inline(ack.buttons)
+    pressed = (turn.chat_id, turn.callback_message_id) if turn.callback_message_id else None
+    if pressed is not None:
+        turn.edit(ack.text, keyboard)
+    for chat_id, message_id in ack.edits:
+        if (chat_id, message_id) != pressed:
+            turn.outgoing.append(Outgoing("edit", chat_id=chat_id, text=ack.text, keyboard=keyboard,
+                                          message_id=message_id))
+    for chat_id, text in ack.notices:
+        turn.send(chat_id, text)
 
 
 # -- /export -------------------------------------------------------------------------------------------
