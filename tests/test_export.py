@@ -21,7 +21,7 @@ from storage import audit
 from storage.models import User
 from tests.test_midwife_support import MIDWIFE_B, two_facilities
 
-SHEETS = ["families", "members", "sessions", "answers", "prepost_bayi6", "alerts", "dictionary"]
+SHEETS = ["families", "members", "sessions", "answers", "prepost_bayi6", "alerts", "questions", "dictionary"]
 
 
 def t(bot, key: str, **params) -> str:

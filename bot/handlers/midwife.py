@@ -494,6 +494,35 @@ def invite(turn: Turn) -> None:
                  sampai=alert_flow.local_time(made.invite.expires_at, facility.timezone)))
 
 
+# -- /jam: the facility's hours ---------------------------------------------------------------------
+
+@turn_handler
+def hours(turn: Turn) -> None:
+    staff = _staff_or_refuse(turn)
+    if staff is None:
+        return
+    facility = facilities.get(turn.session, staff.facility_id)
+    arg = " ".join(turn.args).strip()
+    if not arg:
+        turn.reply(turn.t("desk.hours_usage", fasilitas=facility.name,
+                          jam=facility.hours or turn.t("desk.hours_none")))
+        return
+    if arg.lower() in ("hapus", "tidak", "-"):
+        facility.hours = None
+        turn.session.add(facility)
+        turn.reply(turn.t("desk.hours_removed", fasilitas=facility.name))
+        return
+    parsed = desk.parse_hours(arg)
+    if parsed is None:
+        turn.reply(turn.t("desk.hours_invalid"))
+        return
+    facility.hours = desk.format_hours(parsed)
+    turn.session.add(facility)
+    audit.record(turn.session, action="facility_hours", now=turn.now, actor="telegram", actor_user_id=staff.user_id,
+                 facility_id=facility.id, detail={"hours": facility.hours})
+    turn.reply(turn.t("desk.hours_saved", fasilitas=facility.name, jam=facility.hours))
+
+
 def register(app: Application) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("bidan", help_command, filters=private))
@@ -502,4 +531,5 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("analisis", analysis, filters=private))
     app.add_handler(CommandHandler("qr", qr, filters=private))
     app.add_handler(CommandHandler("undang", invite, filters=private))
+    app.add_handler(CommandHandler("jam", hours, filters=private))
     app.add_handler(CallbackQueryHandler(on_callback, pattern=r"^mw:"))

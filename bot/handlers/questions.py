@@ -70,7 +70,14 @@ def submit(turn: Turn, text: str) -> None:
     if ctx is None:
         return
     user, family = ctx
+    signs = [s.id for s in turn.content.match_danger_signs(text)]
+    if signs:  # the urgent advice first (once per update, also when typed in the "tanya" conversation)
+        from bot.handlers.fallback import urgent_advice
+
+        urgent_advice(turn, family, signs, source="text")
     if not _ready(turn, family):
+        if signs:
+            turn.reply(turn.t("desk.ask_emergency"))
         clear_state(turn)
         return
     text = text.strip()
