@@ -122,6 +122,16 @@ async def post_init(app: Application) -> None:
             await app.bot.set_my_commands(commands)
         except TelegramError as exc:
             log.warning("could not set the command menu: %s", exc)
+    if rt.settings.web_port is not None:
+        from bot.web.server import start_web
+
+        await start_web(app)  # the midwife's dashboard (Mini App) in this same process
+
+
+async def post_shutdown(app: Application) -> None:
+    from bot.web.server import stop_web
+
+    await stop_web(app)
 
 
 def build_application(
@@ -150,6 +160,7 @@ def build_application(
         .base_file_url(settings.api_file_url)
         .concurrent_updates(update_processor or PerChatUpdateProcessor())
         .post_init(post_init)
+        .post_shutdown(post_shutdown)
         # aiohttp instead of PTB's httpx: a Bot API call costs about a fifth of the CPU (BENCHMARKS.md).
         .request(AiohttpRequest(connect_timeout=10, read_timeout=15, write_timeout=30))
         .get_updates_request(AiohttpRequest(connection_pool_size=1, connect_timeout=10, read_timeout=35,

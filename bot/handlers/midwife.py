@@ -91,7 +91,18 @@ def help_command(turn: Turn) -> None:
     if staff is None:
         return
     facility = facilities.get(turn.session, staff.facility_id)
-    turn.reply(t(turn, "help_header", fasilitas=facility.name if facility else "-") + "\n\n" + t(turn, "help"))
+    turn.reply(t(turn, "help_header", fasilitas=facility.name if facility else "-") + "\n\n" + t(turn, "help"),
+               dashboard_keyboard(turn))
+
+
+def dashboard_keyboard(turn: Turn):
+    """The Mini App button (a ``web_app`` button needs the public HTTPS address in WEB_APP_URL)."""
+    url = turn.settings.web_app_url
+    if not url:
+        return None
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
+
+    return InlineKeyboardMarkup([[InlineKeyboardButton(turn.t("desk.button_dashboard"), web_app=WebAppInfo(url))]])
 
 
 # -- /pasien -----------------------------------------------------------------------------------------
@@ -390,32 +401,36 @@ def export(turn: Turn) -> None:
         return
     with_names = "nama" in words
     fmt = "csv" if "csv" in words else "xlsx"
-    session = turn.session
+    made = export_document(turn.session, turn.content, staff, fmt=fmt, with_names=with_names, now=turn.now)
+    if isinstance(made, str):
+        turn.reply(made)
+        return
+    turn.document(*made)
+
+
+def export_document(session, content, staff: Staff, *, fmt: str, with_names: bool, now: datetime,
+                    actor: str = "telegram") -> tuple[bytes, str, str] | str:
+    """The facility's export as (file bytes, file name, caption), audited; or the sentence saying why not.
+
+    Shared by /export and the dashboard's export buttons."""
     facility = facilities.get(session, staff.facility_id)
     families = study_data.count_families(session, staff.facility_id)
     if families == 0:
-        turn.reply(turn.t("export.empty", fasilitas=facility.name))
-        return
-    data, counts = exporting.export_bytes(session, turn.content, staff.facility_id, fmt=fmt, with_names=with_names)
+        return content.text("export.empty", fasilitas=facility.name)
+    data, counts = exporting.export_bytes(session, content, staff.facility_id, fmt=fmt, with_names=with_names)
     rows = exporting.data_rows(counts)
-    audit.record(session, action="export", now=turn.now, actor="telegram", actor_user_id=staff.user_id,
+    audit.record(session, action="export", now=now, actor=actor, actor_user_id=staff.user_id,
                  facility_id=staff.facility_id, rows=rows,
                  detail={"format": fmt, "with_names": with_names, "families": families, "sheets": counts})
-    stamp = turn.now.astimezone(ZoneInfo(facility.timezone)).strftime("%Y%m%d-%H%M")
+    stamp = now.astimezone(ZoneInfo(facility.timezone)).strftime("%Y%m%d-%H%M")
     suffix = "-nama" if with_names else ""
-    filename = f"pijat-oksitosin-{facility.code}-{stamp}{suffix}.{'zip' if fmt == 'csv' else 'xlsx'}"
+    extension = {"csv": "zip", "sav": "sav"}.get(fmt, "xlsx")
+    filename = f"pijat-oksitosin-{facility.code}-{stamp}{suffix}.{extension}"
     caption_key = "export.file_caption_names" if with_names else "export.file_caption"
-    turn.document(data, filename, turn.t(caption_key, fasilitas=facility.name, keluarga=families, baris=rows))
+    return data, filename, content.text(caption_key, fasilitas=facility.name, keluarga=families, baris=rows)
 
 
 # -- /analisis -----------------------------------------------------------------------------------------
-
-def _analysis_labels(turn: Turn):
-    def labels(key: str, /, **params: object) -> str:
-        return turn.t(f"analysis.{key}", **params)
-
-    return labels
-
 
 @turn_handler
 def analysis(turn: Turn) -> None:
@@ -431,29 +446,44 @@ def analysis(turn: Turn) -> None:
         turn.reply(t(turn, "analysis_unknown_instrument", nama=instrument_id[:32],
                      pilihan=", ".join(sorted(turn.content.instruments))))
         return
+    made = analysis_report(session, turn.content, staff, instrument, now=turn.now)
+    if isinstance(made, str):
+        turn.reply(made)
+        return
+    header, table, chart_bytes, book_bytes, n = made
+    turn.reply(html.escape(header) + "\n<pre>" + html.escape(table) + "</pre>", parse_mode="HTML")
+    turn.photo(chart_bytes, t(turn, "analysis_chart_caption", n=n))
+    turn.document(book_bytes, f"analisis-{facility.code}-{instrument.id}.xlsx",
+                  t(turn, "analysis_book_caption", instrumen=instrument.title))
+
+
+def analysis_report(session, content, staff: Staff, instrument, *, now: datetime, actor: str = "telegram",
+                    with_book: bool = True) -> tuple[str, str, bytes, bytes | None, int] | str:
+    """(header, compact table, chart PNG, workbook, pairs) of the facility's analysis, audited; or the sentence
+    saying why there is none yet. Shared by /analisis and the dashboard."""
+    facility = facilities.get(session, staff.facility_id)
     scores = study_data.paired_scores(session, instrument, staff.facility_id)
     report = study_data.analyse(scores)
     if report is None:
-        turn.reply(t(turn, "analysis_too_few", n=scores.n, minimum=study_data.MIN_PAIRS, fasilitas=facility.name,
-                     instrumen=instrument.title))
-        return
-    labels = _analysis_labels(turn)
+        return content.text("midwife.analysis_too_few", n=scores.n, minimum=study_data.MIN_PAIRS,
+                            fasilitas=facility.name, instrumen=instrument.title)
+
+    def labels(key: str, /, **params: object) -> str:
+        return content.text(f"analysis.{key}", **params)
+
     from analysis import draw_chart, render_compact, write_xlsx
 
-    audit.record(session, action="analysis", now=turn.now, actor="telegram", actor_user_id=staff.user_id,
+    audit.record(session, action="analysis", now=now, actor=actor, actor_user_id=staff.user_id,
                  facility_id=staff.facility_id, rows=scores.n, detail={"instrument": instrument.id})
-    header = t(turn, "analysis_header", fasilitas=facility.name, instrumen=instrument.title, n=scores.n)
-    turn.reply(html.escape(header) + "\n<pre>" + html.escape(render_compact(report, labels)) + "</pre>",
-               parse_mode="HTML")
+    header = content.text("midwife.analysis_header", fasilitas=facility.name, instrumen=instrument.title, n=scores.n)
     with tempfile.TemporaryDirectory() as tmp:
         chart = Path(tmp) / "grafik.png"
         book = Path(tmp) / "analisis.xlsx"
         draw_chart(report, chart, labels)
-        write_xlsx(report, book, labels)
-        chart_bytes, book_bytes = chart.read_bytes(), book.read_bytes()
-    turn.photo(chart_bytes, t(turn, "analysis_chart_caption", n=scores.n))
-    turn.document(book_bytes, f"analisis-{facility.code}-{instrument.id}.xlsx",
-                  t(turn, "analysis_book_caption", instrumen=instrument.title))
+        if with_book:
+            write_xlsx(report, book, labels)
+        chart_bytes, book_bytes = chart.read_bytes(), book.read_bytes() if with_book else None
+    return header, render_compact(report, labels), chart_bytes, book_bytes, scores.n
 
 
 # -- /qr -----------------------------------------------------------------------------------------------
