@@ -6,7 +6,7 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
-from bot.harness import RunningBot
+from bot.devtools.harness import RunningBot
 from bot.web.auth import sign
 from bot.web.server import PORT_KEY
 

@@ -11,8 +11,8 @@ from datetime import timedelta
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from bot.dispatcher import dispatch_once
 from bot.flows import desk
+from bot.reminders.dispatcher import dispatch_once
 from storage import questions as question_store
 from storage import users
 from storage.models import Alert, MassageSession, Outbox, Question, User

@@ -17,6 +17,10 @@ from datetime import datetime, timedelta
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
+from bot.chat.keyboards import callback, inline
+from bot.chat.routing import text_flow
+from bot.core.runtime import Runtime, get_runtime
+from bot.core.turn import Turn, turn_handler
 from bot.flows import massage as rules
 from bot.handlers.context import (
     clear_state,
@@ -31,10 +35,6 @@ from bot.handlers.context import (
     today_day,
 )
 from bot.handlers.fallback import taken_as_answer, urgent_advice
-from bot.keyboards import callback, inline
-from bot.routing import text_flow
-from bot.runtime import Runtime, get_runtime
-from bot.turn import Turn, turn_handler
 from content.sop import Sop
 from storage import chatstate
 from storage import families as family_store

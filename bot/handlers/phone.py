@@ -11,9 +11,9 @@ from __future__ import annotations
 from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.core.turn import Turn, turn_handler
 from bot.flows import desk
 from bot.handlers.context import consented_user
-from bot.turn import Turn, turn_handler
 
 PRIORITY = 40  # before the catch-all fallbacks (100)
 
@@ -63,7 +63,7 @@ def phone_command(turn: Turn) -> None:
         turn.reply(turn.t("menu.need_start"))
         return
     if user.phone:
-        from bot.keyboards import inline
+        from bot.chat.keyboards import inline
 
         turn.reply(turn.t("desk.phone_current", nomor=user.phone),
                    inline([[(turn.t("desk.button_remove_phone"), "phone:remove")]]))

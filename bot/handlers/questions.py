@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot.chat.keyboards import inline
+from bot.chat.routing import text_flow
+from bot.core.turn import Turn, turn_handler
 from bot.flows import desk
 from bot.flows import midwife as rules
 from bot.flows import questions as flow
 from bot.handlers.context import clear_state, consented_user, family_context, put_state, state
-from bot.keyboards import inline
-from bot.routing import text_flow
-from bot.turn import Turn, turn_handler
 from storage import facilities
 from storage import questions as store
 from storage import staff as staff_store
@@ -31,8 +31,8 @@ TEXT_MIN = 2
 
 
 def _send_outcome(turn: Turn, out: flow.Outcome) -> None:
+    from bot.core.turn import Outgoing
     from bot.flows.desk import remember_on_send
-    from bot.turn import Outgoing
 
     for chat_id, text, buttons, remember in out.sends:
         sent = turn.send(chat_id, text, inline(buttons) if buttons else None)

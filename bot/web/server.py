@@ -22,13 +22,13 @@ from aiohttp import web
 from telegram.error import TelegramError
 from telegram.ext import Application
 
+from bot.chat.keyboards import inline
+from bot.core.runtime import Runtime, get_runtime
+from bot.core.turn import Outgoing, deliver
 from bot.flows import alerts as alert_flow
 from bot.flows import desk, study_data
 from bot.flows import midwife as rules
 from bot.flows import questions as question_flow
-from bot.keyboards import inline
-from bot.runtime import Runtime, get_runtime
-from bot.turn import Outgoing, deliver
 from bot.web.auth import InitDataError, validate
 from storage import facilities
 from storage import questions as question_store
@@ -317,7 +317,7 @@ def message(call: Call, request, body) -> dict:
 
 
 def export(call: Call, request, body) -> dict:
-    from bot import exporting
+    from bot.export import exporting
     from bot.handlers.midwife import export_document
 
     fmt = body.get("format")
