@@ -74,12 +74,12 @@ function show(tab) {
 
 const COLUMNS = [
   ["family", "col_family", r => r.name.toLowerCase()],
+  ["alerts", "col_alerts", r => -(r.open_alerts * 100 + r.open_questions)],
   ["day", "col_day", r => r.day === null ? 99 : r.day],
-  ["protocol", "col_protocol", r => r.protocol, "hide-small"],
   ["sessions", "col_sessions", r => r.sessions_done],
   ["checklists", "col_checklists", r => (r.pre_done ? 1 : 0) + (r.post_done ? 1 : 0)],
-  ["alerts", "col_alerts", r => -(r.open_alerts * 100 + r.open_questions)],
-  ["contact", "col_contact", r => r.last_contact || "", "hide-small"],
+  ["protocol", "col_protocol", r => r.protocol, "hide-small"],
+  ["contact", "col_contact", r => r.last_contact || ""],
 ];
 
 function cell(r, key) {
@@ -92,7 +92,7 @@ function cell(r, key) {
     case "checklists": return t("checklist_marks", { pre: mark(r.pre_done), post: mark(r.post_done) });
     case "alerts": return [
       r.open_alerts ? el("span", { class: "alert-text" }, t("alerts_open", { jumlah: r.open_alerts })) : null,
-      r.open_alerts && r.open_questions ? " " : null,
+      r.open_alerts && r.open_questions ? el("br") : null,
       r.open_questions ? t("questions_open", { jumlah: r.open_questions }) : null,
       !r.open_alerts && !r.open_questions ? t("none") : null];
     case "contact": return r.last_contact ? r.last_contact_local : t("none");
@@ -130,7 +130,7 @@ function renderTable() {
   body.replaceChildren(...shown.map(r => el("tr", {
     "data-id": r.id, "data-code": r.code, class: r.open_alerts ? "alert" : null, onclick: () => openFamily(r.id),
   }, COLUMNS.map(([key, , , cls]) => el("td", { class: cls || null }, cell(r, key))))));
-  document.getElementById("count").textContent = t("count", { jumlah: shown.length });
+  document.getElementById("count").textContent = t("count", { jumlah: shown.length }) + " · " + t("legend");
   const empty = document.getElementById("empty");
   empty.hidden = shown.length > 0;
   empty.textContent = t("empty");
@@ -160,6 +160,7 @@ function sendBox(placeholder, label, path, after) {
 
 async function openFamily(id) {
   const box = document.getElementById("tab-family");
+  document.body.dataset.state = "loading";
   box.replaceChildren(el("p", { class: "muted" }, t("loading")));
   show("family");
   let f;
