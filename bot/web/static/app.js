@@ -9,6 +9,8 @@ let me = null;
 let rows = [];
 let sortKey = "rank";
 let sortAsc = true;
+const PAGE = 100;  // rows drawn at once; "Tampilkan lagi" draws the next ones (search and filters see all)
+let limit = PAGE;
 
 function t(key, params) {
   let s = T[key] !== undefined ? T[key] : key;
@@ -127,10 +129,14 @@ function renderTable() {
     onclick: () => { if (sortKey === key) sortAsc = !sortAsc; else { sortKey = key; sortAsc = true; } renderTable(); },
   }, t(label))));
   const body = document.querySelector("#families tbody");
-  body.replaceChildren(...shown.map(r => el("tr", {
+  const drawn = shown.slice(0, limit);
+  body.replaceChildren(...drawn.map(r => el("tr", {
     "data-id": r.id, "data-code": r.code, class: r.open_alerts ? "alert" : null, onclick: () => openFamily(r.id),
   }, COLUMNS.map(([key, , , cls]) => el("td", { class: cls || null }, cell(r, key))))));
   document.getElementById("count").textContent = t("count", { jumlah: shown.length }) + " · " + t("legend");
+  const more = document.getElementById("more");
+  more.hidden = shown.length <= drawn.length;
+  more.textContent = t("more", { jumlah: shown.length - drawn.length });
   const empty = document.getElementById("empty");
   empty.hidden = shown.length > 0;
   empty.textContent = t("empty");
@@ -268,8 +274,9 @@ async function start() {
   const filter = document.getElementById("filter");
   filter.replaceChildren(el("option", { value: "" }, t("filter_all")),
     ...me.filters.map(f => el("option", { value: f }, t("filter_" + f))));
-  filter.addEventListener("change", renderTable);
-  document.getElementById("search").addEventListener("input", renderTable);
+  filter.addEventListener("change", () => { limit = PAGE; renderTable(); });
+  document.getElementById("search").addEventListener("input", () => { limit = PAGE; renderTable(); });
+  document.getElementById("more").addEventListener("click", () => { limit += PAGE; renderTable(); });
   if (tg && tg.BackButton) tg.BackButton.onClick(() => { show("families"); loadFamilies().catch(showError); });
   document.getElementById("loading").hidden = true;
   document.getElementById("main").hidden = false;
