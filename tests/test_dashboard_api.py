@@ -164,3 +164,48 @@ def test_initdata_validation_follows_telegrams_spec():
         validate(data, "123:ABD", now=now)
     with pytest.raises(InitDataError):
         validate(data + "&hash=00", "123:ABC", now=now)
+
+
+async def test_python_m_bot_run_serves_the_dashboard_on_web_port(fake_tg, tmp_path):
+    """The real process: WEB_PORT is where the page and its API answer; a taken port does not stop the bot."""
+    import socket
+
+    from tests.test_reliability_support import bot_process
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"sqlite:///{tmp_path / 'run.db'}"
+    proc = await bot_process(fake_tg, url, tmp_path, WEB_PORT=str(port), WEB_LISTEN="127.0.0.1")
+    try:
+        base = f"http://127.0.0.1:{port}"
+        status, page = await call(base, "GET", "/app/", None)
+        assert status == 200 and b"telegram-web-app.js" in page
+        status, script = await call(base, "GET", "/app/static/app.js", None)
+        assert status == 200 and b"Authorization" in script
+        status, _ = await call(base, "GET", "/app/api/families", None)
+        assert status == 401
+        # A second bot on the same port still polls and answers families (the dashboard only is missing).
+        second = await bot_process(fake_tg, f"sqlite:///{tmp_path / 'run2.db'}", tmp_path, WEB_PORT=str(port),
+                                   WEB_LISTEN="127.0.0.1")
+        second.terminate()
+        _, err = await second.communicate()
+        assert b"dashboard could not listen" in err
+    finally:
+        proc.terminate()
+        await proc.communicate()
+
+
+def test_web_settings():
+    import pytest
+
+    from bot.core.config import ConfigError, settings_from_env
+
+    assert settings_from_env({}).web_port == 8080 and settings_from_env({}).web_app_url is None
+    assert settings_from_env({"WEB_PORT": "off"}).web_port is None
+    assert settings_from_env({"WEB_PORT": "9090"}).web_port == 9090
+    assert settings_from_env({"WEB_APP_URL": "https://x.org/app"}).web_app_url == "https://x.org/app/"
+    assert settings_from_env({"QUESTION_REPEAT_MINUTES": "60"}).question_repeat.total_seconds() == 3600
+    for bad in ({"WEB_APP_URL": "http://x.org/app/"}, {"WEB_PORT": "70000"}, {"WEB_PORT": "abc"}):
+        with pytest.raises(ConfigError):
+            settings_from_env(bad)

@@ -385,7 +385,13 @@ async def start_web(app: Application) -> int | None:
     runner = web.AppRunner(make_web_app(app), access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, rt.settings.web_listen, port)
-    await site.start()
+    try:
+        await site.start()
+    except OSError as exc:  # the port is taken: the bot itself must keep running for the families
+        log.error("dashboard could not listen on %s:%s (%s); the bot runs without it (set WEB_PORT)",
+                  rt.settings.web_listen, port, exc)
+        await runner.cleanup()
+        return None
     sockets = getattr(site._server, "sockets", None) or []  # noqa: SLF001 - the port chosen for port 0
     actual = sockets[0].getsockname()[1] if sockets else port
     app.bot_data[RUNNER_KEY] = runner
