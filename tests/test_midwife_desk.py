@@ -297,3 +297,38 @@ def test_phone_and_hours_rules():
     assert not desk.is_open("07:00-16:00", noon_wib + timedelta(hours=6), "Asia/Jakarta")
     assert desk.is_open("20:00-06:00", noon_wib + timedelta(hours=10), "Asia/Jakarta")
     assert desk.is_open(None, noon_wib, "Asia/Jakarta")
+
+
+async def test_the_chat_relay_from_the_family_view_and_the_alert_shows_the_number(bot, db, clock, fake_tg, mother,
+                                                                                  husband, midwife):
+    world = two_facilities(db, clock.now(), a_extra=0, b_count=1)
+    consent(db, clock, MOTHER, HUSBAND)
+    with db.session() as session:
+        siti = users.get_by_telegram_id(session, MOTHER)
+        siti.phone = "+6281234567890"
+        session.add(siti)
+    # A danger sign: the alert carries the number (tap-to-call in Telegram) and a WhatsApp button.
+    await mother.send("bayi saya kejang")
+    alert = next(m for m in midwife.messages if "TANDA BAHAYA" in (m.text or ""))
+    assert "Siti: +6281234567890" in alert.text
+    assert alert.button(t(bot, "desk.button_whatsapp", nama="Siti"))["url"] == "https://wa.me/6281234567890"
+    # "Kirim pesan lewat bot" from the alert: her text reaches both members with her name.
+    await midwife.press(t(bot, "desk.button_message_family"))
+    assert midwife.last_reply.text.startswith("Tulis pesan untuk keluarga " + world.mothers_family.code)
+    await midwife.send("Ibu, saya segera menelepon. Mohon siapkan buku KIA.")
+    for person in (mother, husband):
+        assert person.last_reply.text == t(bot, "desk.reply_to_family", nama="Bidan Aminah", fasilitas=FACILITY_A,
+                                           pesan="Ibu, saya segera menelepon. Mohon siapkan buku KIA.")
+    # The family answers with "Balas bidan": a question to the midwives.
+    await mother.press(t(bot, "desk.button_ask_again"))
+    await mother.send("Baik Bu, sudah siap.")
+    assert "sudah siap" in midwife.last_reply.text
+    # Another facility's midwife cannot start a relay or reply to A's family.
+    other = fake_tg.user(user_id=2002, first_name="Maluku")
+    with db.session() as session:
+        qid = session.exec(select(Question)).one().id
+    for data in (f"mw:msg:{world.mothers_family.family_id}", f"mw:reply:{qid}", "mw:reply:999999", "mw:msg:x"):
+        await other.press_data(data)
+        assert other.callback_answers[-1] == t(bot, "midwife.not_allowed"), data
+    await other.send("pesan nyasar")
+    assert not any("pesan nyasar" in (m.text or "") for m in mother.messages)
