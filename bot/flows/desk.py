@@ -321,3 +321,44 @@ def stop_reason_label(content: Content, reason: str | None) -> str:
     if reason and content.has_text(f"session.reason_{reason}"):
         return content.text(f"session.reason_{reason}")
     return content.text("desk.reason_unknown")
+
+
+# -- acknowledging an alert, from the chat or the dashboard -----------------------------------------
+
+@dataclass(frozen=True)
+class Acknowledged:
+    """What handling an alert changed, for the caller (the chat button or the dashboard) to send."""
+
+    first: bool  # False: someone had handled it already (their name stays)
+    note: str  # "Ditangani oleh Bidan Siti, 20/11 08:30 WIB"
+    text: str  # the alert message as it reads now
+    buttons: list
+    edits: list[tuple[int, int]]  # (chat id, message id) of the alert messages shown to the midwives
+    notices: list[tuple[int, str]]  # (chat id, text): colleagues, and the family (by bot.flows.alerts.acknowledge)
+
+
+def acknowledge_alert(session: Session, content: Content, alert: Alert, *, staff_user_id: int, now: datetime,
+                      actor: str = "telegram") -> Acknowledged:
+    """The acknowledgement path of bot/flows/alerts.py (``acknowledge``: marks the episode handled and tells the
+    family), plus what the desk shows: the updated alert message for every copy, and the colleagues' note."""
+    from bot.flows import alerts as alert_flow
+    from storage import audit
+    from storage import staff as staff_store
+
+    notices: list[tuple[int, str]] = []
+    ack = alert_flow.acknowledge(session, content, alert_id=alert.id, staff_user_id=staff_user_id, now=now,
+                                 send=lambda chat, text: notices.append((chat, text)))
+    alert = ack.alert or alert
+    note = alert_flow.handled_note(session, content, alert)
+    message = alert_flow.alert_message(session, content, alert, now=now, handled=True)
+    edits = [(m.chat_id, m.message_id) for m in question_store.messages_of(session, "alert", alert.id)]
+    if ack.first:
+        audit.record(session, action="alert_handled", now=now, actor=actor, actor_user_id=staff_user_id,
+                     facility_id=alert.facility_id, rows=1, detail={"alert_id": alert.id, "sign": alert.sign_id})
+        family = session.get(Family, alert.family_id)
+        colleague_text = content.text("midwife.alert_handled_colleague", kode=family.code if family else "-",
+                                      tanda=alert_flow.sign_text(content, alert.sign_id), catatan=note)
+        for _other, user in staff_store.recipients(session, alert.facility_id) if alert.facility_id else []:
+            if user.id != staff_user_id:
+                notices.append((user.chat_id, colleague_text))
+    return Acknowledged(ack.first, note, message.text + "\n\n" + note, message.buttons, edits, notices)

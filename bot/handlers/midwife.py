@@ -369,12 +369,13 @@ def _handle_alert(turn: Turn, alert_id: int | None) -> None:
         _refuse_item(turn)
         return
     staff, alert = found
-    ack = alert_flow.acknowledge(turn.session, turn.content, alert, user_id=staff.user_id, now=turn.now)
+    # The acknowledgement path of bot/flows/alerts.py (acknowledge), via the desk: every copy updated.
+    ack = desk.acknowledge_alert(turn.session, turn.content, alert, staff_user_id=staff.user_id, now=turn.now)
     queue_acknowledged(turn, ack)
     turn.answer(t(turn, "alert_thanks") if ack.first else ack.note)
 
 
-def queue_acknowledged(turn: Turn, ack: alert_flow.Acknowledged) -> None:
+def queue_acknowledged(turn: Turn, ack: desk.Acknowledged) -> None:
     """Update the pressed message and every alert message shown to the midwives; tell colleagues, family."""
     keyboard = inline(ack.buttons)
     pressed = (turn.chat_id, turn.callback_message_id) if turn.callback_message_id else None
@@ -396,11 +397,11 @@ def export(turn: Turn) -> None:
     if staff is None:
         return
     words = [a.lower() for a in turn.args]
-    if any(w not in ("nama", "csv", "xlsx") for w in words):
+    if any(w not in ("nama", "csv", "xlsx", "spss", "sav") for w in words):
         turn.reply(t(turn, "export_usage"))
         return
-    with_names = "nama" in words
-    fmt = "csv" if "csv" in words else "xlsx"
+    fmt = "sav" if ("spss" in words or "sav" in words) else "csv" if "csv" in words else "xlsx"
+    with_names = "nama" in words and fmt != "sav"  # the SPSS files never carry names
     made = export_document(turn.session, turn.content, staff, fmt=fmt, with_names=with_names, now=turn.now)
     if isinstance(made, str):
         turn.reply(made)
@@ -424,8 +425,8 @@ def export_document(session, content, staff: Staff, *, fmt: str, with_names: boo
                  detail={"format": fmt, "with_names": with_names, "families": families, "sheets": counts})
     stamp = now.astimezone(ZoneInfo(facility.timezone)).strftime("%Y%m%d-%H%M")
     suffix = "-nama" if with_names else ""
-    extension = {"csv": "zip", "sav": "sav"}.get(fmt, "xlsx")
-    filename = f"pijat-oksitosin-{facility.code}-{stamp}{suffix}.{extension}"
+    kind = {"csv": "zip", "sav": "spss.zip"}.get(fmt, "xlsx")
+    filename = f"pijat-oksitosin-{facility.code}-{stamp}{suffix}.{kind}"
     caption_key = "export.file_caption_names" if with_names else "export.file_caption"
     return data, filename, content.text(caption_key, fasilitas=facility.name, keluarga=families, baris=rows)
 
@@ -463,7 +464,7 @@ def analysis_report(session, content, staff: Staff, instrument, *, now: datetime
     saying why there is none yet. Shared by /analisis and the dashboard."""
     facility = facilities.get(session, staff.facility_id)
     scores = study_data.paired_scores(session, instrument, staff.facility_id)
-    report = study_data.analyse(scores)
+    report = study_data.analyse(scores, instrument=instrument)
     if report is None:
         return content.text("midwife.analysis_too_few", n=scores.n, minimum=study_data.MIN_PAIRS,
                             fasilitas=facility.name, instrumen=instrument.title)

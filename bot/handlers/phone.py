@@ -26,9 +26,9 @@ def phone_keyboard(turn: Turn) -> ReplyKeyboardMarkup:
     )
 
 
-def ask_phone(turn: Turn) -> None:
-    """Offer the contact button (one tap) and "Lewati"; the person may ignore it too."""
-    turn.reply(turn.t("desk.ask_phone"), phone_keyboard(turn))
+def ask_phone(turn: Turn, chat_id: int | None = None) -> None:
+    """Offer the contact button (one tap) and "Lewati" in this chat (or ``chat_id``); it may be ignored too."""
+    turn.send(chat_id if chat_id is not None else turn.chat_id, turn.t("desk.ask_phone"), phone_keyboard(turn))
 
 
 @turn_handler

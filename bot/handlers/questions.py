@@ -101,10 +101,17 @@ def offer(turn: Turn, family: Family) -> None:
     if family.facility_id is None or not turn.text:
         turn.reply(turn.t("menu.unknown_text"), main_keyboard(turn, family))
         return
+    turn.reply(turn.t("desk.offer_ask"), offer_keyboard(turn, family))
+
+
+def offer_keyboard(turn: Turn, family: Family):
+    """"Kirim ke bidan" for the message just typed (kept in the conversation), or the menu without a facility."""
+    from bot.handlers.menu import main_keyboard
+
+    if family.facility_id is None or not turn.text:
+        return main_keyboard(turn, family)
     put_state(turn, ASK_FLOW, OFFER, {"text": turn.text[: store.TEXT_MAX]})
-    turn.reply(turn.t("desk.offer_ask"), inline([
-        [(turn.t("desk.button_offer_send"), "ask:send"), (turn.t("desk.button_menu"), "menu:show")],
-    ]))
+    return inline([[(turn.t("desk.button_offer_send"), "ask:send"), (turn.t("desk.button_menu"), "menu:show")]])
 
 
 @turn_handler

@@ -264,7 +264,8 @@ def ack(call: Call, request, body) -> dict:
     if found is None or found[1].facility_id != call.staff.facility_id:
         raise Refused(403, "not allowed")
     staff, alert = found
-    done = alert_flow.acknowledge(call.session, call.rt.content, alert, user_id=staff.user_id,
+    # The same acknowledgement as the chat's "Sudah ditangani" (bot.flows.alerts.acknowledge, via the desk).
+    done = desk.acknowledge_alert(call.session, call.rt.content, alert, staff_user_id=staff.user_id,
                                   now=call.rt.clock.now(), actor="dashboard")
     keyboard = inline(done.buttons)
     for chat_id, message_id in done.edits:
@@ -317,16 +318,14 @@ def message(call: Call, request, body) -> dict:
 
 
 def export(call: Call, request, body) -> dict:
-    from bot.export import exporting
     from bot.handlers.midwife import export_document
 
     fmt = body.get("format")
     if fmt not in EXPORT_FORMATS:
         raise Refused(400, "unknown format")
-    if fmt not in getattr(exporting, "FORMATS", ("xlsx", "csv")):
-        return {"ok": False, "message": call.t("dashboard.export_unavailable")}
     user_chat = _chat_id(call)
-    made = export_document(call.session, call.rt.content, call.staff, fmt=fmt, with_names=bool(body.get("names")),
+    made = export_document(call.session, call.rt.content, call.staff, fmt=fmt,
+                           with_names=bool(body.get("names")) and fmt != "sav",  # SPSS files never carry names
                            now=call.rt.clock.now(), actor="dashboard")
     if isinstance(made, str):
         return {"ok": False, "message": made}
