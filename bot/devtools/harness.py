@@ -67,6 +67,7 @@ class RunningBot:
 
         await stop_web(app)  # run_polling calls post_shutdown; this harness drives the Application itself
         await app.shutdown()
+        get_runtime(app).close()
 
     async def restart(self) -> RunningBot:
         """Stop this Application and start a fresh one on the same database (a new process, in effect)."""
