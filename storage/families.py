@@ -216,6 +216,7 @@ def forget_person(session: Session, user: User, *, now: datetime) -> None:
     user.first_name = None
     user.display_name = None
     user.language_code = None
+    user.phone = None
     user.consent_at = None
     user.reachable = False
     user.unreachable_reason = None

@@ -51,6 +51,7 @@ class User(SQLModel, table=True):
     consent_research: bool = Field(default=False)
     reachable: bool = Field(default=True)
     unreachable_reason: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=32)  # shared with Telegram's contact button (optional)
     created_at: datetime = _utc()
     deleted_at: datetime | None = _utc(default=None)
 
@@ -65,6 +66,7 @@ class Facility(SQLModel, table=True):
     name: str = Field(max_length=128)
     timezone: str = Field(default="Asia/Jakarta", max_length=64)
     registration_code: str = Field(unique=True, index=True, max_length=32)
+    hours: str | None = Field(default=None, max_length=32)  # "07:00-16:00" local; None: no hours set
     default_protocol: str | None = Field(default=None, max_length=32)  # None = "default"
     created_at: datetime = _utc()
 
@@ -297,3 +299,46 @@ class ProcessedUpdate(SQLModel, table=True):
 
     update_id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     seen_at: datetime = _utc(index=True)
+
+
+class Question(SQLModel, table=True):
+    """A family's question to its midwives ("Tanya bidan"), and when it was first answered."""
+
+    __tablename__ = "questions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    family_id: int = Field(foreign_key="families.id", index=True)
+    facility_id: int | None = Field(default=None, foreign_key="facilities.id", index=True)
+    asked_by: int | None = Field(default=None, foreign_key="users.id")
+    text: str = Field(max_length=2000)
+    asked_at: datetime = _utc()
+    answered_by: int | None = Field(default=None, foreign_key="users.id")
+    answered_at: datetime | None = _utc(default=None)
+    reminders: int = Field(default=0)
+
+
+class QuestionReply(SQLModel, table=True):
+    """One message of a thread: a midwife's reply to a question, or a message she started (no question)."""
+
+    __tablename__ = "question_replies"
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int | None = Field(default=None, foreign_key="questions.id", index=True)
+    family_id: int = Field(foreign_key="families.id", index=True)
+    staff_user_id: int | None = Field(default=None, foreign_key="users.id")
+    text: str = Field(max_length=2000)
+    sent_at: datetime = _utc()
+
+
+class SentMessage(SQLModel, table=True):
+    """A bot message worth updating later (an alert or a question shown to a midwife): where it is."""
+
+    __tablename__ = "sent_messages"
+    __table_args__ = (Index("ix_sent_messages_ref", "kind", "ref_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # alert | question
+    ref_id: int
+    chat_id: int = Field(sa_type=BigInteger)
+    message_id: int = Field(sa_type=BigInteger)
+    created_at: datetime = _utc()

@@ -23,9 +23,9 @@ from storage import audit
 from storage.models import User
 from tests.test_midwife_support import MIDWIFE_B, two_facilities
 
-SHEETS = ["families", "members", "sessions", "answers", "prepost_bayi6", "alerts", "dictionary"]
+SHEETS = ["families", "members", "sessions", "answers", "prepost_bayi6", "alerts", "questions", "dictionary"]
 TITLES = ["Keluarga", "Anggota keluarga", "Sesi pijat", "Jawaban ceklis", "Sebelum-sesudah bayi6", "Tanda bahaya",
-          "Kamus data"]
+          "Pertanyaan", "Kamus data"]
 
 
 def t(bot, key: str, **params) -> str:

@@ -164,7 +164,8 @@ async def test_pasien_shows_progress_unreachable_members_and_open_alerts(bot, db
     text = midwife.last_reply.text
     assert "Hari ke-6" in text
     assert "Budi" in text and "📵" in text
-    assert t(bot, "midwife.list_item_alerts", jumlah=1) in text
+    assert t(bot, "desk.reason_alert", waktu="20/11 08:00 WIB", tanda=t(bot, "danger.bayi_kejang")
+             if bot.runtime.content.has_text("danger.bayi_kejang") else bot.runtime.content.danger_sign("bayi_kejang").text) in text
     label = midwife.last_reply.button_labels[0]
     assert label.startswith("⚠️") and fam.code in label
     assert f"pre {t(bot, 'midwife.mark_yes')} post {t(bot, 'midwife.mark_yes')}" in text

@@ -31,7 +31,7 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 # The commands shown in Telegram's menu, with their description keys in content/texts/help.yaml.
-MENU_COMMANDS = ("menu", "pijat", "ceklis", "jadwal", "bantuan", "lanjut", "berhenti", "privasi", "hapus")
+MENU_COMMANDS = ("menu", "pijat", "ceklis", "tanya", "jadwal", "bantuan", "lanjut", "berhenti", "privasi", "hapus")
 
 
 async def drop_duplicate_updates(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -137,10 +137,17 @@ async def post_init(app: Application) -> None:
             await app.bot.set_my_commands(commands)
         except TelegramError as exc:
             log.warning("could not set the command menu: %s", exc)
+    if rt.settings.web_port is not None:
+        from bot.web.server import start_web
+
+        await start_web(app)  # the midwife's dashboard (Mini App) in this same process
 
 
 async def post_shutdown(app: Application) -> None:
-    """After the last update: the database threads are done; stop them."""
+    """After the last update: the dashboard stops, and the database threads are done; stop them."""
+    from bot.web.server import stop_web
+
+    await stop_web(app)
     get_runtime(app).close()
 
 

@@ -90,6 +90,10 @@ class Settings:
     run_dispatcher: bool = True  # tests and benchmarks drive the dispatcher themselves
     alert_repeat: timedelta = timedelta(minutes=30)
     health_file: str | None = "data/heartbeat"  # touched by the running bot; None = off
+    question_repeat: timedelta = timedelta(hours=2)  # an unanswered "Tanya bidan" question is reminded
+    web_port: int | None = None  # the dashboard's web server (settings_from_env: WEB_PORT, default 8080)
+    web_listen: str = "0.0.0.0"
+    web_app_url: str | None = None  # the dashboard's public HTTPS address (WEB_APP_URL), for web_app buttons
     db_threads: int | None = None  # database work off the event loop; None = as many as the connection pool
     paid_broadcast: bool = False  # reminders sent with allow_paid_broadcast (Telegram charges Stars)
     dispatch_concurrency: int | None = None  # sends in flight at once; None = 8, or 100 with paid broadcast
@@ -179,7 +183,31 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         rate_limit=_bool(get("RATE_LIMIT"), "RATE_LIMIT", True),
         alert_repeat=timedelta(minutes=_number(get("ALERT_REPEAT_MINUTES"), "ALERT_REPEAT_MINUTES", 30, 1)),
         health_file=get("HEALTH_FILE") or "data/heartbeat",
+        question_repeat=timedelta(minutes=_number(get("QUESTION_REPEAT_MINUTES"), "QUESTION_REPEAT_MINUTES", 120, 1)),
+        web_port=_web_port(get("WEB_PORT")),
+        web_listen=get("WEB_LISTEN") or "0.0.0.0",
+        web_app_url=_web_app_url(get("WEB_APP_URL")),
         db_threads=_optional_int(get("DB_THREADS"), "DB_THREADS"),
         paid_broadcast=_bool(get("PAID_BROADCAST"), "PAID_BROADCAST", False),
         dispatch_concurrency=_optional_int(get("DISPATCH_CONCURRENCY"), "DISPATCH_CONCURRENCY", minimum=1),
     )
+
+
+def _web_port(raw: str | None) -> int | None:
+    """WEB_PORT: the dashboard's port (default 8080); "off" or 0 turns the web server off."""
+    if raw is None:
+        return 8080
+    if raw.lower() in ("off", "0", "false", "no"):
+        return None
+    port = int(_number(raw, "WEB_PORT", 8080, 1))
+    if port > 65535:
+        raise ConfigError("WEB_PORT must be a port number (1-65535) or off")
+    return port
+
+
+def _web_app_url(raw: str | None) -> str | None:
+    if raw is None:
+        return None
+    if not raw.startswith("https://"):
+        raise ConfigError("WEB_APP_URL must be the dashboard's public https:// address (Telegram requires HTTPS)")
+    return raw.rstrip("/") + "/"

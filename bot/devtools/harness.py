@@ -63,6 +63,9 @@ class RunningBot:
             await app.updater.stop()
         if app.running:
             await app.stop()
+        from bot.web.server import stop_web
+
+        await stop_web(app)  # run_polling calls post_shutdown; this harness drives the Application itself
         await app.shutdown()
         get_runtime(app).close()
 

@@ -174,6 +174,50 @@ def _alerts(session: Session, facility_id: int | None, with_names: bool) -> Iter
         yield (*row, r["handled_by_name"]) if with_names else row
 
 
+QUESTIONS = "questions"
+QUESTION_COLUMNS = ["family", "asked_at", "answered", "answered_at", "minutes_to_answer", "replies", "reminders"]
+QUESTION_NAME_COLUMNS = ["question", "answered_by_name", "thread"]
+
+
+def questions_sheet(session: Session, content: Content, facility_id: int | None, *, with_names: bool) -> Sheet:
+    """"Tanya bidan": when each question was asked and answered, how fast; its words and the midwives' names
+    (the thread) only in the export with names."""
+    columns = QUESTION_COLUMNS + (QUESTION_NAME_COLUMNS if with_names else [])
+    kinds = {"family": schema.Column("family", schema.TEXT, width=12),
+             "asked_at": schema.Column("asked_at", schema.DATETIME),
+             "answered": schema.Column("answered", schema.FLAG, values="yesno"),
+             "answered_at": schema.Column("answered_at", schema.DATETIME),
+             "minutes_to_answer": schema.Column("minutes_to_answer", schema.NUMBER, measure=schema.SCALE, unit="menit"),
+             "replies": schema.Column("replies", schema.INT, measure=schema.SCALE),
+             "reminders": schema.Column("reminders", schema.INT, measure=schema.SCALE)}
+    sheet = Sheet(QUESTIONS, columns, _questions(session, facility_id, with_names),
+                  lambda column: content.text(f"desk.export_column_{column}"), content.text("desk.export_sheet"),
+                  title=content.text("desk.export_sheet_title"),
+                  headers=[content.text(f"desk.export_header_{c}") for c in columns])
+    return dress(sheet, content, [kinds.get(c) or schema.Column(c, schema.TEXT, width=40) for c in columns])
+
+
+def _questions(session: Session, facility_id: int | None, with_names: bool) -> Iterator[tuple]:
+    from storage import questions as question_store
+    from storage import staff as staff_store
+
+    for q, fam in question_store.rows_for_export(session, facility_id):
+        tz = fam.timezone
+        replies = [r for r in question_store.replies_for_family(session, fam.id) if r.question_id == q.id]
+        minutes = round((q.answered_at - q.asked_at).total_seconds() / 60, 1) if q.answered_at else None
+        row = (fam.code, _local(q.asked_at, tz), _flag(q.answered_at is not None), _local(q.answered_at, tz),
+               minutes, len(replies), q.reminders)
+        if not with_names:
+            yield row
+            continue
+
+        def name(user_id: int | None, facility_id: int | None = fam.facility_id) -> str:
+            return (staff_store.name_in_facility(session, user_id, facility_id) if user_id else None) or ""
+
+        thread = "\n".join(f"{_local(r.sent_at, tz):%Y-%m-%d %H:%M} {name(r.staff_user_id)}: {r.text}" for r in replies)
+        yield (*row, q.text, name(q.answered_by), thread)
+
+
 def occasion_key(occasion: str) -> tuple[int, str]:
     return (OCCASION_ORDER.index(occasion), occasion) if occasion in OCCASION_ORDER else (len(OCCASION_ORDER), occasion)
 
@@ -390,6 +434,10 @@ def build_sheets(session: Session, content: Content, facility_id: int | None, *,
                          _alerts(session, facility_id, with_names), describer(ALERTS), about(ALERTS)), content)
     shown.append(alerts)
     yield alerts
+
+    questions = questions_sheet(session, content, facility_id, with_names=with_names)
+    shown.append(questions)
+    yield questions
 
     yield dress(Sheet(DICTIONARY, list(CODEBOOK_COLUMNS), codebook_rows(shown, content), about=about(DICTIONARY)),
                 content)

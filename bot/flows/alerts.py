@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from bot.chat.keyboards import inline
+from bot.flows.desk import remember_on_send
 from bot.flows.outbox_kinds import Rendered, renderer
 from bot.flows.study_data import postpartum_day
 from content import Content
@@ -112,7 +113,8 @@ def raise_danger(turn: Turn, *, family_id: int | None, sign_ids: list[str], sour
     if head is not None and head in new:
         if staff:
             _start_ladder(session, turn.content, head, now=turn.now, every=turn.settings.alert_repeat,
-                          send=lambda chat, text, buttons: turn.send(chat, text, inline(buttons)))
+                          send=lambda chat, text, buttons: remember_on_send(  # to update it once handled
+                              turn, turn.send(chat, text, inline(buttons)), "alert", head.id))
         else:
             alert_store.record_event(session, head.id, "no_facility" if family.facility_id is None else "no_staff",
                                      now=turn.now)
@@ -494,7 +496,9 @@ def alert_message(session: Session, content: Content, alert: Alert, *, now: date
         notes.append(content.text("danger.mw_ask"))
     if notes:
         text += "\n\n" + "\n".join(notes)
-    return AlertMessage(text, alert_buttons(content, head, handled=handled, reporter=reporter_user))
+    return AlertMessage(text + phone_lines(session, content, head.family_id),  # the shared numbers (issue 16)
+                        alert_buttons(content, head, handled=handled, reporter=reporter_user)
+                        + contact_buttons(content, head.family_id, session=session))
 
 
 def handled_note(session: Session, content: Content, alert: Alert) -> str:
@@ -505,3 +509,25 @@ def handled_note(session: Session, content: Content, alert: Alert) -> str:
     facility = session.get(Facility, alert.facility_id) if alert.facility_id else None
     when = local_time(alert.handled_at, facility.timezone if facility else "Asia/Jakarta") if alert.handled_at else "-"
     return content.text("midwife.alert_handled_by", nama=who, waktu=when)
+
+
+# -- reaching the family (the midwife's desk, bot/flows/desk.py) -------------------------------------
+
+def contact_buttons(content: Content, family_id: int, *, session: Session) -> list[list[tuple[str, str]]]:
+    """WhatsApp links of the members who shared a number, and the chat relay through the bot."""
+    from bot.flows import desk
+
+    links = [(content.text("desk.button_whatsapp", nama=c.name), "url:" + desk.wa_link(c.phone))
+             for c in desk.contacts(session, family_id) if c.phone]
+    rows = [links[i:i + 2] for i in range(0, len(links), 2)]
+    rows.append([(content.text("desk.button_message_family"), f"mw:msg:{family_id}")])
+    return rows
+
+
+def phone_lines(session: Session, content: Content, family_id: int) -> str:
+    """The members' shared numbers under an alert (Telegram makes them tap-to-call)."""
+    from bot.flows import desk
+
+    lines = [content.text("desk.detail_phone", nomor=f"{c.name}: {c.phone}").strip()
+             for c in desk.contacts(session, family_id) if c.phone]
+    return "\n\n" + "\n".join(lines) if lines else ""

@@ -66,9 +66,19 @@ def delete_personal_data(session: Session, *, user: User, now: datetime, setting
             family_store.close_deleted(session, family, now=now)
             result = Deletion(family_id=family.id, family_closed=True, research_kept=mode == KEEP_RESEARCH,
                               others=chats)
+    _forget_questions(session, user, result)
     family_store.forget_person(session, user, now=now)
     if result.family_id is not None and not result.family_closed:
         reschedule_family(session, result.family_id, now=now, settings=settings)
     audit.record(session, action="delete_personal_data", now=now, actor="telegram", actor_user_id=user.id,
                  detail={"family_closed": result.family_closed, "research_kept": result.research_kept})
     return result
+
+
+def _forget_questions(session: Session, user: User, result: Deletion) -> None:
+    """"Tanya bidan": the person's questions lose their words; a closed family's whole thread goes."""
+    from storage import questions as question_store
+
+    question_store.forget_asker(session, user.id)
+    if result.family_closed and result.family_id is not None:
+        question_store.delete_for_family(session, result.family_id)

@@ -86,15 +86,16 @@ def text(turn: Turn) -> None:
     if signs:
         urgent_advice(turn, _family_of_sender(turn), [s.id for s in signs], source="text", words=turn.text)
         return
-    from bot.handlers.menu import main_keyboard
+    from bot.handlers.questions import offer, offer_keyboard
 
     family = _family_of_sender(turn)
     if not from_staff and safety_net_applies(turn):
-        # Not understood, but about health: what to watch for, when to go, 119 / 112 (never "belum mengerti").
-        turn.reply(turn.t("danger.safety_net"), main_keyboard(turn, family) if family is not None else None)
+        # Not understood, but about health: what to watch for, when to go, 119 / 112 (never "belum mengerti");
+        # with "Kirim ke bidan" (Tanya bidan) when the family has a facility.
+        turn.reply(turn.t("danger.safety_net"), offer_keyboard(turn, family) if family is not None else None)
         return
     if family is not None:
-        turn.reply(turn.t("menu.unknown_text"), main_keyboard(turn, family))
+        offer(turn, family)  # "Tanya bidan": offer to send the message to the midwife
     elif consented_user(turn) is not None:
         turn.reply(turn.t("common.unknown_text"))
     else:

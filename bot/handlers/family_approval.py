@@ -112,6 +112,9 @@ def on_admission_button(turn: Turn) -> None:
     listing = members_text(turn, family.id)
     if joiner.chat_id is not None:
         shown = members_text(turn, family.id, first_names=role not in admission.MANAGERS)
+        from bot.handlers.phone import ask_phone
+
+        ask_phone(turn, joiner.chat_id)  # optional, one tap, nothing waits for it
         turn.send(joiner.chat_id, turn.t("family.joined", anggota=shown))
     for member in family_store.members(turn.session, family.id):
         if member.user.id != joiner.id and member.user.chat_id is not None:

@@ -33,7 +33,7 @@ DELETE_FLOW = "delete"
 def main_keyboard(turn: Turn, family: Family | None):
     rows = [
         [(turn.t("menu.button_massage"), "pijat:start"), (turn.t("menu.button_checklist"), "ceklis:start")],
-        [(turn.t("menu.button_family"), callback("fam", "show", "0"))],
+        [(turn.t("menu.button_family"), callback("fam", "show", "0")), (turn.t("desk.button_ask"), "ask:start")],
         [(turn.t("menu.button_help"), callback("menu", "help")),
          (turn.t("menu.button_privacy"), callback("menu", "privacy"))],
     ]

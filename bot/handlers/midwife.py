@@ -22,11 +22,11 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.chat.deeplinks import deep_link
 from bot.chat.keyboards import callback, inline
-from bot.core.turn import Turn, turn_handler
+from bot.core.turn import Outgoing, Turn, turn_handler
 from bot.export import exporting
 from bot.flows import alerts as alert_flow
+from bot.flows import desk, study_data
 from bot.flows import midwife as rules
-from bot.flows import study_data
 from bot.handlers.context import remember_user
 from storage import audit, facilities
 from storage import staff as staff_store
@@ -91,7 +91,18 @@ def help_command(turn: Turn) -> None:
     if staff is None:
         return
     facility = facilities.get(turn.session, staff.facility_id)
-    turn.reply(t(turn, "help_header", fasilitas=facility.name if facility else "-") + "\n\n" + t(turn, "help"))
+    turn.reply(t(turn, "help_header", fasilitas=facility.name if facility else "-") + "\n\n" + t(turn, "help"),
+               dashboard_keyboard(turn))
+
+
+def dashboard_keyboard(turn: Turn):
+    """The Mini App button (a ``web_app`` button needs the public HTTPS address in WEB_APP_URL)."""
+    url = turn.settings.web_app_url
+    if not url:
+        return None
+    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
+
+    return InlineKeyboardMarkup([[InlineKeyboardButton(turn.t("desk.button_dashboard"), web_app=WebAppInfo(url))]])
 
 
 # -- /pasien -----------------------------------------------------------------------------------------
@@ -101,38 +112,69 @@ def _mark(turn: Turn, done: bool) -> str:
 
 
 def _summary_lines(turn: Turn, number: int, s: study_data.FamilySummary) -> list[str]:
-    lines = [t(turn, "list_item", nomor=number, kode=s.family.code, nama=s.mother_name or "-",
-               hari=t(turn, "day_unknown") if s.day is None else s.day, selesai=s.sessions_done,
-               rencana=s.sessions_planned, pre=_mark(turn, s.pre_done), post=_mark(turn, s.post_done),
-               kelas=s.latest_class_label or t(turn, "class_none"))]
-    if s.open_alerts:
-        lines.append(t(turn, "list_item_alerts", jumlah=s.open_alerts))
-    if s.unreachable:
-        lines.append(t(turn, "list_item_unreachable", nama=", ".join(m.name for m in s.unreachable)))
+    return [t(turn, "list_item", nomor=number, kode=s.family.code, nama=s.mother_name or "-",
+              hari=t(turn, "day_unknown") if s.day is None else s.day, selesai=s.sessions_done,
+              rencana=s.sessions_planned, pre=_mark(turn, s.pre_done), post=_mark(turn, s.post_done),
+              kelas=s.latest_class_label or t(turn, "class_none"))]
+
+
+def _reason_lines(turn: Turn, row: desk.TriageRow) -> list[str]:
+    """Why the family is where it is in the list, one line each."""
+    lines = []
+    tz = row.family.timezone
+    if row.oldest_alert is not None:
+        signs = ", ".join(dict.fromkeys(alert_flow.sign_text(turn.content, a.sign_id) for a in row.open_alerts))
+        lines.append(turn.t("desk.reason_alert", waktu=_local(turn, row.oldest_alert.raised_at, tz), tanda=signs))
+    if row.open_questions:
+        lines.append(turn.t("desk.reason_question", jumlah=row.open_questions))
+    for occasion in row.due:
+        key = f"desk.reason_due_{occasion}"
+        if turn.content.has_text(key):
+            lines.append(turn.t(key))
+    if row.summary.unreachable:
+        lines.append(turn.t("desk.reason_unreachable", nama=", ".join(m.name for m in row.summary.unreachable)))
     return lines
 
 
-def _list_view(turn: Turn, staff: Staff, page: int):
+def _filter_name(turn: Turn, only: str) -> str:
+    if only.startswith("hari"):
+        return turn.t("desk.filter_hari", hari=only[4:])
+    return turn.t(f"desk.filter_{only}")
+
+
+def _list_view(turn: Turn, staff: Staff, page: int, only: str = ""):
     facility = facilities.get(turn.session, staff.facility_id)
     name = facility.name if facility else "-"
-    view = study_data.overview_page(turn.session, turn.content, staff.facility_id, page=page, now=turn.now)
-    if view.total == 0:
+    rows = desk.triage(turn.session, turn.content, staff.facility_id, now=turn.now, only=only or None)
+    total = len(rows)
+    if total == 0:
+        if only:
+            return turn.t("desk.list_empty_filter", fasilitas=name, saringan=_filter_name(turn, only)), None
         return t(turn, "list_empty", fasilitas=name), None
-    lines = [t(turn, "list_header", fasilitas=name, jumlah=view.total, halaman=view.page + 1,
-               halaman_total=view.pages), ""]
+    size = study_data.PAGE_SIZE
+    pages = max(1, -(-total // size))
+    page = min(max(0, page), pages - 1)
+    if only:
+        header = turn.t("desk.list_header_filter", fasilitas=name, saringan=_filter_name(turn, only), jumlah=total,
+                        halaman=page + 1, halaman_total=pages)
+    else:
+        header = t(turn, "list_header", fasilitas=name, jumlah=total, halaman=page + 1, halaman_total=pages)
+    lines = [header, ""]
     buttons = []
-    for offset, s in enumerate(view.families):
-        number = view.page * study_data.PAGE_SIZE + offset + 1
-        lines += _summary_lines(turn, number, s)
+    for offset, row in enumerate(rows[page * size:(page + 1) * size]):
+        s = row.summary
+        number = page * size + offset + 1
+        lines += _summary_lines(turn, number, s) + _reason_lines(turn, row)
         label = t(turn, "button_family", nomor=number, kode=s.family.code, nama=s.mother_name or "-")
-        if s.open_alerts:
+        if row.open_alerts:
             label = t(turn, "button_family_alert", label=label)
-        buttons.append([(label, callback("mw", "fam", s.family.id, view.page))])
+        buttons.append([(label, callback("mw", "fam", s.family.id, page, only))])
+    lines += ["", turn.t("desk.filters_help")]
     nav = []
-    if view.page > 0:
-        nav.append((t(turn, "button_prev"), callback("mw", "list", view.page - 1)))
-    if view.page < view.pages - 1:
-        nav.append((t(turn, "button_next"), callback("mw", "list", view.page + 1)))
+    if page > 0:
+        nav.append((t(turn, "button_prev"), callback("mw", "list", page - 1, only)))
+    if page < pages - 1:
+        nav.append((t(turn, "button_next"), callback("mw", "list", page + 1, only)))
     if nav:
         buttons.append(nav)
     return "\n".join(lines)[:TEXT_LIMIT], inline(buttons)
@@ -143,16 +185,29 @@ def patients(turn: Turn) -> None:
     staff = _staff_or_refuse(turn)
     if staff is None:
         return
-    page = max(0, (_arg_int(turn.args, 0) or 1) - 1)
-    text, keyboard = _list_view(turn, staff, page)
+    page, only = 0, ""
+    for word in (a.lower() for a in turn.args):
+        if word.isdigit():
+            page = max(0, int(word) - 1)
+        elif word.replace(" ", "") in desk.FILTERS:
+            only = word
+        else:
+            turn.reply(turn.t("desk.filter_unknown", kata=word[:32], bantuan=turn.t("desk.filters_help")))
+            return
+    text, keyboard = _list_view(turn, staff, page, only)
     turn.reply(text, keyboard)
 
 
 # -- a family's detail -------------------------------------------------------------------------------
 
+def _role(turn: Turn, role: str) -> str:
+    return t(turn, f"role_{role}") if turn.content.has_text(f"midwife.role_{role}") else role
+
+
 def _detail_text(turn: Turn, detail: study_data.FamilyDetail) -> str:
     s = detail.summary
     fam = s.family
+    session = turn.session
     protocol = turn.content.protocols.get(fam.protocol_id)
     lines = [t(turn, "detail_header", kode=fam.code, nama=s.mother_name or "-",
                lahir=fam.birth_date.strftime("%d/%m/%Y") if fam.birth_date else "-",
@@ -160,19 +215,23 @@ def _detail_text(turn: Turn, detail: study_data.FamilyDetail) -> str:
                protokol=protocol.title if protocol else fam.protocol_id,
                selesai=s.sessions_done, rencana=s.sessions_planned)]
     lines += ["", t(turn, "detail_members")]
-    for m in s.members:
-        role = t(turn, f"role_{m.role}") if turn.content.has_text(f"midwife.role_{m.role}") else m.role
-        key = "detail_member" if m.reachable else "detail_member_unreachable"
-        lines.append(t(turn, key, nama=m.name, peran=role))
+    for c in desk.contacts(session, fam.id):
+        key = "detail_member" if c.reachable else "detail_member_unreachable"
+        lines.append(t(turn, key, nama=c.name, peran=_role(turn, c.role)))
+        lines.append(turn.t("desk.detail_phone", nomor=c.phone) if c.phone else turn.t("desk.detail_no_phone"))
     lines += ["", t(turn, "detail_sessions")]
     if not detail.sessions:
         lines.append(t(turn, "detail_none"))
     for ms in detail.sessions:
+        day = t(turn, "day_unknown") if ms.postpartum_day is None else ms.postpartum_day
+        if ms.status == "stopped":
+            lines.append(turn.t("desk.detail_stop_reason", waktu=_local(turn, ms.started_at, fam.timezone), hari=day,
+                                alasan=desk.stop_reason_label(turn.content, ms.stop_reason)))
+            continue
         status_key = f"session_{ms.status}"
         status = t(turn, status_key) if turn.content.has_text(f"midwife.{status_key}") else ms.status
         minutes = round(ms.duration_seconds / 60) if ms.duration_seconds else None
-        lines.append(t(turn, "detail_session", waktu=_local(turn, ms.started_at, fam.timezone),
-                       hari=t(turn, "day_unknown") if ms.postpartum_day is None else ms.postpartum_day,
+        lines.append(t(turn, "detail_session", waktu=_local(turn, ms.started_at, fam.timezone), hari=day,
                        status=status, menit="-" if minutes is None else minutes))
     lines += ["", t(turn, "detail_measurements")]
     if not detail.measurements:
@@ -189,7 +248,8 @@ def _detail_text(turn: Turn, detail: study_data.FamilyDetail) -> str:
         else:
             lines.append(t(turn, "detail_measurement_open", waktu=occasion, instrumen=title))
         for a in md.answers:
-            lines.append(t(turn, "detail_answer", butir=a.text, jawaban=a.raw_value))
+            lines.append(t(turn, "detail_answer", butir=a.text,
+                           jawaban=desk.answer_label(turn.content, m.instrument_id, a.item_id, a.raw_value)))
     if detail.alerts:
         lines += ["", t(turn, "detail_alerts")]
         for a in detail.alerts:
@@ -199,12 +259,54 @@ def _detail_text(turn: Turn, detail: study_data.FamilyDetail) -> str:
                 lines.append(t(turn, "detail_alert_open", waktu=when, tanda=sign))
             else:
                 lines.append(t(turn, "detail_alert_handled", waktu=when, tanda=sign,
-                               catatan=alert_flow.handled_note(turn.session, turn.content, a)))
+                               catatan=alert_flow.handled_note(session, turn.content, a)))
+    lines += _thread_lines(turn, fam)
     text = "\n".join(lines)
     if len(text) > TEXT_LIMIT:
         cut = t(turn, "detail_truncated")
         text = text[: text.rfind("\n", 0, TEXT_LIMIT - len(cut) - 1)] + "\n" + cut
     return text
+
+
+def _thread_lines(turn: Turn, fam) -> list[str]:
+    from storage import questions as question_store
+
+    asked = question_store.for_family(turn.session, fam.id)
+    replies = question_store.replies_for_family(turn.session, fam.id)
+    if not asked and not replies:
+        return []
+    lines = ["", turn.t("desk.detail_questions")]
+    by_question: dict[int | None, list] = {}
+    for r in replies:
+        by_question.setdefault(r.question_id, []).append(r)
+
+    def who(r) -> str:
+        return staff_store.name_in_facility(turn.session, r.staff_user_id, fam.facility_id) or "-"
+
+    for q in asked:
+        lines.append(turn.t("desk.detail_question", waktu=_local(turn, q.asked_at, fam.timezone),
+                            pertanyaan=q.text[:300] or "-"))
+        for r in by_question.get(q.id, []):
+            lines.append(turn.t("desk.detail_question_reply", nama=who(r), waktu=_local(turn, r.sent_at, fam.timezone),
+                                pesan=r.text[:300]))
+        if q.answered_at is None:
+            lines.append(turn.t("desk.detail_question_open"))
+    for r in by_question.get(None, []):
+        lines.append(turn.t("desk.detail_message", waktu=_local(turn, r.sent_at, fam.timezone), nama=who(r),
+                            pesan=r.text[:300]))
+    return lines
+
+
+def _detail_buttons(turn: Turn, detail: study_data.FamilyDetail, back: tuple[str, str] | None):
+    rows = []
+    for a in detail.alerts:
+        if a.handled_at is None:
+            rows.append([(turn.t("desk.button_handled_sign", tanda=alert_flow.sign_text(turn.content, a.sign_id)[:40]),
+                          callback("mw", "done", a.id))])
+    rows += alert_flow.contact_buttons(turn.content, detail.summary.family.id, session=turn.session)
+    if back is not None:
+        rows.append([back])
+    return inline(rows)
 
 
 def _show_family(turn: Turn, *, edit: bool) -> None:
@@ -223,9 +325,11 @@ def _show_family(turn: Turn, *, edit: bool) -> None:
     turn.answer()
     if edit:
         page = _arg_int(parts, 3) or 0
-        turn.edit(text, inline([[(t(turn, "button_back"), callback("mw", "list", page))]]))
+        only = parts[4] if len(parts) > 4 and parts[4] in desk.FILTERS else ""
+        back = (t(turn, "button_back"), callback("mw", "list", page, only))
+        turn.edit(text, _detail_buttons(turn, detail, back))
     else:
-        turn.reply(text)
+        turn.reply(text, _detail_buttons(turn, detail, None))
 
 
 @turn_handler
@@ -236,7 +340,8 @@ def on_callback(turn: Turn) -> None:
         staff = _staff_or_refuse(turn)
         if staff is None:
             return
-        text, keyboard = _list_view(turn, staff, _arg_int(parts, 2) or 0)
+        only = parts[3] if len(parts) > 3 and parts[3] in desk.FILTERS else ""
+        text, keyboard = _list_view(turn, staff, _arg_int(parts, 2) or 0, only)
         turn.answer()
         turn.edit(text, keyboard)
     elif action == "fam":
@@ -245,6 +350,10 @@ def on_callback(turn: Turn) -> None:
         _show_family(turn, edit=False)
     elif action == "done":
         _handle_alert(turn, _arg_int(parts, 2))
+    elif action in ("msg", "reply"):
+        from bot.handlers.questions import start_midwife_message
+
+        start_midwife_message(turn, action, _arg_int(parts, 2))
     else:
         turn.answer(t(turn, "not_allowed"), alert=True)
 
@@ -260,27 +369,24 @@ def _handle_alert(turn: Turn, alert_id: int | None) -> None:
         _refuse_item(turn)
         return
     staff, alert = found
-    session = turn.session
-    user_id = staff.user_id
-    # The family hears "Bidan … sudah membaca laporan …" (bot.flows.alerts.acknowledge).
-    ack = alert_flow.acknowledge(session, turn.content, alert_id=alert.id, staff_user_id=user_id, now=turn.now,
-                                 send=lambda chat, text: turn.send(chat, text))
-    alert = ack.alert or alert
-    note = alert_flow.handled_note(session, turn.content, alert)
-    message = alert_flow.alert_message(session, turn.content, alert, now=turn.now, handled=True)
-    turn.edit(message.text + "\n\n" + note, inline(message.buttons))
-    if not ack.first:
-        turn.answer(note)
-        return
-    audit.record(session, action="alert_handled", now=turn.now, actor="telegram", actor_user_id=user_id,
-                 facility_id=alert.facility_id, rows=1, detail={"alert_id": alert.id, "sign": alert.sign_id})
-    turn.answer(t(turn, "alert_thanks"))
-    family = rules.family_of_facility(session, staff, alert.family_id)
-    colleague_text = t(turn, "alert_handled_colleague", kode=family.code if family else "-",
-                       tanda=alert_flow.sign_text(turn.content, alert.sign_id), catatan=note)
-    for _other, user in staff_store.recipients(session, staff.facility_id):
-        if user.id != user_id:
-            turn.send(user.chat_id, colleague_text)
+    # The acknowledgement path of bot/flows/alerts.py (acknowledge), via the desk: every copy updated.
+    ack = desk.acknowledge_alert(turn.session, turn.content, alert, staff_user_id=staff.user_id, now=turn.now)
+    queue_acknowledged(turn, ack)
+    turn.answer(t(turn, "alert_thanks") if ack.first else ack.note)
+
+
+def queue_acknowledged(turn: Turn, ack: desk.Acknowledged) -> None:
+    """Update the pressed message and every alert message shown to the midwives; tell colleagues, family."""
+    keyboard = inline(ack.buttons)
+    pressed = (turn.chat_id, turn.callback_message_id) if turn.callback_message_id else None
+    if pressed is not None:
+        turn.edit(ack.text, keyboard)
+    for chat_id, message_id in ack.edits:
+        if (chat_id, message_id) != pressed:
+            turn.outgoing.append(Outgoing("edit", chat_id=chat_id, text=ack.text, keyboard=keyboard,
+                                          message_id=message_id))
+    for chat_id, text in ack.notices:
+        turn.send(chat_id, text)
 
 
 # -- /export -------------------------------------------------------------------------------------------
@@ -296,33 +402,36 @@ def export(turn: Turn) -> None:
         return
     fmt = "sav" if ("spss" in words or "sav" in words) else "csv" if "csv" in words else "xlsx"
     with_names = "nama" in words and fmt != "sav"  # the SPSS files never carry names
-    session = turn.session
+    made = export_document(turn.session, turn.content, staff, fmt=fmt, with_names=with_names, now=turn.now)
+    if isinstance(made, str):
+        turn.reply(made)
+        return
+    turn.document(*made)
+
+
+def export_document(session, content, staff: Staff, *, fmt: str, with_names: bool, now: datetime,
+                    actor: str = "telegram") -> tuple[bytes, str, str] | str:
+    """The facility's export as (file bytes, file name, caption), audited; or the sentence saying why not.
+
+    Shared by /export and the dashboard's export buttons."""
     facility = facilities.get(session, staff.facility_id)
     families = study_data.count_families(session, staff.facility_id)
     if families == 0:
-        turn.reply(turn.t("export.empty", fasilitas=facility.name))
-        return
-    data, counts = exporting.export_bytes(session, turn.content, staff.facility_id, fmt=fmt, with_names=with_names)
+        return content.text("export.empty", fasilitas=facility.name)
+    data, counts = exporting.export_bytes(session, content, staff.facility_id, fmt=fmt, with_names=with_names)
     rows = exporting.data_rows(counts)
-    audit.record(session, action="export", now=turn.now, actor="telegram", actor_user_id=staff.user_id,
+    audit.record(session, action="export", now=now, actor=actor, actor_user_id=staff.user_id,
                  facility_id=staff.facility_id, rows=rows,
                  detail={"format": fmt, "with_names": with_names, "families": families, "sheets": counts})
-    stamp = turn.now.astimezone(ZoneInfo(facility.timezone)).strftime("%Y%m%d-%H%M")
+    stamp = now.astimezone(ZoneInfo(facility.timezone)).strftime("%Y%m%d-%H%M")
     suffix = "-nama" if with_names else ""
     kind = {"csv": "zip", "sav": "spss.zip"}.get(fmt, "xlsx")
     filename = f"pijat-oksitosin-{facility.code}-{stamp}{suffix}.{kind}"
     caption_key = "export.file_caption_names" if with_names else "export.file_caption"
-    turn.document(data, filename, turn.t(caption_key, fasilitas=facility.name, keluarga=families, baris=rows))
+    return data, filename, content.text(caption_key, fasilitas=facility.name, keluarga=families, baris=rows)
 
 
 # -- /analisis -----------------------------------------------------------------------------------------
-
-def _analysis_labels(turn: Turn):
-    def labels(key: str, /, **params: object) -> str:
-        return turn.t(f"analysis.{key}", **params)
-
-    return labels
-
 
 @turn_handler
 def analysis(turn: Turn) -> None:
@@ -341,29 +450,44 @@ def instrument_analysis(turn: Turn, staff: Staff, instrument_id: str) -> None:
         turn.reply(t(turn, "analysis_unknown_instrument", nama=instrument_id[:32],
                      pilihan=", ".join(sorted(turn.content.instruments))))
         return
+    made = analysis_report(session, turn.content, staff, instrument, now=turn.now)
+    if isinstance(made, str):
+        turn.reply(made)
+        return
+    header, table, chart_bytes, book_bytes, n = made
+    turn.reply(html.escape(header) + "\n<pre>" + html.escape(table) + "</pre>", parse_mode="HTML")
+    turn.photo(chart_bytes, t(turn, "analysis_chart_caption", n=n))
+    turn.document(book_bytes, f"analisis-{facility.code}-{instrument.id}.xlsx",
+                  t(turn, "analysis_book_caption", instrumen=instrument.title))
+
+
+def analysis_report(session, content, staff: Staff, instrument, *, now: datetime, actor: str = "telegram",
+                    with_book: bool = True) -> tuple[str, str, bytes, bytes | None, int] | str:
+    """(header, compact table, chart PNG, workbook, pairs) of the facility's analysis, audited; or the sentence
+    saying why there is none yet. Shared by /analisis and the dashboard."""
+    facility = facilities.get(session, staff.facility_id)
     scores = study_data.paired_scores(session, instrument, staff.facility_id)
     report = study_data.analyse(scores, instrument=instrument)
     if report is None:
-        turn.reply(t(turn, "analysis_too_few", n=scores.n, minimum=study_data.MIN_PAIRS, fasilitas=facility.name,
-                     instrumen=instrument.title))
-        return
-    labels = _analysis_labels(turn)
+        return content.text("midwife.analysis_too_few", n=scores.n, minimum=study_data.MIN_PAIRS,
+                            fasilitas=facility.name, instrumen=instrument.title)
+
+    def labels(key: str, /, **params: object) -> str:
+        return content.text(f"analysis.{key}", **params)
+
     from analysis import draw_chart, render_compact, write_xlsx
 
-    audit.record(session, action="analysis", now=turn.now, actor="telegram", actor_user_id=staff.user_id,
+    audit.record(session, action="analysis", now=now, actor=actor, actor_user_id=staff.user_id,
                  facility_id=staff.facility_id, rows=scores.n, detail={"instrument": instrument.id})
-    header = t(turn, "analysis_header", fasilitas=facility.name, instrumen=instrument.title, n=scores.n)
-    turn.reply(html.escape(header) + "\n<pre>" + html.escape(render_compact(report, labels)) + "</pre>",
-               parse_mode="HTML")
+    header = content.text("midwife.analysis_header", fasilitas=facility.name, instrumen=instrument.title, n=scores.n)
     with tempfile.TemporaryDirectory() as tmp:
         chart = Path(tmp) / "grafik.png"
         book = Path(tmp) / "analisis.xlsx"
         draw_chart(report, chart, labels)
-        write_xlsx(report, book, labels)
-        chart_bytes, book_bytes = chart.read_bytes(), book.read_bytes()
-    turn.photo(chart_bytes, t(turn, "analysis_chart_caption", n=scores.n))
-    turn.document(book_bytes, f"analisis-{facility.code}-{instrument.id}.xlsx",
-                  t(turn, "analysis_book_caption", instrumen=instrument.title))
+        if with_book:
+            write_xlsx(report, book, labels)
+        chart_bytes, book_bytes = chart.read_bytes(), book.read_bytes() if with_book else None
+    return header, render_compact(report, labels), chart_bytes, book_bytes, scores.n
 
 
 # -- /qr -----------------------------------------------------------------------------------------------
@@ -404,6 +528,35 @@ def invite(turn: Turn) -> None:
                  sampai=alert_flow.local_time(made.invite.expires_at, facility.timezone)))
 
 
+# -- /jam: the facility's hours ---------------------------------------------------------------------
+
+@turn_handler
+def hours(turn: Turn) -> None:
+    staff = _staff_or_refuse(turn)
+    if staff is None:
+        return
+    facility = facilities.get(turn.session, staff.facility_id)
+    arg = " ".join(turn.args).strip()
+    if not arg:
+        turn.reply(turn.t("desk.hours_usage", fasilitas=facility.name,
+                          jam=facility.hours or turn.t("desk.hours_none")))
+        return
+    if arg.lower() in ("hapus", "tidak", "-"):
+        facility.hours = None
+        turn.session.add(facility)
+        turn.reply(turn.t("desk.hours_removed", fasilitas=facility.name))
+        return
+    parsed = desk.parse_hours(arg)
+    if parsed is None:
+        turn.reply(turn.t("desk.hours_invalid"))
+        return
+    facility.hours = desk.format_hours(parsed)
+    turn.session.add(facility)
+    audit.record(turn.session, action="facility_hours", now=turn.now, actor="telegram", actor_user_id=staff.user_id,
+                 facility_id=facility.id, detail={"hours": facility.hours})
+    turn.reply(turn.t("desk.hours_saved", fasilitas=facility.name, jam=facility.hours))
+
+
 def register(app: Application) -> None:
     private = filters.ChatType.PRIVATE
     app.add_handler(CommandHandler("bidan", help_command, filters=private))
@@ -412,4 +565,5 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("analisis", analysis, filters=private))
     app.add_handler(CommandHandler("qr", qr, filters=private))
     app.add_handler(CommandHandler("undang", invite, filters=private))
+    app.add_handler(CommandHandler("jam", hours, filters=private))
     app.add_handler(CallbackQueryHandler(on_callback, pattern=r"^mw:"))

@@ -217,6 +217,10 @@ def save(turn: Turn, user, data: dict) -> None:
     note = missed_note(turn.content, saved.schedule)
     if note:
         turn.reply(note)
+    if saved.created:
+        from bot.handlers.phone import ask_phone
+
+        ask_phone(turn)  # optional, one tap, nothing waits for it
     turn.reply(turn.t("family.next_steps"), main_keyboard(turn, saved.family))
     from bot.handlers.study import offer_table1  # Table 1: optional, after the registration itself
 

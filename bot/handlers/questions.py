@@ -1,0 +1,209 @@
+""""Tanya bidan": a family's question to its midwives, and the midwife's reply (or message) back.
+
+- Family: ``/tanya`` (or ``/tanya <question>``), the menu's "Tanya bidan" button, or the fallback's offer for
+  a message the bot did not understand. Flow ``tanya`` waits for the question.
+- Midwife: "Balas" under a question (``mw:reply:<question id>``) or "Kirim pesan lewat bot" on a family
+  (``mw:msg:<family id>``); flow ``mw_reply`` waits for her text, which goes to every member of the family.
+
+Callback data: ``ask:start``, ``ask:send`` (the fallback's offer), ``ask:cancel``.
+"""
+
+from __future__ import annotations
+
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot.chat.keyboards import inline
+from bot.chat.routing import text_flow
+from bot.core.turn import Turn, turn_handler
+from bot.flows import desk
+from bot.flows import midwife as rules
+from bot.flows import questions as flow
+from bot.handlers.context import clear_state, consented_user, family_context, put_state, state
+from storage import facilities
+from storage import questions as store
+from storage import staff as staff_store
+from storage.models import ChatState, Family
+
+ASK_FLOW = "tanya"
+REPLY_FLOW = "mw_reply"
+OFFER = "offer"
+TEXT_MIN = 2
+
+
+def _send_outcome(turn: Turn, out: flow.Outcome) -> None:
+    from bot.core.turn import Outgoing
+    from bot.flows.desk import remember_on_send
+
+    for chat_id, text, buttons, remember in out.sends:
+        sent = turn.send(chat_id, text, inline(buttons) if buttons else None)
+        if remember is not None:
+            remember_on_send(turn, sent, *remember)
+    for chat_id, message_id, text, buttons in out.edits:
+        turn.outgoing.append(Outgoing("edit", chat_id=chat_id, message_id=message_id, text=text,
+                                      keyboard=inline(buttons) if buttons else None))
+
+
+def _ready(turn: Turn, family: Family) -> bool:
+    """The family can ask: it has a facility with a midwife on the bot. Otherwise says what to do."""
+    facility = facilities.get(turn.session, family.facility_id) if family.facility_id else None
+    if facility is None:
+        turn.reply(turn.t("desk.ask_no_facility"))
+        return False
+    if not staff_store.recipients(turn.session, facility.id):
+        turn.reply(turn.t("desk.ask_no_midwife", fasilitas=facility.name))
+        return False
+    return True
+
+
+def begin_ask(turn: Turn) -> None:
+    ctx = family_context(turn)
+    if ctx is None or not _ready(turn, ctx[1]):
+        return
+    facility = facilities.get(turn.session, ctx[1].facility_id)
+    put_state(turn, ASK_FLOW, "ask", {})
+    turn.reply(turn.t("desk.ask_prompt", fasilitas=facility.name),
+               inline([[(turn.t("desk.button_cancel"), "ask:cancel")]]))
+
+
+def submit(turn: Turn, text: str) -> None:
+    ctx = family_context(turn)
+    if ctx is None:
+        return
+    user, family = ctx
+    signs = [s.id for s in turn.content.match_danger_signs(text)]
+    if signs:  # the urgent advice first (once per update, also when typed in the "tanya" conversation)
+        from bot.handlers.fallback import urgent_advice
+
+        urgent_advice(turn, family, signs, source="text")
+    if not _ready(turn, family):
+        if signs:
+            turn.reply(turn.t("desk.ask_emergency"))
+        clear_state(turn)
+        return
+    text = text.strip()
+    if len(text) < TEXT_MIN:
+        turn.reply(turn.t("desk.ask_empty"))
+        return
+    out = flow.ask(turn.session, turn.content, family=family, asker=user, text=text, now=turn.now,
+                   every=turn.settings.question_repeat)
+    clear_state(turn)
+    _send_outcome(turn, out)
+    facility = facilities.get(turn.session, family.facility_id)
+    turn.reply(turn.t("desk.ask_sent", fasilitas=facility.name))
+    if not desk.is_open(facility.hours, turn.now, facility.timezone):
+        turn.reply(turn.t("desk.ask_closed", fasilitas=facility.name, jam=facility.hours))
+
+
+def offer(turn: Turn, family: Family) -> None:
+    """The fallback's answer to free text it did not understand: offer to send it to the midwife."""
+    from bot.handlers.menu import main_keyboard
+
+    if family.facility_id is None or not turn.text:
+        turn.reply(turn.t("menu.unknown_text"), main_keyboard(turn, family))
+        return
+    turn.reply(turn.t("desk.offer_ask"), offer_keyboard(turn, family))
+
+
+def offer_keyboard(turn: Turn, family: Family):
+    """"Kirim ke bidan" for the message just typed (kept in the conversation), or the menu without a facility."""
+    from bot.handlers.menu import main_keyboard
+
+    if family.facility_id is None or not turn.text:
+        return main_keyboard(turn, family)
+    put_state(turn, ASK_FLOW, OFFER, {"text": turn.text[: store.TEXT_MAX]})
+    return inline([[(turn.t("desk.button_offer_send"), "ask:send"), (turn.t("desk.button_menu"), "menu:show")]])
+
+
+@turn_handler
+def ask_command(turn: Turn) -> None:
+    if turn.args:
+        submit(turn, " ".join(turn.args))
+    else:
+        begin_ask(turn)
+
+
+@text_flow(ASK_FLOW)
+def ask_text(turn: Turn, st: ChatState) -> None:
+    if st.step == OFFER:  # a new message instead of pressing "Kirim ke bidan": offer that one instead
+        ctx = family_context(turn)
+        if ctx is not None:
+            offer(turn, ctx[1])
+        return
+    submit(turn, turn.text)
+
+
+@turn_handler
+def on_ask_button(turn: Turn) -> None:
+    action = (turn.callback_data or "").split(":")[1:2]
+    st = state(turn)
+    if consented_user(turn) is None:
+        turn.answer(turn.t("common.stale_button"))
+        return
+    turn.answer()
+    if action == ["start"]:
+        begin_ask(turn)
+    elif action == ["send"] and st.flow == ASK_FLOW and st.step == OFFER and st.data.get("text"):
+        turn.edit_markup(None)
+        submit(turn, st.data["text"])
+    elif action == ["cancel"] and st.flow == ASK_FLOW:
+        clear_state(turn)
+        turn.edit_markup(None)
+        turn.reply(turn.t("desk.ask_cancelled"))
+    else:
+        turn.answer(turn.t("common.stale_button"))
+
+
+# -- the midwife's side ------------------------------------------------------------------------------
+
+def start_midwife_message(turn: Turn, action: str, ref: int | None) -> None:
+    """"Balas" on a question, or "Kirim pesan lewat bot" on a family: wait for her text."""
+    question = store.get(turn.session, ref) if action == "reply" and ref is not None else None
+    family_id = question.family_id if question is not None else (ref if action == "msg" else None)
+    found = rules.staff_for_family(turn.session, turn.user_id, family_id) if family_id is not None else None
+    if found is None:
+        turn.answer(turn.t("midwife.not_allowed"), alert=True)
+        return
+    family = found[1]
+    turn.answer()
+    put_state(turn, REPLY_FLOW, str(question.id) if question else "", {"family_id": family.id})
+    from bot.flows.alerts import family_name
+
+    key = "desk.reply_prompt" if question else "desk.relay_prompt"
+    turn.reply(turn.t(key, kode=family.code, nama=family_name(turn.session, family.id)),
+               inline([[(turn.t("desk.button_cancel"), "ask:cancel")]]))
+
+
+def send_midwife_message(turn: Turn, family: Family, staff_user_id: int, text: str,
+                         question_id: int | None) -> flow.Outcome:
+    question = store.get(turn.session, question_id) if question_id else None
+    if question is not None and question.family_id != family.id:
+        question = None
+    return flow.midwife_message(turn.session, turn.content, family=family, staff_user_id=staff_user_id, text=text,
+                                now=turn.now, question=question)
+
+
+@text_flow(REPLY_FLOW)
+def reply_text(turn: Turn, st: ChatState) -> None:
+    found = rules.staff_for_family(turn.session, turn.user_id, int(st.data.get("family_id") or 0))
+    if found is None:
+        clear_state(turn)
+        turn.reply(turn.t("midwife.not_allowed"))
+        return
+    staff, family = found
+    text = turn.text.strip()
+    if len(text) < TEXT_MIN:
+        turn.reply(turn.t("desk.reply_empty"))
+        return
+    out = send_midwife_message(turn, family, staff.user_id, text, int(st.step) if st.step.isdigit() else None)
+    clear_state(turn)
+    _send_outcome(turn, out)
+    if out.delivered:
+        turn.reply(turn.t("desk.reply_sent", jumlah=out.delivered, kode=family.code))
+    else:
+        turn.reply(turn.t("desk.reply_none_reachable", kode=family.code))
+
+
+def register(app: Application) -> None:
+    private = filters.ChatType.PRIVATE
+    app.add_handler(CommandHandler("tanya", ask_command, filters=private))
+    app.add_handler(CallbackQueryHandler(on_ask_button, pattern=r"^ask:"))

@@ -1,0 +1,406 @@
+"""The dashboard's web server (aiohttp), started inside the bot's process next to python-telegram-bot.
+
+Routes: ``/app/`` (the page and its files), ``/app/api/texts`` (the page's Indonesian words, public), and the
+authenticated JSON API. Every API call needs ``Authorization: tma <initData>``: a missing, forged or expired
+one gets 401, a valid Telegram user who is not an active midwife gets 403, and a family, alert or question of
+another facility (or none at all) gets 403 — the same answer either way, as in the chat.
+
+Handlers are synchronous inside one database session (like a chat update), then send what they queued
+through the bot (edits of the alert messages, the family's notices, an export document).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from telegram.error import TelegramError
+from telegram.ext import Application
+
+from bot.chat.keyboards import inline
+from bot.core.runtime import Runtime, get_runtime
+from bot.core.turn import Outgoing, deliver
+from bot.flows import alerts as alert_flow
+from bot.flows import desk, study_data
+from bot.flows import midwife as rules
+from bot.flows import questions as question_flow
+from bot.web.auth import InitDataError, validate
+from storage import facilities
+from storage import questions as question_store
+from storage import staff as staff_store
+from storage.models import Family, Staff, User
+
+log = logging.getLogger(__name__)
+
+STATIC = Path(__file__).parent / "static"
+RUNNER_KEY = "web_runner"
+PORT_KEY = "web_port"
+TEXT_PREFIX = "dashboard."
+EXPORT_FORMATS = ("xlsx", "csv", "sav")
+APP_KEY = web.AppKey("ptb_application", Application)
+
+
+class Refused(Exception):
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass
+class Call:
+    """One API request: who, inside which session, and what to send afterwards."""
+
+    rt: Runtime
+    staff: Staff
+    session: Any
+    outgoing: list[Outgoing] = field(default_factory=list)
+
+    def t(self, key: str, /, **params: object) -> str:
+        return self.rt.content.text(key, **params)
+
+
+def _app(request: web.Request) -> Application:
+    return request.app[APP_KEY]
+
+
+def _staff_for(rt: Runtime, request: web.Request, session) -> Staff:
+    header = request.headers.get("Authorization", "")
+    scheme, _, init_data = header.partition(" ")
+    if scheme.lower() != "tma" or not init_data:
+        raise Refused(401, "missing initData")
+    try:
+        user = validate(init_data.strip(), rt.settings.require_token(), now=rt.clock.now())
+    except InitDataError as exc:
+        raise Refused(401, str(exc)) from None
+    staff = staff_store.active_for_telegram_id(session, user.telegram_id)
+    if staff is None:
+        raise Refused(403, "not a midwife")
+    return staff
+
+
+def api(handler):
+    """Authenticate, open one session, run ``handler(call, request) -> dict``, send the queued messages."""
+
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        app = _app(request)
+        rt = get_runtime(app)
+        body = None
+        if request.method == "POST":
+            try:
+                body = await request.json() if request.can_read_body else {}
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                return web.json_response({"error": "bad json"}, status=400)
+            if not isinstance(body, dict):
+                return web.json_response({"error": "bad json"}, status=400)
+        try:
+            with rt.db.session() as session:
+                call = Call(rt, _staff_for(rt, request, session), session)
+                result = handler(call, request, body or {})
+        except Refused as exc:
+            return web.json_response({"error": exc.reason}, status=exc.status)
+        except Exception:
+            log.exception("dashboard request %s %s failed", request.method, request.path)
+            return web.json_response({"error": "server error"}, status=500)
+        for out in call.outgoing:
+            try:
+                await deliver(app.bot, out)
+            except TelegramError as exc:
+                log.warning("dashboard: sending %s to chat %s failed: %s", out.kind, out.chat_id, exc)
+        if isinstance(result, web.StreamResponse):
+            return result
+        return web.json_response(result)
+
+    return wrapped
+
+
+def _int(request: web.Request, name: str) -> int:
+    try:
+        return int(request.match_info[name])
+    except (KeyError, ValueError):
+        raise Refused(403, "not allowed") from None
+
+
+def _family(call: Call, family_id: int) -> Family:
+    family = rules.family_of_facility(call.session, call.staff, family_id)
+    if family is None:
+        raise Refused(403, "not allowed")
+    return family
+
+
+def _iso(instant) -> str | None:
+    return instant.isoformat() if instant is not None else None
+
+
+def _local(instant, tz: str) -> str:
+    return alert_flow.local_time(instant, tz) if instant is not None else "-"
+
+
+def _role(call: Call, role: str) -> str:
+    key = f"midwife.role_{role}"
+    return call.t(key) if call.rt.content.has_text(key) else role
+
+
+# -- read ------------------------------------------------------------------------------------------
+
+def me(call: Call, request, body) -> dict:
+    facility = facilities.get(call.session, call.staff.facility_id)
+    user = call.session.get(User, call.staff.user_id)
+    return {"name": staff_store.display_name(call.staff, user), "facility": facility.name,
+            "facility_code": facility.code, "hours": facility.hours, "exports": list(EXPORT_FORMATS),
+            "filters": list(desk.FILTERS)}
+
+
+def family_rows(call: Call) -> list[dict]:
+    content = call.rt.content
+    rows = desk.triage(call.session, content, call.staff.facility_id, now=call.rt.clock.now())
+    out = []
+    for r in rows:
+        s = r.summary
+        fam = s.family
+        protocol = content.protocols.get(fam.protocol_id)
+        out.append({
+            "id": fam.id, "code": fam.code, "name": s.mother_name or "-", "day": s.day,
+            "protocol": protocol.title if protocol else fam.protocol_id,
+            "sessions_done": s.sessions_done, "sessions_planned": s.sessions_planned,
+            "pre_done": s.pre_done, "post_done": s.post_done, "class": s.latest_class_label,
+            "open_alerts": len(r.open_alerts), "open_questions": r.open_questions, "due": r.due,
+            "unreachable": [m.name for m in s.unreachable], "rank": r.rank,
+            "alert_since": _iso(r.oldest_alert.raised_at) if r.oldest_alert else None,
+            "alert_signs": [alert_flow.sign_text(content, a.sign_id) for a in r.open_alerts],
+            "last_contact": _iso(r.last_contact), "last_contact_local": _local(r.last_contact, fam.timezone),
+        })
+    return out
+
+
+def families(call: Call, request, body) -> dict:
+    return {"families": family_rows(call)}
+
+
+def family(call: Call, request, body) -> dict:
+    fam = _family(call, _int(request, "id"))
+    content = call.rt.content
+    session = call.session
+    detail = study_data.family_detail(session, content, fam, now=call.rt.clock.now())
+    tz = fam.timezone
+    protocol = content.protocols.get(fam.protocol_id)
+    s = detail.summary
+    members = [{"name": c.name, "role": _role(call, c.role), "phone": c.phone,
+                "tel": f"tel:{c.phone}" if c.phone else None, "wa": desk.wa_link(c.phone) if c.phone else None,
+                "reachable": c.reachable} for c in desk.contacts(session, fam.id)]
+    sessions = []
+    for ms in detail.sessions:
+        key = f"midwife.session_{ms.status}"
+        sessions.append({"when": _local(ms.started_at, tz), "day": ms.postpartum_day,
+                         "status": call.t(key) if content.has_text(key) else ms.status,
+                         "minutes": round(ms.duration_seconds / 60) if ms.duration_seconds else None,
+                         "stop_reason": desk.stop_reason_label(content, ms.stop_reason)
+                         if ms.status == "stopped" else None})
+    measurements = []
+    for md in detail.measurements:
+        m = md.measurement
+        inst = content.instruments.get(m.instrument_id)
+        key = f"midwife.occasion_{m.occasion}"
+        measurements.append({
+            "occasion": call.t(key) if content.has_text(key) else m.occasion,
+            "title": inst.title if inst else m.instrument_id, "score": m.score, "class": md.class_label,
+            "complete": m.completed_at is not None,
+            "answers": [{"item": a.text, "answer": desk.answer_label(content, m.instrument_id, a.item_id, a.raw_value)}
+                        for a in md.answers],
+        })
+    alerts = [{"id": a.id, "when": _local(a.raised_at, tz), "sign": alert_flow.sign_text(content, a.sign_id),
+               "handled": a.handled_at is not None,
+               "note": alert_flow.handled_note(session, content, a) if a.handled_at else None}
+              for a in detail.alerts]
+    replies = question_store.replies_for_family(session, fam.id)
+
+    def reply_json(r) -> dict:
+        return {"name": staff_store.name_in_facility(session, r.staff_user_id, fam.facility_id) or "-",
+                "when": _local(r.sent_at, tz), "text": r.text}
+
+    questions = [{"id": q.id, "when": _local(q.asked_at, tz), "text": q.text, "answered": q.answered_at is not None,
+                  "replies": [reply_json(r) for r in replies if r.question_id == q.id]}
+                 for q in question_store.for_family(session, fam.id)]
+    return {"id": fam.id, "code": fam.code, "name": s.mother_name or "-", "day": s.day,
+            "birth_date": fam.birth_date.strftime("%d/%m/%Y") if fam.birth_date else None,
+            "protocol": protocol.title if protocol else fam.protocol_id,
+            "sessions_done": s.sessions_done, "sessions_planned": s.sessions_planned,
+            "members": members, "sessions": sessions, "measurements": measurements, "alerts": alerts,
+            "questions": questions, "messages": [reply_json(r) for r in replies if r.question_id is None]}
+
+
+def _instrument(call: Call, request):
+    content = call.rt.content
+    instrument_id = request.query.get("instrument") or study_data.facility_instrument(
+        call.session, content, call.staff.facility_id)
+    instrument = content.instruments.get(instrument_id)
+    if instrument is None:
+        raise Refused(400, "unknown instrument")
+    return instrument
+
+
+def analysis(call: Call, request, body) -> dict:
+    from bot.handlers.midwife import analysis_report
+
+    made = analysis_report(call.session, call.rt.content, call.staff, _instrument(call, request),
+                           now=call.rt.clock.now(), actor="dashboard", with_book=False)
+    if isinstance(made, str):
+        return {"ready": False, "message": made}
+    header, table, chart, _book, n = made
+    return {"ready": True, "header": header, "table": table, "n": n,
+            "chart": "data:image/png;base64," + base64.b64encode(chart).decode()}
+
+
+# -- act -------------------------------------------------------------------------------------------
+
+def ack(call: Call, request, body) -> dict:
+    alert_id = _int(request, "id")
+    found = rules.staff_for_alert(call.session, _telegram_id(call), alert_id)
+    if found is None or found[1].facility_id != call.staff.facility_id:
+        raise Refused(403, "not allowed")
+    staff, alert = found
+    # The same acknowledgement as the chat's "Sudah ditangani" (bot.flows.alerts.acknowledge, via the desk).
+    done = desk.acknowledge_alert(call.session, call.rt.content, alert, staff_user_id=staff.user_id,
+                                  now=call.rt.clock.now(), actor="dashboard")
+    keyboard = inline(done.buttons)
+    for chat_id, message_id in done.edits:
+        call.outgoing.append(Outgoing("edit", chat_id=chat_id, message_id=message_id, text=done.text,
+                                      keyboard=keyboard))
+    for chat_id, text in done.notices:
+        call.outgoing.append(Outgoing("send", chat_id=chat_id, text=text))
+    return {"ok": True, "first": done.first, "note": done.note}
+
+
+def _telegram_id(call: Call) -> int | None:
+    user = call.session.get(User, call.staff.user_id)
+    return user.telegram_id if user else None
+
+
+def _text(body: dict) -> str:
+    text = body.get("text")
+    if not isinstance(text, str) or len(text.strip()) < 2:
+        raise Refused(400, "text needed")
+    return "".join(ch for ch in text if ch in "\n\t" or ord(ch) >= 32).strip()[: question_store.TEXT_MAX]
+
+
+def _queue(call: Call, out: question_flow.Outcome) -> None:
+    for chat_id, text, buttons, _remember in out.sends:
+        call.outgoing.append(Outgoing("send", chat_id=chat_id, text=text, keyboard=inline(buttons) if buttons else None))
+    for chat_id, message_id, text, buttons in out.edits:
+        call.outgoing.append(Outgoing("edit", chat_id=chat_id, message_id=message_id, text=text,
+                                      keyboard=inline(buttons) if buttons else None))
+
+
+def reply(call: Call, request, body) -> dict:
+    question = question_store.get(call.session, _int(request, "id"))
+    if question is None:
+        raise Refused(403, "not allowed")
+    fam = _family(call, question.family_id)
+    text = _text(body)
+    out = question_flow.midwife_message(call.session, call.rt.content, family=fam, staff_user_id=call.staff.user_id,
+                                        text=text, now=call.rt.clock.now(), question=question)
+    _queue(call, out)
+    return {"ok": True, "delivered": out.delivered}
+
+
+def message(call: Call, request, body) -> dict:
+    fam = _family(call, _int(request, "id"))
+    text = _text(body)
+    out = question_flow.midwife_message(call.session, call.rt.content, family=fam, staff_user_id=call.staff.user_id,
+                                        text=text, now=call.rt.clock.now())
+    _queue(call, out)
+    return {"ok": True, "delivered": out.delivered}
+
+
+def export(call: Call, request, body) -> dict:
+    from bot.handlers.midwife import export_document
+
+    fmt = body.get("format")
+    if fmt not in EXPORT_FORMATS:
+        raise Refused(400, "unknown format")
+    user_chat = _chat_id(call)
+    made = export_document(call.session, call.rt.content, call.staff, fmt=fmt,
+                           with_names=bool(body.get("names")) and fmt != "sav",  # SPSS files never carry names
+                           now=call.rt.clock.now(), actor="dashboard")
+    if isinstance(made, str):
+        return {"ok": False, "message": made}
+    data, filename, caption = made
+    call.outgoing.append(Outgoing("document", chat_id=user_chat, data=data, filename=filename, text=caption))
+    return {"ok": True, "filename": filename, "message": call.t("desk.export_sent")}
+
+
+def _chat_id(call: Call) -> int:
+    user = call.session.get(User, call.staff.user_id)
+    if user is None or user.chat_id is None:
+        raise Refused(403, "no chat")
+    return user.chat_id
+
+
+# -- the page --------------------------------------------------------------------------------------
+
+async def texts(request: web.Request) -> web.Response:
+    content = get_runtime(_app(request)).content
+    words = {k[len(TEXT_PREFIX):]: v for k, v in content.texts.items() if k.startswith(TEXT_PREFIX)}
+    return web.json_response(words, headers={"Cache-Control": "no-cache"})
+
+
+async def index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+async def to_index(request: web.Request) -> web.Response:
+    raise web.HTTPFound("/app/")
+
+
+def make_web_app(app: Application) -> web.Application:
+    web_app = web.Application(client_max_size=64 * 1024)
+    web_app[APP_KEY] = app
+    web_app.router.add_get("/app", to_index)
+    web_app.router.add_get("/app/", index)
+    web_app.router.add_static("/app/static/", STATIC, show_index=False)
+    web_app.router.add_get("/app/api/texts", texts)
+    web_app.router.add_get("/app/api/me", api(me))
+    web_app.router.add_get("/app/api/families", api(families))
+    web_app.router.add_get("/app/api/families/{id}", api(family))
+    web_app.router.add_post("/app/api/families/{id}/message", api(message))
+    web_app.router.add_post("/app/api/alerts/{id}/ack", api(ack))
+    web_app.router.add_post("/app/api/questions/{id}/reply", api(reply))
+    web_app.router.add_get("/app/api/analysis", api(analysis))
+    web_app.router.add_post("/app/api/export", api(export))
+    return web_app
+
+
+async def start_web(app: Application) -> int | None:
+    """Start the dashboard on WEB_PORT (0: any free port) next to the bot; returns the port, or None if off."""
+    rt = get_runtime(app)
+    port = rt.settings.web_port
+    if port is None or app.bot_data.get(RUNNER_KEY) is not None:
+        return app.bot_data.get(PORT_KEY)
+    runner = web.AppRunner(make_web_app(app), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, rt.settings.web_listen, port)
+    try:
+        await site.start()
+    except OSError as exc:  # the port is taken: the bot itself must keep running for the families
+        log.error("dashboard could not listen on %s:%s (%s); the bot runs without it (set WEB_PORT)",
+                  rt.settings.web_listen, port, exc)
+        await runner.cleanup()
+        return None
+    sockets = getattr(site._server, "sockets", None) or []  # noqa: SLF001 - the port chosen for port 0
+    actual = sockets[0].getsockname()[1] if sockets else port
+    app.bot_data[RUNNER_KEY] = runner
+    app.bot_data[PORT_KEY] = actual
+    log.info("dashboard listening on %s:%s (/app/)", rt.settings.web_listen, actual)
+    return actual
+
+
+async def stop_web(app: Application) -> None:
+    runner = app.bot_data.pop(RUNNER_KEY, None)
+    app.bot_data.pop(PORT_KEY, None)
+    if runner is not None:
+        await runner.cleanup()

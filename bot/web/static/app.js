@@ -1,0 +1,286 @@
+// The midwife's dashboard. Plain JavaScript, no build step. Every API call carries Telegram's initData:
+// "Authorization: tma <initData>"; the server checks it (bot/web/auth.py).
+"use strict";
+
+const tg = (window.Telegram && window.Telegram.WebApp) || null;
+const initData = tg ? tg.initData || "" : "";
+let T = {};
+let me = null;
+let rows = [];
+let sortKey = "rank";
+let sortAsc = true;
+const PAGE = 100;  // rows drawn at once; "Tampilkan lagi" draws the next ones (search and filters see all)
+let limit = PAGE;
+
+function t(key, params) {
+  let s = T[key] !== undefined ? T[key] : key;
+  for (const [k, v] of Object.entries(params || {})) s = s.split("{" + k + "}").join(String(v));
+  return s;
+}
+
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") node.className = v;
+    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, v === true ? "" : v);
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+class ApiError extends Error {
+  constructor(status) { super("HTTP " + status); this.status = status; }
+}
+
+async function api(path, body) {
+  const options = { headers: { "Authorization": "tma " + initData } };
+  if (body !== undefined) {
+    options.method = "POST";
+    options.headers["Content-Type"] = "application/json";
+    options.body = JSON.stringify(body);
+  }
+  const response = await fetch("api/" + path, options);
+  if (!response.ok) throw new ApiError(response.status);
+  return response.json();
+}
+
+function showError(err) {
+  const status = err && err.status;
+  document.getElementById("main").hidden = true;
+  document.getElementById("loading").hidden = true;
+  document.getElementById("error").hidden = false;
+  document.getElementById("error-title").textContent = t("error_title");
+  document.getElementById("error-text").textContent =
+    status === 401 ? t("error_401") : status === 403 ? t("error_403") : t("error_other");
+  document.body.dataset.state = "error-" + (status || "other");
+}
+
+function show(tab) {
+  for (const name of ["families", "family", "analysis", "export"]) {
+    document.getElementById("tab-" + name).hidden = name !== tab;
+  }
+  for (const b of document.querySelectorAll("#tabs button")) {
+    b.classList.toggle("active", b.dataset.tab === tab || (tab === "family" && b.dataset.tab === "families"));
+  }
+  if (tab === "analysis") loadAnalysis();
+  if (tab === "export") renderExport();
+  if (tg && tg.BackButton) { tab === "family" ? tg.BackButton.show() : tg.BackButton.hide(); }
+}
+
+// -- the families table ------------------------------------------------------------------------------
+
+const COLUMNS = [
+  ["family", "col_family", r => r.name.toLowerCase()],
+  ["alerts", "col_alerts", r => -(r.open_alerts * 100 + r.open_questions)],
+  ["day", "col_day", r => r.day === null ? 99 : r.day],
+  ["sessions", "col_sessions", r => r.sessions_done],
+  ["checklists", "col_checklists", r => (r.pre_done ? 1 : 0) + (r.post_done ? 1 : 0)],
+  ["protocol", "col_protocol", r => r.protocol, "hide-small"],
+  ["contact", "col_contact", r => r.last_contact || ""],
+];
+
+function cell(r, key) {
+  const mark = done => done ? t("mark_yes") : t("mark_no");
+  switch (key) {
+    case "family": return [r.name, el("br"), el("span", { class: "code" }, r.code)];
+    case "day": return r.day === null ? t("none") : String(r.day);
+    case "protocol": return r.protocol;
+    case "sessions": return r.sessions_done + "/" + r.sessions_planned;
+    case "checklists": return t("checklist_marks", { pre: mark(r.pre_done), post: mark(r.post_done) });
+    case "alerts": return [
+      r.open_alerts ? el("span", { class: "alert-text" }, t("alerts_open", { jumlah: r.open_alerts })) : null,
+      r.open_alerts && r.open_questions ? el("br") : null,
+      r.open_questions ? t("questions_open", { jumlah: r.open_questions }) : null,
+      !r.open_alerts && !r.open_questions ? t("none") : null];
+    case "contact": return r.last_contact ? r.last_contact_local : t("none");
+  }
+  return "";
+}
+
+function matches(r, filter, query) {
+  if (query && !(r.name.toLowerCase().includes(query) || r.code.toLowerCase().includes(query))) return false;
+  switch (filter) {
+    case "": return true;
+    case "bahaya": return r.open_alerts > 0;
+    case "tanya": return r.open_questions > 0;
+    case "ceklis": return r.due.length > 0;
+    case "putus": return r.unreachable.length > 0;
+    default: return filter.startsWith("hari") ? r.day === Number(filter.slice(4)) : true;
+  }
+}
+
+function renderTable() {
+  const filter = document.getElementById("filter").value;
+  const query = document.getElementById("search").value.trim().toLowerCase();
+  const column = COLUMNS.find(c => c[0] === sortKey);
+  const keyOf = column ? column[2] : (r => r.rank);
+  const shown = rows.filter(r => matches(r, filter, query));
+  if (sortKey !== "rank") {
+    shown.sort((a, b) => { const x = keyOf(a), y = keyOf(b); return (x < y ? -1 : x > y ? 1 : 0) * (sortAsc ? 1 : -1); });
+  }
+  const head = document.querySelector("#families thead tr");
+  head.replaceChildren(...COLUMNS.map(([key, label, , cls]) => el("th", {
+    "data-key": key, class: [cls, key === sortKey ? "sorted" : "", key === sortKey && sortAsc ? "asc" : ""].join(" ").trim() || null,
+    onclick: () => { if (sortKey === key) sortAsc = !sortAsc; else { sortKey = key; sortAsc = true; } renderTable(); },
+  }, t(label))));
+  const body = document.querySelector("#families tbody");
+  const drawn = shown.slice(0, limit);
+  body.replaceChildren(...drawn.map(r => el("tr", {
+    "data-id": r.id, "data-code": r.code, class: r.open_alerts ? "alert" : null, onclick: () => openFamily(r.id),
+  }, COLUMNS.map(([key, , , cls]) => el("td", { class: cls || null }, cell(r, key))))));
+  document.getElementById("count").textContent = t("count", { jumlah: shown.length }) + " · " + t("legend");
+  const more = document.getElementById("more");
+  more.hidden = shown.length <= drawn.length;
+  more.textContent = t("more", { jumlah: shown.length - drawn.length });
+  const empty = document.getElementById("empty");
+  empty.hidden = shown.length > 0;
+  empty.textContent = t("empty");
+}
+
+async function loadFamilies() {
+  const data = await api("families");
+  rows = data.families;
+  renderTable();
+  document.body.dataset.state = "families";
+}
+
+// -- one family ------------------------------------------------------------------------------------
+
+function sendBox(placeholder, label, path, after) {
+  const area = el("textarea", { placeholder });
+  const note = el("span", { class: "muted" });
+  const button = el("button", { class: "act", onclick: async () => {
+    if (area.value.trim().length < 2) return;
+    button.disabled = true;
+    try { await api(path, { text: area.value }); area.value = ""; note.textContent = t("sent"); if (after) await after(); }
+    catch (err) { if (err.status === 401 || err.status === 403) showError(err); else note.textContent = t("error_other"); }
+    finally { button.disabled = false; }
+  } }, label);
+  return el("div", {}, area, el("div", { class: "row" }, button, note));
+}
+
+async function openFamily(id) {
+  const box = document.getElementById("tab-family");
+  document.body.dataset.state = "loading";
+  box.replaceChildren(el("p", { class: "muted" }, t("loading")));
+  show("family");
+  let f;
+  try { f = await api("families/" + id); } catch (err) { showError(err); return; }
+  const reload = () => openFamily(id);
+  const parts = [
+    el("button", { class: "act", id: "back", onclick: () => { show("families"); loadFamilies().catch(showError); } }, t("back")),
+    el("h1", {}, t("family_title", { kode: f.code, nama: f.name })),
+    el("div", { class: "muted" }, t("family_facts", { lahir: f.birth_date || t("none"), hari: f.day === null ? "?" : f.day,
+      protokol: f.protocol, selesai: f.sessions_done, rencana: f.sessions_planned })),
+  ];
+  const open = f.alerts.filter(a => !a.handled);
+  if (f.alerts.length) {
+    parts.push(el("h2", {}, t("section_alerts")));
+    for (const a of f.alerts) {
+      const button = a.handled ? null : el("button", { class: "act ack", "data-alert": a.id, onclick: async () => {
+        button.disabled = true;
+        try { await api("alerts/" + a.id + "/ack", {}); await reload(); } catch (err) { showError(err); }
+      } }, t("handled_button"));
+      parts.push(el("div", { class: "card" }, el("strong", { class: a.handled ? null : "alert-text" }, a.sign),
+        el("div", { class: "muted" }, a.when + " · " + (a.handled ? a.note : t("open_alert"))), button));
+    }
+  }
+  parts.push(el("h2", {}, t("section_contact")));
+  for (const m of f.members) {
+    parts.push(el("div", { class: "card" }, el("strong", {}, m.name), " (" + m.role + ")",
+      m.reachable ? null : el("div", { class: "muted" }, t("unreachable")),
+      m.phone ? el("div", { class: "row" }, m.phone, el("a", { href: m.tel }, t("call")),
+        el("a", { href: m.wa, target: "_blank", rel: "noopener" }, t("whatsapp")))
+        : el("div", { class: "muted" }, t("no_phone"))));
+  }
+  parts.push(el("div", { class: "card" }, el("strong", {}, t("send_message")),
+    sendBox(t("message_placeholder"), t("send"), "families/" + f.id + "/message", reload)));
+  if (f.questions.length || f.messages.length) {
+    parts.push(el("h2", {}, t("section_questions")));
+    for (const q of f.questions) {
+      parts.push(el("div", { class: "card question", "data-question": q.id }, el("div", { class: "muted" }, q.when),
+        el("div", {}, q.text || t("none")),
+        q.replies.map(r => el("div", { class: "muted" }, "↳ " + r.name + ", " + r.when + ": " + r.text)),
+        q.answered ? null : el("div", { class: "alert-text" }, t("question_open")),
+        sendBox(t("reply_placeholder"), t("reply_button"), "questions/" + q.id + "/reply", reload)));
+    }
+    for (const m of f.messages) parts.push(el("div", { class: "card muted" }, m.name + ", " + m.when + ": " + m.text));
+  }
+  parts.push(el("h2", {}, t("section_sessions")));
+  if (!f.sessions.length) parts.push(el("div", { class: "muted" }, t("nothing")));
+  for (const s of f.sessions) {
+    parts.push(el("div", {}, t("session_line", { waktu: s.when, hari: s.day === null ? "?" : s.day, status: s.status }),
+      s.minutes ? " · " + t("minutes", { menit: s.minutes }) : "",
+      s.stop_reason ? " · " + t("stopped_because", { alasan: s.stop_reason }) : ""));
+  }
+  parts.push(el("h2", {}, t("section_checklists")));
+  if (!f.measurements.length) parts.push(el("div", { class: "muted" }, t("nothing")));
+  for (const m of f.measurements) {
+    parts.push(el("div", { class: "card" }, el("strong", {}, m.occasion + " – " + m.title),
+      el("div", { class: "muted" }, m.complete ? t("score_line", { skor: m.score, kelas: m.class || t("none") }) : t("incomplete")),
+      m.answers.map(a => el("div", {}, a.item + ": ", el("strong", {}, a.answer)))));
+  }
+  box.replaceChildren(...parts);
+  document.body.dataset.state = "family";
+  if (open.length) box.dataset.openAlerts = String(open.length); else delete box.dataset.openAlerts;
+}
+
+// -- analysis and export ---------------------------------------------------------------------------
+
+async function loadAnalysis() {
+  const box = document.getElementById("tab-analysis");
+  box.replaceChildren(el("p", { class: "muted" }, t("loading")));
+  let a;
+  try { a = await api("analysis"); } catch (err) { showError(err); return; }
+  if (!a.ready) { box.replaceChildren(el("p", {}, a.message)); return; }
+  box.replaceChildren(el("p", { class: "muted" }, t("analysis_intro")), el("h2", {}, a.header),
+    el("img", { class: "chart", src: a.chart, alt: t("chart_alt") }), el("pre", {}, a.table));
+}
+
+function renderExport() {
+  const box = document.getElementById("tab-export");
+  const names = el("input", { type: "checkbox", id: "export-names" });
+  const note = el("p", { class: "muted", id: "export-note" });
+  const button = (fmt, label) => el("button", { class: "act", "data-format": fmt, onclick: async () => {
+    note.textContent = t("export_sending");
+    try { const r = await api("export", { format: fmt, names: names.checked }); note.textContent = r.message; }
+    catch (err) { if (err.status === 401 || err.status === 403) showError(err); else note.textContent = t("error_other"); }
+  } }, label);
+  box.replaceChildren(el("p", { class: "muted" }, t("export_intro")),
+    el("div", { class: "exports" }, button("xlsx", t("export_xlsx")), button("sav", t("export_sav")), button("csv", t("export_csv"))),
+    el("label", {}, names, " ", t("export_names")), note);
+}
+
+// -- start -----------------------------------------------------------------------------------------
+
+async function start() {
+  if (tg) { try { tg.ready(); tg.expand(); } catch (e) { /* older clients */ } }
+  try { T = await (await fetch("api/texts")).json(); } catch (e) { T = {}; }
+  document.getElementById("loading").textContent = t("loading");
+  document.title = t("title");
+  try { me = await api("me"); } catch (err) { showError(err); return; }
+  document.getElementById("title").textContent = t("title");
+  document.getElementById("who").textContent = t("header", { nama: me.name, fasilitas: me.facility });
+  for (const b of document.querySelectorAll("#tabs button")) {
+    b.textContent = t("tab_" + b.dataset.tab);
+    b.addEventListener("click", () => show(b.dataset.tab));
+  }
+  document.getElementById("search").placeholder = t("search");
+  const filter = document.getElementById("filter");
+  filter.replaceChildren(el("option", { value: "" }, t("filter_all")),
+    ...me.filters.map(f => el("option", { value: f }, t("filter_" + f))));
+  filter.addEventListener("change", () => { limit = PAGE; renderTable(); });
+  document.getElementById("search").addEventListener("input", () => { limit = PAGE; renderTable(); });
+  document.getElementById("more").addEventListener("click", () => { limit += PAGE; renderTable(); });
+  if (tg && tg.BackButton) tg.BackButton.onClick(() => { show("families"); loadFamilies().catch(showError); });
+  document.getElementById("loading").hidden = true;
+  document.getElementById("main").hidden = false;
+  try { await loadFamilies(); } catch (err) { showError(err); }
+}
+
+start();
