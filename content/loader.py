@@ -39,6 +39,9 @@ API (all objects are frozen dataclasses; lists are tuples, dicts are read-only m
     c.lexicon              # Lexicon(yes_words, no_words, negation_words, number_words, units, fillers)
         .parse_yesno(text) -> bool | None      .parse_number(text) -> int | None
     c.sources[id]          # Source(id, citation, file, url, authoritative)
+    c.guide                # Guide(cards: (Card(id, title, text, image, animation, steps, source),),
+                           #       reminder_text, reminder_image, caesarean_text, pacing.plan(seconds),
+                           #       animation: Path, voice_for(minutes) -> Path | None)
 
 Day numbering everywhere: the birth day is day 0, day 1 is the day after birth.
 """
@@ -55,6 +58,7 @@ from types import MappingProxyType
 from content.danger import DangerSign, match_signs, parse_danger_signs
 from content.education import EducationMessage, parse_education
 from content.errors import ContentError
+from content.guide import Guide, parse_guide
 from content.instruments import Instrument, parse_instrument
 from content.lexicon import Lexicon, parse_lexicon
 from content.protocols import Protocol, parse_protocol
@@ -127,6 +131,7 @@ class Content:
     education: Mapping[str, EducationMessage] = field(default_factory=dict)
     protocols: Mapping[str, Protocol] = field(default_factory=dict)
     lexicon: Lexicon | None = None
+    guide: Guide | None = None  # the cards, reminder and pacing of guide.yaml
 
     def text(self, key: str, /, **params: object) -> str:
         """The sentence for ``key`` with its named placeholders filled.
@@ -201,6 +206,7 @@ def load_content(root: Path = CONTENT_DIR) -> Content:
     protocols = _by_file(root / "protocols", root,
                          lambda n, stem: parse_protocol(n, sources, stem), "protocol")
     texts = load_texts(root / "texts", root)
+    guide = parse_guide(_node(root / "guide.yaml", root), sop, sources, root / "images", root / "media")
 
     _cross_check(root, sop, safety, signs, education, instruments, protocols)
     if DEFAULT_PROTOCOL not in protocols:
@@ -217,6 +223,7 @@ def load_content(root: Path = CONTENT_DIR) -> Content:
         education=MappingProxyType(education),
         protocols=MappingProxyType(protocols),
         lexicon=lexicon,
+        guide=guide,
     )
 
 

@@ -11,6 +11,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.fake_telegram.users import DEFAULT_GROUP_ID
+from content import get_content
 from storage import facilities, staff, users
 from storage.models import (
     Alert,
@@ -197,7 +198,8 @@ async def test_danger_signs_safety_stop_pause_continue_and_delete(bot, mother, h
 
     # A "yes" to a safety question stops the session kindly, with the urgent advice and an alert.
     await mother.send("/pijat")
-    await mother.press("Ya")
+    await mother.press("1. Demam")
+    await mother.press("Kirim (1 dipilih)")
     text = "\n".join(m.text or "" for m in mother.replies_since_last_action)
     assert "demam" in text and "hubungi bidan" in text.lower()
     assert midwife.messages, "the midwife was not alerted"
@@ -229,15 +231,17 @@ async def test_danger_signs_safety_stop_pause_continue_and_delete(bot, mother, h
 
     # Stopping a session part-way, with a reason.
     await mother.send("/pijat")
-    for _ in range(8):
-        await mother.press("Tidak")
+    await mother.press("✅ Semua tidak ada")
     await mother.press("Lanjut ▶")
     await mother.send("/menu")
     await mother.send("/lanjut")  # the guided session continues where it stopped
-    assert "dari langkah 2" in "\n".join(m.text or "" for m in mother.replies_since_last_action)
+    assert "Posisi Ibu (2 dari 6)" in "\n".join(m.text or "" for m in mother.replies_since_last_action)
     await mother.send("/pijat")
     await mother.press("Lanjutkan")
-    assert "langkah 2 dari 26" in mother.last_reply.text
+    assert "Posisi Ibu (2 dari 6)" in mother.last_reply.text
+    for _ in range(4):
+        await mother.press("Lanjut ▶")
+    await mother.press("Mulai pijat ▶")
     clock.advance(timedelta(minutes=2))
     await mother.press("⏹ Berhenti")
     await mother.press("Bayi perlu disusui")
@@ -248,12 +252,12 @@ async def test_danger_signs_safety_stop_pause_continue_and_delete(bot, mother, h
     assert "tidak berlaku" in mother.callback_answers[-1]
     with bot.runtime.db.session() as s:
         alerts = {(a.sign_id, a.source) for a in s.exec(select(Alert))}
-        assert {("ibu_demam", "answer"), ("bayi_kejang", "text"), ("bayi_tidak_bak", "answer")} <= alerts
+        assert {("ibu_demam", "safety_check"), ("bayi_kejang", "text"), ("bayi_tidak_bak", "answer")} <= alerts
         first, second = s.exec(select(MassageSession).order_by(MassageSession.id)).all()
         assert (first.status, first.stop_reason) == ("stopped", "safety:demam")
-        assert first.safety_answers == {"demam": True}
+        assert first.safety_answers == {q.id: q.id == "demam" for q in get_content().safety_questions}
         assert (second.status, second.stop_reason, second.duration_seconds) == ("stopped", "baby_needs", 120)
-        assert second.step_reached == "tempat_tenang"
+        assert second.step_reached == "timing"
 
     # The husband joins, then the mother deletes her data: research answers stay, anonymous.
     await mother.send("/keluarga")
