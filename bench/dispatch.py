@@ -1,7 +1,7 @@
 """2. Reminder dispatch: a morning's due reminders drained from the outbox through the fake Bot API.
 
 N reminder rows (100,000 in the full run), one per person (N people in N/2 families, mother and husband), all
-due within the last minutes, are sent by the real dispatcher (bot/dispatcher.py) with the Bot API client of
+due within the last minutes, are sent by the real dispatcher (bot/reminders/dispatcher.py) with the Bot API client of
 ``python -m bot worker``. Each worker is a process of its own (``python -m bench.dispatch worker``), started
 and warmed up first, then released together. Afterwards the database must say every row was sent and the fake
 must hold exactly one message in each of the N chats: each reminder sent exactly once.
@@ -81,11 +81,11 @@ def status_counts(url: str) -> dict[str, int]:
 # -- the worker process --------------------------------------------------------------------------------------
 
 async def _worker(args: argparse.Namespace) -> None:
-    from bot.clock import FakeClock
     from bot.commands.worker import build_bot
-    from bot.config import Settings
-    from bot.dispatcher import Dispatcher
-    from bot.runtime import Runtime
+    from bot.core.clock import FakeClock
+    from bot.core.config import Settings
+    from bot.core.runtime import Runtime
+    from bot.reminders.dispatcher import Dispatcher
     from storage.db import Database
 
     settings = Settings(token=args.token, api_url=args.api, database_url=args.url, rate_limit=args.rate_limit,

@@ -3,7 +3,7 @@
 Families of one facility (9 in 10 on the oksitosin16 protocol, 1 in 10 on the default bayi6 one), each with a
 mother and a husband, six massage sessions and a completed pre and post checklist: about 30 answers per family
 (10,000 families ≈ 300,000 answers). Each export runs in a fresh process (``python -m bench.export child``)
-through the same code as ``python -m bot export`` (bot/exporting.py over storage/exports.py), so its peak
+through the same code as ``python -m bot export`` (bot/export/exporting.py over storage/exports.py), so its peak
 memory can be read alone: the resident-memory high-water mark minus what the process held just before. Two
 sizes show whether memory grows with the rows.
 
@@ -66,7 +66,7 @@ def seed_study(url: str, n: int) -> int:
 # -- the child process -------------------------------------------------------------------------------------
 
 def _child(args: argparse.Namespace) -> dict:
-    from bot import exporting
+    from bot.export import exporting
     from content import get_content
     from storage.db import Database
 

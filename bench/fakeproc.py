@@ -29,7 +29,7 @@ from bench.common import cpu_seconds, rss_mb
 # -- the child ------------------------------------------------------------------------------------------
 
 async def _serve() -> None:
-    from bot.fake_telegram import FakeTelegram
+    from bot.devtools.fake_telegram import FakeTelegram
 
     fake = FakeTelegram(record_calls=False, keep_bytes=False, process_timeout=600)
     await fake.start()

@@ -1,7 +1,7 @@
 """5. Memory: the resident memory of a running bot holding N active families (10,000 in the full run).
 
 The database holds N families (mother and husband, consenting, on their first postpartum day) with their whole
-reminder schedule (about 33 rows each). The real bot (bot/app.py, with its dispatcher job) runs in a process of
+reminder schedule (about 33 rows each). The real bot (bot/core/app.py, with its dispatcher job) runs in a process of
 its own against the fake Bot API, with the clock at 07:20 WIB on day 1: the morning massage reminders (mother and
 husband) are due and go out, while every mother asks /jadwal. RSS is read from /proc for the bot
 process alone, before the traffic and once every family has been served.
@@ -31,7 +31,7 @@ REGISTERED = NOW - timedelta(hours=20)
 
 def seed_active(url: str, n: int) -> list[seed.SeededFamily]:
     """``n`` families and their reminder rows, as bot/flows/schedule.py computes them."""
-    from bot.config import Settings
+    from bot.core.config import Settings
     from bot.flows import schedule
     from content import get_content
     from storage.db import Database
@@ -90,9 +90,9 @@ def _counts(url: str) -> tuple[int, int]:
 async def _bot(args: argparse.Namespace) -> None:
     from telegram import Update
 
-    from bot.app import build_application
-    from bot.clock import FakeClock
-    from bot.config import Settings
+    from bot.core.app import build_application
+    from bot.core.clock import FakeClock
+    from bot.core.config import Settings
     from storage.db import Database
 
     logging.getLogger("apscheduler").setLevel(logging.ERROR)  # "skipped: previous tick still running" is expected

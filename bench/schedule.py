@@ -22,7 +22,7 @@ NOW = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
 
 def register(url: str, n: int, telegram_base: int = 20_000_000) -> tuple[float, float, int]:
     """Register ``n`` families; returns (seconds, CPU seconds, outbox rows written)."""
-    from bot.config import Settings
+    from bot.core.config import Settings
     from bot.flows.schedule import reschedule_family
     from content import get_content
     from storage import families, users

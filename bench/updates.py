@@ -5,7 +5,7 @@ One fake Bot API (bench/fakeproc.py, a process of its own) serves every variant 
 (a)  a bare PTB 22 echo bot (bench/echo_bot.py): text message → sendMessage;
 (a2) a bare PTB bot answering a button press with the same three Bot API calls as our checklist
      (answerCallbackQuery, editMessageText, sendMessage) and nothing else;
-(b)  our bot (the real Application from bot/app.py) processing checklist answers on SQLite:
+(b)  our bot (the real Application from bot/core/app.py) processing checklist answers on SQLite:
      callback ``ceklis:a:<measurement>:<item>:<value>`` → duplicate check → validate → answer row written →
      the question edited to show the answer → the next question sent (every 16th answer finishes the
      checklist and sends the score);
@@ -41,7 +41,7 @@ from bench.fakeproc import FakeServer
 
 INSTRUMENT = "oksitosin16"
 PROTOCOL = "seed002"  # a protocol that uses the oksitosin16 checklist (16 yes/no questions)
-CONCURRENCY = 64  # as bot/updates.PerChatUpdateProcessor
+CONCURRENCY = 64  # as bot/core/updates.PerChatUpdateProcessor
 
 
 # -- measuring inside the bot ------------------------------------------------------------------------------
@@ -53,7 +53,7 @@ def time_bot_api_calls() -> None:
     """Count, per update, the time spent inside Bot API requests (so the bot's own work can be told apart)."""
     from telegram.request import HTTPXRequest
 
-    from bot.telegram_http import AiohttpRequest
+    from bot.core.telegram_http import AiohttpRequest
 
     for cls in (HTTPXRequest, AiohttpRequest):
         if getattr(cls.do_request, "_bench_timed", False):
@@ -123,7 +123,7 @@ class MeteredSimple(SimpleUpdateProcessor):
 
 
 def metered_per_chat(meter: Meter):
-    from bot.updates import PerChatUpdateProcessor
+    from bot.core.updates import PerChatUpdateProcessor
 
     class MeteredPerChat(PerChatUpdateProcessor):
         async def do_process_update(self, update, coroutine) -> None:
@@ -401,8 +401,8 @@ def ratio_per_round(b: Variant, a: Variant) -> float:
 
 
 def our_app(fake: FakeServer, url: str, meter: Meter) -> Application:
-    from bot.app import build_application
-    from bot.config import Settings
+    from bot.core.app import build_application
+    from bot.core.config import Settings
     from storage.db import Database
 
     settings = Settings(token=fake.token, api_url=fake.base_url, database_url=url, rate_limit=False,

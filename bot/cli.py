@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from bot.commands import command_modules
-from bot.config import ConfigError, load_dotenv_file
+from bot.core.config import ConfigError, load_dotenv_file
 
 
 def build_parser() -> argparse.ArgumentParser:

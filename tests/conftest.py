@@ -18,8 +18,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.clock import FakeClock
-from bot.config import Settings
+from bot.core.clock import FakeClock
+from bot.core.config import Settings
 from storage.db import Database
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL")
@@ -80,7 +80,7 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 async def fake_tg() -> AsyncIterator[object]:
-    from bot.fake_telegram import FakeTelegram
+    from bot.devtools.fake_telegram import FakeTelegram
 
     async with FakeTelegram() as fake:
         yield fake
@@ -103,7 +103,7 @@ def settings(fake_tg, db) -> Settings:
 @pytest.fixture
 async def bot(settings, db, clock, fake_tg) -> AsyncIterator[object]:
     """The real Application, polling the fake Bot API over HTTP."""
-    from bot.harness import RunningBot
+    from bot.devtools.harness import RunningBot
 
     running = RunningBot(settings=settings, db=db, clock=clock, fake=fake_tg)
     await running.start()

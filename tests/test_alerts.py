@@ -8,10 +8,10 @@ from datetime import timedelta
 from sqlmodel import select
 from telegram.ext import ApplicationHandlerStop, CommandHandler
 
-from bot.dispatcher import dispatch_once
+from bot.core.turn import Turn, turn_handler
+from bot.devtools.harness import RunningBot
 from bot.flows.alerts import MAX_REPEATS, raise_danger
-from bot.harness import RunningBot
-from bot.turn import Turn, turn_handler
+from bot.reminders.dispatcher import dispatch_once
 from storage import alerts as alert_store
 from storage import audit, families, users
 from storage.models import Alert, Family, Outbox

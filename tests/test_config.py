@@ -2,7 +2,7 @@ from datetime import time, timedelta
 
 import pytest
 
-from bot.config import ConfigError, Settings, parse_times, settings_from_env
+from bot.core.config import ConfigError, Settings, parse_times, settings_from_env
 
 
 def test_defaults_from_empty_environment():

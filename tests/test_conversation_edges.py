@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.fake_telegram.users import DEFAULT_GROUP_ID
+from bot.devtools.fake_telegram.users import DEFAULT_GROUP_ID
 from content import get_content
 from storage import facilities, staff, users
 from storage.models import (

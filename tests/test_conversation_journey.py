@@ -15,7 +15,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot.dispatcher import dispatch_once
+from bot.reminders.dispatcher import dispatch_once
 from storage.models import Answer, Family, MassageSession, Measurement, Membership, Outbox, User
 
 WIB = "WIB – Sumatra, Jawa, Kalimantan Barat & Tengah"

@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import fake_telegram as ft
 from bot.commands.worker import build_bot
-from bot.dispatcher import Dispatcher, TickResult, dispatch_once
+from bot.core.runtime import Runtime
+from bot.devtools import fake_telegram as ft
 from bot.flows import schedule
 from bot.flows.outbox_kinds import Rendered, renderer
 from bot.flows.schedule import family_offset, reschedule_family
-from bot.runtime import Runtime
+from bot.reminders.dispatcher import Dispatcher, TickResult, dispatch_once
 from content import get_content
 from storage import outbox
 from tests.test_reminders_support import make_family, rows
@@ -275,7 +275,7 @@ async def test_batches_are_claimed_until_nothing_is_due(bot, db, clock, fake_tg)
 
 
 def test_the_dispatcher_job_is_registered_only_when_asked(settings, db, clock):
-    from bot.app import build_application
+    from bot.core.app import build_application
     from bot.handlers.reminders import JOB_NAME
 
     on = build_application(settings.with_(run_dispatcher=True, dispatch_interval=2.5), db=db, clock=clock)

@@ -13,8 +13,9 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from analysis import analyze_pairs, read_pairs_text, render_compact, to_json
-from bot import cli, exporting
-from bot.demo import add_family
+from bot import cli
+from bot.devtools.demo import add_family
+from bot.export import exporting
 from bot.flows import study_data
 from content import get_content
 from storage import audit

@@ -14,7 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import insert
 
-from bot import exporting
+from bot.export import exporting
 from content import get_content
 from storage import facilities
 from storage.db import Database

@@ -20,7 +20,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.fake_telegram import (
+from bot.devtools.fake_telegram import (
     Blocked,
     Drop,
     FakeTelegram,
@@ -28,7 +28,7 @@ from bot.fake_telegram import (
     TrackingUpdateProcessor,
     tiny_png,
 )
-from bot.fake_telegram import (
+from bot.devtools.fake_telegram import (
     RetryAfter as RetryAfterFault,
 )
 
@@ -313,7 +313,7 @@ async def test_standalone_server_answers_get_me():
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.fake_telegram",
+        "bot.devtools.fake_telegram",
         "--port",
         "0",
         "--token",

@@ -12,7 +12,7 @@ import pytest
 from telegram import Update
 from telegram.ext import Application, ContextTypes, MessageHandler, filters
 
-from bot.fake_telegram import (
+from bot.devtools.fake_telegram import (
     ApiError,
     BadRequest,
     FakeTelegram,
@@ -21,7 +21,7 @@ from bot.fake_telegram import (
     TrackingUpdateProcessor,
     command_entities,
 )
-from bot.fake_telegram.formatting import plain_text
+from bot.devtools.fake_telegram.formatting import plain_text
 
 
 class FixedClock:

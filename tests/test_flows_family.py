@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.flows import checklist, dates, family_link, massage, privacy, registration
 from content import get_content
 from storage import facilities, families, measurements, sessions, users

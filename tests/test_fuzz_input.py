@@ -22,8 +22,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.clock import FakeClock
-from bot.demo import add_midwife
+from bot.core.clock import FakeClock
+from bot.devtools.demo import add_midwife
 from storage import facilities
 from storage.db import Database
 from tests.conftest import CLOCK_START, _postgres_schema_url, needs_postgres

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from bot.dispatcher import Dispatcher, dispatch_once
 from bot.flows.schedule import reschedule_family
+from bot.reminders.dispatcher import Dispatcher, dispatch_once
 from content import get_content
 from storage.models import Alert, MassageSession, Outbox, User
 from tests.test_reminders_support import make_family

@@ -29,9 +29,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from bot.dispatcher import Dispatcher
-from bot.fake_telegram import FakeTelegram
-from bot.harness import RunningBot
+from bot.devtools.fake_telegram import FakeTelegram
+from bot.devtools.harness import RunningBot
+from bot.reminders.dispatcher import Dispatcher
 from storage import outbox
 from storage.models import Answer, Measurement, Outbox
 from tests.test_reliability_support import FAST_RETRIES, register
@@ -99,7 +99,7 @@ def kept_by_the_bot(running: RunningBot) -> tuple[int, int]:
     gc.collect()
     modules = [vars(m) for name, m in list(sys.modules.items())
                if name.split(".")[0] in ("bot", "storage", "content", "analysis")
-               and not name.startswith("bot.fake_telegram")]
+               and not name.startswith("bot.devtools.fake_telegram")]
     seen: set[int] = set()
     stack: list[object] = [running.app, running.runtime, *modules]
     size = count = 0
@@ -108,7 +108,7 @@ def kept_by_the_bot(running: RunningBot) -> tuple[int, int]:
         if id(obj) in seen:
             continue
         seen.add(id(obj))
-        if isinstance(obj, _NOT_STATE) or type(obj).__module__.startswith("bot.fake_telegram"):
+        if isinstance(obj, _NOT_STATE) or type(obj).__module__.startswith("bot.devtools.fake_telegram"):
             continue
         size += sys.getsizeof(obj)
         count += 1

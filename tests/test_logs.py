@@ -1,6 +1,6 @@
 import logging
 
-from bot.logs import REDACTED, add_secret, redact
+from bot.core.logs import REDACTED, add_secret, redact
 
 TOKEN = "987654:SECRET-token_value-xyz"
 

@@ -284,7 +284,7 @@ async def test_a_coordinator_invites_a_colleague(bot, db, clock, midwife, fake_t
 
 
 async def test_a_midwife_serving_two_facilities_can_open_families_of_both(bot, db, clock, midwife):
-    from bot.demo import add_midwife
+    from bot.devtools.demo import add_midwife
 
     world = two_facilities(db, clock.now())
     with db.session() as session:

@@ -9,7 +9,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from bot.demo import DemoFamily, add_family, add_midwife
+from bot.devtools.demo import DemoFamily, add_family, add_midwife
 from storage import facilities
 from storage.db import Database
 from storage.models import Facility

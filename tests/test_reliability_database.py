@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 import storage.db
-from bot.harness import RunningBot
+from bot.devtools.harness import RunningBot
 from storage.db import Database
 from storage.models import Answer
 from tests.conftest import POSTGRES_URL, _postgres_schema_url, needs_postgres

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
-from bot import fake_telegram as ft
+from bot.devtools import fake_telegram as ft
 from storage.db import Database
 from storage.models import Answer, Measurement, Outbox
 from tests.test_reliability_support import Hold, bot_process, chat_state, say
@@ -150,7 +150,7 @@ def _one_reminder(db: Database, telegram_id: int, due: datetime) -> int:
     The row carries no time zone, so the night rule (nothing 21:00–06:00) does not hold it back whenever
     this test runs.
     """
-    from bot.config import Settings
+    from bot.core.config import Settings
     from bot.flows.schedule import reschedule_family
     from tests.test_reminders_support import make_family
 

@@ -22,10 +22,10 @@ from typing import Any, TypeVar
 
 from sqlmodel import select
 
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.fake_telegram import FakeTelegram, Fault
-from bot.harness import RunningBot
+from bot.core.clock import FakeClock
+from bot.core.config import Settings
+from bot.devtools.fake_telegram import FakeTelegram, Fault
+from bot.devtools.harness import RunningBot
 from content import get_content
 from storage.db import Database
 from storage.models import ChatState, Family, Membership, User
@@ -149,7 +149,7 @@ class Hold(Fault):
 
 # PTB's Updater logs a failed getUpdates at ERROR and simply polls again: that is Telegram's fault, not ours,
 # and the polling tests prove no update is lost by it.
-NOT_OURS = ("bot.fake_telegram", "telegram.ext.Updater")
+NOT_OURS = ("bot.devtools.fake_telegram", "telegram.ext.Updater")
 
 
 def handler_errors(records: Iterable[logging.LogRecord]) -> list[str]:

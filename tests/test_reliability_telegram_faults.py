@@ -20,8 +20,8 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot import fake_telegram as ft
-from bot.demo import add_midwife
+from bot.devtools import fake_telegram as ft
+from bot.devtools.demo import add_midwife
 from storage import facilities, measurements
 from storage import families as family_store
 from storage.models import User
@@ -155,7 +155,7 @@ EFFECT = {
 @pytest.fixture
 async def fast_bot(settings, db, clock, fake_tg):
     """The real Application, with the bot's pauses before resending kept short."""
-    from bot.harness import RunningBot
+    from bot.devtools.harness import RunningBot
 
     running = RunningBot(settings=settings.with_(extra=dict(FAST_RETRIES)), db=db, clock=clock, fake=fake_tg)
     await running.start()
@@ -233,8 +233,8 @@ async def test_reminder_blast_through_every_fault_loses_no_reminder(settings, db
     """Due reminders of 8 families, each chat with its own fault: all are sent (or the blocked one is
     given up explicitly), none is lost, duplicates only where Telegram acted and the answer was lost."""
     from bot.commands.worker import build_bot
-    from bot.dispatcher import Dispatcher
-    from bot.runtime import Runtime
+    from bot.core.runtime import Runtime
+    from bot.reminders.dispatcher import Dispatcher
     from content import get_content
     from storage import outbox
 
@@ -243,7 +243,7 @@ async def test_reminder_blast_through_every_fault_loses_no_reminder(settings, db
     faults = {**FAULTS, "slow": ft.Slow(seconds=1.0), "fine": None}
     del faults["not_modified"]
     people = {}
-    from bot.harness import RunningBot
+    from bot.devtools.harness import RunningBot
 
     running = RunningBot(settings=cfg, db=db, clock=clock, fake=fake_tg)
     await running.start()
@@ -305,7 +305,7 @@ async def test_a_mother_who_blocked_and_unblocked_the_bot_gets_her_reminders_aga
         fast_bot, db, fake_tg, clock, caplog):
     """403 marks her unreachable and cancels her reminders; when she comes back (unblocks and writes),
     she is reachable again and the rest of her reminders are scheduled anew."""
-    from bot.dispatcher import Dispatcher
+    from bot.reminders.dispatcher import Dispatcher
     from storage import outbox
 
     mother = fake_tg.user(user_id=43_001, first_name="Lestari")

@@ -16,7 +16,7 @@ import socket
 
 from sqlmodel import select
 
-from bot.harness import RunningBot
+from bot.devtools.harness import RunningBot
 from storage.models import Answer, ProcessedUpdate
 from tests.test_reliability_support import chat_state, handler_errors, register, say
 

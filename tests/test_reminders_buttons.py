@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from bot.dispatcher import Dispatcher
 from bot.flows.schedule import family_offset, reschedule_family
+from bot.reminders.dispatcher import Dispatcher
 from storage.models import Family, MassageSession
 from tests.test_reminders_support import make_family, rows
 

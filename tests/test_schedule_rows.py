@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.flows import reminders as rules
 from bot.flows import schedule
 from bot.flows.schedule import cancel_family, reschedule_family

@@ -16,8 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from bot.clock import FakeClock
-from bot.demo import add_midwife
+from bot.core.clock import FakeClock
+from bot.devtools.demo import add_midwife
 from storage import facilities
 from storage import families as family_store
 from storage.db import Database

@@ -27,8 +27,8 @@ import pytest
 from sqlmodel import select
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot import fake_telegram as ft
-from bot.demo import add_midwife
+from bot.devtools import fake_telegram as ft
+from bot.devtools.demo import add_midwife
 from storage import facilities
 from storage import families as family_store
 from storage.models import Alert, Answer, AuditLog, ChatState, Family, MassageSession, Measurement, Staff
@@ -65,7 +65,7 @@ async def test_the_token_is_in_no_log_record_and_no_exception_at_debug(bot, db, 
     # The exceptions the bot's own HTTP client raises when Telegram cannot be reached at all.
     from telegram.error import TelegramError
 
-    from bot.app import build_application
+    from bot.core.app import build_application
 
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -1,4 +1,4 @@
-"""The aiohttp Bot API transport (bot/telegram_http.py) behaves like PTB's httpx one, against the fake."""
+"""The aiohttp Bot API transport (bot/core/telegram_http.py) behaves like PTB's httpx one, against the fake."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import NetworkError, RetryAfter, TimedOut
 
-import bot.fake_telegram as ft
-from bot.fake_telegram import tiny_png
-from bot.telegram_http import AiohttpRequest
+import bot.devtools.fake_telegram as ft
+from bot.core.telegram_http import AiohttpRequest
+from bot.devtools.fake_telegram import tiny_png
 
 
 def client(fake_tg, **kwargs) -> Bot:

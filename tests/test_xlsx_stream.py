@@ -1,4 +1,4 @@
-"""The streaming XLSX writer (bot/xlsx_stream.py): what openpyxl reads back is what was written."""
+"""The streaming XLSX writer (bot/export/xlsx_stream.py): what openpyxl reads back is what was written."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from openpyxl import load_workbook
 
-from bot.xlsx_stream import Workbook, column_letter
+from bot.export.xlsx_stream import Workbook, column_letter
 
 
 def read(data: bytes) -> dict[str, list[tuple]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bot.config import settings_from_env
+from bot.core.config import settings_from_env
 from storage.db import Database, alembic_config
 
 

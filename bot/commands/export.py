@@ -11,9 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from bot import exporting
-from bot.clock import SystemClock
-from bot.config import settings_from_env
+from bot.core.clock import SystemClock
+from bot.core.config import settings_from_env
+from bot.export import exporting
 from content import get_content
 from storage import audit, facilities
 from storage.db import Database

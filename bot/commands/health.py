@@ -7,8 +7,8 @@ import sys
 
 from sqlalchemy import text
 
-from bot.config import settings_from_env
-from bot.health import STALE_AFTER_SECONDS, heartbeat_age
+from bot.core.config import settings_from_env
+from bot.core.health import STALE_AFTER_SECONDS, heartbeat_age
 from storage.db import Database
 
 

@@ -13,8 +13,8 @@ import argparse
 import sys
 from datetime import timedelta
 
-from bot.clock import SystemClock
-from bot.config import settings_from_env
+from bot.core.clock import SystemClock
+from bot.core.config import settings_from_env
 from bot.flows import midwife as rules
 from storage import audit, facilities
 from storage import staff as staff_store

@@ -8,9 +8,9 @@ from urllib.parse import urlparse
 
 from telegram import Update
 
-from bot.app import build_application
-from bot.config import ConfigError, settings_from_env
-from bot.logs import setup_logging
+from bot.core.app import build_application
+from bot.core.config import ConfigError, settings_from_env
+from bot.core.logs import setup_logging
 from storage.db import Database
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ import logging
 
 
 def run(args: argparse.Namespace) -> int:
-    from bot.simulator import simulate
+    from bot.devtools.simulator import simulate
 
     logging.basicConfig(level=logging.WARNING)
     return asyncio.run(simulate(database_url=args.database_url))

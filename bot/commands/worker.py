@@ -16,11 +16,11 @@ import signal
 
 from telegram.ext import AIORateLimiter, ExtBot
 
-from bot.config import Settings, settings_from_env
-from bot.dispatcher import Dispatcher
-from bot.logs import setup_logging
-from bot.runtime import Runtime
-from bot.telegram_http import AiohttpRequest
+from bot.core.config import Settings, settings_from_env
+from bot.core.logs import setup_logging
+from bot.core.runtime import Runtime
+from bot.core.telegram_http import AiohttpRequest
+from bot.reminders.dispatcher import Dispatcher
 from storage.db import Database
 
 log = logging.getLogger(__name__)

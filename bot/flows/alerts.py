@@ -23,9 +23,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
+from bot.chat.keyboards import inline
 from bot.flows.outbox_kinds import Rendered, renderer
 from bot.flows.study_data import postpartum_day
-from bot.keyboards import inline
 from content import Content
 from storage import alerts as alert_store
 from storage import staff as staff_store
@@ -33,7 +33,7 @@ from storage import users
 from storage.models import Alert, Facility, Family, Membership, User
 
 if TYPE_CHECKING:
-    from bot.turn import Turn
+    from bot.core.turn import Turn
 
 MAX_REPEATS = 8
 REPEAT_KIND = alert_store.REPEAT_KIND

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot import deeplinks
+from bot.chat import deeplinks
 from storage import families as store
 from storage.models import Family, User
 

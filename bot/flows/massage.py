@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot.chat.keyboards import callback
 from bot.flows.outbox_kinds import Rendered, renderer
-from bot.keyboards import callback
 from content.sop import SafetyQuestion
 from storage import outbox
 from storage import sessions as store

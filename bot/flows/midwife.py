@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
-from bot.deeplinks import link
+from bot.chat.deeplinks import link
 from storage import audit, facilities, meta
 from storage import staff as staff_store
 from storage.models import Alert, Facility, Family, Invite, Staff, User

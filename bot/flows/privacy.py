@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.flows.schedule import cancel_family, reschedule_family
 from storage import audit, measurements, sessions
 from storage import families as family_store

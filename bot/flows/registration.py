@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.flows import dates
 from bot.flows.schedule import ScheduleResult, reschedule_family
 from storage import facilities

@@ -23,10 +23,10 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
 
-from bot.config import Settings
+from bot.chat.keyboards import callback
+from bot.core.config import Settings
 from bot.flows import schedule
 from bot.flows.outbox_kinds import Rendered, renderer
-from bot.keyboards import callback
 from content import ContentError
 from content.loader import placeholders
 from storage import outbox

@@ -33,7 +33,7 @@ Every family gets a stable offset ``j = H(family id) mod W`` seconds (W = the ji
 (07:04, 16:04 …), and across families the due times are spread evenly over ``[07:00, 07:00 + W)``.
 
 The arithmetic for ~70,000 reminders due at 07:00 WIB: Telegram lets one bot send about 30 messages
-per second (the AIORateLimiter in bot/app.py), so draining 70,000 takes at least 70,000 / 30 ≈ 2,333 s
+per second (the AIORateLimiter in bot/core/app.py), so draining 70,000 takes at least 70,000 / 30 ≈ 2,333 s
 ≈ 39 min however the rows are spread. Without jitter all 70,000 are due at 07:00:00 and the queue starts
 39 min deep. With W = 10 min rows arrive at 70,000 / 600 ≈ 117 per second; the backlog peaks at
 (117 − 30) × 600 ≈ 52,000 rows at 07:10 and is gone by about 07:39, inside the 2 h grace
@@ -54,7 +54,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session
 
-from bot.config import ConfigError, Settings, parse_times
+from bot.core.config import ConfigError, Settings, parse_times
 from storage import outbox
 
 QUIET_START = time(21, 0)

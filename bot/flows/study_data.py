@@ -132,7 +132,7 @@ def database_scores(instrument_id: str, facility: str | None = None, *, database
 
     ``facility`` is a facility code or name; None means every facility.
     """
-    from bot.config import settings_from_env
+    from bot.core.config import settings_from_env
     from storage.db import Database
 
     content = content or get_content()

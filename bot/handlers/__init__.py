@@ -1,6 +1,6 @@
 """Telegram handlers, one module per part of the product.
 
-Every module here that defines ``register(application)`` is registered by bot/app.py, in the order of its
+Every module here that defines ``register(application)`` is registered by bot/core/app.py, in the order of its
 ``PRIORITY`` (default 50; lower first). The catch-all fallbacks use a high number so they come last.
 """
 

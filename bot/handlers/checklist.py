@@ -12,6 +12,9 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot.chat.keyboards import callback, inline
+from bot.chat.routing import text_flow
+from bot.core.turn import Turn, turn_handler
 from bot.flows import answers as answer_rules
 from bot.flows import checklist as rules
 from bot.flows import dates
@@ -27,9 +30,6 @@ from bot.handlers.context import (
     today_day,
 )
 from bot.handlers.fallback import taken_as_answer, urgent_advice
-from bot.keyboards import callback, inline
-from bot.routing import text_flow
-from bot.turn import Turn, turn_handler
 from content.instruments import Instrument, Item
 from storage import measurements as store
 from storage import sessions as session_store

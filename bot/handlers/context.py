@@ -7,8 +7,8 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from bot.core.turn import Turn
 from bot.flows import dates
-from bot.turn import Turn
 from content.protocols import Protocol
 from storage import chatstate, users
 from storage import families as family_store

@@ -2,17 +2,17 @@
 
 Free text first goes through the danger-sign matcher: a message naming a danger sign ("bayi kejang") gets
 the urgent advice at once, and the family's midwife is alerted. Then it goes to the conversation waiting
-for it (``bot.routing``), or gets a short helpful answer with the menu.
+for it (``bot.chat.routing``), or gets a short helpful answer with the menu.
 """
 
 from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
+from bot.chat.routing import TEXT_FLOWS
+from bot.core.turn import Turn, turn_handler
 from bot.flows.alerts import raise_danger
 from bot.handlers.context import consented_user
-from bot.routing import TEXT_FLOWS
-from bot.turn import Turn, turn_handler
 from storage import chatstate, staff
 from storage import families as family_store
 from storage.models import Family

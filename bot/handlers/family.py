@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.deeplinks import deep_link
+from bot.chat.deeplinks import deep_link
+from bot.chat.keyboards import callback, inline
+from bot.chat.routing import text_flow
+from bot.core.turn import Turn, turn_handler
 from bot.flows import family_link, registration
 from bot.flows.schedule import reschedule_family
 from bot.handlers.context import (
@@ -27,9 +30,6 @@ from bot.handlers.context import (
     zone_name,
 )
 from bot.handlers.start import begin
-from bot.keyboards import callback, inline
-from bot.routing import text_flow
-from bot.turn import Turn, turn_handler
 from storage import facilities
 from storage import families as family_store
 from storage.models import ChatState, Family, User

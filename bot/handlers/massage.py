@@ -25,6 +25,9 @@ from datetime import timedelta
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot.chat.keyboards import callback, inline
+from bot.chat.routing import text_flow
+from bot.core.turn import Turn, turn_handler
 from bot.flows import massage as rules
 from bot.handlers.context import (
     clear_state,
@@ -39,9 +42,6 @@ from bot.handlers.context import (
     today_day,
 )
 from bot.handlers.fallback import taken_as_answer, urgent_advice
-from bot.keyboards import callback, inline
-from bot.routing import text_flow
-from bot.turn import Turn, turn_handler
 from content.guide import Card
 from storage import families as family_store
 from storage import sessions as store

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
+from bot.chat.keyboards import callback, inline
+from bot.chat.routing import text_flow
+from bot.core.turn import Turn, turn_handler
 from bot.flows import privacy
 from bot.flows.schedule import cancel_family, reschedule_family
 from bot.handlers.context import (
@@ -21,9 +24,6 @@ from bot.handlers.context import (
     state,
 )
 from bot.handlers.start import resume_flow
-from bot.keyboards import callback, inline
-from bot.routing import text_flow
-from bot.turn import Turn, turn_handler
 from storage import families as family_store
 from storage.models import ChatState, Family
 

@@ -20,14 +20,14 @@ from zoneinfo import ZoneInfo
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import exporting
-from bot.deeplinks import deep_link
+from bot.chat.deeplinks import deep_link
+from bot.chat.keyboards import callback, inline
+from bot.core.turn import Turn, turn_handler
+from bot.export import exporting
 from bot.flows import alerts as alert_flow
 from bot.flows import midwife as rules
 from bot.flows import study_data
 from bot.handlers.context import remember_user
-from bot.keyboards import callback, inline
-from bot.turn import Turn, turn_handler
 from storage import alerts as alert_store
 from storage import audit, facilities
 from storage import staff as staff_store

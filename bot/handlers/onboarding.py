@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler
 
+from bot.chat.keyboards import callback, inline
+from bot.chat.routing import text_flow
+from bot.core.turn import Turn, turn_handler
 from bot.flows import dates, registration
 from bot.flows.reminders import missed_note
 from bot.handlers.context import (
@@ -21,9 +24,6 @@ from bot.handlers.context import (
     state,
     zone_name,
 )
-from bot.keyboards import callback, inline
-from bot.routing import text_flow
-from bot.turn import Turn, turn_handler
 from storage import facilities
 from storage import families as family_store
 from storage.models import ChatState

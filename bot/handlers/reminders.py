@@ -1,6 +1,6 @@
 """Reminders in the running bot: the dispatcher job, /jadwal, and the reminder buttons.
 
-- The dispatcher (bot/dispatcher.py) ticks every ``settings.dispatch_interval`` seconds through PTB's
+- The dispatcher (bot/reminders/dispatcher.py) ticks every ``settings.dispatch_interval`` seconds through PTB's
   JobQueue when ``settings.run_dispatcher`` is true. The JobQueue only holds this one repeating job; the
   schedule itself is the Outbox table.
 - /jadwal shows the family's reminder times; "Ubah jam" (or ``/jadwal 06:30,15:30``) changes them and
@@ -14,12 +14,12 @@ import logging
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
-from bot.dispatcher import Dispatcher
+from bot.chat.keyboards import callback, inline
+from bot.chat.routing import text_flow
+from bot.core.runtime import get_runtime
+from bot.core.turn import Turn, turn_handler
 from bot.flows import reminders as rules
-from bot.keyboards import callback, inline
-from bot.routing import text_flow
-from bot.runtime import get_runtime
-from bot.turn import Turn, turn_handler
+from bot.reminders.dispatcher import Dispatcher
 from storage import chatstate, outbox
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import deeplinks
+from bot.chat import deeplinks
+from bot.chat.keyboards import callback, inline
+from bot.chat.routing import text_flow
+from bot.core.turn import Turn, turn_handler
 from bot.handlers.context import (
     clear_state,
     consented_user,
@@ -19,9 +22,6 @@ from bot.handlers.context import (
     stale,
     state,
 )
-from bot.keyboards import callback, inline
-from bot.routing import text_flow
-from bot.turn import Turn, turn_handler
 from storage import families as family_store
 from storage.models import ChatState, User
 

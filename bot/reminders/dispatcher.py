@@ -14,7 +14,7 @@ One :meth:`Dispatcher.tick` (every ``settings.dispatch_interval`` seconds, from 
 5. claim the next batch while batches come back full (at most ``max_batches`` per tick).
 
 Failures: 429 → the row waits ``retry_after`` and the dispatcher claims nothing new until then (with
-PTB's AIORateLimiter from bot/app.py the limiter first waits and retries by itself, up to 3 times, holding
+PTB's AIORateLimiter from bot/core/app.py the limiter first waits and retries by itself, up to 3 times, holding
 every request of the bot meanwhile, as Telegram's flood wait applies to the whole bot; the default lease
 of 20 dispatch intervals, at least 5 s and at most 5 min, leaves room for that);
 5xx, timeouts and network errors → retried with exponential back-off, ``max_attempts`` in all, then
@@ -44,9 +44,9 @@ from datetime import datetime, timedelta
 
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
+from bot.chat.keyboards import inline
 from bot.flows import schedule
 from bot.flows.outbox_kinds import RENDERERS, Rendered
-from bot.keyboards import inline
 from storage import outbox, users
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from telegram.ext import Application, ContextTypes
 
-from bot.runtime import get_runtime
+from bot.core.runtime import get_runtime
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 30

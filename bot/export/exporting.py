@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot import xlsx_stream
+from bot.export import xlsx_stream
 from content import Content
 from storage import exports
 
@@ -238,7 +238,7 @@ def build_sheets(session: Session, content: Content, facility_id: int | None, *,
 # -- writers ---------------------------------------------------------------------------------------
 
 def write_xlsx(sheets: Iterable[Sheet], target: str | Path | BinaryIO) -> dict[str, int]:
-    """Write the sheets into one workbook, streamed row by row (bot/xlsx_stream.py). Returns rows per sheet."""
+    """Write the sheets into one workbook, streamed row by row (bot/export/xlsx_stream.py). Returns rows per sheet."""
     counts: dict[str, int] = {}
     with xlsx_stream.Workbook(target) as wb:
         for sheet in sheets:

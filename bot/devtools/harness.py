@@ -11,11 +11,11 @@ from dataclasses import dataclass, field
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application
-from bot.clock import Clock
-from bot.config import Settings
-from bot.runtime import Runtime, get_runtime
-from bot.updates import PerChatUpdateProcessor
+from bot.core.app import build_application
+from bot.core.clock import Clock
+from bot.core.config import Settings
+from bot.core.runtime import Runtime, get_runtime
+from bot.core.updates import PerChatUpdateProcessor
 from storage.db import Database
 
 
@@ -26,7 +26,7 @@ class RunningBot:
     settings: Settings
     db: Database
     clock: Clock
-    fake: object  # bot.fake_telegram.FakeTelegram
+    fake: object  # bot.devtools.fake_telegram.FakeTelegram
     app: Application | None = None
     poll: bool = True
     extra_builder_kwargs: dict = field(default_factory=dict)

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from bot.clock import FakeClock
-from bot.config import Settings
-from bot.harness import RunningBot
+from bot.core.clock import FakeClock
+from bot.core.config import Settings
+from bot.devtools.harness import RunningBot
 from content import get_content
 from storage import updates
 from storage.db import Database
@@ -188,7 +188,7 @@ class Simulator:
 
     def _demo(self) -> None:
         try:
-            from bot.demo import seed_demo
+            from bot.devtools.demo import seed_demo
         except ImportError:
             self.say(self.text("simulator.demo_missing"))
             return
@@ -202,14 +202,14 @@ class Simulator:
 async def dispatch_due(running: RunningBot) -> None:
     """Send the reminders that are due at the simulated time (if this version has a dispatcher)."""
     try:
-        from bot.dispatcher import dispatch_once
+        from bot.reminders.dispatcher import dispatch_once
     except ImportError:
         return
     await dispatch_once(running.runtime, running.app.bot)
 
 
 async def simulate(database_url: str | None = None, stdin: TextIO = sys.stdin, out: TextIO = sys.stdout) -> int:
-    from bot.fake_telegram import FakeTelegram
+    from bot.devtools.fake_telegram import FakeTelegram
 
     text = get_content().text
     workdir = Path(tempfile.mkdtemp(prefix="pijat-sim-"))

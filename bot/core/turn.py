@@ -23,7 +23,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.runtime import Runtime, get_runtime
+from bot.core.runtime import Runtime, get_runtime
 
 log = logging.getLogger(__name__)
 

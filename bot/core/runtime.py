@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 from telegram.ext import Application, CallbackContext
 
-from bot.clock import Clock, SystemClock
-from bot.config import Settings
+from bot.core.clock import Clock, SystemClock
+from bot.core.config import Settings
 from content import Content, get_content
 from storage.db import Database
 

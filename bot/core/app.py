@@ -15,14 +15,14 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from bot.clock import Clock, SystemClock
-from bot.config import Settings
+from bot.core.clock import Clock, SystemClock
+from bot.core.config import Settings
+from bot.core.health import schedule_heartbeat
+from bot.core.logs import add_secret
+from bot.core.runtime import RUNTIME_KEY, Runtime, get_runtime
+from bot.core.telegram_http import AiohttpRequest
+from bot.core.updates import PerChatUpdateProcessor
 from bot.handlers import handler_modules
-from bot.health import schedule_heartbeat
-from bot.logs import add_secret
-from bot.runtime import RUNTIME_KEY, Runtime, get_runtime
-from bot.telegram_http import AiohttpRequest
-from bot.updates import PerChatUpdateProcessor
 from content import Content, get_content
 from storage import meta
 from storage import updates as processed_updates

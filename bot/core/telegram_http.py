@@ -17,7 +17,7 @@ from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
-from bot.logs import redact
+from bot.core.logs import redact
 
 
 class AiohttpRequest(BaseRequest):

@@ -1,4 +1,4 @@
-"""Run the fake Telegram Bot API standalone: ``python -m bot.fake_telegram --port 8081 --token 123:abc``.
+"""Run the fake Telegram Bot API standalone: ``python -m bot.devtools.fake_telegram --port 8081 --token 123:abc``.
 
 Then start the bot against it with ``TELEGRAM_API_URL=http://127.0.0.1:8081/bot``. Type lines on stdin to
 talk to the bot as a user (``!press <label>`` presses an inline button); bot messages are printed.
@@ -18,7 +18,7 @@ from .state import FakeMessage
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m bot.fake_telegram", description="Fake Telegram Bot API server"
+        prog="python -m bot.devtools.fake_telegram", description="Fake Telegram Bot API server"
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081, help="0 picks a free port")
