@@ -178,7 +178,7 @@ async def test_husband_registers_first_and_the_mother_joins_by_his_link(bot, hus
     assert "Puskesmas Tanjung" in outsider.last_reply.text  # the summary, without the code question
     await outsider.press("Benar, simpan")
     await outsider.press_data(f"ceklis:a:{measurement_id}:1:3")
-    assert "bukan untuk Anda" in outsider.callback_answers[-1]
+    assert "untuk anggota keluarga yang lain" in outsider.callback_answers[-1]
     with bot.runtime.db.session() as s:
         assert s.exec(select(Answer)).first() is None
         dewi = s.exec(select(Family).where(Family.id != family.id)).one()
@@ -206,7 +206,7 @@ async def test_danger_signs_safety_stop_pause_continue_and_delete(bot, mother, h
 
     # A typed danger sign, outside any conversation.
     await mother.send("bayi saya kejang dari tadi")
-    assert "kejang" in mother.last_reply.text.lower() and "Bidan Anda juga sudah diberi tahu" in mother.last_reply.text
+    assert "kejang" in mother.last_reply.text.lower() and "Bidan Ibu juga sudah diberi tahu" in mother.last_reply.text
     await midwife.send("catatan: bayi kejang tadi pagi")  # a midwife's own words are not a family's report
     assert "waspadai" not in midwife.last_reply.text
 
