@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("export", help="export the study data (XLSX workbook or CSV files)")
-    parser.add_argument("--format", choices=("xlsx", "csv"), default="xlsx")
+    parser.add_argument("--format", choices=("xlsx", "csv"), default="xlsx", help="xlsx (default) or csv")
     parser.add_argument("--out", required=True, metavar="PATH",
                         help="the .xlsx file; for csv a .zip file or a folder")
     parser.add_argument("--facility", metavar="CODE", help="only this facility (code or name); default all")
