@@ -92,4 +92,4 @@ def _subtitle(report: PairedReport, labels: Labels, sep: str) -> str:
     w = report.wilcoxon
     if w.z is None:
         return labels("chart.subtitle_none")
-    return labels("chart.subtitle_wilcoxon", z=fmt(w.z, STAT_DECIMALS, sep), p=p_phrase(w.p, sep))
+    return labels("chart.subtitle_wilcoxon", z=fmt(w.z, STAT_DECIMALS, sep), p=p_phrase(report.recommended_p, sep))

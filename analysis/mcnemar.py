@@ -8,7 +8,8 @@ The 2x2 table is rows = before, columns = after, each ordered (no, yes):
 
 Exact two-sided p = min(1, 2 * P(X <= min(b, c))), X ~ Binomial(b + c, 1/2); p = 1 when b + c = 0.
 SPSS NPAR TESTS /MCNEMAR uses this binomial form whenever fewer than 25 cases change; we always
-print the exact p.
+print the exact p. Next to it: the difference of the two shares (after - before) with Newcombe's
+paired square-and-add CI.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from scipy import stats
+
+from analysis.effects import newcombe_paired
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class McNemarResult:
     p: float  # exact two-sided
     before: Proportion  # share of "yes" before
     after: Proportion  # share of "yes" after
+    diff: float | None = None  # share after - share before = (b - c) / n
+    diff_ci95: tuple[float, float] | None = None  # Newcombe (1998) square-and-add, paired
 
     @property
     def n(self) -> int:
@@ -75,7 +80,10 @@ def mcnemar_from_table(a: int, b: int, c: int, d: int) -> McNemarResult:
     if min(a, b, c, d) < 0:
         raise ValueError("counts must not be negative")
     n = a + b + c + d
-    return McNemarResult(a, b, c, d, mcnemar_exact_p(b, c), proportion(c + d, n), proportion(b + d, n))
+    # after yes = b + d, before yes = c + d: "first" = after, "second" = before.
+    nc = newcombe_paired(d, b, c, a)
+    return McNemarResult(a, b, c, d, mcnemar_exact_p(b, c), proportion(c + d, n), proportion(b + d, n),
+                         diff=None if nc is None else nc[0], diff_ci95=None if nc is None else nc[1])
 
 
 def mcnemar(before: Sequence[bool], after: Sequence[bool]) -> McNemarResult:

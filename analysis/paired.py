@@ -7,15 +7,19 @@ the database). Pairs with a missing (None) or non-finite score are dropped and c
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from analysis import conclusion as concl
+from analysis.caveats import Caveat, caveats
+from analysis.conclusion import Conclusion, Scale
 from analysis.descriptives import Descriptives, describe
+from analysis.effects import HodgesLehmann, dz_ci, hodges_lehmann, r_ci
 from analysis.errors import AnalysisError
 from analysis.mcnemar import McNemarResult, mcnemar
 from analysis.normality import ShapiroResult, shapiro_wilk
 from analysis.ttest import PairedTTest, paired_ttest
-from analysis.wilcoxon import WilcoxonResult, differences, wilcoxon_signed_rank
+from analysis.wilcoxon import EQUAL, NEGATIVE, WilcoxonResult, differences, wilcoxon_signed_rank
 
 MIN_PAIRS = 3
 ALPHA = 0.05
@@ -23,10 +27,12 @@ ALPHA = 0.05
 TTEST = "ttest"
 WILCOXON = "wilcoxon"
 
-# Why the rule chose its test.
-DIFF_NORMAL = "diff_normal"  # Shapiro-Wilk on the differences: p >= 0.05
-DIFF_NOT_NORMAL = "diff_not_normal"  # p < 0.05
-NORMALITY_UNAVAILABLE = "normality_unavailable"  # W cannot be computed (e.g. constant differences)
+# Why the rule chose its test (see analysis.conclusion).
+DIFF_NORMAL = concl.DIFF_NORMAL  # Shapiro-Wilk on the differences: p >= 0.05
+DIFF_NOT_NORMAL = concl.DIFF_NOT_NORMAL  # p < 0.05
+NORMALITY_UNAVAILABLE = concl.NORMALITY_UNAVAILABLE  # W cannot be computed (e.g. constant differences)
+SMALL_SAMPLE = concl.SMALL_SAMPLE  # fewer than 10 pairs: Wilcoxon, no normality-based choice
+ORDINAL = concl.ORDINAL  # ordinal scores: Wilcoxon, the paired t only as a secondary figure
 
 # Why a pair was dropped.
 MISSING = "missing"  # pre or post is empty
@@ -59,6 +65,9 @@ class EffectSizes:
     r: float | None  # |Z| / sqrt(N), N = all pairs including ties
     r_n: int  # the N used for r
     dz: float | None  # mean(post - pre) / SD(post - pre)
+    r_ci95: tuple[float, float] | None = None  # Fisher z
+    dz_ci95: tuple[float, float] | None = None  # noncentral t
+    hl: HodgesLehmann | None = None  # Hodges-Lehmann median of post - pre, with its CI
 
 
 @dataclass(frozen=True)
@@ -88,6 +97,10 @@ class PairedReport:
     mcnemar: McNemarResult | None = None
     class_labels: ClassLabels | None = None
     class_missing: int = 0  # kept pairs left out of McNemar because a class is empty
+    conclusion: Conclusion | None = None
+    warnings: tuple[Caveat, ...] = ()
+    scale: Scale = Scale()
+    ordinal: bool = False
 
     @property
     def n(self) -> int:
@@ -99,11 +112,17 @@ class PairedReport:
 
     @property
     def recommended_p(self) -> float | None:
+        """The p the conclusion rests on (the exact Wilcoxon p for n <= 50)."""
+        if self.conclusion is not None:
+            return self.conclusion.p
         return self.ttest.p if self.recommended == TTEST else self.wilcoxon.p
 
 
 def decide(normality_of_diff: ShapiroResult, ttest: PairedTTest) -> tuple[str, str]:
-    """The papers' rule: Shapiro-Wilk on the differences, p >= 0.05 -> paired t, else Wilcoxon."""
+    """The papers' own rule: Shapiro-Wilk on the differences, p >= 0.05 -> paired t, else Wilcoxon.
+
+    The report no longer concludes on this alone: see :mod:`analysis.conclusion`.
+    """
     if normality_of_diff.p is None or ttest.t is None:
         return WILCOXON, NORMALITY_UNAVAILABLE
     if normality_of_diff.p >= ALPHA:
@@ -129,6 +148,9 @@ def analyze_pairs(
     dropped: Sequence[DroppedPair] = (),
     classes: Sequence[tuple[bool | None, bool | None]] | None = None,
     class_labels: ClassLabels | None = None,
+    scale: Scale | None = None,
+    excluded: Mapping[str, int] | None = None,
+    outside_window: int = 0,
 ) -> PairedReport:
     """Every statistic for paired ``(participant, pre, post)`` scores.
 
@@ -136,8 +158,14 @@ def analyze_pairs(
     a None score are added to it. ``classes``, aligned with ``pairs``, holds the optional yes/no
     class before and after (e.g. lancar); when given, the report includes McNemar.
 
+    ``scale`` tells the direction (``higher_is_better``) and whether the scores are ordinal; ``excluded``
+    (reason code -> count, e.g. families without research consent) and ``outside_window`` (measurements
+    outside their window) come from the caller and only feed the warnings. Dropped pairs are added to
+    ``excluded`` under their own reasons.
+
     Raises :class:`AnalysisError` ``too_few_pairs`` when fewer than 3 complete pairs remain.
     """
+    scale = scale or Scale()
     pairs = list(pairs)
     if classes is not None and len(classes) != len(pairs):
         raise ValueError("classes must be aligned with pairs")
@@ -167,13 +195,24 @@ def analyze_pairs(
     wil = wilcoxon_signed_rank(pre, post)
     tt = paired_ttest(pre, post)
     normality = Normality(shapiro_wilk(pre), shapiro_wilk(post), shapiro_wilk(diff))
-    recommended, reason = decide(normality.diff, tt)
     n = len(kept)
-    effect = EffectSizes(
-        r=None if wil.z is None else abs(wil.z) / math.sqrt(n),
-        r_n=n,
-        dz=None if tt.t is None or not tt.sd else tt.mean_diff / tt.sd,
-    )
+    ordinal = concl.is_ordinal(scale, pre + post)
+    rose = None if wil.based_on in (None, EQUAL) else wil.based_on == NEGATIVE
+    conclusion = concl.conclude(
+        n=n, ordinal=ordinal, higher_is_better=scale.higher_is_better, shapiro_diff_p=normality.diff.p,
+        t_p=tt.p, mean_diff=tt.mean_diff, wilcoxon_p_exact=wil.p_exact, wilcoxon_p_asymptotic=wil.p,
+        wilcoxon_rose=rose)
+    recommended = TTEST if conclusion.test == concl.PAIRED_T else WILCOXON
+    r, r_interval = r_ci(wil.z, n)
+    dz, dz_interval = dz_ci(diff) if tt.t is not None and tt.sd else (None, None)
+    effect = EffectSizes(r=r, r_n=n, dz=dz, r_ci95=r_interval, dz_ci95=dz_interval, hl=hodges_lehmann(diff))
+    excluded_all: dict[str, int] = {}
+    for d in all_dropped:
+        excluded_all[d.reason] = excluded_all.get(d.reason, 0) + 1
+    for reason, count in (excluded or {}).items():
+        excluded_all[reason] = excluded_all.get(reason, 0) + int(count)
+    warnings = caveats(n=n, ties=wil.ties, ordinal=ordinal, excluded=excluded_all, outside_window=outside_window,
+                       derived=scale.derived, instrument=scale.instrument, source=scale.source)
 
     mc = None
     class_missing = 0
@@ -193,8 +232,12 @@ def analyze_pairs(
         ttest=tt,
         effect=effect,
         recommended=recommended,
-        recommendation_reason=reason,
+        recommendation_reason=conclusion.reason,
         mcnemar=mc,
         class_labels=class_labels if classes is not None else None,
         class_missing=class_missing,
+        conclusion=conclusion,
+        warnings=tuple(warnings),
+        scale=scale,
+        ordinal=ordinal,
     )

@@ -20,7 +20,7 @@ from analysis.spssformat import (
     fmt_number,
     p_phrase,
 )
-from analysis.tables import Table, all_tables, class_names, decision_lines
+from analysis.tables import Table, all_tables, class_names, decision_lines, warning_lines
 
 TELEGRAM_LIMIT = 4000
 COMPACT_WIDTH = 38  # fits a phone screen in a monospace block
@@ -75,6 +75,8 @@ def render_text(report: PairedReport, labels: Labels) -> str:
         out += [f"   {note}" for note in table.notes]
     out += ["", labels("decision.title"), ""]
     out += decision_lines(report, labels, sep)
+    out += ["", labels("warnings.title"), ""]
+    out += [f"- {line}" for line in warning_lines(report, labels)]
     return "\n".join(out) + "\n"
 
 
@@ -137,7 +139,18 @@ def render_compact(report: PairedReport, labels: Labels) -> str:
     out.append(labels(c + "ttest_spread", sd=f(tt.sd, SPREAD_DECIMALS), se=f(tt.se, SPREAD_DECIMALS)))
     out.append(labels(c + "ttest_ci", low=f(lo, SPREAD_DECIMALS), high=f(hi, SPREAD_DECIMALS)))
     out.append(labels(c + "ttest_test", t=f(tt.t, STAT_DECIMALS), df=tt.df, p=p(tt.p)))
-    out += ["", labels(c + "effect", r=f(report.effect.r, STAT_DECIMALS), dz=f(report.effect.dz, STAT_DECIMALS))]
+    e = report.effect
+    r_lo, r_hi = e.r_ci95 or (None, None)
+    dz_lo, dz_hi = e.dz_ci95 or (None, None)
+    hl = e.hl
+    hl_lo, hl_hi = (hl.ci95 if hl and hl.ci95 else (None, None))
+    out += ["", labels(c + "effect"),
+            labels(c + "effect_r", r=f(e.r, STAT_DECIMALS), r_low=f(r_lo, STAT_DECIMALS),
+                   r_high=f(r_hi, STAT_DECIMALS)),
+            labels(c + "effect_hl", hl=f(hl.estimate if hl else None, SPREAD_DECIMALS),
+                   hl_low=f(hl_lo, SPREAD_DECIMALS), hl_high=f(hl_hi, SPREAD_DECIMALS)),
+            labels(c + "effect_dz", dz=f(e.dz, STAT_DECIMALS), dz_low=f(dz_lo, STAT_DECIMALS),
+                   dz_high=f(dz_hi, STAT_DECIMALS))]
     m = report.mcnemar
     if m is not None:
         _, yes = class_names(report, labels)
@@ -146,7 +159,16 @@ def render_compact(report: PairedReport, labels: Labels) -> str:
         out.append(labels(c + "mcnemar_changes", yes=yes, became_yes=m.b))
         out.append(labels(c + "mcnemar_back", became_no=m.c))
         out.append(labels(c + "mcnemar_p", p=p(m.p)))
+        d_lo, d_hi = m.diff_ci95 or (None, None)
+
+        def pct(v: float | None) -> str:
+            return missing if v is None else fmt(100 * v, 1, sep, missing) + "%"
+
+        out.append(labels(c + "mcnemar_diff", diff=pct(m.diff), low=pct(d_lo), high=pct(d_hi)))
     out += [""] + decision_lines(report, labels, sep)
+    out += ["", labels(c + "warnings")]
+    out += [labels(c + "warning_item", text=line) for line in warning_lines(report, labels)]
+    out += [labels(c + "seed_errors")]
     text = "\n".join(_wrap(line) for line in out)
     if len(text) > TELEGRAM_LIMIT:  # only reachable with very long labels; never cut mid-line
         text = text[: text.rfind("\n", 0, TELEGRAM_LIMIT)]

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from analysis import conclusion as concl
+from analysis.caveats import caveat_text
 from analysis.labels import Labels
-from analysis.paired import DIFF_NORMAL, DIFF_NOT_NORMAL, TTEST, PairedReport
+from analysis.paired import PairedReport
 from analysis.spssformat import (
     MEAN_DECIMALS,
     RANK_DECIMALS,
@@ -20,7 +22,6 @@ from analysis.spssformat import (
     fmt_p,
     p_phrase,
 )
-from analysis.wilcoxon import EQUAL, NEGATIVE
 
 # Cell kinds and the decimals SPSS shows for them.
 TEXT = "text"
@@ -82,7 +83,8 @@ def descriptives_table(report: PairedReport, labels: Labels) -> Table:
         ])
     cols = ["", *(labels(f"descriptives.col.{c}") for c in
                   ("n", "mean", "sd", "se", "ci_low", "ci_high", "median", "min", "max"))]
-    return Table("descriptives", labels("descriptives.title"), cols, rows, [labels("descriptives.note")])
+    notes = [labels("descriptives.note"), labels("seed_errors.descriptives")]
+    return Table("descriptives", labels("descriptives.title"), cols, rows, notes)
 
 
 def shapiro_table(report: PairedReport, labels: Labels) -> Table:
@@ -107,7 +109,8 @@ def wilcoxon_ranks_table(report: PairedReport, labels: Labels) -> Table:
         [t(labels("wilcoxon.row.total")), Cell(w.total, INT), t(""), t("")],
     ]
     cols = ["", *(labels(f"wilcoxon.col.{c}") for c in ("n", "mean_rank", "sum_ranks"))]
-    return Table("wilcoxon_ranks", labels("wilcoxon.title"), cols, rows, [labels("wilcoxon.direction_note")])
+    notes = [labels("wilcoxon.direction_note"), labels("seed_errors.wilcoxon")]
+    return Table("wilcoxon_ranks", labels("wilcoxon.title"), cols, rows, notes)
 
 
 def wilcoxon_test_table(report: PairedReport, labels: Labels) -> Table:
@@ -118,6 +121,9 @@ def wilcoxon_test_table(report: PairedReport, labels: Labels) -> Table:
         [t(labels("wilcoxon.stat.p_exact")), Cell(w.p_exact, P)],
     ]
     notes = []
+    c = report.conclusion
+    if c is not None and c.test == concl.WILCOXON:
+        notes.append(labels(f"wilcoxon.used_{c.p_kind}", limit=concl.EXACT_MAX_N))
     if w.reason:
         notes.append(labels(f"wilcoxon.reason.{w.reason}"))
     else:
@@ -136,9 +142,14 @@ def ttest_table(report: PairedReport, labels: Labels) -> Table:
     ]]
     cols = ["", *(labels(f"ttest.col.{c}") for c in ("mean", "sd", "se", "ci_low", "ci_high", "t", "df", "p"))]
     notes = [labels("ttest.order_note")]
+    if report.conclusion is not None and report.conclusion.ttest_secondary:
+        notes.insert(0, labels("ttest.secondary_note"))
     if tt.reason:
         notes.append(labels(f"ttest.reason.{tt.reason}"))
-    return Table("ttest", labels("ttest.title"), cols, rows, notes)
+    notes.append(labels("seed_errors.ttest"))
+    title = labels("ttest.title_secondary" if report.conclusion and report.conclusion.ttest_secondary
+                   else "ttest.title")
+    return Table("ttest", title, cols, rows, notes)
 
 
 def correlation_table(report: PairedReport, labels: Labels) -> Table:
@@ -151,12 +162,25 @@ def correlation_table(report: PairedReport, labels: Labels) -> Table:
 
 def effect_table(report: PairedReport, labels: Labels) -> Table:
     e = report.effect
+
+    def ci(pair: tuple[float, float] | None) -> tuple[object, object]:
+        return pair if pair else (None, None)
+
+    hl = e.hl
+    hl_lo, hl_hi = ci(hl.ci95 if hl else None)
     rows = [
-        [t(labels("effect.r")), Cell(e.r, STAT)],
-        [t(labels("effect.dz")), Cell(e.dz, STAT)],
+        [t(labels("effect.r")), Cell(e.r, STAT), *(Cell(v, STAT) for v in ci(e.r_ci95))],
+        [t(labels("effect.hl")), Cell(hl.estimate if hl else None, SPREAD), Cell(hl_lo, SPREAD),
+         Cell(hl_hi, SPREAD)],
+        [t(labels("effect.dz")), Cell(e.dz, STAT), *(Cell(v, STAT) for v in ci(e.dz_ci95))],
     ]
-    notes = [labels("effect.r_note", n=e.r_n), labels("effect.dz_note")]
-    return Table("effect", labels("effect.title"), ["", labels("effect.col.value")], rows, notes)
+    notes = [labels("effect.r_note", n=e.r_n), labels("effect.hl_note"), labels("effect.dz_note")]
+    if hl is not None and hl.ci95 is None:
+        notes.append(labels("effect.hl_no_ci"))
+    elif hl is not None and not hl.exact:
+        notes.append(labels("effect.hl_approximate"))
+    cols = ["", labels("effect.col.value"), labels("effect.col.ci_low"), labels("effect.col.ci_high")]
+    return Table("effect", labels("effect.title"), cols, rows, notes)
 
 
 def class_names(report: PairedReport, labels: Labels) -> tuple[str, str]:
@@ -195,12 +219,15 @@ def mcnemar_tables(report: PairedReport, labels: Labels) -> list[Table]:
         lo, hi = prop.ci95 if prop.ci95 else (None, None)
         prop_rows.append([t(labels(f"variable.{key}")), Cell(prop.count, INT), Cell(prop.n, INT),
                           Cell(prop.p, PERCENT), Cell(lo, PERCENT), Cell(hi, PERCENT)])
+    lo, hi = m.diff_ci95 if m.diff_ci95 else (None, None)
+    prop_rows.append([t(labels("proportion.diff")), t(""), Cell(m.n, INT), Cell(m.diff, PERCENT),
+                      Cell(lo, PERCENT), Cell(hi, PERCENT)])
     props = Table(
         "proportions",
         labels("proportion.title", cls=yes),
         ["", *(labels(f"proportion.col.{c}") for c in ("count", "n", "share", "ci_low", "ci_high"))],
         prop_rows,
-        [labels("proportion.note")],
+        [labels("proportion.note"), labels("proportion.diff_note"), labels("seed_errors.proportions")],
     )
     return [cross, test, props]
 
@@ -219,34 +246,40 @@ def all_tables(report: PairedReport, labels: Labels) -> list[Table]:
 
 
 def decision_lines(report: PairedReport, labels: Labels, sep: str) -> list[str]:
-    """The decision rule as stated sentences, then the conclusion of the chosen test."""
+    """Why the test was chosen, which p decides, what it means, and the direction in words."""
+    c = report.conclusion
+    assert c is not None
+    test_name = labels(f"decision.test.{c.test}")
+    lines = [labels("decision.rule", small=concl.SMALL_N, limit=concl.EXACT_MAX_N)]
     sw = report.shapiro.diff
-    test_name = labels(f"decision.test.{report.recommended}")
-    lines = [labels("decision.rule")]
-    if sw.p is None or report.recommendation_reason not in (DIFF_NORMAL, DIFF_NOT_NORMAL):
+    if c.reason == concl.SMALL_SAMPLE:
+        lines.append(labels("decision.small_n", n=report.n, small=concl.SMALL_N, test=test_name))
+    elif c.reason == concl.ORDINAL:
+        lines.append(labels("decision.ordinal", test=test_name))
+    elif c.reason == concl.NORMALITY_UNAVAILABLE:
         lines.append(labels("decision.unavailable", test=test_name))
     else:
-        key = "decision.normal" if report.recommendation_reason == DIFF_NORMAL else "decision.not_normal"
+        key = "decision.normal" if c.reason == concl.DIFF_NORMAL else "decision.not_normal"
         lines.append(labels(key, p=p_phrase(sw.p, sep), test=test_name))
-    p = report.recommended_p
-    if p is None:
+    w = report.wilcoxon
+    if c.test == concl.WILCOXON and w.p is not None:
+        lines.append(labels(f"decision.wilcoxon_p_{c.p_kind}", limit=concl.EXACT_MAX_N,
+                            p_exact=p_phrase(w.p_exact, sep), p=p_phrase(w.p, sep)))
+    if c.p is None:
         lines.append(labels("decision.no_result", test=test_name))
-    elif p < 0.05:
-        lines.append(labels("decision.significant", test=test_name, p=p_phrase(p, sep)))
+    elif c.significant:
+        lines.append(labels("decision.significant", test=test_name, p=p_phrase(c.p, sep)))
     else:
-        lines.append(labels("decision.not_significant", test=test_name, p=p_phrase(p, sep)))
-    direction = _direction(report)
-    if p is not None and direction:
-        lines.append(labels(f"decision.direction_{direction}"))
+        lines.append(labels("decision.not_significant", test=test_name, p=p_phrase(c.p, sep)))
+    better = labels("decision.higher_better" if report.scale.higher_is_better else "decision.lower_better")
+    if c.p is not None or c.direction != concl.UNCHANGED:
+        key = "decision.direction" if c.significant else "decision.direction_unproven"
+        lines.append(labels(key, direction=labels(f"decision.direction_word.{c.direction}"), better=better))
+    if c.ttest_secondary and c.test == concl.WILCOXON:
+        lines.append(labels("decision.ttest_secondary", p=p_phrase(report.ttest.p, sep)))
     return lines
 
 
-def _direction(report: PairedReport) -> str | None:
-    """"up" when scores rose, "down" when they fell, per the recommended test's own summary."""
-    if report.recommended == TTEST:
-        md = report.ttest.mean_diff
-        return "up" if md > 0 else "down" if md < 0 else None
-    based_on = report.wilcoxon.based_on
-    if based_on in (None, EQUAL):
-        return None
-    return "up" if based_on == NEGATIVE else "down"
+def warning_lines(report: PairedReport, labels: Labels) -> list[str]:
+    """The warnings block, one line per warning."""
+    return [caveat_text(w, labels) for w in report.warnings]

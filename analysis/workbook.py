@@ -8,11 +8,41 @@ from pathlib import Path
 from analysis.labels import Labels
 from analysis.paired import PairedReport
 from analysis.report import dropped_lines
-from analysis.tables import INT, MEAN, PERCENT, RANK, SCORE, SPREAD, STAT, TEXT, P, all_tables, decision_lines
+from analysis.spssformat import P_FLOOR, spss_round
+from analysis.tables import (
+    DECIMALS,
+    INT,
+    MEAN,
+    PERCENT,
+    RANK,
+    SCORE,
+    SPREAD,
+    STAT,
+    TEXT,
+    Cell,
+    P,
+    all_tables,
+    decision_lines,
+    warning_lines,
+)
 
 NUMBER_FORMATS = {INT: "0", MEAN: "0.00", SPREAD: "0.000", STAT: "0.000", P: "0.000", RANK: "0.00",
                   PERCENT: "0.0%", SCORE: "General"}
 MAX_SHEET_NAME = 31
+
+
+def cell_value(cell: Cell, sep: str) -> object:
+    """The number SPSS would show (rounded half away from zero), so Excel holds no 0.9486832980505138."""
+    v = cell.value
+    if cell.kind == TEXT or v is None:
+        return v
+    if cell.kind == P and v < P_FLOOR:
+        return "<" + f"{0.001:.3f}".replace(".", sep)
+    if cell.kind in DECIMALS:
+        return float(spss_round(v, DECIMALS[cell.kind]))
+    if cell.kind == PERCENT:
+        return float(spss_round(v, 3))
+    return v
 
 
 def write_xlsx(report: PairedReport, path: str | Path, labels: Labels) -> Path:
@@ -26,6 +56,7 @@ def write_xlsx(report: PairedReport, path: str | Path, labels: Labels) -> Path:
     sep = labels("number.decimal_separator")
 
     ws.append([labels("title")])
+    ws.freeze_panes = "A2"
     ws.cell(ws.max_row, 1).font = Font(bold=True, size=13)
     ws.append([labels("summary.n", n=report.n)])
     for line in dropped_lines(report, labels):
@@ -39,9 +70,9 @@ def write_xlsx(report: PairedReport, path: str | Path, labels: Labels) -> Path:
         for col in range(1, len(table.columns) + 1):
             ws.cell(ws.max_row, col).font = bold
         for row in table.rows:
-            ws.append([cell.value if cell.kind != TEXT else (cell.value or None) for cell in row])
+            ws.append([cell_value(cell, sep) if cell.kind != TEXT else (cell.value or None) for cell in row])
             for col, cell in enumerate(row, start=1):
-                if cell.kind != TEXT and cell.value is not None:
+                if cell.kind != TEXT and isinstance(ws.cell(ws.max_row, col).value, int | float):
                     ws.cell(ws.max_row, col).number_format = NUMBER_FORMATS[cell.kind]
                 elif cell.kind != TEXT:
                     ws.cell(ws.max_row, col).value = labels("number.missing")
@@ -53,6 +84,11 @@ def write_xlsx(report: PairedReport, path: str | Path, labels: Labels) -> Path:
     ws.append([labels("decision.title")])
     ws.cell(ws.max_row, 1).font = bold
     for line in decision_lines(report, labels, sep):
+        ws.append([line])
+    ws.append([])
+    ws.append([labels("warnings.title")])
+    ws.cell(ws.max_row, 1).font = bold
+    for line in warning_lines(report, labels):
         ws.append([line])
     ws.column_dimensions["A"].width = 34
     for letter in "BCDEFGHIJ":
@@ -66,6 +102,9 @@ def write_xlsx(report: PairedReport, path: str | Path, labels: Labels) -> Path:
     for pair in report.pairs:
         data.append([pair.participant, pair.pre, pair.post, round(pair.post - pair.pre, 10)])
     data.column_dimensions["A"].width = 16
+    for letter in "BCD":
+        data.column_dimensions[letter].width = 14
+    data.freeze_panes = "A2"
 
     path = Path(path)
     wb.save(path)

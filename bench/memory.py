@@ -24,6 +24,7 @@ from bench import seed
 from bench.common import Report, database, peak_rss_mb, rss_mb, section
 from bench.fakeproc import FakeServer, _repo_root
 from bench.updates import text_update
+from bot.core.intake import ALLOWED_UPDATES
 
 NOW = datetime(2026, 11, 21, 0, 20, tzinfo=UTC)  # 07:20 WIB on day 1 (births on 20 November)
 REGISTERED = NOW - timedelta(hours=20)
@@ -88,7 +89,6 @@ def _counts(url: str) -> tuple[int, int]:
 # -- the bot process ---------------------------------------------------------------------------------------
 
 async def _bot(args: argparse.Namespace) -> None:
-    from telegram import Update
 
     from bot.core.app import build_application
     from bot.core.clock import FakeClock
@@ -102,7 +102,7 @@ async def _bot(args: argparse.Namespace) -> None:
     await app.initialize()
     await app.post_init(app)
     await app.start()
-    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
+    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES)
     print(json.dumps({"ready": True}), flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
     await app.updater.stop()

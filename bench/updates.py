@@ -32,12 +32,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func
 from sqlmodel import select
-from telegram import Update
 from telegram.ext import Application, SimpleUpdateProcessor
 
 from bench import seed
 from bench.common import Report, cpu_seconds, database, percentile, section
 from bench.fakeproc import FakeServer
+from bot.core.intake import ALLOWED_UPDATES
 
 INSTRUMENT = "oksitosin16"
 PROTOCOL = "seed002"  # a protocol that uses the oksitosin16 checklist (16 yes/no questions)
@@ -312,7 +312,7 @@ async def run_round(app: Application, meter: Meter, fake: FakeServer, work: Work
     if app.post_init:
         await app.post_init(app)
     await app.start()
-    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES)
+    await app.updater.start_polling(poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES)
     try:
         meter.expect(len(work.warm))
         await fake.enqueue(work.warm)

@@ -123,7 +123,7 @@ def summary(root: Path = CONTENT_DIR) -> list[str]:
         f"Danger signs: {len(c.danger_signs)} ({who['baby']} baby, {who['mother']} mother; {urgent} urgent)"
     )
     for s in c.danger_signs:
-        lines.append(f"  {s.id} ({s.who}{', urgent' if s.urgent else ''}; {len(s.keywords)} keywords) [{_src(s.source)}]")
+        lines.append(f"  {s.id} ({s.who}{', urgent' if s.urgent else ''}; {len(s.patterns)} patterns) [{_src(s.source)}]")
 
     per_day = Counter(m.day for m in c.education.values())
     lines.append(

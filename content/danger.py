@@ -1,20 +1,29 @@
-"""Danger signs for the newborn and the mother (``danger_signs.yaml``) and free-text matching.
+"""Danger signs for the newborn and the mother (``danger_signs.yaml``) and how free text is read for them
+(``danger_language.yaml``).
 
-Matching is case-insensitive and on word boundaries; a keyword may carry a common Indonesian
-suffix on any word (``demamnya``, ``pusarnya merah``). An occurrence directly after a negation (``tidak demam``, ``tidak ada
-kejang``) does not count. ``not_when`` phrases are removed before matching, so ``BAB-nya kuning``
-does not raise the jaundice sign.
+Every rule is data; this module only applies it. Reading a message (details in danger_language.yaml):
+the text is normalised (decimal commas, reduplication, chat spelling, suffixes, one-slip typos), cut into
+clauses, and each sign's patterns are looked for inside one clause, with whose sign it is (baby / mother /
+someone else), negation ("tidak demam", "demamnya sudah tidak ada") and normal descriptions ("pup kuning")
+taken into account. A stated number with its cue ("38,5 derajat", "napas 70 kali") is compared with the
+sign's thresholds.
+
+``normalize`` (lower case, one space between words) is also used by the answer lexicon.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
 
 from content.schema import Node, unique_ids
 from content.sources import Source, read_source
 
 WHO = ("baby", "mother")
+SUBJECT_MODES = ("any", "named")
 SUFFIXES = ("nya", "lah", "kah", "pun")
 
 
@@ -24,6 +33,159 @@ def normalize(text: str) -> str:
     return " ".join(re.sub(r"[^\w]+|_", " ", text).split())
 
 
+# -- the language rules ---------------------------------------------------------------------------
+
+Phrase = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Language:
+    spelling: Mapping[str, str]  # variant -> standard word
+    reduplication_adds: str
+    suffixes: tuple[str, ...]
+    fuzzy_min_length: int
+    fuzzy_keep: frozenset[str]
+    clause_breaks: frozenset[str]
+    subjects: Mapping[str, str]  # first word of a person phrase -> baby | mother | other
+    subject_phrases: tuple[tuple[Phrase, str], ...]  # ("si", "kecil") -> baby, longest first
+    address_words: frozenset[str]
+    negations: frozenset[str]
+    negation_skip: frozenset[str]
+    negation_lists: frozenset[str]
+    negation_after: tuple[Phrase, ...]
+    slot_window: int
+    concepts: Mapping[str, tuple[str, ...]]  # name -> raw phrases (may name other concepts)
+    vocabulary: frozenset[str] = frozenset()  # every word the rules know (filled by the loader)
+
+    def tokens(self, text: str, *, fuzzy: bool = True) -> list[str]:
+        """The message as standard words; punctuation that ends a clause is kept as a token."""
+        text = text.lower().replace("°", " derajat ").replace("\n", " . ")
+        text = re.sub(r"(\d+)[,.](\d+)", r"\1.\2", text)
+        text = re.sub(r"(\d+)\s+koma\s+(\d+)", r"\1.\2", text)
+        text = re.sub(r"(\d)(?=[a-z])", r"\1 ", text)  # "39derajat", "3x"
+        text = re.sub(r"-(" + "|".join(self.suffixes) + r")\b", r"\1", text)
+        text = re.sub(r"\b([a-z]{2,})2(an|nya)?\b", r"\1 \1\2", text)  # "kejang2", "ngos2an"
+        text = re.sub(r"([a-z])-(?=[a-z])", r"\1 ", text)  # "kejang-kejang", "ngos-ngosan"
+        raw = re.findall(r"\d+(?:\.\d+)?|[a-z]+|[.,;!?]", text)
+        out: list[str] = []
+        for tok in raw:
+            tok = re.sub(r"([a-z])\1{2,}", r"\1", tok)  # "bangeeet" -> "banget"
+            for word in self._word(tok, fuzzy):
+                if out and word == out[-1] and word.isalpha() and word not in self.clause_breaks:
+                    if self.reduplication_adds and (len(out) < 2 or out[-2] != word):
+                        out.append(self.reduplication_adds)  # "kejang kejang" -> "kejang terus"
+                    continue
+                if out and out[-1] == self.reduplication_adds and len(out) >= 2 and out[-2] == word:
+                    continue
+                out.append(word)
+        return out
+
+    def mentions_health(self, text: str) -> bool:
+        """The text names the body, the baby, blood, pain, fever or breathing (the safety net's words)."""
+        tokens = self.tokens(text)
+        return bool(_occurrences(tokens, self.expand("@safety_net")))
+
+    def _word(self, tok: str, fuzzy: bool) -> list[str]:
+        if not tok.isalpha():
+            return [tok]
+        if tok in self.spelling:
+            return [self.spelling[tok]]
+        if tok in self.vocabulary:
+            return [tok]
+        for suffix in self.suffixes:
+            stem = tok[: -len(suffix)]
+            if tok.endswith(suffix) and len(stem) >= 2 and (stem in self.vocabulary or stem in self.spelling):
+                stem = self.spelling.get(stem, stem)
+                return [stem, "ku"] if suffix == "ku" else [stem]
+        if fuzzy and len(tok) >= self.fuzzy_min_length and tok not in self.fuzzy_keep \
+                and tok not in indonesian_words():
+            fixed = self._one_slip(tok)
+            if fixed is not None:
+                return [self.spelling.get(fixed, fixed)]
+        return [tok]
+
+    def _one_slip(self, tok: str) -> str | None:
+        """The one known word a single typing slip away from ``tok`` (None if none or several)."""
+        from rapidfuzz.distance import OSA
+        from rapidfuzz.process import extract
+
+        found = extract(tok, self._fuzzy_words, scorer=OSA.distance, score_cutoff=1, limit=3)
+        best = [w for w, d, _ in found if d == 1]
+        return best[0] if len(best) == 1 else None
+
+    @property
+    def _fuzzy_words(self) -> list[str]:
+        cached = self.__dict__.get("_fuzzy_cache")
+        if cached is None:
+            cached = sorted(w for w in self.vocabulary if len(w) >= self.fuzzy_min_length)
+            object.__setattr__(self, "_fuzzy_cache", cached)
+        return cached
+
+    def expand(self, spec: str, *, seen: tuple[str, ...] = ()) -> list[Phrase]:
+        """One alternative list ("@tali_pusat|pusar") as word tuples."""
+        out: list[Phrase] = []
+        for alt in spec.split("|"):
+            alt = alt.strip()
+            if not alt:
+                continue
+            words = alt.split()
+            options: list[list[str]] = [[]]
+            for w in words:
+                if w.startswith("@"):
+                    name = w[1:]
+                    if name in seen:
+                        raise KeyError(f"@{name} names itself")
+                    subs = [list(p) for raw in self.concepts[name] for p in self.expand(raw, seen=(*seen, name))]
+                    options = [o + s for o in options for s in subs]
+                else:
+                    options = [o + self.tokens(w, fuzzy=False) for o in options]
+            out.extend(tuple(o) for o in options if o)
+        return list(dict.fromkeys(out))
+
+
+@functools.cache
+def indonesian_words() -> frozenset[str]:
+    """About 30,000 Indonesian root words (the dictionary shipped with Sastrawi, the Indonesian stemmer).
+
+    A real word is never "corrected" into a sign word ("sejak" is not a slip of "sesak").
+    """
+    data = resources.files("Sastrawi") / "Stemmer" / "data" / "kata-dasar.txt"
+    return frozenset(w.strip() for w in data.read_text(encoding="utf-8").split() if w.strip())
+
+
+# -- the signs ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Slot:
+    phrases: tuple[Phrase, ...]
+    negated: bool  # "-part": the part must itself be negated
+
+
+@dataclass(frozen=True)
+class Pattern:
+    raw: str
+    slots: tuple[Slot, ...]
+    subject: str = "any"  # any: unless the clause names someone else | named: the clause names the sign's person
+
+
+@dataclass(frozen=True)
+class Measure:
+    cue: tuple[Phrase, ...]
+    low: float
+    high: float
+    at_least: float | None = None
+    at_most: float | None = None
+    below: float | None = None
+    decimal_is_cue: bool = False
+    not_followed_by: frozenset[str] = frozenset()
+    subject: str = "any"
+
+    def fires(self, value: float) -> bool:
+        return ((self.at_least is not None and value >= self.at_least)
+                or (self.at_most is not None and value <= self.at_most)
+                or (self.below is not None and value < self.below))
+
+
 @dataclass(frozen=True)
 class DangerSign:
     id: str
@@ -31,54 +193,319 @@ class DangerSign:
     text: str  # Indonesian wording of the sign
     urgent: bool  # True: go to a health facility now; False: contact the midwife today
     advice: str
-    keywords: tuple[str, ...]
+    patterns: tuple[str, ...]
     source: tuple[str, ...]
     note: str | None = None
-    not_when: tuple[str, ...] = ()
-
-    def matches(self, free_text: str, negations: frozenset[str] = frozenset()) -> bool:
-        text = f" {normalize(free_text)} "
-        for phrase in self.not_when:
-            text = _pattern(normalize(phrase)).sub(" ", text)
-        for kw in self.keywords:
-            for m in _pattern(normalize(kw)).finditer(text):
-                if not _negated(text[: m.start()], negations):
-                    return True
-        return False
+    unless: tuple[str, ...] = ()
+    on_the_way: str | None = None
+    private: bool = False  # a disclosure of feelings: not passed on to the other family member
+    crisis: bool = False  # the reply gives the mental-health crisis line
+    compiled: tuple[Pattern, ...] = field(default=(), compare=False, repr=False)
+    compiled_unless: tuple[tuple[Phrase, ...], ...] = field(default=(), compare=False, repr=False)
+    measures: tuple[Measure, ...] = field(default=(), compare=False, repr=False)
 
 
-def _pattern(keyword: str) -> re.Pattern[str]:
-    suffix = f"(?:{'|'.join(SUFFIXES)})?"
-    body = r"\s+".join(re.escape(w) + suffix for w in keyword.split())
-    return re.compile(rf"(?<!\w){body}(?!\w)")
+# -- matching -------------------------------------------------------------------------------------
+
+def _occurrences(tokens: Sequence[str], phrases: Iterable[Phrase],
+                 index: Mapping[str, list[int]] | None = None) -> list[tuple[int, int]]:
+    """Where the phrases occur in ``tokens`` ((start, end) word positions); ``index``: word -> positions."""
+    if index is None:
+        index = _index(tokens)
+    found = set()
+    for p in phrases:
+        n = len(p)
+        for i in index.get(p[0], ()):
+            if tuple(tokens[i:i + n]) == p:
+                found.add((i, i + n))
+    return sorted(found)
 
 
-def _negated(before: str, negations: frozenset[str]) -> bool:
-    words = before.split()
-    if words and words[-1] in negations:
-        return True
-    return len(words) >= 2 and words[-1] == "ada" and words[-2] in negations
+def _index(tokens: Sequence[str]) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {}
+    for i, t in enumerate(tokens):
+        out.setdefault(t, []).append(i)
+    return out
 
 
-def match_signs(signs: tuple[DangerSign, ...], free_text: str, negations: frozenset[str]) -> list[DangerSign]:
-    """Signs whose keywords occur in ``free_text``; urgent ones first, otherwise in file order."""
-    hits = [s for s in signs if s.matches(free_text, negations)]
+def _negated(lang: Language, tokens: Sequence[str], start: int, end: int) -> bool:
+    j, budget, free = start - 1, 6, 0
+    while j >= 0 and budget > 0:
+        t = tokens[j]
+        if t in lang.negations:
+            return not (j >= 1 and tokens[j - 1] in lang.negations)  # "tidak berhenti menangis"
+        if t in lang.negation_skip:
+            pass
+        elif t in lang.negation_lists:
+            free += 3
+        elif free > 0:
+            free -= 1
+        else:
+            break
+        j -= 1
+        budget -= 1
+    rest = tuple(tokens[end:end + 4])
+    return any(rest[: len(p)] == p for p in lang.negation_after)
+
+
+@dataclass
+class _Clause:
+    tokens: list[str]
+    markers: list[tuple[int, str]]  # (position, baby|mother|other)
+    carried: str | None  # the person named last before this clause
+    index: dict[str, list[int]] = field(default_factory=dict)  # word -> positions
+
+    def find(self, phrases: Iterable[Phrase]) -> list[tuple[int, int]]:
+        return _occurrences(self.tokens, phrases, self.index)
+
+
+def _clauses(lang: Language, tokens: list[str]) -> list[_Clause]:
+    parts: list[list[str]] = [[]]
+    for t in tokens:
+        if t in lang.clause_breaks:
+            if parts[-1]:
+                parts.append([])
+        else:
+            parts[-1].append(t)
+    out: list[_Clause] = []
+    carried: str | None = None
+    for part in parts:
+        if not part:
+            continue
+        markers = []
+        for i, t in enumerate(part):
+            who = None
+            for phrase, person in lang.subject_phrases:
+                if tuple(part[i:i + len(phrase)]) == phrase:
+                    who = person
+                    break
+            if who is None:
+                continue
+            if i + 1 < len(part) and part[i + 1] in lang.address_words:
+                continue  # "bu bidan"
+            if t in ("saya", "aku", "ku") and i > 0 and part[i - 1] in lang.subjects \
+                    and part[i - 1] not in ("saya", "aku", "ku", "nifas"):
+                continue  # "bayi saya", "istri saya": possessive
+            markers.append((i, who))
+        out.append(_Clause(part, markers, carried, _index(part)))
+        if markers:
+            carried = markers[-1][1]
+    return out
+
+
+def _subject(clause: _Clause, spans: Sequence[tuple[int, int]]) -> str | None:
+    inside = {i for s, e in spans for i in range(s, e)}
+    first, last = min(s for s, _ in spans), max(e for _, e in spans)
+    usable = [(i, w) for i, w in clause.markers if i not in inside]
+    before = [w for i, w in usable if i < first]
+    if before:
+        return before[-1]
+    between = [w for i, w in usable if first <= i < last]
+    if between:
+        return between[0]
+    after = [w for i, w in usable if i >= last]
+    if after:
+        return after[0]
+    return clause.carried
+
+
+def _subject_ok(mode: str, subject: str | None, who: str) -> bool:
+    if mode == "named":
+        return subject == who
+    return subject is None or subject == who
+
+
+def _pattern_spans(lang: Language, clause: _Clause, pattern: Pattern) -> list[tuple[int, int]] | None:
+    tokens = clause.tokens
+    per_slot = []
+    for slot in pattern.slots:
+        occ = [(s, e) for s, e in clause.find(slot.phrases)
+               if _negated(lang, tokens, s, e) == slot.negated]
+        if not occ:
+            return None
+        per_slot.append(occ)
+    best: list[tuple[int, int]] | None = None
+
+    def walk(i: int, chosen: list[tuple[int, int]]) -> None:
+        nonlocal best
+        if best is not None:
+            return
+        if i == len(per_slot):
+            words = sum(e - s for s, e in chosen)
+            span = max(e for _, e in chosen) - min(s for s, _ in chosen)
+            if span - words <= lang.slot_window * (len(chosen) - 1):
+                best = list(chosen)
+            return
+        for s, e in per_slot[i]:
+            if all(e <= s2 or s >= e2 for s2, e2 in chosen):
+                walk(i + 1, [*chosen, (s, e)])
+
+    walk(0, [])
+    return best
+
+
+def _numbers(tokens: Sequence[str]) -> list[tuple[int, float, bool]]:
+    out = []
+    for i, t in enumerate(tokens):
+        if re.fullmatch(r"\d+(?:\.\d+)?", t):
+            out.append((i, float(t), "." in t))
+    return out
+
+
+def _sign_in_clause(lang: Language, sign: DangerSign, clause: _Clause) -> bool:
+    tokens = clause.tokens
+    for phrases in sign.compiled_unless:
+        if clause.find(phrases):
+            return False
+    stated_normal = False
+    for m in sign.measures:
+        cue_spans = clause.find(m.cue)
+        for i, value, decimal in _numbers(tokens):
+            if not (m.low <= value <= m.high):
+                continue
+            if i + 1 < len(tokens) and tokens[i + 1] in m.not_followed_by:
+                continue
+            if not ([c for c in cue_spans if not (c[0] <= i < c[1])] or (decimal and m.decimal_is_cue)):
+                continue
+            if not _subject_ok(m.subject, _subject(clause, [(i, i + 1)]), sign.who):
+                continue
+            if m.fires(value):
+                return True
+            stated_normal = True
+    if stated_normal:
+        return False  # a stated, normal value outweighs vaguer words in the same clause
+    for pattern in sign.compiled:
+        spans = _pattern_spans(lang, clause, pattern)
+        if spans is not None and _subject_ok(pattern.subject, _subject(clause, spans), sign.who):
+            return True
+    return False
+
+
+def match_signs(signs: Sequence[DangerSign], free_text: str, lang: Language) -> list[DangerSign]:
+    """Signs found in ``free_text``; urgent ones first, otherwise in file order."""
+    clauses = _clauses(lang, lang.tokens(free_text))
+    hits = [s for s in signs if any(_sign_in_clause(lang, s, c) for c in clauses)]
     return sorted(hits, key=lambda s: not s.urgent)
 
 
-def parse_danger_signs(root: Node, sources: dict[str, Source]) -> tuple[DangerSign, ...]:
+# -- loading ---------------------------------------------------------------------------------------
+
+def parse_language(root: Node) -> Language:
+    keys = {"spelling", "reduplication_adds", "suffixes", "fuzzy", "clause_breaks", "subjects", "address_words",
+            "negations", "negation_skip", "negation_lists", "negation_after", "slot_window", "concepts"}
+    root.mapping(required=keys)
+    spelling: dict[str, str] = {}
+    for standard, node in root.get("spelling").items():
+        for variant in node.str_list(min_len=1):
+            spelling[variant.lower()] = standard
+    subjects: dict[str, str] = {}
+    phrases: list[tuple[Phrase, str]] = []
+    for who, node in root.get("subjects").items():
+        if who not in ("baby", "mother", "other"):
+            raise node.error(f"{who!r} is not one of baby, mother, other")
+        for w in node.str_list(min_len=1):
+            words = tuple(w.lower().split())
+            subjects[words[0]] = who
+            phrases.append((words, who))
+    phrases.sort(key=lambda p: -len(p[0]))
+    fuzzy = root.get("fuzzy")
+    fuzzy.mapping(required={"min_length", "keep"})
+    concepts = {name: node.str_list(min_len=1) for name, node in root.get("concepts").items()}
+    lang = Language(
+        spelling=spelling,
+        reduplication_adds=root.get("reduplication_adds").str(),
+        suffixes=root.get("suffixes").str_list(min_len=1),
+        fuzzy_min_length=fuzzy.get("min_length").int(min_value=3),
+        fuzzy_keep=frozenset(fuzzy.get("keep").str_list()),
+        clause_breaks=frozenset(root.get("clause_breaks").str_list(min_len=1)),
+        subjects=subjects,
+        subject_phrases=tuple(phrases),
+        address_words=frozenset(root.get("address_words").str_list()),
+        negations=frozenset(root.get("negations").str_list(min_len=1)),
+        negation_skip=frozenset(root.get("negation_skip").str_list()),
+        negation_lists=frozenset(root.get("negation_lists").str_list()),
+        negation_after=(),
+        slot_window=root.get("slot_window").int(min_value=0, max_value=20),
+        concepts=concepts,
+    )
+    after = tuple(tuple(lang.tokens(p, fuzzy=False)) for p in root.get("negation_after").str_list())
+    object.__setattr__(lang, "negation_after", after)
+    for name in concepts:
+        try:
+            lang.expand(f"@{name}")
+        except KeyError as exc:
+            raise root.error(f"concept uses an unknown or circular group: {exc}", f"concepts.{name}") from None
+    return lang
+
+
+def _compile_part(lang: Language, node: Node, spec: str) -> tuple[Phrase, ...]:
+    try:
+        phrases = tuple(lang.expand(spec))
+    except KeyError as exc:
+        raise node.error(f"unknown word group {exc}") from None
+    if not phrases:
+        raise node.error("a pattern part has no words")
+    return phrases
+
+
+def _compile_pattern(lang: Language, node: Node) -> Pattern:
+    if isinstance(node.value, dict):
+        node.mapping(allowed={"subject"}, required={"match"})
+        raw = node.get("match").str()
+        subject = node.get("subject").choice(SUBJECT_MODES) if node.has("subject") else "any"
+    else:
+        raw = node.str()
+        subject = "any"
+    slots = []
+    for part in raw.split(" + "):
+        part = part.strip()
+        negated = part.startswith("-")
+        slots.append(Slot(_compile_part(lang, node, part.lstrip("-")), negated))
+    return Pattern(raw, tuple(slots), subject)
+
+
+def _compile_measure(lang: Language, node: Node) -> Measure:
+    node.mapping(allowed={"at_least", "at_most", "below", "decimal_is_cue", "not_followed_by", "subject"},
+                 required={"cue", "range"})
+    rng = node.get("range").list(min_len=2)
+    low, high = (float(n.value) for n in rng[:2])
+
+    def num(key: str) -> float | None:
+        if not node.has(key):
+            return None
+        value = node.get(key).value
+        if not isinstance(value, int | float):
+            raise node.error("expected a number", f"{node.key}.{key}")
+        return float(value)
+
+    m = Measure(
+        cue=_compile_part(lang, node, node.get("cue").str()), low=low, high=high,
+        at_least=num("at_least"), at_most=num("at_most"), below=num("below"),
+        decimal_is_cue=node.get("decimal_is_cue").bool() if node.has("decimal_is_cue") else False,
+        not_followed_by=frozenset(w for p in _compile_part(lang, node, node.get("not_followed_by").str())
+                                  for w in p) if node.has("not_followed_by") else frozenset(),
+        subject=node.get("subject").choice(SUBJECT_MODES) if node.has("subject") else "any",
+    )
+    if m.at_least is None and m.at_most is None and m.below is None:
+        raise node.error("a measure needs at_least, at_most or below")
+    return m
+
+
+def parse_danger_signs(root: Node, sources: dict[str, Source], lang: Language | None = None) -> tuple[DangerSign, ...]:
     root.mapping(required={"signs"})
     nodes = root.get("signs").list(min_len=1)
     out = []
     for node in nodes:
         node.mapping(
-            allowed={"note", "not_when"},
-            required={"id", "who", "text", "urgent", "advice", "keywords", "source"},
+            allowed={"note", "unless", "measures", "on_the_way", "private", "crisis"},
+            required={"id", "who", "text", "urgent", "advice", "patterns", "source"},
         )
-        keywords = node.get("keywords").str_list(min_len=1)
-        for i, kw in enumerate(keywords):
-            if not normalize(kw):
-                raise node.error("keyword has no letters", f"{node.key}.keywords[{i}]")
+        pattern_nodes = node.get("patterns").list(min_len=1)
+        compiled = tuple(_compile_pattern(lang, n) for n in pattern_nodes) if lang else ()
+        unless = node.get("unless").str_list(min_len=1) if node.has("unless") else ()
+        compiled_unless = tuple(_compile_part(lang, node, u) for u in unless) if lang else ()
+        measures = tuple(_compile_measure(lang, n) for n in node.get("measures").list(min_len=1)) \
+            if lang and node.has("measures") else ()
         source, note = read_source(node, sources)
         out.append(DangerSign(
             id=node.get("id").ident(),
@@ -86,10 +513,31 @@ def parse_danger_signs(root: Node, sources: dict[str, Source]) -> tuple[DangerSi
             text=node.get("text").str(),
             urgent=node.get("urgent").bool(),
             advice=node.get("advice").str(),
-            keywords=keywords,
+            patterns=tuple(n.value if isinstance(n.value, str) else n.value.get("match", "") for n in pattern_nodes),
             source=source,
             note=note,
-            not_when=node.get("not_when").str_list(min_len=1) if node.has("not_when") else (),
+            unless=unless,
+            on_the_way=node.get("on_the_way").str() if node.has("on_the_way") else None,
+            private=node.get("private").bool() if node.has("private") else False,
+            crisis=node.get("crisis").bool() if node.has("crisis") else False,
+            compiled=compiled,
+            compiled_unless=compiled_unless,
+            measures=measures,
         ))
     unique_ids([(s.id, n) for s, n in zip(out, nodes, strict=True)], "danger sign")
     return tuple(out)
+
+
+def known_words(lang: Language, signs: Iterable[DangerSign]) -> frozenset[str]:
+    """Every word the rules use: the only words a typing slip is corrected to."""
+    words: set[str] = set(lang.spelling) | set(lang.spelling.values()) | set(lang.subjects)
+    words |= lang.negations | lang.negation_skip | lang.negation_lists | lang.fuzzy_keep | lang.address_words
+    for name in lang.concepts:
+        for p in lang.expand(f"@{name}"):
+            words.update(p)
+    for s in signs:
+        for pat in s.compiled:
+            for slot in pat.slots:
+                for p in slot.phrases:
+                    words.update(p)
+    return frozenset(w for w in words if w.isalpha())

@@ -27,9 +27,10 @@ API (all objects are frozen dataclasses; lists are tuples, dicts are read-only m
             .score(value, day=None) -> int     .danger_sign(value) -> sign id | None
             .is_valid(value) -> bool           # yesno: True/False; number: int; choice: choice value
 
-    c.danger_signs         # DangerSign(id, who "baby"|"mother", text, urgent, advice, keywords, source)
+    c.danger_signs         # DangerSign(id, who "baby"|"mother", text, urgent, advice, patterns, source,
+                           #            on_the_way, private, crisis)
     c.danger_sign(id)      # one sign by id
-    c.match_danger_signs(free_text) -> [DangerSign]   # urgent first; negation-aware
+    c.match_danger_signs(free_text) -> [DangerSign]   # urgent first; whose sign, negation, numbers
 
     c.education[id]        # EducationMessage(id, day, audience, title, text, source)
     c.protocols[id]        # Protocol(id, title, description, instrument, performer, days,
@@ -55,7 +56,8 @@ from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
-from content.danger import DangerSign, match_signs, parse_danger_signs
+from content.danger import DangerSign, Language, known_words, match_signs, parse_danger_signs, parse_language
+from content.day_norms import DayNorms, parse_day_norms
 from content.education import EducationMessage, parse_education
 from content.errors import ContentError
 from content.guide import Guide, parse_guide
@@ -132,6 +134,8 @@ class Content:
     protocols: Mapping[str, Protocol] = field(default_factory=dict)
     lexicon: Lexicon | None = None
     guide: Guide | None = None  # the cards, reminder and pacing of guide.yaml
+    danger_language: Language | None = None
+    day_norms: DayNorms | None = None
 
     def text(self, key: str, /, **params: object) -> str:
         """The sentence for ``key`` with its named placeholders filled.
@@ -172,9 +176,10 @@ class Content:
         raise KeyError(sign_id)
 
     def match_danger_signs(self, free_text: str) -> list[DangerSign]:
-        """Danger signs named in a free-text message (case-insensitive, whole words, not negated)."""
-        negations = self.lexicon.negation_words if self.lexicon else frozenset()
-        return match_signs(self.danger_signs, free_text, negations)
+        """Danger signs named in a free-text message (rules: danger_language.yaml, danger_signs.yaml)."""
+        if self.danger_language is None:
+            return []
+        return match_signs(self.danger_signs, free_text, self.danger_language)
 
 
 def _node(path: Path, root: Path) -> Node:
@@ -198,7 +203,10 @@ def load_content(root: Path = CONTENT_DIR) -> Content:
     sources = parse_sources(_node(root / "sources.yaml", root))
     sop = parse_sop(_node(root / "sop.yaml", root), sources, root / "images")
     safety = parse_safety(_node(root / "safety.yaml", root), sources)
-    signs = parse_danger_signs(_node(root / "danger_signs.yaml", root), sources)
+    language = parse_language(_node(root / "danger_language.yaml", root))
+    signs = parse_danger_signs(_node(root / "danger_signs.yaml", root), sources, language)
+    object.__setattr__(language, "vocabulary", known_words(language, signs))
+    day_norms = parse_day_norms(_node(root / "day_norms.yaml", root), sources)
     education = parse_education(_node(root / "education.yaml", root), sources)
     lexicon = parse_lexicon(_node(root / "lexicon.yaml", root))
     instruments = _by_file(root / "instruments", root,
@@ -209,6 +217,9 @@ def load_content(root: Path = CONTENT_DIR) -> Content:
     guide = parse_guide(_node(root / "guide.yaml", root), sop, sources, root / "images", root / "media")
 
     _cross_check(root, sop, safety, signs, education, instruments, protocols)
+    for note in day_norms.notes:
+        if note.text not in texts:
+            raise ContentError("day_norms.yaml", note.item, f"no text {note.text!r} in texts/")
     if DEFAULT_PROTOCOL not in protocols:
         raise ContentError("protocols/", DEFAULT_PROTOCOL, "the default protocol file default.yaml is missing")
     default = protocols[DEFAULT_PROTOCOL]
@@ -224,6 +235,8 @@ def load_content(root: Path = CONTENT_DIR) -> Content:
         protocols=MappingProxyType(protocols),
         lexicon=lexicon,
         guide=guide,
+        danger_language=language,
+        day_norms=day_norms,
     )
 
 

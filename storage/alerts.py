@@ -13,9 +13,13 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from storage import outbox
-from storage.models import Alert, Outbox
+from storage.models import Alert, AlertEvent, Outbox
 
-REPEAT_KIND = "alert_repeat"
+REPEAT_KIND = "alert_repeat"  # an escalation step for one staff member
+FAMILY_KIND = "alert_family"  # "nobody has answered yet" for one family member
+NOTE_KIND = "alert_note"  # a stored message to one person (acknowledgement from outside Telegram)
+KINDS = (REPEAT_KIND, FAMILY_KIND, NOTE_KIND)
+FAMILY_DELETED = "family_deleted"
 
 
 def get(session: Session, alert_id: int) -> Alert | None:
@@ -25,8 +29,52 @@ def get(session: Session, alert_id: int) -> Alert | None:
 def open_for_sign(session: Session, family_id: int, sign_id: str) -> Alert | None:
     return session.exec(
         select(Alert).where(Alert.family_id == family_id, Alert.sign_id == sign_id,
-                            col(Alert.handled_at).is_(None))
+                            col(Alert.handled_at).is_(None), col(Alert.closed_reason).is_(None))
     ).first()
+
+
+def open_head(session: Session, family_id: int, since: datetime) -> Alert | None:
+    """The family's open episode (its first alert), if it was raised after ``since``."""
+    return session.exec(
+        select(Alert).where(Alert.family_id == family_id, col(Alert.episode_id).is_(None),
+                            col(Alert.handled_at).is_(None), col(Alert.closed_reason).is_(None),
+                            Alert.raised_at >= since)
+        .order_by(col(Alert.raised_at).desc(), col(Alert.id).desc())
+    ).first()
+
+
+def episode(session: Session, head: Alert) -> list[Alert]:
+    """The episode's alerts, the head first."""
+    rest = session.exec(select(Alert).where(Alert.episode_id == head.id).order_by(col(Alert.id))).all()
+    return [head, *rest]
+
+
+def open_without_facility(session: Session, family_id: int) -> list[Alert]:
+    return list(session.exec(
+        select(Alert).where(Alert.family_id == family_id, col(Alert.facility_id).is_(None),
+                            col(Alert.handled_at).is_(None), col(Alert.closed_reason).is_(None))
+        .order_by(col(Alert.id))
+    ))
+
+
+def open_for_family(session: Session, family_id: int) -> list[Alert]:
+    return list(session.exec(
+        select(Alert).where(Alert.family_id == family_id, col(Alert.handled_at).is_(None),
+                            col(Alert.closed_reason).is_(None)).order_by(col(Alert.id))
+    ))
+
+
+def record_event(session: Session, alert_id: int, event: str, *, now: datetime, step: int = 0,
+                 user_id: int | None = None, **detail: object) -> AlertEvent:
+    row = AlertEvent(alert_id=alert_id, at=now, event=event[:24], step=step, user_id=user_id, detail=dict(detail))
+    session.add(row)
+    session.flush()
+    return row
+
+
+def events(session: Session, alert_id: int) -> list[AlertEvent]:
+    return list(session.exec(select(AlertEvent).where(AlertEvent.alert_id == alert_id)
+                             .order_by(col(AlertEvent.at), col(AlertEvent.id))))
 
 
 def create(session: Session, *, family_id: int, facility_id: int | None, sign_id: str, source: str,
@@ -46,7 +94,28 @@ def mark_handled(session: Session, alert: Alert, *, user_id: int, now: datetime)
     alert.handled_at = now
     session.add(alert)
     cancel_repeats(session, alert.id)
+    for other in session.exec(select(Alert).where(Alert.episode_id == alert.id, col(Alert.handled_at).is_(None))):
+        other.handled_by = user_id
+        other.handled_at = now
+        session.add(other)
     return True
+
+
+def close_deleted(session: Session, family_id: int, *, now: datetime) -> list[Alert]:
+    """/hapus: the family's open alerts are closed as "family deleted its data"; the record stays, without
+    the family's words or the midwife's reply."""
+    closed = []
+    for alert in session.exec(select(Alert).where(Alert.family_id == family_id)):
+        alert.words = None
+        alert.reply = None
+        if alert.handled_at is None and alert.closed_reason is None:
+            alert.closed_reason = FAMILY_DELETED
+            alert.handled_at = now
+            cancel_repeats(session, alert.id)
+            closed.append(alert)
+        session.add(alert)
+    session.flush()
+    return closed
 
 
 def note_repeat(session: Session, alert: Alert, *, n: int, now: datetime) -> None:
@@ -92,9 +161,26 @@ def repeat_rows(session: Session, alert_id: int) -> list[Outbox]:
     return [r for r in outbox.rows_with_key_prefix(session, f"alert:{alert_id}:") if r.kind == REPEAT_KIND]
 
 
+def schedule_family_notice(session: Session, *, alert_id: int, n: int, user_id: int, chat_id: int,
+                           due_at: datetime, now: datetime) -> bool:
+    return outbox.insert(
+        session, dedupe_key=f"alert:{alert_id}:f{n}:{user_id}", kind=FAMILY_KIND, due_at=due_at, now=now,
+        family_id=None, user_id=user_id, chat_id=chat_id, payload={"alert_id": alert_id, "n": n},
+    )
+
+
+def schedule_note(session: Session, *, alert_id: int, key: str, user_id: int, chat_id: int, text: str,
+                  now: datetime) -> bool:
+    return outbox.insert(
+        session, dedupe_key=f"alert:{alert_id}:note:{key}:{user_id}", kind=NOTE_KIND, due_at=now, now=now,
+        family_id=None, user_id=user_id, chat_id=chat_id, payload={"alert_id": alert_id, "text": text},
+    )
+
+
 def cancel_repeats(session: Session, alert_id: int) -> int:
     """Cancel the alert's pending repeats (one being sent right now finds the alert handled and stops)."""
-    ids = [r.id for r in repeat_rows(session, alert_id) if r.status == outbox.PENDING]
+    ids = [r.id for r in outbox.rows_with_key_prefix(session, f"alert:{alert_id}:")
+           if r.kind in (REPEAT_KIND, FAMILY_KIND) and r.status == outbox.PENDING]
     if not ids:
         return 0
     return outbox.cancel_pending(session, reason="alert handled", ids=ids)

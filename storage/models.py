@@ -244,6 +244,26 @@ class Alert(SQLModel, table=True):
     repeats: int = Field(default=0)
     handled_by: int | None = Field(default=None, foreign_key="users.id")
     handled_at: datetime | None = _utc(default=None)
+    # One alert per family and episode: further signs of the same episode point at its first alert.
+    episode_id: int | None = Field(default=None, index=True)
+    words: str | None = Field(default=None, max_length=500)  # the family's own words (removed by /hapus)
+    reply: str | None = Field(default=None, max_length=1000)  # what the midwife wrote back (removed by /hapus)
+    step: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # escalation step reached
+    closed_reason: str | None = Field(default=None, max_length=32)  # e.g. family_deleted
+
+
+class AlertEvent(SQLModel, table=True):
+    """One step of an alert's life: who was told, when, who acknowledged (the escalation record)."""
+
+    __tablename__ = "alert_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alerts.id", index=True)
+    at: datetime = _utc()
+    event: str = Field(max_length=24)  # sent | repeat | coordinator | family_told | acknowledged | ...
+    step: int = Field(default=0)
+    user_id: int | None = Field(default=None, foreign_key="users.id")
+    detail: dict = _json()
 
 
 class AuditLog(SQLModel, table=True):

@@ -59,7 +59,8 @@ async def test_a_danger_sign_alerts_every_midwife_of_the_facility_at_once(bot, d
         assert len(texts) == 1
         assert world.mothers_family.code in texts[0] and sign_text in texts[0] and "Siti" in texts[0]
         assert person.last_reply.button_labels == [t(bot, "midwife.button_open_family"),
-                                                   t(bot, "midwife.button_handled")]
+                                                   t(bot, "midwife.button_handled"), t(bot, "danger.button_chat")]
+        assert f"tg://user?id={mother.id}" in str(person.last_reply.reply_markup)
     assert alert_texts(elsewhere) == []
     assert [m.text for m in mother.messages][-1] == "SARAN-KELUARGA"
     with db.session() as session:
@@ -77,13 +78,18 @@ async def test_a_danger_sign_alerts_every_midwife_of_the_facility_at_once(bot, d
         assert len(session.exec(select(Alert)).all()) == 1
 
 
-async def test_several_signs_give_one_alert_each(bot, db, clock, mother, midwife):
+async def test_several_signs_give_one_alert_message_listing_them(bot, db, clock, mother, midwife):
     two_facilities(db, clock.now())
     add_danger_command(bot, [SIGN, "bayi_sesak", SIGN], source="text")
     await mother.send("/tesbahaya")
-    assert len(alert_texts(midwife)) == 2
+    texts = alert_texts(midwife)
+    assert len(texts) == 1
+    content = bot.runtime.content
+    assert content.danger_sign(SIGN).text in texts[0] and content.danger_sign("bayi_sesak").text in texts[0]
     with db.session() as session:
-        assert sorted(a.sign_id for a in session.exec(select(Alert))) == sorted([SIGN, "bayi_sesak"])
+        rows = session.exec(select(Alert).order_by(Alert.id)).all()
+        assert sorted(a.sign_id for a in rows) == sorted([SIGN, "bayi_sesak"])
+        assert rows[0].episode_id is None and rows[1].episode_id == rows[0].id
 
 
 async def test_a_family_without_a_facility_is_told_to_go_to_the_nearest_one(bot, db, clock, mother, midwife):
@@ -94,7 +100,7 @@ async def test_a_family_without_a_facility_is_told_to_go_to_the_nearest_one(bot,
         session.add(fam)
     add_danger_command(bot, [SIGN])
     await mother.send("/tesbahaya")
-    assert mother.last_reply.text == t(bot, "midwife.alert_no_facility")
+    assert mother.last_reply.text == t(bot, "danger.no_facility")
     assert alert_texts(midwife) == []
     with db.session() as session:
         alert = session.exec(select(Alert)).one()
@@ -170,17 +176,25 @@ async def test_unhandled_alerts_repeat_after_the_configured_time(settings, db, c
         await running.stop()
 
 
-async def test_repeats_stop_after_the_maximum(bot, db, clock, mother, midwife):
+async def test_repeats_stop_after_the_maximum_and_never_silently(bot, db, clock, mother, midwife):
     two_facilities(db, clock.now())
     add_danger_command(bot, [SIGN])
     await mother.send("/tesbahaya")
+    before_family = len(mother.messages)
     sent = 0
     for _ in range(MAX_REPEATS + 3):
         clock.advance(bot.settings.alert_repeat)
         sent += (await dispatch_once(bot.runtime, bot.app.bot)).sent
-    assert sent == MAX_REPEATS
+    reminders = [m for m in midwife.messages if m.text and "PENGINGAT" in m.text]
+    assert len(reminders) == MAX_REPEATS
+    told = [m.text for m in mother.messages[before_family:]]
+    assert len(told) == 2 and all("119" in x and "sekarang" in x for x in told)  # after the repeats, and at the end
     with db.session() as session:
-        assert session.exec(select(Alert)).one().repeats == MAX_REPEATS
+        alert = session.exec(select(Alert)).one()
+        assert alert.repeats == MAX_REPEATS and alert.step == MAX_REPEATS
+        events = [e.event for e in alert_store.events(session, alert.id)]
+        assert events[0] == "sent" and "no_coordinator" in events and "last_repeat" in events
+        assert events.count("family_told") == 4  # mother and husband, twice each
 
 
 async def test_open_family_button_shows_the_family(bot, db, clock, mother, midwife):

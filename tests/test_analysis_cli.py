@@ -18,7 +18,8 @@ DATA = ROOT / "tests" / "data" / "analysis"
 VENV_PYTHON = ROOT / ".venv" / "bin" / "python"
 PYTHON = str(VENV_PYTHON if VENV_PYTHON.exists() else Path(sys.executable))
 
-JSON_KEYS = {"n", "dropped", "pre", "post", "diff", "shapiro", "wilcoxon", "ttest", "effect", "recommended"}
+JSON_KEYS = {"n", "dropped", "pre", "post", "diff", "shapiro", "wilcoxon", "ttest", "effect", "recommended",
+             "conclusion", "warnings"}
 
 
 @pytest.fixture(scope="module")
@@ -151,7 +152,9 @@ class TestInProcess:
         assert code == 0
         assert data["wilcoxon"]["z"] is None and data["ttest"]["t"] is None
         assert data["shapiro"]["diff"] == {"w": None, "p": None}
-        assert data["effect"] == {"r": None, "dz": None}
+        assert data["effect"] == {"r": None, "r_ci95": None, "r_n": 3, "dz": None, "dz_ci95": None,
+                                  "hodges_lehmann": {"estimate": 0.0, "ci95": None, "exact": False}}
+        assert data["conclusion"]["direction"] == "unchanged" and data["conclusion"]["p"] is None
         code, out, _ = self.run(capsys, "--csv", path)
         assert labels("wilcoxon.reason.all_ties") in out
 

@@ -26,7 +26,8 @@ from bot.commands.analyze import labels as content_labels
 
 DATA = Path(__file__).parent / "data" / "analysis"
 
-JSON_KEYS = {"n", "dropped", "pre", "post", "diff", "shapiro", "wilcoxon", "ttest", "effect", "recommended"}
+JSON_KEYS = {"n", "dropped", "pre", "post", "diff", "shapiro", "wilcoxon", "ttest", "effect", "recommended",
+             "conclusion", "warnings"}
 DESC_KEYS = {"mean", "sd", "se", "median", "min", "max", "ci95"}
 
 
@@ -67,7 +68,8 @@ def test_terminal_output_for_seed001(labels):
     assert re.search(r"^Z\s+-3,317$", text, re.M)
     assert re.search(r"^" + re.escape(labels("wilcoxon.stat.p")) + r"\s+0,001$", text, re.M)
     assert labels("wilcoxon.based_on.negative") in text
-    assert labels("decision.not_normal", p="p < 0,001", test=labels("decision.test.wilcoxon")) in text
+    assert labels("decision.ordinal", test=labels("decision.test.wilcoxon")) in text  # a 0/1/2 scale
+    assert labels("decision.wilcoxon_p_exact", limit=50, p_exact="p = 0,001", p="p = 0,001") in text
     t_row = next(line for line in lines if line.startswith(labels("ttest.row")))
     assert t_row.split()[-8:] == ["-0,458", "0,509", "0,104", "-0,673", "-0,243", "-4,412", "23", "<0,001"]
 
@@ -123,7 +125,10 @@ def test_json_has_exactly_the_documented_keys():
     assert set(data["wilcoxon"]) == {"negative", "positive", "ties", "z", "p", "p_exact"}
     assert set(data["wilcoxon"]["positive"]) == {"n", "mean_rank", "sum_ranks"}
     assert set(data["ttest"]) == {"mean_diff", "sd", "se", "ci95", "t", "df", "p"}
-    assert set(data["effect"]) == {"r", "dz"}
+    assert set(data["effect"]) == {"r", "r_ci95", "r_n", "dz", "dz_ci95", "hodges_lehmann"}
+    assert set(data["conclusion"]) == {"test", "p", "p_kind", "significant", "direction", "reason",
+                                       "ttest_secondary"}
+    assert all(set(w) == {"code", "text"} for w in data["warnings"])
     assert data["ttest"]["mean_diff"] > 0  # post - pre
     assert data["wilcoxon"]["z"] == pytest.approx(-(11**0.5))
 
@@ -149,8 +154,11 @@ def test_workbook_keeps_numbers_with_spss_decimals(labels, tmp_path):
     wb = load_workbook(out)
     tables, data = wb.worksheets
     z_row = next(row for row in tables.iter_rows() if row[0].value == labels("wilcoxon.stat.z"))
-    assert z_row[1].value == pytest.approx(report.wilcoxon.z)
+    assert z_row[1].value == -3.317  # rounded as SPSS shows it, not -3.3166247903554
     assert z_row[1].number_format == "0.000"
+    assert tables.freeze_panes == "A2" and data.freeze_panes == "A2"
+    texts = [row[0].value for row in tables.iter_rows() if row[0].value]
+    assert labels("warnings.title") in texts
     assert data.max_row == 1 + report.n
     assert [c.value for c in data[1]] == [labels("xlsx.col_participant"), labels("variable.pre"),
                                           labels("variable.post"), labels("variable.diff")]

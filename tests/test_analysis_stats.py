@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from analysis.conclusion import Scale
 from analysis.descriptives import describe
 from analysis.errors import AnalysisError
 from analysis.mcnemar import mcnemar, mcnemar_from_table, wilson_ci
@@ -244,10 +245,12 @@ class TestAnalyzePairsEdges:
         assert report.recommended_p is None
 
     def test_decision_rule(self):
-        normalish = analyze_pairs([(str(i), 10, 10 + d) for i, d in enumerate([1, 2, 3, 2, 4, 3, 2, 1, 3, 2])])
+        interval = Scale(ordinal=False)  # whole numbers in 5 levels would be taken for ordinal scores
+        normalish = analyze_pairs([(str(i), 10, 10 + d) for i, d in enumerate([1, 2, 3, 2, 4, 3, 2, 1, 3, 2])],
+                                  scale=interval)
         assert normalish.shapiro.diff.p >= 0.05
         assert normalish.recommended == TTEST
-        skewed = analyze_pairs([(str(i), 10, 10 + d) for i, d in enumerate([0] * 8 + [1, 9])])
+        skewed = analyze_pairs([(str(i), 10, 10 + d) for i, d in enumerate([0] * 8 + [1, 9])], scale=interval)
         assert skewed.shapiro.diff.p < 0.05
         assert skewed.recommended == WILCOXON
 

@@ -78,7 +78,8 @@ async def test_strangers_media_groups_and_forged_buttons_are_answered_kindly(bot
     await stranger.send_in_group("halo semua")
     await stranger.send_in_group("/start")
     group = [m.text for m in bot.fake.world.chats[DEFAULT_GROUP_ID].bot_messages()]
-    assert group == ["Silakan chat saya secara pribadi, ya. Di grup saya tidak menjawab."]  # only to the command
+    hint = bot.runtime.content.text("common.private_only_link", link=f"https://t.me/{bot.fake.bot_username}")
+    assert group == [hint]  # only to the command: "please talk to me privately", with the link
     assert len(stranger.messages) == before
 
     # Forged and old buttons: a polite answer, never an error.
@@ -132,6 +133,8 @@ async def test_husband_registers_first_and_the_mother_joins_by_his_link(bot, hus
     assert "sebagai siapa" in mother.last_reply.text  # no mother in this family yet
     await mother.press("Ibu")
     await mother.send("Siti")
+    assert "Budi" not in mother.last_reply.text  # nothing of the family before the husband approves
+    await husband.press("Setujui")  # she has not registered: the husband approves
     assert "Siti (Ibu)" in mother.last_reply.text and "Budi (Suami)" in mother.last_reply.text
     assert "Siti sudah terhubung sebagai Ibu" in husband.last_reply.text
 
@@ -147,6 +150,8 @@ async def test_husband_registers_first_and_the_mother_joins_by_his_link(bot, hus
     assert "tidak cocok" in stranger.last_reply.text
     await stranger.send(new_code.lower())  # typed codes ignore case: the grandmother joins as companion
     await stranger.send("Oma")
+    assert "Siti" not in stranger.last_reply.text and "Oma ingin bergabung" in mother.last_reply.text
+    await mother.press("Setujui")  # the mother approves now that she is in the family
     assert "Oma (Pendamping)" in stranger.last_reply.text
 
     # Changing the birth date reschedules; the mother's checklist cannot be answered by another family.
@@ -201,12 +206,12 @@ async def test_danger_signs_safety_stop_pause_continue_and_delete(bot, mother, h
     await mother.press("1. Demam")
     await mother.press("Kirim (1 dipilih)")
     text = "\n".join(m.text or "" for m in mother.replies_since_last_action)
-    assert "demam" in text and "hubungi bidan" in text.lower()
+    assert "Demam setelah melahirkan" in text and "sekarang" in text
     assert midwife.messages, "the midwife was not alerted"
 
     # A typed danger sign, outside any conversation.
     await mother.send("bayi saya kejang dari tadi")
-    assert "kejang" in mother.last_reply.text.lower() and "Bidan Ibu juga sudah diberi tahu" in mother.last_reply.text
+    assert "kejang" in mother.last_reply.text.lower() and "Bidan di TPMB Wilda sudah kami beri tahu" in mother.last_reply.text
     await midwife.send("catatan: bayi kejang tadi pagi")  # a midwife's own words are not a family's report
     assert "waspadai" not in midwife.last_reply.text
 
@@ -214,7 +219,7 @@ async def test_danger_signs_safety_stop_pause_continue_and_delete(bot, mother, h
     await mother.send("/ceklis")
     await mother.send("0")
     replies = [m.text or "" for m in mother.replies_since_last_action]
-    assert any("⚠️" in r for r in replies) and "Pertanyaan 2 dari 6" in replies[-1]
+    assert any("⚠️" in r or "🚨" in r for r in replies) and "Pertanyaan 2 dari 6" in replies[-1]
     await mother.press("Nanti saja")
     assert "/lanjut" in mother.last_reply.text
     await mother.send("/berhenti")
@@ -266,6 +271,7 @@ async def test_danger_signs_safety_stop_pause_continue_and_delete(bot, mother, h
     await husband.press("Setuju")
     await husband.press("Tidak boleh")
     await husband.send("Budi")
+    await mother.press("Setujui")
     await mother.send("/hapus")
     assert "tanpa nama" in mother.last_reply.text
     await mother.press("Batal")

@@ -64,6 +64,10 @@ async def test_a_family_from_registration_to_the_after_checklist(bot, mother, hu
     await husband.press("Tidak boleh")
     assert "nama panggilan Bapak" in husband.last_reply.text
     await husband.send("Budi")
+    assert "menunggu persetujuan" in husband.text_log() or "sudah saya kirim" in husband.last_reply.text
+    assert "Siti" not in husband.last_reply.text  # nothing of the family before the mother approves
+    assert "Budi ingin bergabung" in mother.last_reply.text
+    await mother.press("Setujui")
     joined = husband.last_reply.text
     assert "terhubung" in joined and "Siti (Ibu)" in joined and "Budi (Suami)" in joined
     assert "Budi sudah terhubung sebagai Suami" in mother.last_reply.text

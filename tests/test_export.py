@@ -17,12 +17,15 @@ from bot import cli
 from bot.devtools.demo import add_family
 from bot.export import exporting
 from bot.flows import study_data
+from bot.flows.instrument_scale import scale_for
 from content import get_content
 from storage import audit
 from storage.models import User
 from tests.test_midwife_support import MIDWIFE_B, two_facilities
 
 SHEETS = ["families", "members", "sessions", "answers", "prepost_bayi6", "alerts", "dictionary"]
+TITLES = ["Keluarga", "Anggota keluarga", "Sesi pijat", "Jawaban ceklis", "Sebelum-sesudah bayi6", "Tanda bahaya",
+          "Kamus data"]
 
 
 def t(bot, key: str, **params) -> str:
@@ -42,8 +45,19 @@ def cells(wb) -> set[str]:
 
 
 def sheet_rows(wb, name: str) -> list[dict]:
-    rows = list(wb[name].iter_rows(values_only=True))
-    return [dict(zip(rows[0], r, strict=True)) for r in rows[1:]]
+    """A sheet's rows by machine column name: the workbook shows Indonesian titles and headers, and its
+    codebook ("Kamus data") maps each header back to the variable name."""
+    title = TITLES[SHEETS.index(name)] if name in SHEETS else name
+    rows = [r for r in wb[title].iter_rows(values_only=True) if any(v is not None for v in r)]
+    if title == TITLES[-1]:
+        return [dict(zip(CODEBOOK, r, strict=True)) for r in rows[1:]]
+    book = [dict(zip(CODEBOOK, r, strict=True)) for r in list(wb[TITLES[-1]].iter_rows(values_only=True))[1:]]
+    names = {d["header"]: d["column"] for d in book if d["sheet"] == title and d["column"]}
+    return [dict(zip([names[h] for h in rows[0]], r, strict=True)) for r in rows[1:]]
+
+
+CODEBOOK = ["sheet", "column", "header", "description", "type", "unit", "measure", "allowed_values", "scoring",
+            "origin", "belongs_to"]
 
 
 def names_and_ids(db) -> tuple[set[str], set[str]]:
@@ -58,7 +72,7 @@ async def test_export_sends_a_pseudonymous_workbook_of_her_facility_only(bot, db
     reply = midwife.last_reply
     assert reply.filename.endswith(".xlsx") and world.a.code in reply.filename
     wb = workbook(reply.document)
-    assert wb.sheetnames == SHEETS
+    assert wb.sheetnames == TITLES
     families = sheet_rows(wb, "families")
     assert sorted(r["family"] for r in families) == sorted(f.code for f in world.a_families)
     assert {r["facility"] for r in families} == {world.a.code}
@@ -70,21 +84,29 @@ async def test_export_sends_a_pseudonymous_workbook_of_her_facility_only(bot, db
     members = sheet_rows(wb, "members")
     assert {m["member"] for m in members} >= {f"{world.mothers_family.code}-1", f"{world.mothers_family.code}-2"}
     answers = sheet_rows(wb, "answers")
-    assert {a["occasion"] for a in answers} == {"pre", "post"}
+    assert {a["occasion"] for a in answers} == {"Sebelum pijat", "Sesudah pijat"}  # value labels, not codes
     assert len(answers) == 6 * 2 * len(world.a_families)
     wide = sheet_rows(wb, "prepost_bayi6")
     mine = next(r for r in wide if r["participant"] == world.mothers_family.code)
-    assert (mine["pre"], mine["pre_class"]) == world.mothers_family.pre
-    assert (mine["post"], mine["post_class"]) == world.mothers_family.post
+    label = {c.key: c.label for c in get_content().instruments["bayi6"].classifications}
+    assert (mine["pre"], mine["pre_class"]) == (world.mothers_family.pre[0], label[world.mothers_family.pre[1]])
+    assert (mine["post"], mine["post_class"]) == (world.mothers_family.post[0], label[world.mothers_family.post[1]])
     assert mine["diff"] == mine["post"] - mine["pre"]
     item_cols = [c for c in mine if c.startswith("pre_") and c != "pre_class"]
     assert sum(mine[c] for c in item_cols) == mine["pre"]
     dictionary = sheet_rows(wb, "dictionary")
     described = {(d["sheet"], d["column"]) for d in dictionary}
-    for name in SHEETS[:-1]:
-        header = next(wb[name].iter_rows(values_only=True))
-        assert all((name, col) in described for col in header), name
+    for name, title in zip(SHEETS[:-1], TITLES[:-1], strict=True):
+        headers = next(wb[title].iter_rows(values_only=True))
+        by_header = {d["header"]: d["column"] for d in dictionary if d["sheet"] == title and d["column"]}
+        assert all(h in by_header and (title, by_header[h]) in described for h in headers), name
     assert all(d["description"] for d in dictionary)
+    wide_book = {d["column"]: d for d in dictionary if d["sheet"] == TITLES[4] and d["column"]}
+    assert wide_book["pre_class"]["allowed_values"] == "1 = Lancar (lancar); 2 = Tidak lancar (tidak_lancar)"
+    assert wide_book["pre"]["scoring"].startswith("Jumlah skor butir, 0-6")
+    assert wide_book["pre_bak_frekuensi"]["scoring"] == "1 bila ≥ 6 kali, selain itu 0."
+    assert "turunan" in wide_book["pre_bak_frekuensi"]["origin"] and "seed000" in wide_book["pre"]["origin"]
+    assert wide_book["pre"]["belongs_to"] == "bayi6 v1" and wide_book["pre"]["measure"] == "ordinal"
 
     with db.session() as session:
         logged = audit.entries(session, action="export")
@@ -120,8 +142,9 @@ async def test_export_csv_sends_a_zip_of_csv_files(bot, db, clock, midwife, fake
     assert reply.filename.endswith(".zip")
     with zipfile.ZipFile(io.BytesIO(reply.document)) as zf:
         assert zf.namelist() == [f"{name}.csv" for name in SHEETS]
-        text = zf.read("families.csv").decode("utf-8-sig")
-    rows = list(csv.DictReader(io.StringIO(text)))
+        raw = zf.read("families.csv")
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, ";" between cells: Indonesian Excel
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert sorted(r["family"] for r in rows) == sorted(f.code for f in world.b_families)
 
 
@@ -145,21 +168,19 @@ async def test_analisis_matches_the_exported_wide_sheet_through_analyze_csv(bot,
     assert book.filename.endswith(".xlsx")
     assert len(load_workbook(io.BytesIO(book.document)).sheetnames) >= 2
 
-    await midwife.send("/export")
-    wb = workbook(midwife.last_reply.document)
-    wide = list(wb["prepost_bayi6"].iter_rows(values_only=True))
-    path = tmp_path / "wide.csv"
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
-        for row in wide:
-            writer.writerow(["" if v is None else v for v in row])
+    await midwife.send("/export csv")
+    with zipfile.ZipFile(io.BytesIO(midwife.last_reply.document)) as zf:
+        path = tmp_path / "wide.csv"
+        path.write_bytes(zf.read("prepost_bayi6.csv"))  # as a midwife saves it: BOM, ";", decimal comma
 
     # The numbers /analisis sent are the numbers the exported CSV gives...
     def labels(key, /, **params):
         return bot.runtime.content.text(f"analysis.{key}", **params)
 
-    data = read_pairs_text(path.read_text(encoding="utf-8"))
-    from_csv = analyze_pairs(data.pairs, dropped=data.dropped, classes=data.classes, class_labels=data.class_labels)
+    data = read_pairs_text(path.read_text(encoding="utf-8-sig"))
+    bayi6 = scale_for(bot.runtime.content.instruments["bayi6"])  # what a CSV cannot say: derived, ordinal
+    from_csv = analyze_pairs(data.pairs, dropped=data.dropped, classes=data.classes, class_labels=data.class_labels,
+                             scale=bayi6)
     assert from_csv.n == sum(1 for f in world.a_families if f.pre and f.post) and from_csv.dropped == 1
     assert render_compact(from_csv, labels) in text_message.text
 
@@ -169,12 +190,17 @@ async def test_analisis_matches_the_exported_wide_sheet_through_analyze_csv(bot,
     printed_csv = json.loads(capsys.readouterr().out)
     assert cli.main(["analyze", "--instrument", "bayi6", "--facility", world.a.code, "--json"]) == 0
     printed_db = json.loads(capsys.readouterr().out)
+    db_warnings, csv_warnings = printed_db.pop("warnings"), printed_csv.pop("warnings")
     assert printed_db == printed_csv
+    assert {w["code"] for w in db_warnings} == {w["code"] for w in csv_warnings} | {"derived_instrument"}
+    assert "Belum cukup bukti" in text_message.text or "bermakna" in text_message.text
+    assert "Peringatan" in text_message.text and "72 jam" in text_message.text
+    printed_db["warnings"] = db_warnings
     assert printed_db["n"] == from_csv.n and printed_db["dropped"] == 1 and "mcnemar" in printed_db
     with db.session() as session:
         instrument = bot.runtime.content.instruments["bayi6"]
-        report = study_data.analyse(study_data.paired_scores(session, instrument, world.a.id))
-    assert printed_db == json.loads(json.dumps(to_json(report)))
+        report = study_data.analyse(study_data.paired_scores(session, instrument, world.a.id), instrument=instrument)
+    assert printed_db == json.loads(json.dumps(to_json(report, labels)))
 
     # Every facility together: the pairs of both.
     assert cli.main(["analyze", "--instrument", "bayi6", "--json"]) == 0
@@ -210,7 +236,7 @@ def test_command_line_export_xlsx_csv_and_facility_filter(db, clock, tmp_path, m
     out = tmp_path / "all.xlsx"
     assert cli.main(["export", "--format", "xlsx", "--out", str(out)]) == 0
     wb = load_workbook(out, read_only=True)
-    assert wb.sheetnames == SHEETS
+    assert wb.sheetnames == TITLES
     codes = {r["family"] for r in sheet_rows(wb, "families")}
     assert codes == {f.code for f in world.a_families + world.b_families}
     names, _ = names_and_ids(db)
@@ -220,7 +246,7 @@ def test_command_line_export_xlsx_csv_and_facility_filter(db, clock, tmp_path, m
     assert cli.main(["export", "--format", "csv", "--out", str(only_b), "--facility", world.b.code,
                      "--with-names"]) == 0
     with zipfile.ZipFile(only_b) as zf:
-        rows = list(csv.DictReader(io.StringIO(zf.read("families.csv").decode("utf-8-sig"))))
+        rows = list(csv.DictReader(io.StringIO(zf.read("families.csv").decode("utf-8-sig")), delimiter=";"))
     assert {r["family"] for r in rows} == {f.code for f in world.b_families}
     assert all(r["mother_name"].startswith("IbuB") for r in rows)
 

@@ -90,13 +90,28 @@ def link_code(db: Database, family_id: int) -> str:
         return s.get(Family, family_id).link_code
 
 
-async def join(user, code: str, *, name: str | None = None) -> None:
-    """A husband opens the family link, consents, and gives his name when asked."""
+async def join(user, code: str, *, name: str | None = None, approve: bool = True) -> None:
+    """A husband opens the family link, consents, gives his name when asked; the mother approves him."""
     await user.send(f"/start fam_{code}")
     await user.press(say("onboarding.button_agree"))
     await user.press(say("family.button_research_yes"))
     if say("onboarding.ask_name_suami") in user.last_reply.text:
         await user.send(name or user.first_name)
+    if approve:
+        await approve_request(user)
+
+
+async def approve_request(joiner, label: str | None = None) -> None:
+    """The family's approver presses "Setujui" (or ``label``) on the request ``joiner`` just sent."""
+    label = label or say("family.button_approve")
+    for person in joiner.fake.users:
+        if person is joiner:
+            continue
+        for message in reversed(person.chat.bot_messages()[-5:]):
+            if label in message.button_labels and message.callback_data(label).startswith("adm:"):
+                await person.press_data(message.callback_data(label), message.message_id)
+                return
+    raise AssertionError(f"nobody was asked to approve {joiner!r}")
 
 
 async def start_checklist(user, db: Database | None = None) -> None:

@@ -4,9 +4,10 @@
   deliveries arrive at the same moment, and also after a restart (the ids are in the database).
 - Ids are remembered one by one, not as a high-water mark: an older id that was never seen (webhook
   deliveries can arrive out of order) is still handled, and then it too is dropped when redelivered.
-- Edited messages are deliberately ignored: no reply, nothing changes, nothing crashes.
+- Edited messages are deliberately ignored: no reply, nothing changes, nothing crashes. The bot does not even
+  ask Telegram for them (``allowed_updates``, bot/core/intake.py); should one arrive anyway, it is dropped.
 - Update kinds nobody handles (channel posts, membership changes, a button on an inline message, a message
-  without a sender) pass without an error.
+  without a sender) pass without an error; the kinds outside ``allowed_updates`` are filtered by Telegram.
 """
 
 from __future__ import annotations
@@ -16,9 +17,30 @@ import socket
 
 from sqlmodel import select
 
+from bot.core.intake import ALLOWED_UPDATES
+from bot.devtools.fake_telegram.updates import FILTERED
 from bot.devtools.harness import RunningBot
 from storage.models import Answer, ProcessedUpdate
 from tests.test_reliability_support import chat_state, handler_errors, register, say
+
+
+async def deliver_or_filtered(fake_tg, raw: dict) -> str:
+    """Deliver ``raw``; return "processed", or "filtered" when its kind is outside the bot's allowed_updates."""
+    ticket = fake_tg.enqueue_update(raw)
+    try:
+        await fake_tg.wait_processed(ticket)
+    except AssertionError:
+        assert ticket.status == FILTERED, ticket
+        assert ticket.kind not in ALLOWED_UPDATES
+        return FILTERED
+    return "processed"
+
+
+async def edit_ignored(user, fake_tg, text: str) -> None:
+    before = len(user.messages)
+    await user.edit_last(text, wait=False)
+    await deliver_or_filtered(fake_tg, {})  # an empty update behind it: the edit was dealt with before
+    assert len(user.messages) == before
 
 
 def _answers(db) -> list[Answer]:
@@ -103,17 +125,17 @@ async def test_edited_messages_are_ignored_and_change_nothing(bot, db, fake_tg, 
     await mother.press(say("onboarding.role_ibu"))
     await mother.send("Siti")
     state_before = chat_state(db, mother.id)
-    assert await mother.edit_last("Bukan Siti") == []
+    await edit_ignored(mother, fake_tg, "Bukan Siti")
     assert chat_state(db, mother.id).data == state_before.data
-    assert await mother.edit_last("/hapus") == []
-    assert await mother.edit_last("bayi kejang") == []
+    await edit_ignored(mother, fake_tg, "/hapus")
+    await edit_ignored(mother, fake_tg, "bayi kejang")
     await mother.press(say("onboarding.button_today"))
     await mother.press(say("onboarding.tz_wib"))
     await mother.press(say("onboarding.button_skip"))
     await mother.press(say("onboarding.button_confirm"))
     await mother.send("/ceklis")
     await mother.send("5")
-    assert await mother.edit_last("7") == []
+    await edit_ignored(mother, fake_tg, "7")
     with db.session() as s:
         values = {a.raw_value for a in s.exec(select(Answer))}
     assert values == {"5"}
@@ -151,8 +173,8 @@ def _odd_updates(user) -> list[dict]:
 
 async def test_update_kinds_nobody_handles_pass_without_an_error(bot, fake_tg, mother, caplog):
     caplog.set_level(logging.INFO)
-    for raw in _odd_updates(mother):
-        await fake_tg.deliver(raw)
+    outcomes = [await deliver_or_filtered(fake_tg, raw) for raw in _odd_updates(mother)]
+    assert outcomes.count(FILTERED) == 5  # channel posts ×2, inline query, poll answer, reaction
     assert handler_errors(caplog.records) == []
     assert not fake_tg.internal_errors
     await mother.send("/start")  # and the bot carries on

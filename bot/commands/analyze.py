@@ -19,6 +19,7 @@ from content import get_content
 
 if TYPE_CHECKING:  # SciPy and matplotlib load only when a command really analyses
     from analysis import ClassLabels, DroppedPair, PairedReport
+    from analysis.conclusion import Scale
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
@@ -48,15 +49,26 @@ def report_pairs(
     dropped: Sequence[DroppedPair] = (),
     classes: Sequence[tuple[bool | None, bool | None]] | None = None,
     class_labels: ClassLabels | None = None,
+    scale: Scale | None = None,
 ) -> int:
     """Analyse the pairs and print/write what ``args`` asks for; returns the exit code."""
     from analysis import AnalysisError, analyze_pairs
 
     try:
-        report = analyze_pairs(pairs, dropped=dropped, classes=classes, class_labels=class_labels)
+        report = analyze_pairs(pairs, dropped=dropped, classes=classes, class_labels=class_labels,
+                               scale=scale or csv_scale(args))
     except AnalysisError as exc:
         return fail(exc.code, **exc.params)
     return output(report, args)
+
+
+def csv_scale(args: argparse.Namespace) -> Scale:
+    """A CSV says nothing about its score: ``--lower-is-better`` and ``--scale`` tell it."""
+    from analysis.conclusion import Scale
+
+    kind = getattr(args, "scale", None)
+    return Scale(higher_is_better=not getattr(args, "lower_is_better", False),
+                 ordinal=None if kind in (None, "auto") else kind == "ordinal")
 
 
 def output(report: PairedReport, args: argparse.Namespace) -> int:
@@ -74,7 +86,7 @@ def output(report: PairedReport, args: argparse.Namespace) -> int:
             return fail("output_unwritable", path=target)
         notices.append(words(notice, path=target))
     if args.json:
-        print(dumps(report))
+        print(dumps(report, words))
         for line in notices:  # stdout stays one JSON object
             print(line, file=sys.stderr)
     else:
@@ -113,8 +125,11 @@ def run_database(args: argparse.Namespace) -> int:
         scores = database_scores(args.instrument, args.facility)
     except StudyDataError as exc:
         return _fail_line(str(exc))
+    from bot.flows.instrument_scale import scale_for
+
+    instrument = get_content().instruments[args.instrument]
     return report_pairs(scores.pairs, args, dropped=scores.dropped_pairs(), classes=scores.classes,
-                        class_labels=scores.class_labels())
+                        class_labels=scores.class_labels(), scale=scale_for(instrument))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -134,4 +149,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--xlsx", metavar="OUT.xlsx", help="save the tables as an Excel (XLSX) file")
     parser.add_argument("--positive-class", default=None, metavar="CLASS",
                         help="the class value counted as positive in pre_class/post_class (default: lancar)")
+    parser.add_argument("--lower-is-better", action="store_true",
+                        help="for --csv: a lower score is better (e.g. skala3: 0 = lancar); sets the direction")
+    parser.add_argument("--scale", choices=("auto", "ordinal", "interval"), default="auto",
+                        help="for --csv: ordinal scores use the Wilcoxon test and show the paired t as secondary; "
+                             "auto = ordinal when every score is a whole number within 7 levels")
     parser.set_defaults(func=run)

@@ -6,10 +6,9 @@ import argparse
 import logging
 from urllib.parse import urlparse
 
-from telegram import Update
-
 from bot.core.app import build_application
 from bot.core.config import ConfigError, settings_from_env
+from bot.core.intake import ALLOWED_UPDATES
 from bot.core.logs import setup_logging
 from storage.db import Database
 
@@ -38,11 +37,11 @@ def run(args: argparse.Namespace) -> int:
             url_path=path,
             webhook_url=args.webhook_url,
             secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
+            allowed_updates=ALLOWED_UPDATES,
             bootstrap_retries=BOOTSTRAP_RETRIES,
         )
     else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES, poll_interval=0.0, timeout=30,
+        app.run_polling(allowed_updates=ALLOWED_UPDATES, poll_interval=0.0, timeout=30,
                         bootstrap_retries=BOOTSTRAP_RETRIES)
     return 0
 

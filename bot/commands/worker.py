@@ -16,6 +16,7 @@ import signal
 
 from telegram.ext import AIORateLimiter, ExtBot
 
+from bot.core.chat_privacy import GuardedBot
 from bot.core.config import Settings, settings_from_env
 from bot.core.logs import setup_logging
 from bot.core.runtime import Runtime
@@ -31,7 +32,7 @@ def build_bot(settings: Settings, connections: int = 16, read_timeout: float = 1
     limiter = AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=3) if settings.rate_limit else None
     request = AiohttpRequest(connection_pool_size=connections, connect_timeout=10, read_timeout=read_timeout,
                              write_timeout=30)
-    return ExtBot(
+    return GuardedBot(  # never anything into a non-private chat (bot/core/chat_privacy.py)
         settings.require_token(),
         base_url=settings.api_url,
         base_file_url=settings.api_file_url,

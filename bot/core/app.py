@@ -15,6 +15,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
+from bot.core.chat_privacy import GuardedBot, refuse_non_private_buttons
 from bot.core.clock import Clock, SystemClock
 from bot.core.config import Settings
 from bot.core.health import schedule_heartbeat
@@ -143,24 +144,29 @@ def build_application(
         content=content or get_content(),
         clock=clock or SystemClock(),
     )
+    use_limiter = settings.rate_limit if rate_limiter is None else rate_limiter
+    # GuardedBot: nothing private into a non-private chat, and getUpdates read update by update (one that
+    # cannot be parsed is skipped and counted, never blocking the others): bot/core/chat_privacy.py, bot/core/intake.py.
+    guarded = GuardedBot(
+        token,
+        base_url=settings.api_url,
+        base_file_url=settings.api_file_url,
+        # aiohttp instead of PTB's httpx: a Bot API call costs about a fifth of the CPU (BENCHMARKS.md).
+        request=AiohttpRequest(connect_timeout=10, read_timeout=15, write_timeout=30),
+        get_updates_request=AiohttpRequest(connection_pool_size=1, connect_timeout=10, read_timeout=35,
+                                           write_timeout=30),
+        # PTB's default max_retries=0 raises RetryAfter at once; retry a few times instead.
+        rate_limiter=AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=3) if use_limiter else None,
+    )
     builder: ApplicationBuilder = (
         Application.builder()
-        .token(token)
-        .base_url(settings.api_url)
-        .base_file_url(settings.api_file_url)
+        .bot(guarded)
         .concurrent_updates(update_processor or PerChatUpdateProcessor())
         .post_init(post_init)
-        # aiohttp instead of PTB's httpx: a Bot API call costs about a fifth of the CPU (BENCHMARKS.md).
-        .request(AiohttpRequest(connect_timeout=10, read_timeout=15, write_timeout=30))
-        .get_updates_request(AiohttpRequest(connection_pool_size=1, connect_timeout=10, read_timeout=35,
-                                            write_timeout=30))
     )
-    use_limiter = settings.rate_limit if rate_limiter is None else rate_limiter
-    if use_limiter:
-        # PTB's default max_retries=0 raises RetryAfter at once; retry a few times instead.
-        builder = builder.rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=3))
     app = builder.build()
     app.bot_data[RUNTIME_KEY] = runtime
+    app.add_handler(TypeHandler(Update, refuse_non_private_buttons), group=-2)
     app.add_handler(TypeHandler(Update, drop_duplicate_updates), group=-1)
     for module in handler_modules():
         module.register(app)

@@ -1,4 +1,4 @@
-"""Logging that never prints the bot token, at any level.
+"""Logging that never prints the bot token, nor personal data (bot/core/log_privacy.py), at any level.
 
 httpx logs request URLs at INFO and python-telegram-bot logs its API URL at DEBUG; both contain the token.
 Raising their levels is not enough, so every log record is redacted when it is created: the message is
@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
+
+from bot.core.log_privacy import phones_hidden, scrub
 
 REDACTED = "<redacted>"
 _secrets: set[str] = set()
@@ -39,16 +41,15 @@ def add_secret(secret: str | None) -> None:
 
 def _redacting_factory(*args, **kwargs) -> logging.LogRecord:
     record = _base_factory(*args, **kwargs)
-    if not _secrets:
-        return record
+    scrub(record)  # no raw update, message text, name or phone number either (bot/core/log_privacy.py)
     try:
         message = record.getMessage()
     except Exception:  # a broken format string must not break logging
         message = f"{record.msg!r} {record.args!r}"
-    record.msg = redact(message)
+    record.msg = phones_hidden(redact(message))
     record.args = None
     if record.exc_info and record.exc_info[0] is not None:
-        record.exc_text = redact("".join(traceback.format_exception(*record.exc_info)).rstrip("\n"))
+        record.exc_text = phones_hidden(redact("".join(traceback.format_exception(*record.exc_info)).rstrip("\n")))
     if record.stack_info:
         record.stack_info = redact(record.stack_info)
     return record
@@ -76,3 +77,6 @@ def setup_logging(level: str = "INFO", secrets: tuple[str | None, ...] = ()) -> 
     # httpx logs every request at INFO: useful at DEBUG only, and always redacted.
     logging.getLogger("httpx").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
+
+
+_install_factory()  # from the first import of the bot on: every record is redacted

@@ -23,6 +23,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
+from bot.core import reply_delivery
 from bot.core.runtime import Runtime, get_runtime
 
 log = logging.getLogger(__name__)
@@ -172,10 +173,24 @@ class Turn:
         self.callback_answered = False
 
 
+def _without_url_buttons(keyboard: InlineKeyboardMarkup) -> InlineKeyboardMarkup | None:
+    rows = [[b for b in row if not b.url] for row in keyboard.inline_keyboard]
+    rows = [row for row in rows if row]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
 async def deliver(bot, out: Outgoing) -> Any:
     """Perform one queued effect. Returns the sent Message (or None)."""
     if out.kind == "send":
-        return await bot.send_message(out.chat_id, out.text, reply_markup=out.keyboard, **out.extra)
+        try:
+            return await bot.send_message(out.chat_id, out.text, reply_markup=out.keyboard, **out.extra)
+        except BadRequest as exc:
+            # A "chat with this person" (tg://user?id=) button is refused when that person's privacy settings
+            # forbid it; the message itself (a danger-sign alert) must still arrive, without that button.
+            if "privacy" not in str(exc).lower() or out.keyboard is None:
+                raise
+            return await bot.send_message(out.chat_id, out.text, reply_markup=_without_url_buttons(out.keyboard),
+                                          **out.extra)
     if out.kind == "edit":
         try:
             return await bot.edit_message_text(
@@ -275,6 +290,7 @@ async def _send_with_retries(turn: Turn, out: Outgoing, delays: tuple[float, ...
                         out.chat_id or turn.chat_id, turn.update.update_id, attempt + 1,
                         "; giving up" if last else "; retrying")
             if last:
+                reply_delivery.keep(turn, out, "429", not_before=turn.rt.clock.now() + timedelta(seconds=wait))
                 return
             await asyncio.sleep(wait)
             continue
@@ -284,6 +300,9 @@ async def _send_with_retries(turn: Turn, out: Outgoing, delays: tuple[float, ...
                 return
             log.warning("Telegram refused %s to chat %s (update %s): %s", what, out.chat_id or turn.chat_id,
                         turn.update.update_id, exc)
+            if "chat not found" in str(exc).lower() and out.chat_id is not None:
+                reply_delivery.unreachable(turn, out.chat_id, str(exc))
+                reply_delivery.keep(turn, out, "chat not found")
             return
         except NetworkError as exc:  # 5xx, timeouts, dropped connections
             last = attempt >= len(delays)
@@ -291,12 +310,14 @@ async def _send_with_retries(turn: Turn, out: Outgoing, delays: tuple[float, ...
                         out.chat_id or turn.chat_id, turn.update.update_id, attempt + 1,
                         "; giving up" if last else "; retrying", exc)
             if last:
+                reply_delivery.keep(turn, out, "network")
                 return
             await asyncio.sleep(delays[attempt])
             continue
         except TelegramError as exc:
             log.warning("sending %s to chat %s failed (update %s): %s", what, out.chat_id or turn.chat_id,
                         turn.update.update_id, exc)
+            reply_delivery.keep(turn, out, type(exc).__name__)
             return
         if out.on_sent is not None and message is not None:
             out.on_sent(message)
@@ -307,6 +328,9 @@ async def flush(turn: Turn) -> None:
     """Send what the turn queued. A failed message is logged once and does not stop the others."""
     delays = retry_delays(turn.settings)
     for out in turn.outgoing:
+        if reply_delivery.already_kept(turn, out):  # an earlier reply to this chat waits in the outbox: follow it
+            reply_delivery.keep(turn, out, "after an earlier kept reply")
+            continue
         await _send_with_retries(turn, out, delays)
     if turn.update.callback_query is not None and not turn.callback_answered:
         await _send_with_retries(turn, Outgoing("answer"), delays)

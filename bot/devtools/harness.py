@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from telegram import Update
 from telegram.ext import Application
 
 from bot.core.app import build_application
 from bot.core.clock import Clock
 from bot.core.config import Settings
+from bot.core.intake import ALLOWED_UPDATES
 from bot.core.runtime import Runtime, get_runtime
 from bot.core.updates import PerChatUpdateProcessor
 from storage.db import Database
@@ -46,7 +46,7 @@ class RunningBot:
         await self.app.start()
         if self.poll:
             await self.app.updater.start_polling(
-                poll_interval=0.0, timeout=1, allowed_updates=Update.ALL_TYPES, drop_pending_updates=False
+                poll_interval=0.0, timeout=1, allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False
             )
         return self
 

@@ -1,9 +1,17 @@
-"""The study export: an XLSX workbook (openpyxl write-only) or CSV files (a ZIP or a folder), streamed.
+"""The study export: an XLSX workbook (XlsxWriter, constant_memory) or CSV files (a ZIP or a folder), streamed;
+the SPSS files are bot/export/spss.py.
 
-Sheets, in order: ``families``, ``members``, ``sessions``, ``answers`` (long form: one row per answer),
-``prepost_<instrument>`` (wide form, one row per family, ready for SPSS and for ``analyze --csv``:
-``participant,pre,post,pre_class,post_class`` plus item scores), ``alerts`` and ``dictionary`` (every
-sheet and column explained in Indonesian).
+Sheets, in order (machine name / workbook tab): ``families`` / Keluarga, ``members`` / Anggota keluarga,
+``sessions`` / Sesi pijat, ``answers`` / Jawaban ceklis (long form: one row per answer),
+``prepost_<instrument>`` / Sebelum-sesudah <instrument> (wide form, one row per family, ready for SPSS and for
+``analyze --csv``: ``participant,pre,post,pre_class,post_class`` plus item scores), ``alerts`` / Tanda bahaya
+and ``dictionary`` / Kamus data (the codebook: every variable with its label, type, unit, values with labels,
+scoring rule, source and instrument version).
+
+Every column is declared once in bot/export/schema.py. The workbook shows Indonesian headers and value labels,
+bold frozen header rows and Excel dates in the family's local time; the CSV keeps the snake_case names and the
+codes (explained in the codebook), in the Indonesian-Excel dialect by default (UTF-8 with BOM, ``;``, decimal
+comma) or ``plain``.
 
 Identifiers are pseudonymous: the family's stable code, a member number within the family; no Telegram
 ids ever, names only with ``with_names``. Rows come from generators over server-side cursors and are
@@ -15,17 +23,19 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import math
+import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.export import xlsx_stream
+from bot.export import schema
 from content import Content
 from storage import exports
 
@@ -41,7 +51,13 @@ OCCASION_ORDER = ("pre", "post")
 
 @dataclass
 class Sheet:
-    """One table: its name, its column ids and a generator of rows (consumed once)."""
+    """One table: its machine name, its column ids and a generator of rows (consumed once).
+
+    ``title`` is the Indonesian tab name of the workbook; ``specs`` (aligned with ``columns``) declare each
+    column (bot/export/schema.py); ``headers`` are the Indonesian headers; ``value_labels`` map a column's
+    codes to the labels the workbook shows (None: shown as is); ``scoring`` and ``belongs_to`` feed the
+    codebook.
+    """
 
     name: str
     columns: list[str]
@@ -49,6 +65,13 @@ class Sheet:
     describe: Callable[[str], str] | None = None  # column id -> Indonesian description
     about: str = ""  # what the sheet holds, in Indonesian (for the dictionary)
     written: int = field(default=0)
+    title: str = ""
+    specs: list[schema.Column] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)
+    value_labels: list[dict[str, str] | None] = field(default_factory=list)
+    scoring: dict[str, str] = field(default_factory=dict)
+    belongs_to: dict[str, str] = field(default_factory=dict)
+    instrument: str | None = None  # the instrument of a wide pre/post sheet
 
 
 # -- values ----------------------------------------------------------------------------------------
@@ -66,11 +89,30 @@ def _zone(name: str | None) -> ZoneInfo:
     return _ZONES[name]
 
 
+_FIXED = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura", "Asia/Pontianak", "UTC")  # no daylight saving
+_OFFSETS: dict[str | None, timedelta | None] = {}
+
+
+def _offset(tz: str | None) -> timedelta | None:
+    """The zone's fixed UTC offset (WIB, WITA, WIT), or None for a zone that has daylight saving."""
+    if tz not in _OFFSETS:
+        zone = _zone(tz)
+        fixed = tz in _FIXED or tz is None or zone.key in _FIXED
+        _OFFSETS[tz] = zone.utcoffset(datetime(2026, 1, 1)) if fixed else None
+    return _OFFSETS[tz]
+
+
 def _local(instant: datetime | None, tz: str | None) -> datetime | None:
     """An aware instant as the family's local wall-clock time (spreadsheets have no time zones)."""
     if instant is None:
         return None
+    offset = _offset(tz)
+    if offset is not None and instant.utcoffset() == _ZERO:  # the common case: one addition, one replace
+        return instant.replace(tzinfo=None, microsecond=0) + offset
     return instant.astimezone(_zone(tz)).replace(tzinfo=None, microsecond=0)
+
+
+_ZERO = timedelta(0)
 
 
 def _flag(value: object) -> int | None:
@@ -162,6 +204,138 @@ def _prepost(session: Session, instrument_id: str, item_ids: Sequence[str], occa
         yield tuple(row)
 
 
+SHEET_TITLES = {FAMILIES: "keluarga", MEMBERS: "anggota", SESSIONS: "sesi", ANSWERS: "jawaban", ALERTS: "tanda_bahaya",
+                DICTIONARY: "kamus_data"}
+CODEBOOK_COLUMNS = ["sheet", "column", "header", "description", "type", "unit", "measure", "allowed_values",
+                    "scoring", "origin", "belongs_to"]
+
+
+def _text_or(content: Content, key: str, default: str, **params: object) -> str:
+    return content.text(key, **params) if content.has_text(key) else default
+
+
+def dress(sheet: Sheet, content: Content, specs: list[schema.Column] | None = None) -> Sheet:
+    """Fill a sheet's declarations, Indonesian title, headers and value labels from the schema and content."""
+    sheet.specs = specs or [schema.column(sheet.name, c) for c in sheet.columns]
+    if not sheet.title:
+        key = SHEET_TITLES.get(sheet.name)
+        sheet.title = content.text(f"export.sheet_titles.{key}") if key else sheet.name
+    if not sheet.headers:
+        sheet.headers = [_text_or(content, f"export.headers.{c}", c) for c in sheet.columns]
+    if not sheet.value_labels:
+        sheet.value_labels = [schema.value_labels(content, spec.values) if spec.values else None
+                              for spec in sheet.specs]
+    return sheet
+
+
+def instrument_specs(instrument, occasions: Sequence[str], columns: Sequence[str]) -> list[schema.Column]:
+    """Declarations of a wide pre/post sheet's columns for one instrument."""
+    from bot.flows.instrument_scale import is_ordinal
+
+    level = schema.ORDINAL if instrument is None or is_ordinal(instrument) else schema.SCALE
+    origin = ",".join(instrument.source) if instrument else schema.SYSTEM
+    items = {i.id: i for i in instrument.items} if instrument else {}
+    specs = []
+    for c in columns:
+        if c in ("participant",):
+            specs.append(schema.Column(c, schema.TEXT, width=12))
+        elif c == "facility":
+            specs.append(schema.COLUMNS["facility"])
+        elif c == "protocol":
+            specs.append(schema.COLUMNS["protocol"])
+        elif c in occasions:
+            specs.append(schema.Column(c, schema.INT, measure=level, unit="poin", source=origin))
+        elif c == "diff":
+            specs.append(schema.Column(c, schema.INT, measure=schema.SCALE, unit="poin", source=origin))
+        elif c.endswith("_class") and c[: -len("_class")] in occasions:
+            specs.append(schema.Column(c, schema.CODE, values=f"class:{instrument.id}" if instrument else None,
+                                       source=origin, width=16))
+        else:
+            _, _, item_id = c.partition("_")  # "<occasion>_<item>"; occasions hold no "_"
+            item = items.get(item_id)
+            specs.append(schema.Column(c, schema.INT, measure=schema.ORDINAL,
+                                       values=f"item:{instrument.id}/{item_id}" if item else None,
+                                       source=",".join(item.source) if item else origin, width=10))
+    return specs
+
+
+def _scoring_rules(content: Content, instrument, occasions: Sequence[str], columns: Sequence[str]) -> dict[str, str]:
+    if instrument is None:
+        return {}
+    classes = "; ".join(f"{c.label} {c.min}-{c.max}" for c in instrument.classifications)
+    total = content.text("export.scoring.total", min=instrument.min_total, max=instrument.max_total, kelas=classes,
+                         arah=content.text("export.scoring.higher" if instrument.higher_is_better
+                                           else "export.scoring.lower"))
+    out: dict[str, str] = {}
+    for c in columns:
+        if c in occasions:
+            out[c] = total
+        elif c == "diff":
+            out[c] = content.text("export.scoring.diff")
+        elif c.endswith("_class"):
+            out[c] = classes
+        else:
+            _, _, item_id = c.partition("_")
+            try:
+                item = instrument.item(item_id)
+            except KeyError:
+                continue
+            if item.answer_type == "number" and item.criterion is not None:
+                out[c] = content.text("export.scoring.criterion", syarat=item.criterion.default.describe(item.unit))
+            else:
+                out[c] = "; ".join(f"{_choice_word(content, ch.value)} = {ch.score}" for ch in item.choices)
+    return out
+
+
+def _choice_word(content: Content, value: object) -> str:
+    if isinstance(value, bool):
+        return content.text(f"export.values.yesno.{int(value)}")
+    return str(value)
+
+
+def prepost_sheets(session: Session, content: Content, facility_id: int | None) -> Iterator[Sheet]:
+    """The wide pre/post sheets, one per instrument used (one row per family)."""
+    t = content.text
+    for instrument_id in exports.instruments_used(session, facility_id):
+        instrument = content.instruments.get(instrument_id)
+        item_ids = [i.id for i in instrument.items] if instrument else []
+        occasions = sorted(set(exports.occasions_used(session, instrument_id, facility_id)) | set(OCCASION_ORDER),
+                           key=occasion_key)
+        texts = {i.id: i.text for i in instrument.items} if instrument else {}
+        words = {o: _text_or(content, f"export.occasion_words.{o}", o) for o in occasions}
+
+        def describe(column: str, occasions=occasions, texts=texts, words=words) -> str:
+            for o in occasions:
+                if column.startswith(f"{o}_") and column[len(o) + 1:] in texts:
+                    return t("export.columns.prepost.item", waktu=words[o], butir=texts[column[len(o) + 1:]])
+            if column in occasions:
+                return t("export.columns.prepost.score", waktu=words[column])
+            if column.endswith("_class") and column[: -len("_class")] in occasions:
+                return t("export.columns.prepost.class", waktu=words[column[: -len("_class")]])
+            return t(f"export.columns.prepost.{column}")
+
+        def header(column: str, occasions=occasions, words=words) -> str:
+            if column in occasions:
+                return t("export.prepost_headers.score", waktu=words[column])
+            if column.endswith("_class") and column[: -len("_class")] in occasions:
+                return t("export.prepost_headers.class", waktu=words[column[: -len("_class")]])
+            for o in occasions:
+                if column.startswith(f"{o}_"):
+                    return t("export.prepost_headers.item", waktu=words[o].capitalize(), butir=column[len(o) + 1:])
+            return _text_or(content, f"export.prepost_headers.{column}", column)
+
+        columns = prepost_columns(item_ids, occasions)
+        sheet = Sheet(f"{PREPOST_PREFIX}{instrument_id}"[:31], columns,
+                      _prepost(session, instrument_id, item_ids, occasions, facility_id), describe,
+                      t("export.sheets.prepost", instrumen=instrument.title if instrument else instrument_id),
+                      title=t("export.sheet_titles.prepost", instrumen=instrument_id)[:31],
+                      headers=[header(c) for c in columns], instrument=instrument_id)
+        version = f"{instrument_id} v{instrument.version}" if instrument else instrument_id
+        sheet.scoring = _scoring_rules(content, instrument, occasions, columns)
+        sheet.belongs_to = dict.fromkeys(columns, version)
+        yield dress(sheet, content, instrument_specs(instrument, occasions, columns))
+
+
 def build_sheets(session: Session, content: Content, facility_id: int | None, *,
                  with_names: bool = False) -> Iterator[Sheet]:
     """The export's sheets, built lazily one after the other (the dictionary last)."""
@@ -193,67 +367,338 @@ def build_sheets(session: Session, content: Content, facility_id: int | None, *,
                       _answers(session, facility_id), describer(ANSWERS), about(ANSWERS)),
     ]
     for build in sheets:
-        sheet = build()
+        sheet = dress(build(), content)
         shown.append(sheet)
         yield sheet
 
-    for instrument_id in exports.instruments_used(session, facility_id):
-        instrument = content.instruments.get(instrument_id)
-        item_ids = [i.id for i in instrument.items] if instrument else []
-        occasions = sorted(set(exports.occasions_used(session, instrument_id, facility_id)) | set(OCCASION_ORDER),
-                           key=occasion_key)
-        texts = {i.id: i.text for i in instrument.items} if instrument else {}
-
-        def describe(column: str, occasions=occasions, texts=texts) -> str:
-            for o in occasions:
-                if column.startswith(f"{o}_") and column[len(o) + 1:] in texts:
-                    return t("export.columns.prepost.item", waktu=o, butir=texts[column[len(o) + 1:]])
-            if column in occasions:
-                return t("export.columns.prepost.score", waktu=column)
-            if column.endswith("_class") and column[: -len("_class")] in occasions:
-                return t("export.columns.prepost.class", waktu=column[: -len("_class")])
-            return t(f"export.columns.prepost.{column}")
-
-        sheet = Sheet(f"{PREPOST_PREFIX}{instrument_id}"[:31], prepost_columns(item_ids, occasions),
-                      _prepost(session, instrument_id, item_ids, occasions, facility_id), describe,
-                      t("export.sheets.prepost", instrumen=instrument.title if instrument else instrument_id))
+    for sheet in prepost_sheets(session, content, facility_id):
         shown.append(sheet)
         yield sheet
 
-    alerts = Sheet(ALERTS, named(["family", "sign", "source", "raised_at", "repeats", "handled", "handled_at"],
-                                 "handled_by_name"),
-                   _alerts(session, facility_id, with_names), describer(ALERTS), about(ALERTS))
+    alerts = dress(Sheet(ALERTS, named(["family", "sign", "source", "raised_at", "repeats", "handled", "handled_at"],
+                                       "handled_by_name"),
+                         _alerts(session, facility_id, with_names), describer(ALERTS), about(ALERTS)), content)
     shown.append(alerts)
     yield alerts
 
-    def dictionary_rows() -> Iterator[tuple]:
-        for sheet in shown:
-            yield (sheet.name, "", sheet.about)
-            for column in sheet.columns:
-                yield (sheet.name, column, sheet.describe(column) if sheet.describe else "")
+    yield dress(Sheet(DICTIONARY, list(CODEBOOK_COLUMNS), codebook_rows(shown, content), about=about(DICTIONARY)),
+                content)
 
-    yield Sheet(DICTIONARY, ["sheet", "column", "description"], dictionary_rows(), about=about(DICTIONARY))
+
+def codebook_rows(shown: Sequence[Sheet], content: Content) -> Iterator[tuple]:
+    """Every variable: sheet, column, header, description, type, unit, measurement level, allowed values with
+    labels, scoring rule, origin (seed / derived / recorded by the bot) and the instrument version it belongs to."""
+    t = content.text
+    everywhere = t("export.codebook.all_protocols")
+    for sheet in shown:
+        yield (sheet.title or sheet.name, "", "", sheet.about, "", "", "", "", "", "", "")
+        for index, column in enumerate(sheet.columns):
+            spec = sheet.specs[index] if index < len(sheet.specs) else schema.Column(column)
+            labels = sheet.value_labels[index] if index < len(sheet.value_labels) else None
+            allowed = schema.describe_values(labels, numeric=True) if labels else ""
+            yield (sheet.title or sheet.name, column, sheet.headers[index] if index < len(sheet.headers) else column,
+                   sheet.describe(column) if sheet.describe else "", t(f"export.codebook.kind.{spec.kind}"),
+                   spec.unit or "", t(f"export.codebook.measure.{spec.measure}"), allowed,
+                   sheet.scoring.get(column, ""),
+                   _origin(content, spec.source), sheet.belongs_to.get(column, everywhere))
+
+
+def _origin(content: Content, source: str) -> str:
+    parts = [p for p in source.split(",") if p]
+    words = []
+    for p in parts:
+        if p == schema.SYSTEM:
+            words.append(content.text("export.codebook.origin.system"))
+        elif p == "derived":
+            words.append(content.text("export.codebook.origin.derived"))
+        else:
+            words.append(p)
+    return ", ".join(words)
 
 
 # -- writers ---------------------------------------------------------------------------------------
 
-def write_xlsx(sheets: Iterable[Sheet], target: str | Path | BinaryIO) -> dict[str, int]:
-    """Write the sheets into one workbook, streamed row by row (bot/export/xlsx_stream.py). Returns rows per sheet."""
+CSV_EXCEL = "excel"  # Indonesian-locale Excel: UTF-8 with BOM, ";" between cells, decimal comma
+CSV_PLAIN = "plain"  # for scripts: UTF-8, "," and a decimal point
+CSV_DIALECTS = (CSV_EXCEL, CSV_PLAIN)
+
+
+def write_xlsx(sheets: Iterable[Sheet], target: str | Path | BinaryIO, *, fast: bool = True) -> dict[str, int]:
+    """One workbook (XlsxWriter, constant_memory: each row goes to disk as the next one starts).
+
+    Indonesian tab names and bold, frozen headers; codes shown as their labels; dates and times as Excel
+    dates in the family's local time. Returns the rows written per sheet (by machine name).
+    """
+    import xlsxwriter
+    from xlsxwriter.utility import xl_col_to_name
+
+    from bot.export import xlsx_rows
+
+    fast = fast and xlsx_rows.SUPPORTED
+
     counts: dict[str, int] = {}
-    with xlsx_stream.Workbook(target) as wb:
-        for sheet in sheets:
-            sheet.written = counts[sheet.name] = wb.add_sheet(sheet.name, sheet.columns, sheet.rows)
+    wb = xlsxwriter.Workbook(target, {"constant_memory": True, "strings_to_numbers": False,
+                                      "strings_to_formulas": False, "strings_to_urls": False})
+    bold = wb.add_format({"bold": True, "bottom": 1, "text_wrap": True, "valign": "top"})
+    formats = {schema.DATE: wb.add_format({"num_format": "yyyy-mm-dd"}),
+               schema.DATETIME: wb.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
+               schema.NUMBER: wb.add_format({"num_format": "0.##"})}
+    for fmt in (bold, *formats.values()):  # style numbers in a fixed order, whichever cells come first
+        fmt._get_xf_index()
+    used: set[str] = set()
+    for sheet in sheets:
+        headers = sheet.headers or sheet.columns
+        specs = sheet.specs or [schema.Column(c) for c in sheet.columns]
+
+        def new_page(part: int, sheet=sheet, headers=headers, specs=specs):
+            title = sheet.title or sheet.name
+            ws = wb.add_worksheet(_unique_title(title if part == 1 else f"{title[:26]} ({part})", used),
+                                  worksheet_class=xlsx_rows.FastRowsWorksheet if fast else None)
+            for col, (head, spec) in enumerate(zip(headers, specs, strict=False)):
+                ws.set_column(col, col, schema.default_width(spec, head))
+            ws.write_row(0, 0, headers, bold)
+            ws.freeze_panes(1, 0)
+            return ws, _cell_writers(ws, specs, sheet.value_labels, formats)
+
+        part = 1
+        ws, writers = new_page(part)
+        encoders = _cell_encoders(specs, sheet.value_labels, formats) if fast else None
+        letters = [xl_col_to_name(i) for i in range(len(headers) + 64)]
+        n = r = 0
+        for row in sheet.rows:
+            r += 1
+            if r >= EXCEL_MAX_ROWS:  # Excel holds 1,048,576 rows: go on in a second tab rather than lose rows
+                part += 1
+                ws, writers = new_page(part)
+                r = 1
+            if encoders is not None:
+                number = str(r + 1)
+                xml = "".join([encoders[c](letters[c] + number, value)
+                               for c, value in enumerate(row) if value is not None])
+                xlsx_rows.write_xml_row(ws, r, xml, 0, len(row) - 1)
+            else:
+                for c, value in enumerate(row):
+                    if value is not None:
+                        writers[c](r, c, value)
+            n += 1
+        sheet.written = counts[sheet.name] = n
+    if not used:
+        wb.add_worksheet()
+    wb.close()
     return counts
 
 
-def _write_csv(sheet: Sheet, raw: BinaryIO) -> int:
-    text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
-    writer = csv.writer(text)
+EXCEL_MAX_ROWS = 1_048_576
+_EXCEL_EPOCH = datetime(1899, 12, 30)
+
+
+def _unique_title(title: str, used: set[str]) -> str:
+    for ch in "[]:*?/\\":
+        title = title.replace(ch, "_")
+    base = title[:31] or "Sheet"
+    candidate, k = base, 2
+    while candidate.lower() in used:
+        candidate = f"{base[:28]}_{k}"
+        k += 1
+    used.add(candidate.lower())
+    return candidate
+
+
+def _cell_writers(ws, specs: Sequence[schema.Column], value_labels: Sequence[dict | None], formats) -> list:
+    """One function per column that writes a value into a cell, chosen once per sheet.
+
+    XlsxWriter's ``_write_*`` methods are what its public ``write_*`` call after checking the arguments
+    (done here once per column); dates go in as the Excel serial with a date format, as ``write_datetime``
+    stores them.
+    """
+    write_string = getattr(ws, "_write_string", ws.write_string)
+    write_number = getattr(ws, "_write_number", ws.write_number)
+    datetime_format, date_format = formats[schema.DATETIME], formats[schema.DATE]
+    number_format = formats[schema.NUMBER]
+
+    def serial(v: datetime | date) -> float:
+        if type(v) is date:
+            return float((v - _EXCEL_EPOCH.date()).days)
+        delta = v.replace(tzinfo=None) - _EXCEL_EPOCH  # type: ignore[union-attr]
+        return delta.days + delta.seconds / 86400
+
+    def any_value(r: int, c: int, v: object) -> None:
+        kind = type(v)
+        if kind is str:
+            write_string(r, c, _clean(v))  # type: ignore[arg-type]
+        elif kind is int or kind is float:
+            if kind is float and not math.isfinite(v):  # type: ignore[arg-type]
+                return
+            write_number(r, c, v, None)
+        elif kind is bool:
+            write_number(r, c, int(v), None)  # type: ignore[arg-type]
+        elif isinstance(v, datetime):
+            write_number(r, c, serial(v), datetime_format)
+        elif isinstance(v, date):
+            write_number(r, c, serial(v), date_format)
+        elif isinstance(v, int | float):
+            write_number(r, c, float(v), None)  # type: ignore[arg-type]
+        else:
+            write_string(r, c, _clean(str(v)))
+
+    def text(r: int, c: int, v: object) -> None:
+        if type(v) is str:
+            write_string(r, c, _clean(v))  # type: ignore[arg-type]
+        else:
+            any_value(r, c, v)
+
+    out = []
+    for index, spec in enumerate(specs):
+        labels = value_labels[index] if index < len(value_labels) else None
+        if labels and spec.kind in (schema.CODE, schema.FLAG):
+            def labelled(r: int, c: int, v: object, labels=labels) -> None:
+                shown = labels.get(v if type(v) is str else str(v))
+                write_string(r, c, shown if shown is not None else _clean(str(v)))
+            out.append(labelled)
+        elif spec.kind == schema.DATETIME:
+            def when(r: int, c: int, v: object) -> None:
+                if type(v) is datetime:
+                    delta = v - _EXCEL_EPOCH  # naive local wall time
+                    write_number(r, c, delta.days + delta.seconds / 86400, datetime_format)
+                else:
+                    any_value(r, c, v)
+            out.append(when)
+        elif spec.kind == schema.NUMBER:
+            out.append(lambda r, c, v: write_number(r, c, v, number_format) if type(v) is float
+                       and math.isfinite(v) else any_value(r, c, v))
+        elif spec.kind in (schema.TEXT, schema.CODE):
+            out.append(text)
+        else:
+            out.append(any_value)
+    out += [any_value] * 64  # rows wider than their header (never expected)
+    return out
+
+
+def _cell_encoders(specs: Sequence[schema.Column], value_labels: Sequence[dict | None], formats) -> list:
+    """Per column: (cell reference, value) -> the cell's XML, exactly what :func:`_cell_writers` makes
+    XlsxWriter write (bot/export/xlsx_rows.py)."""
+    from bot.export.xlsx_rows import inline_cell, number_cell, style_attr
+
+    dt_style, d_style, num_style = (style_attr(formats[k]) for k in (schema.DATETIME, schema.DATE, schema.NUMBER))
+
+    def serial(v: datetime | date) -> float:
+        if type(v) is date:
+            return float((v - _EXCEL_EPOCH.date()).days)
+        delta = v.replace(tzinfo=None) - _EXCEL_EPOCH  # type: ignore[union-attr]
+        return delta.days + delta.seconds / 86400
+
+    def any_value(ref: str, v: object) -> str:
+        kind = type(v)
+        if kind is str:
+            return inline_cell(ref, "", _clean(v))  # type: ignore[arg-type]
+        if kind is int or kind is float:
+            return number_cell(ref, "", v) if kind is int or math.isfinite(v) else ""  # type: ignore[arg-type]
+        if kind is bool:
+            return number_cell(ref, "", int(v))  # type: ignore[arg-type]
+        if isinstance(v, datetime):
+            return number_cell(ref, dt_style, serial(v))
+        if isinstance(v, date):
+            return number_cell(ref, d_style, serial(v))
+        if isinstance(v, int | float):
+            return number_cell(ref, "", float(v))  # type: ignore[arg-type]
+        return inline_cell(ref, "", _clean(str(v)))
+
+    def text(ref: str, v: object) -> str:
+        return inline_cell(ref, "", _clean(v)) if type(v) is str else any_value(ref, v)  # type: ignore[arg-type]
+
+    def when(ref: str, v: object) -> str:
+        if type(v) is datetime:
+            delta = v - _EXCEL_EPOCH  # type: ignore[operator]
+            return number_cell(ref, dt_style, delta.days + delta.seconds / 86400)
+        return any_value(ref, v)
+
+    def decimal(ref: str, v: object) -> str:
+        return number_cell(ref, num_style, v) if type(v) is float and math.isfinite(v) else any_value(ref, v)  # type: ignore[arg-type]
+
+    out = []
+    for index, spec in enumerate(specs):
+        labels = value_labels[index] if index < len(value_labels) else None
+        if labels and spec.kind in (schema.CODE, schema.FLAG):
+            def labelled(ref: str, v: object, labels=labels) -> str:
+                shown = labels.get(v if type(v) is str else str(v))
+                return inline_cell(ref, "", shown if shown is not None else _clean(str(v)))
+            out.append(labelled)
+        elif spec.kind == schema.DATETIME:
+            out.append(when)
+        elif spec.kind == schema.NUMBER:
+            out.append(decimal)
+        elif spec.kind in (schema.TEXT, schema.CODE):
+            out.append(text)
+        else:
+            out.append(any_value)
+    out += [any_value] * 64  # rows wider than their header (never expected)
+    return out
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _clean(text: str) -> str:
+    """Characters XML cannot hold are dropped."""
+    return _CONTROL.sub("", text) if _CONTROL.search(text) else text
+
+
+def _csv_converter(sheet: Sheet, dialect: str) -> Callable[[Sequence[object]], Sequence[object]]:
+    """A row function that formats only the columns that need it (numbers, dates); the rest pass as they are."""
+    comma = dialect == CSV_EXCEL
+    specs = sheet.specs or [schema.Column(c) for c in sheet.columns]
+    numeric = [i for i, s in enumerate(specs) if s.kind in (schema.INT, schema.NUMBER, schema.FLAG)]
+    dated = [i for i, s in enumerate(specs) if s.kind in (schema.DATE, schema.DATETIME)]
+    loose = [i for i, s in enumerate(specs) if s.kind in (schema.TEXT, schema.CODE)]
+
+    def number(v: object) -> object:
+        kind = type(v)
+        if kind is int:
+            return v
+        if kind is float:
+            if v.is_integer():  # type: ignore[union-attr]
+                return int(v)  # type: ignore[arg-type]
+            return repr(v).replace(".", ",") if comma else repr(v)
+        if kind is bool:
+            return int(v)  # type: ignore[arg-type]
+        return _csv_value(v)
+
+    def convert(row: Sequence[object]) -> Sequence[object]:
+        out = list(row)
+        for i in numeric:
+            v = out[i]
+            if v is not None and type(v) is not int:
+                out[i] = number(v)
+        for i in dated:
+            v = out[i]
+            if v is not None:
+                out[i] = v.isoformat(" ", "seconds") if type(v) is datetime and v.tzinfo is None else _csv_value(v)
+        for i in loose:
+            v = out[i]
+            if v is not None and type(v) is not str:
+                out[i] = number(v)
+        return out
+
+    return convert
+
+
+def _write_csv(sheet: Sheet, raw: BinaryIO, dialect: str = CSV_EXCEL) -> int:
+    if dialect not in CSV_DIALECTS:
+        raise ValueError(f"unknown CSV dialect {dialect!r}")
+    excel = dialect == CSV_EXCEL
+    text = io.TextIOWrapper(raw, encoding="utf-8-sig" if excel else "utf-8", newline="", write_through=False)
+    writer = csv.writer(text, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n")
     writer.writerow(sheet.columns)
+    convert = _csv_converter(sheet, dialect)
     n = 0
-    for row in sheet.rows:
-        writer.writerow(["" if v is None else _csv_value(v) for v in row])
-        n += 1
+
+    def counted(rows: Iterable[Sequence[object]]) -> Iterator[Sequence[object]]:
+        nonlocal n
+        for row in rows:
+            n += 1
+            yield convert(row)
+
+    writer.writerows(counted(sheet.rows))
     text.flush()
     text.detach()
     return n
@@ -274,32 +719,37 @@ def _csv_value(value: object) -> object:
     return value
 
 
-def write_csv_zip(sheets: Iterable[Sheet], target: str | Path | BinaryIO) -> dict[str, int]:
-    """One CSV per sheet (UTF-8 with BOM, so Excel reads it) in a ZIP file."""
+def write_csv_zip(sheets: Iterable[Sheet], target: str | Path | BinaryIO, dialect: str = CSV_EXCEL) -> dict[str, int]:
+    """One CSV per sheet in a ZIP file; ``dialect`` excel (default: BOM, ";", decimal comma) or plain."""
     counts: dict[str, int] = {}
-    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for sheet in sheets:
             with zf.open(f"{sheet.name}.csv", "w") as raw:
-                sheet.written = counts[sheet.name] = _write_csv(sheet, raw)
+                sheet.written = counts[sheet.name] = _write_csv(sheet, raw, dialect)
     return counts
 
 
-def write_csv_dir(sheets: Iterable[Sheet], directory: str | Path) -> dict[str, int]:
+def write_csv_dir(sheets: Iterable[Sheet], directory: str | Path, dialect: str = CSV_EXCEL) -> dict[str, int]:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     for sheet in sheets:
         with open(directory / f"{sheet.name}.csv", "wb") as raw:
-            sheet.written = counts[sheet.name] = _write_csv(sheet, raw)
+            sheet.written = counts[sheet.name] = _write_csv(sheet, raw, dialect)
     return counts
 
 
 def export_bytes(session: Session, content: Content, facility_id: int | None, *, fmt: str = "xlsx",
-                 with_names: bool = False) -> tuple[bytes, dict[str, int]]:
-    """The whole export as bytes (an XLSX workbook, or a ZIP of CSVs) and the rows per sheet."""
+                 with_names: bool = False, dialect: str = CSV_EXCEL) -> tuple[bytes, dict[str, int]]:
+    """The whole export as bytes (an XLSX workbook, a ZIP of CSVs, or a ZIP of SPSS files) and the rows per sheet."""
     buffer = io.BytesIO()
+    if fmt == "sav":
+        from bot.export import spss
+
+        counts = spss.write_spss_zip(session, content, facility_id, buffer)
+        return buffer.getvalue(), counts
     sheets = build_sheets(session, content, facility_id, with_names=with_names)
-    counts = write_xlsx(sheets, buffer) if fmt == "xlsx" else write_csv_zip(sheets, buffer)
+    counts = write_xlsx(sheets, buffer) if fmt == "xlsx" else write_csv_zip(sheets, buffer, dialect)
     return buffer.getvalue(), counts
 
 

@@ -155,13 +155,21 @@ def database_scores(instrument_id: str, facility: str | None = None, *, database
         db.dispose()
 
 
-def analyse(scores: PairedScores) -> PairedReport | None:
-    """The analysis library's report on the pairs; None when there are too few pairs."""
+def analyse(scores: PairedScores, *, instrument: Instrument | None = None, excluded: dict[str, int] | None = None,
+            outside_window: int = 0) -> PairedReport | None:
+    """The analysis library's report on the pairs; None when there are too few pairs.
+
+    ``instrument`` sets the direction and scale of the score (bot/flows/instrument_scale.py);
+    ``excluded`` (reason -> count) and ``outside_window`` only feed the report's warnings.
+    """
     from analysis import AnalysisError, analyze_pairs
+    from bot.flows.instrument_scale import scale_for
 
     try:
         return analyze_pairs(scores.pairs, dropped=scores.dropped_pairs(), classes=scores.classes,
-                             class_labels=scores.class_labels())
+                             class_labels=scores.class_labels(),
+                             scale=scale_for(instrument) if instrument is not None else None,
+                             excluded=excluded, outside_window=outside_window)
     except AnalysisError as exc:
         if exc.code == "too_few_pairs":
             return None

@@ -178,6 +178,23 @@ def record(turn: Turn, user, family: Family, m: Measurement, inst: Instrument, i
         ask(turn, m, inst, nxt)
 
 
+def _day_aware_advice(turn: Turn, result, day: int | None) -> str:
+    """The advice after a checklist for the baby's day: "wajar" only where it is (content/day_norms.yaml)."""
+    norms = turn.content.day_norms
+    if result.classification.good:
+        message = turn.t("checklist.result_good")
+    elif norms is None or day is None or day <= norms.early_days_until:
+        message = turn.t("day_advice.not_good_early")
+    else:
+        message = turn.t("day_advice.not_good_later", hari=str(day))
+    for note in norms.notes_for(result.values, day) if norms is not None else ():
+        params = {"hari": str(day)}
+        if "{jumlah}" in turn.content.texts[note.text]:
+            params["jumlah"] = str(result.values[note.item])
+        message += "\n" + turn.t(note.text, **params)
+    return message
+
+
 def _finish(turn: Turn, family: Family, m: Measurement, inst: Instrument) -> None:
     result = rules.finish(turn.session, measurement=m, instrument=inst, day=measurement_day(turn, family, m),
                           now=turn.now)
@@ -186,7 +203,7 @@ def _finish(turn: Turn, family: Family, m: Measurement, inst: Instrument) -> Non
         turn.t("checklist.answer_line", pertanyaan=item.text, jawaban=answer_rules.label(item, result.values[item.id]))
         for item in inst.items
     )
-    message = turn.t("checklist.result_good" if result.classification.good else "checklist.result_not_good")
+    message = _day_aware_advice(turn, result, measurement_day(turn, family, m))
     if m.occasion.endswith("post"):
         pre = [x for x in store.for_family(turn.session, family.id)
                if x.completed_at is not None and x.occasion.endswith("pre") and x.score is not None

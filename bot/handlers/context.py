@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+from bot.core.chat_privacy import private_chat_id
 from bot.core.turn import Turn
 from bot.flows import dates
 from content.protocols import Protocol
@@ -21,7 +22,7 @@ def remember_user(turn: Turn) -> User:
     return users.upsert(
         turn.session,
         telegram_id=tg.id,
-        chat_id=turn.chat_id,
+        chat_id=private_chat_id(turn.update),  # never a group's id (bot/core/chat_privacy.py)
         first_name=tg.first_name,
         language_code=tg.language_code,
         now=turn.now,
@@ -35,8 +36,9 @@ def consented_user(turn: Turn) -> User | None:
     user = users.get_by_telegram_id(turn.session, turn.user_id)
     if user is None or user.consent_at is None or user.deleted_at is not None:
         return None
-    if user.chat_id != turn.chat_id and turn.chat_id is not None:
-        user.chat_id = turn.chat_id
+    chat_id = private_chat_id(turn.update)
+    if chat_id is not None and user.chat_id != chat_id:
+        user.chat_id = chat_id
         turn.session.add(user)
     return user
 
@@ -99,9 +101,13 @@ def today_day(turn: Turn, family: Family) -> int | None:
     return dates.postpartum_day(family.birth_date, turn.now, family.timezone)
 
 
-def members_text(turn: Turn, family_id: int) -> str:
+def members_text(turn: Turn, family_id: int, *, first_names: bool = False) -> str:
+    """One line per member; ``first_names``: the first word of each name only (what a companion sees)."""
+    def shown(name: str | None) -> str | None:
+        return (name.split() or [None])[0] if first_names and name else name
+
     return "\n".join(
-        turn.t("family.member_line", nama=m.name or role_name(turn, m.role), peran=role_name(turn, m.role))
+        turn.t("family.member_line", nama=shown(m.name) or role_name(turn, m.role), peran=role_name(turn, m.role))
         for m in family_store.members(turn.session, family_id)
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.chat.routing import TEXT_FLOWS
+from bot.core.chat_privacy import group_hint
 from bot.core.turn import Turn, turn_handler
 from bot.flows.alerts import raise_danger
 from bot.handlers.context import consented_user
@@ -30,29 +31,31 @@ def taken_as_answer(turn: Turn) -> None:
     turn.notes[_TAKEN] = True
 
 
-def urgent_advice(turn: Turn, family: Family | None, sign_ids: list[str], *, source: str) -> None:
-    """Queue the urgent advice for these danger signs (once per sign per update) and alert the midwife."""
+def urgent_advice(turn: Turn, family: Family | None, sign_ids: list[str], *, source: str,
+                  words: str | None = None) -> None:
+    """Give the family the advice for these danger signs (once per sign per update) and alert the midwife
+    (bot.flows.alerts.raise_danger: go now / 119 / 112, the other member told, the escalation ladder)."""
     given: set[str] = turn.notes.setdefault(_GIVEN, set())
-    fresh = [s for s in dict.fromkeys(sign_ids) if s not in given]
+    fresh = [s for s in dict.fromkeys(sign_ids) if s not in given and _known(turn, s)]
     if not fresh:
         return
     given.update(fresh)
-    signs = []
-    for sign_id in fresh:
-        try:
-            signs.append(turn.content.danger_sign(sign_id))
-        except KeyError:
-            continue
-    if not signs:
-        return
-    intro = turn.t("checklist.danger_intro" if source == "answer" else "common.danger_intro")
-    lines = "\n\n".join(turn.t("common.danger_line", tanda=s.text, saran=s.advice) for s in signs)
-    text = f"{intro}\n\n{lines}\n\n{turn.t('common.danger_outro')}"
-    if family is not None and family.facility_id is not None and staff.recipients(turn.session, family.facility_id):
-        text += "\n" + turn.t("menu.danger_midwife_told")
-    turn.reply(text)
-    if family is not None:
-        raise_danger(turn, family_id=family.id, sign_ids=[s.id for s in signs], source=source)
+    raise_danger(turn, family_id=family.id if family is not None else None, sign_ids=fresh, source=source,
+                 words=words, tell_family=True)
+
+
+def _known(turn: Turn, sign_id: str) -> bool:
+    try:
+        turn.content.danger_sign(sign_id)
+    except KeyError:
+        return False
+    return True
+
+
+def safety_net_applies(turn: Turn) -> bool:
+    """The text is about the body, the baby, blood, pain, fever or breathing (danger_language.yaml)."""
+    lang = turn.content.danger_language
+    return lang is not None and lang.mentions_health(turn.text)
 
 
 def _family_of_sender(turn: Turn) -> Family | None:
@@ -64,8 +67,10 @@ def _family_of_sender(turn: Turn) -> Family | None:
 def text(turn: Turn) -> None:
     """Free text: danger signs first, then the conversation waiting for it, else a short helpful answer."""
     state = chatstate.get(turn.session, turn.user_id)
-    # Midwives type notes and names in their own conversations: the family matcher is not for them.
-    from_staff = staff.active_for_telegram_id(turn.session, turn.user_id) is not None
+    # Midwives type notes and names in their own conversations: the family matcher is not for them, unless
+    # the midwife is in a family herself (a midwife who just gave birth): then her danger signs count.
+    from_staff = (staff.active_for_telegram_id(turn.session, turn.user_id) is not None
+                  and _family_of_sender(turn) is None)
     signs = turn.content.match_danger_signs(turn.text) if turn.text and not from_staff else []
     body = TEXT_FLOWS.get(state.flow)
     if body is not None:
@@ -75,15 +80,19 @@ def text(turn: Turn) -> None:
             # The advice goes first, before the conversation's own reply.
             later = turn.outgoing[before:]
             del turn.outgoing[before:]
-            urgent_advice(turn, _family_of_sender(turn), [s.id for s in signs], source="text")
+            urgent_advice(turn, _family_of_sender(turn), [s.id for s in signs], source="text", words=turn.text)
             turn.outgoing.extend(later)
         return
     if signs:
-        urgent_advice(turn, _family_of_sender(turn), [s.id for s in signs], source="text")
+        urgent_advice(turn, _family_of_sender(turn), [s.id for s in signs], source="text", words=turn.text)
         return
     from bot.handlers.menu import main_keyboard
 
     family = _family_of_sender(turn)
+    if not from_staff and safety_net_applies(turn):
+        # Not understood, but about health: what to watch for, when to go, 119 / 112 (never "belum mengerti").
+        turn.reply(turn.t("danger.safety_net"), main_keyboard(turn, family) if family is not None else None)
+        return
     if family is not None:
         turn.reply(turn.t("menu.unknown_text"), main_keyboard(turn, family))
     elif consented_user(turn) is not None:
@@ -106,7 +115,7 @@ def not_text(turn: Turn) -> None:
 def group(turn: Turn) -> None:
     msg = turn.update.effective_message
     if msg is not None and msg.text and msg.text.startswith("/"):
-        turn.reply(turn.t("common.private_only"))
+        turn.reply(group_hint(turn))  # the one sentence a group ever gets, with the bot's link
 
 
 @turn_handler

@@ -12,8 +12,9 @@ from bot.chat.deeplinks import deep_link
 from bot.chat.keyboards import callback, inline
 from bot.chat.routing import text_flow
 from bot.core.turn import Turn, turn_handler
+from bot.flows import family_admission as admission
 from bot.flows import family_link, registration
-from bot.flows.schedule import reschedule_family
+from bot.handlers import family_approval
 from bot.handlers.context import (
     clear_state,
     consented_user,
@@ -23,7 +24,6 @@ from bot.handlers.context import (
     not_yours,
     parse_data,
     put_state,
-    role_name,
     stale,
     state,
     today_day,
@@ -35,7 +35,7 @@ from storage import families as family_store
 from storage.models import ChatState, Family, User
 
 JOIN = "join"
-CODE, ROLE, NAME = "code", "role", "name"
+CODE, ROLE, NAME, WAIT = "code", "role", "name", "wait"  # WAIT: for the approver (bot/handlers/family_approval.py)
 
 
 def invite_text(turn: Turn, family: Family, user: User) -> str:
@@ -78,9 +78,12 @@ def proceed_facility(turn: Turn, user: User, facility_id: int | None) -> None:
     facility = facilities.get(turn.session, facility_id) if facility_id else None
     family = family_store.family_of(turn.session, user.id)
     if family is not None:
-        if facility is not None and family.facility_id is None:
-            family_store.update(turn.session, family, facility_id=facility.id)
-            turn.reply(turn.t("family.facility_attached", fasilitas=facility.name))
+        if not admission.may_manage(turn.session, user_id=user.id, family_id=family.id):
+            turn.reply(turn.t("family.only_parents"))
+        elif facility is not None and family.facility_id is None:
+            from bot.handlers.facility_code import attach
+
+            attach(turn, family, facility.id)  # also alerts signs reported before linking
         else:
             turn.reply(turn.t("onboarding.already_registered"))
         clear_state(turn)
@@ -99,6 +102,8 @@ def ask_again(turn: Turn, st: ChatState) -> None:
     """Repeat the question the join conversation is waiting for."""
     if st.step == CODE:
         turn.reply(turn.t("family.ask_family_code"))
+    elif st.step == WAIT:
+        family_approval.still_waiting(turn)
     elif st.step == ROLE:
         _ask_join_role(turn, dict(st.data))
     else:
@@ -135,6 +140,10 @@ def proceed_join(turn: Turn, user: User, code: str, *, wanted: str | None, fails
         clear_state(turn)
         turn.reply(turn.t("family.already_member") if current.id == family.id else turn.t("family.other_family"))
         return
+    if admission.is_full(turn.session, family):
+        clear_state(turn)
+        turn.reply(turn.t("family.family_full"))
+        return
     role = family_link.role_for_joiner(turn.session, family, wanted)
     data = {"family_id": family.id, "link": family.link_code}
     if role is None:
@@ -148,29 +157,8 @@ def proceed_join(turn: Turn, user: User, code: str, *, wanted: str | None, fails
 
 
 def do_join(turn: Turn, user: User, data: dict) -> None:
-    family = family_store.get(turn.session, int(data["family_id"]))
-    # The code may have been renewed (or the family closed) while this person was typing their name.
-    if family is None or family.status != family_store.ACTIVE or family.link_code != data.get("link"):
-        clear_state(turn)
-        turn.reply(turn.t("family.code_wrong"))
-        return
-    result = family_link.join(turn.session, user=user, family=family, role=data["role"], now=turn.now)
-    clear_state(turn)
-    if result.status == family_link.ALREADY:
-        turn.reply(turn.t("family.already_member"))
-        return
-    if result.status == family_link.OTHER_FAMILY:
-        turn.reply(turn.t("family.other_family"))
-        return
-    reschedule_family(turn.session, family.id, now=turn.now, settings=turn.settings)
-    listing = members_text(turn, family.id)
-    turn.reply(turn.t("family.joined", anggota=listing))
-    for member in family_store.members(turn.session, family.id):
-        if member.user.id != user.id and member.user.chat_id is not None:
-            turn.send(member.user.chat_id, turn.t(
-                "family.joined_notify", nama=user.display_name or "", peran=role_name(turn, data["role"]),
-                anggota=listing,
-            ))
+    """Nobody joins by the link alone: the request waits for the mother's (or husband's) approval."""
+    family_approval.request_admission(turn, user, data)
 
 
 @text_flow(JOIN)
@@ -219,6 +207,11 @@ def on_join_button(turn: Turn) -> None:
 # -- the family view ------------------------------------------------------------------------------------
 
 def show_family(turn: Turn, family: Family) -> None:
+    user = consented_user(turn)
+    if user is None or not admission.may_manage(turn.session, user_id=user.id, family_id=family.id):
+        # a companion: first names only; no birth date, no code, no link, no buttons to change anything
+        turn.reply(turn.t("family.family_view_companion", anggota=members_text(turn, family.id, first_names=True)))
+        return
     facility = facilities.get(turn.session, family.facility_id) if family.facility_id else None
     turn.reply(
         turn.t("family.family_view", anggota=members_text(turn, family.id),
@@ -231,6 +224,7 @@ def show_family(turn: Turn, family: Family) -> None:
             [(turn.t("family.button_renew"), callback("fam", "renew", family.id))],
             [(turn.t("family.button_edit_birth"), callback("fam", "edit", "birth")),
              (turn.t("family.button_edit_tz"), callback("fam", "edit", "tz"))],
+            [(turn.t("danger.button_facility"), callback("fk", "ask"))],
         ]),
     )
 
@@ -253,7 +247,10 @@ def on_family_button(turn: Turn) -> None:
     ctx = family_context(turn)
     if ctx is None:
         return
-    _user, family = ctx
+    user, family = ctx
+    if parts[1] in ("renew", "edit") and not admission.may_manage(turn.session, user_id=user.id, family_id=family.id):
+        turn.answer(turn.t("family.only_parents"), alert=True)
+        return
     if parts[1] == "show":
         show_family(turn, family)
     elif parts[1] == "renew":

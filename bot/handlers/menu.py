@@ -165,6 +165,11 @@ def on_delete_button(turn: Turn) -> None:
         return
     name = user.display_name or user.first_name or ""
     result = privacy.delete_personal_data(turn.session, user=user, now=turn.now, settings=turn.settings)
+    if result.family_closed and result.family_id is not None:
+        # Open danger-sign alerts are closed as "keluarga menghapus data" in front of the midwife.
+        from bot.flows.alerts import close_for_deletion
+
+        close_for_deletion(turn, result.family_id)
     text = turn.t("menu.deleted")
     if result.research_kept:
         text += "\n\n" + turn.t("menu.deleted_research_kept")

@@ -28,7 +28,6 @@ from bot.flows import alerts as alert_flow
 from bot.flows import midwife as rules
 from bot.flows import study_data
 from bot.handlers.context import remember_user
-from storage import alerts as alert_store
 from storage import audit, facilities
 from storage import staff as staff_store
 from storage.models import Staff
@@ -263,12 +262,14 @@ def _handle_alert(turn: Turn, alert_id: int | None) -> None:
     staff, alert = found
     session = turn.session
     user_id = staff.user_id
-    first = alert_store.mark_handled(session, alert, user_id=user_id, now=turn.now)
+    # The family hears "Bidan … sudah membaca laporan …" (bot.flows.alerts.acknowledge).
+    ack = alert_flow.acknowledge(session, turn.content, alert_id=alert.id, staff_user_id=user_id, now=turn.now,
+                                 send=lambda chat, text: turn.send(chat, text))
+    alert = ack.alert or alert
     note = alert_flow.handled_note(session, turn.content, alert)
-    message = alert_flow.alert_message(session, turn.content, alert, now=turn.now)
-    buttons = inline(alert_flow.alert_buttons(turn.content, alert, handled=True))
-    turn.edit(message.text + "\n\n" + note, buttons)
-    if not first:
+    message = alert_flow.alert_message(session, turn.content, alert, now=turn.now, handled=True)
+    turn.edit(message.text + "\n\n" + note, inline(message.buttons))
+    if not ack.first:
         turn.answer(note)
         return
     audit.record(session, action="alert_handled", now=turn.now, actor="telegram", actor_user_id=user_id,
@@ -290,11 +291,11 @@ def export(turn: Turn) -> None:
     if staff is None:
         return
     words = [a.lower() for a in turn.args]
-    if any(w not in ("nama", "csv", "xlsx") for w in words):
+    if any(w not in ("nama", "csv", "xlsx", "spss", "sav") for w in words):
         turn.reply(t(turn, "export_usage"))
         return
-    with_names = "nama" in words
-    fmt = "csv" if "csv" in words else "xlsx"
+    fmt = "sav" if ("spss" in words or "sav" in words) else "csv" if "csv" in words else "xlsx"
+    with_names = "nama" in words and fmt != "sav"  # the SPSS files never carry names
     session = turn.session
     facility = facilities.get(session, staff.facility_id)
     families = study_data.count_families(session, staff.facility_id)
@@ -308,7 +309,8 @@ def export(turn: Turn) -> None:
                  detail={"format": fmt, "with_names": with_names, "families": families, "sheets": counts})
     stamp = turn.now.astimezone(ZoneInfo(facility.timezone)).strftime("%Y%m%d-%H%M")
     suffix = "-nama" if with_names else ""
-    filename = f"pijat-oksitosin-{facility.code}-{stamp}{suffix}.{'zip' if fmt == 'csv' else 'xlsx'}"
+    kind = {"csv": "zip", "sav": "spss.zip"}.get(fmt, "xlsx")
+    filename = f"pijat-oksitosin-{facility.code}-{stamp}{suffix}.{kind}"
     caption_key = "export.file_caption_names" if with_names else "export.file_caption"
     turn.document(data, filename, turn.t(caption_key, fasilitas=facility.name, keluarga=families, baris=rows))
 
@@ -337,7 +339,7 @@ def analysis(turn: Turn) -> None:
                      pilihan=", ".join(sorted(turn.content.instruments))))
         return
     scores = study_data.paired_scores(session, instrument, staff.facility_id)
-    report = study_data.analyse(scores)
+    report = study_data.analyse(scores, instrument=instrument)
     if report is None:
         turn.reply(t(turn, "analysis_too_few", n=scores.n, minimum=study_data.MIN_PAIRS, fasilitas=facility.name,
                      instrumen=instrument.title))

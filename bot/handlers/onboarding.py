@@ -13,6 +13,7 @@ from bot.chat.keyboards import callback, inline
 from bot.chat.routing import text_flow
 from bot.core.turn import Turn, turn_handler
 from bot.flows import dates, registration
+from bot.flows import family_admission as admission
 from bot.flows.reminders import missed_note
 from bot.handlers.context import (
     clear_state,
@@ -236,7 +237,11 @@ def _apply_edit(turn: Turn, *, birth=None, zone: str | None = None) -> None:
     ctx = family_context(turn)
     if ctx is None:
         return
-    _user, family = ctx
+    user, family = ctx
+    if not admission.may_manage(turn.session, user_id=user.id, family_id=family.id):  # companions may not
+        clear_state(turn)
+        turn.reply(turn.t("family.only_parents"))
+        return
     registration.change_family(turn.session, family, now=turn.now, settings=turn.settings, birth=birth,
                                timezone=zone)
     clear_state(turn)

@@ -359,11 +359,18 @@ class FakeTelegram:
         return list(self._users.values())
 
     # --- updates -------------------------------------------------------------------------------------
-    def enqueue_update(self, update: dict[str, Any]) -> UpdateTicket:
-        """Queue a raw update for the bot (``update_id`` is added when missing). Does not wait."""
+    def enqueue_update(self, update: dict[str, Any], *, unfiltered: bool = False) -> UpdateTicket:
+        """Queue a raw update for the bot (``update_id`` is added when missing). Does not wait.
+
+        The update may be anything, also one python-telegram-bot cannot parse. ``unfiltered``: served even
+        when its kind is outside the bot's ``allowed_updates`` (as Telegram may, for a while, after a change).
+        """
         target = self._webhook_target
         self._register_callback(update)
-        ticket = self.updates.add(dict(update), queue=target is None)
+        ticket = self.updates.add(dict(update), queue=False)
+        ticket.unfiltered = unfiltered
+        if target is None:
+            self.updates.queue(ticket)
         if target is not None:
             self._spawn(self._push_webhook(ticket, *target))
         return ticket
@@ -445,6 +452,18 @@ class FakeTelegram:
             else:
                 self.updates.reject(ticket, f"the webhook answered HTTP {status}")
         return status
+
+    async def post_webhook_raw(self, url: str, body: bytes, secret_token: str | None = None,
+                               content_type: str = "application/json") -> tuple[int, bytes]:
+        """POST any bytes (a malformed body, say) to the bot's webhook; returns the status and the answer."""
+        _check_local(url)
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        headers = {"Content-Type": content_type}
+        if secret_token is not None:
+            headers["X-Telegram-Bot-Api-Secret-Token"] = secret_token
+        async with self._session.post(url, data=body, headers=headers) as response:
+            return response.status, await response.read()
 
     async def _post(self, url: str, payload: dict[str, Any], secret_token: str | None) -> int:
         if self._session is None:

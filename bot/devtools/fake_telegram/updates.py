@@ -33,7 +33,7 @@ def update_type(payload: dict[str, Any]) -> str:
 class UpdateTicket:
     """One enqueued update. ``status``: queued → delivered → processed (or dropped/filtered/rejected)."""
 
-    __slots__ = ("seq", "update_id", "payload", "kind", "status", "detail", "_event", "error")
+    __slots__ = ("seq", "update_id", "payload", "kind", "status", "detail", "_event", "error", "unfiltered")
 
     def __init__(self, seq: int, payload: dict[str, Any]):
         self.seq = seq
@@ -44,6 +44,9 @@ class UpdateTicket:
         self.detail: str | None = None
         self.error: BaseException | None = None
         self._event: asyncio.Event | None = None
+        # Served whatever allowed_updates says: Telegram may still send a kind queued before the bot narrowed
+        # its allowed_updates ("unwanted updates may be received for a short period of time").
+        self.unfiltered = False
 
     @property
     def done(self) -> bool:
@@ -115,6 +118,11 @@ class UpdateQueue:
             self.wake()
         return ticket
 
+    def queue(self, ticket: UpdateTicket) -> None:
+        """Offer an added ticket to getUpdates (``add(..., queue=False)`` first, to set its flags)."""
+        self._entries.append(ticket)
+        self.wake()
+
     def wake(self) -> None:
         self._wake.set()
         self._wake = asyncio.Event()
@@ -151,7 +159,7 @@ class UpdateQueue:
         for ticket in self._entries:
             if ticket.done:
                 continue
-            if not self._is_allowed(ticket.kind):
+            if not ticket.unfiltered and not self._is_allowed(ticket.kind):
                 self._finish(ticket, FILTERED, "its type is not in the bot's allowed_updates")
                 filtered = True
                 continue

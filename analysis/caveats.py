@@ -1,0 +1,74 @@
+"""The warnings block: what the report cannot show, always printed with it (chat, workbook, JSON).
+
+Each warning is a code and named numbers; the words come from ``labels("warnings.<code>...")``.
+Codes: ``small_n``, ``no_control_group``, ``ordinal``, ``many_ties``, ``excluded``,
+``derived_instrument``, ``outside_window``.
+
+Callers that know more than the pairs (who was excluded and why, which measurements fell outside
+their window) pass it as plain numbers: ``excluded`` maps a reason code to a count,
+``outside_window`` is a count. Reason codes with a text under ``warnings.excluded_reason.<code>``
+are worded; others are shown as they are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from analysis.conclusion import FEW_PAIRS, SMALL_N
+
+SMALL_N_CODE = "small_n"
+NO_CONTROL = "no_control_group"
+ORDINAL = "ordinal"
+MANY_TIES = "many_ties"
+EXCLUDED = "excluded"
+DERIVED = "derived_instrument"
+OUTSIDE_WINDOW = "outside_window"
+
+MANY_TIES_SHARE = 0.25  # at least a quarter of the pairs unchanged
+
+
+@dataclass(frozen=True)
+class Caveat:
+    code: str
+    key: str  # text key under "warnings."
+    params: dict = field(default_factory=dict)
+    reasons: tuple[tuple[str, int], ...] = ()  # for EXCLUDED: (reason code, count)
+
+
+def caveats(*, n: int, ties: int, ordinal: bool, excluded: Mapping[str, int] | None = None,
+            outside_window: int = 0, derived: bool = False, instrument: str | None = None,
+            source: str | None = None) -> list[Caveat]:
+    out: list[Caveat] = []
+    if n < SMALL_N:
+        out.append(Caveat(SMALL_N_CODE, "small_n_very", {"n": n, "limit": SMALL_N}))
+    elif n < FEW_PAIRS:
+        out.append(Caveat(SMALL_N_CODE, "small_n", {"n": n, "limit": FEW_PAIRS}))
+    out.append(Caveat(NO_CONTROL, "no_control_group"))
+    if ordinal:
+        out.append(Caveat(ORDINAL, "ordinal"))
+    if n and ties / n >= MANY_TIES_SHARE:
+        out.append(Caveat(MANY_TIES, "many_ties", {"ties": ties, "n": n}))
+    reasons = tuple((r, int(c)) for r, c in (excluded or {}).items() if c)
+    if reasons:
+        out.append(Caveat(EXCLUDED, "excluded", {"count": sum(c for _, c in reasons)}, reasons))
+    if derived:
+        out.append(Caveat(DERIVED, "derived_instrument",
+                          {"instrument": instrument or "-", "source": source or "-"}))
+    if outside_window:
+        out.append(Caveat(OUTSIDE_WINDOW, "outside_window", {"count": int(outside_window)}))
+    return out
+
+
+def caveat_text(caveat: Caveat, labels) -> str:
+    params = dict(caveat.params)
+    if caveat.code == EXCLUDED:
+        parts = []
+        for reason, count in caveat.reasons:
+            try:
+                name = labels(f"warnings.excluded_reason.{reason}")
+            except Exception:  # noqa: BLE001 - a reason code this version has no words for
+                name = reason.replace("_", " ")
+            parts.append(labels("warnings.excluded_part", reason=name, count=count))
+        params["reasons"] = "; ".join(parts)
+    return labels(f"warnings.{caveat.key}", **params)
