@@ -30,6 +30,7 @@ from bot.chat.routing import text_flow
 from bot.core.turn import Turn, turn_handler
 from bot.flows import massage as rules
 from bot.handlers.context import (
+    address,
     clear_state,
     family_context,
     not_yours,
@@ -59,16 +60,6 @@ def session_seconds(turn: Turn, family: Family) -> int:
 
 def session_minutes(turn: Turn, family: Family) -> int:
     return max(1, session_seconds(turn, family) // 60)
-
-
-def address(turn: Turn, user: User) -> str:
-    """How the bot addresses this person: "Pak Budi", "Ibu Siti", or the name alone."""
-    name = user.display_name or user.first_name or ""
-    member = family_store.membership_of(turn.session, user.id)
-    role = member.role if member is not None else None
-    key = {"mother": "guide.address_mother", "husband": "guide.address_husband"}.get(role or "",
-                                                                                    "guide.address_other")
-    return turn.t(key, nama=name) if name else turn.t("guide.address_none")
 
 
 # -- starting ----------------------------------------------------------------------------------------------
