@@ -100,6 +100,12 @@ def summary(root: Path = CONTENT_DIR) -> list[str]:
             tail = f"; {'; '.join(extra)}" if extra else ""
             lines.append(f"    {n}. {s.id} [{_src(s.source)}{tail}]")
 
+    guide = c.guide
+    if guide is not None:
+        voices = sorted(p.name for p in guide.media_dir.glob("*.ogg"))
+        size = guide.animation.stat().st_size // 1024 if guide.animation else 0
+        lines.append(f"Guide: {len(guide.cards)} cards ({', '.join(k.id for k in guide.cards)}); animation "
+                     f"{size} KB; voice notes: {', '.join(voices) or 'none'}")
     lines.append(f"Safety questions: {len(c.safety_questions)}")
     for q in c.safety_questions:
         sign = f" -> {q.danger_sign}" if q.danger_sign else ""
