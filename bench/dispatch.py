@@ -89,7 +89,8 @@ async def _worker(args: argparse.Namespace) -> None:
     from storage.db import Database
 
     settings = Settings(token=args.token, api_url=args.api, database_url=args.url, rate_limit=args.rate_limit,
-                        run_dispatcher=False, health_file=None, log_level="WARNING")
+                        run_dispatcher=False, health_file=None, log_level="WARNING",
+                        **({"paid_broadcast": True} if args.paid_broadcast else {}))
     db = Database(args.url)
     runtime = Runtime(settings=settings, db=db, clock=FakeClock(NOW), worker_id=f"bench-{args.name}")
     bot = build_bot(settings)
@@ -114,7 +115,7 @@ async def _worker(args: argparse.Namespace) -> None:
 
 
 async def drain(fake: FakeServer, url: str, workers: int, *, rate_limit: bool = False, seconds: float = 0,
-                on_tick=None) -> dict:
+                on_tick=None, paid_broadcast: bool = False) -> dict:
     """Start ``workers`` worker processes, release them together, wait until they are done."""
     procs = []
     for k in range(workers):
@@ -122,6 +123,8 @@ async def drain(fake: FakeServer, url: str, workers: int, *, rate_limit: bool = 
                "--token", fake.token, "--name", str(k)]
         if rate_limit:
             cmd.append("--rate-limit")
+        if paid_broadcast:
+            cmd.append("--paid-broadcast")
         if seconds:
             cmd += ["--seconds", str(seconds)]
         procs.append(await asyncio.create_subprocess_exec(*cmd, stdin=asyncio.subprocess.PIPE,
@@ -174,6 +177,22 @@ async def run(report: Report, *, quick: bool, pg_base: str | None) -> None:
                                None, "", target="yes", met=once, text="yes" if once else "NO")
                 if kind == "sqlite":
                     await rate_limited(report, fake, url, quick=quick)
+                await paid_broadcast(report, fake, url, db_name, n)
+
+
+async def paid_broadcast(report: Report, fake: FakeServer, url: str, db_name: str, n: int) -> None:
+    """The national morning with PAID_BROADCAST: PTB's limiter at Telegram's 1,000/s for paid sends, 1 worker,
+    the dispatcher sending 100 at once in batches of 200."""
+    reset(url)
+    await fake.call("clear")
+    out = await drain(fake, url, 1, rate_limit=True, paid_broadcast=True)
+    counts = status_counts(url)
+    once = counts.get("sent", 0) == n and out["fake"]["messages_per_chat"] == {"1": n}
+    rate = n / out["wall"]
+    print(f"    {db_name}, limiter on, paid broadcast, 1 worker: {n:,} in {out['wall']:.1f} s; rows {counts}",
+          flush=True)
+    report.add("dispatch", f"dispatch, paid broadcast (limiter at 1,000/s), {db_name}, 1 worker: msgs/s", rate, "/s",
+               target="≤ 1,000/s", met=rate <= 1010, note="each sent exactly once" if once else "NOT each once")
 
 
 async def rate_limited(report: Report, fake: FakeServer, url: str, *, quick: bool) -> None:
@@ -217,6 +236,7 @@ def main(argv: list[str] | None = None) -> None:
     w.add_argument("--name", default="0")
     w.add_argument("--rate-limit", action="store_true")
     w.add_argument("--seconds", type=float, default=0)
+    w.add_argument("--paid-broadcast", action="store_true", help="PAID_BROADCAST=true (the 1,000/s paid limiter)")
     args = parser.parse_args(argv)
     asyncio.run(_worker(args))
 

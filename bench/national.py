@@ -79,6 +79,11 @@ async def run(report: Report, *, quick: bool, pg_base: str | None) -> None:  # n
     report.add("national", f"national case: {n:,} reminders, 1 bot, 10-min jitter: last one sent after", one.last_sent_min,
                "min", target=f"< {GRACE_MINUTES} min grace", met=one.last_sent_min < GRACE_MINUTES,
                note=f"peak queue {one.peak_backlog:,}, worst wait {one.max_wait_min:.0f} min")
+    for window in (0, 10):
+        paid = national(window, 1, PAID_BROADCAST)
+        report.add("national", f"national case, PAID_BROADCAST (1,000/s), {window}-min jitter: last one sent after",
+                   paid.last_sent_min * 60, "s", note=f"worst wait {paid.max_wait_min * 60:.0f} s, peak queue "
+                   f"{paid.peak_backlog:,}; ≤ {n * 0.1:,.0f} Stars a morning (0.1 Star a message)")
     four = national(10, 4)
     report.add("national", "national case: 4 bots (one token each), 10-min jitter: last one sent after",
                four.last_sent_min, "min", note=f"worst wait {four.max_wait_min:.1f} min")

@@ -28,7 +28,7 @@ if __package__ in (None, ""):  # python bench/run.py
 
 from bench.common import CORES, DEFAULT_PG, TODAY, Report, postgres_available  # noqa: E402
 
-SECTIONS = ("updates", "dispatch", "schedule", "export", "memory", "national")
+SECTIONS = ("updates", "engine", "dispatch", "schedule", "export", "memory", "national")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -19,6 +19,10 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+# PostgreSQL connections kept open: one for each thread of the bot's database pool (bot/core/runtime.py), and
+# up to POOL_OVERFLOW more for short work on the event loop (a chat marked unreachable, start-up).
+POOL_SIZE = 10
+POOL_OVERFLOW = 10
 
 
 def normalise_url(url: str) -> str:
@@ -29,7 +33,7 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def _make_engine(url: str) -> Engine:
+def _make_engine(url: str, pool_size: int = POOL_SIZE) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -57,15 +61,16 @@ def _make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=POOL_OVERFLOW)
 
 
 class Database:
     """One database: its engine, its sessions and its migrations."""
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, pool_size: int = POOL_SIZE):
         self.url = normalise_url(url)
-        self.engine = _make_engine(self.url)
+        self.pool_size = pool_size
+        self.engine = _make_engine(self.url, pool_size)
 
     @property
     def dialect(self) -> str:

@@ -28,6 +28,7 @@ from datetime import datetime
 from sqlalchemy import and_, bindparam, func, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from storage.models import Family, MassageSession, Measurement, Membership, Outbox, User
@@ -245,9 +246,11 @@ def mark_sent(session: Session, row_id: int, *, worker: str, now: datetime, mess
                    lease_until=None, last_error=None)
 
 
-def mark_sent_many(session: Session, sent: Iterable[tuple[int, datetime, int | None]], *, worker: str) -> int:
+def mark_sent_many(session: Session | Connection, sent: Iterable[tuple[int, datetime, int | None]], *,
+                   worker: str) -> int:
     """:func:`mark_sent` for many ``(row_id, sent_at, message_id)`` in one statement (the dispatcher's batch).
 
+    ``session`` may be a plain Connection in a transaction (cheaper than a Session for this one statement).
     Returns how many rows were still held by ``worker`` and are now sent (-1 when the driver cannot tell).
     """
     params = [{"row_id": row_id, "sent": at, "message": message_id} for row_id, at, message_id in sent]
@@ -261,7 +264,8 @@ def mark_sent_many(session: Session, sent: Iterable[tuple[int, datetime, int | N
                 telegram_message_id=bindparam("message", type_=table.c.telegram_message_id.type),
                 lease_until=None, last_error=None)
     )
-    result = session.connection().execute(stmt, params)
+    connection = session if isinstance(session, Connection) else session.connection()
+    result = connection.execute(stmt, params)
     return result.rowcount if result.context.dialect.supports_sane_multi_rowcount else -1
 
 

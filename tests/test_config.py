@@ -60,3 +60,17 @@ def test_missing_token_is_one_clear_line():
 def test_parse_times_rejects_empty():
     with pytest.raises(ConfigError):
         parse_times(" , ")
+
+
+def test_paid_broadcast_threads_and_concurrency_from_the_environment():
+    from bot.core.config import settings_from_env
+
+    plain = settings_from_env({})
+    assert (plain.paid_broadcast, plain.send_rate, plain.sends_in_flight, plain.db_threads) == (False, 30, 8, None)
+    paid = settings_from_env({"PAID_BROADCAST": "true", "DB_THREADS": "6"})
+    assert (paid.paid_broadcast, paid.send_rate, paid.sends_in_flight, paid.db_threads) == (True, 1000, 100, 6)
+    assert settings_from_env({"DISPATCH_CONCURRENCY": "3"}).sends_in_flight == 3
+    with pytest.raises(ConfigError):
+        settings_from_env({"DISPATCH_CONCURRENCY": "0"})
+    with pytest.raises(ConfigError):
+        settings_from_env({"PAID_BROADCAST": "maybe"})

@@ -203,10 +203,12 @@ async def test_danger_signs_safety_stop_pause_continue_and_delete(bot, mother, h
 
     # A "yes" to a safety question stops the session kindly, with the urgent advice and an alert.
     await mother.send("/pijat")
+    if "Lewati, mulai pijat" in mother.last_reply.button_labels:  # the "before" checklist is asked first
+        await mother.press("Lewati, mulai pijat")
     await mother.press("1. Demam")
     await mother.press("Kirim (1 dipilih)")
     text = "\n".join(m.text or "" for m in mother.replies_since_last_action)
-    assert "Demam setelah melahirkan" in text and "sekarang" in text
+    assert "Demam setelah melahirkan" in text and "sekarang" in text and "119" in text
     assert midwife.messages, "the midwife was not alerted"
 
     # A typed danger sign, outside any conversation.
@@ -236,12 +238,16 @@ async def test_danger_signs_safety_stop_pause_continue_and_delete(bot, mother, h
 
     # Stopping a session part-way, with a reason.
     await mother.send("/pijat")
+    if "Lewati, mulai pijat" in mother.last_reply.button_labels:  # the "before" checklist is asked first
+        await mother.press("Lewati, mulai pijat")
     await mother.press("✅ Semua tidak ada")
     await mother.press("Lanjut ▶")
     await mother.send("/menu")
     await mother.send("/lanjut")  # the guided session continues where it stopped
     assert "Posisi Ibu (2 dari 6)" in "\n".join(m.text or "" for m in mother.replies_since_last_action)
     await mother.send("/pijat")
+    if "Lewati, mulai pijat" in mother.last_reply.button_labels:  # the "before" checklist is asked first
+        await mother.press("Lewati, mulai pijat")
     await mother.press("Lanjutkan")
     assert "Posisi Ibu (2 dari 6)" in mother.last_reply.text
     for _ in range(4):
@@ -294,6 +300,8 @@ async def test_danger_signs_safety_stop_pause_continue_and_delete(bot, mother, h
     await mother.send("/menu")
     assert "/start" in mother.last_reply.text
     await husband.send("/pijat")
+    if "Lewati, mulai pijat" in husband.last_reply.button_labels:  # the "before" checklist is asked first
+        await husband.press("Lewati, mulai pijat")
     assert "belum terdaftar" in husband.last_reply.text
     _no_errors(mother, husband)
 

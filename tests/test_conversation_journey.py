@@ -72,33 +72,7 @@ async def test_a_family_from_registration_to_the_after_checklist(bot, mother, hu
     assert "terhubung" in joined and "Siti (Ibu)" in joined and "Budi (Suami)" in joined
     assert "Budi sudah terhubung sebagai Suami" in mother.last_reply.text
 
-    # -- the husband's guided session: one safety message, six cards, hands-free timing ------------------
-    await husband.send("/pijat")
-    assert "cek keamanan" in husband.last_reply.text and "✅ Semua tidak ada" in husband.last_reply.button_labels
-    await husband.send("tidak")  # typed answers work too: none of these
-    assert any("Tidak ada tanda" in (m.text or "") for m in husband.replies_since_last_action)
-    for _ in range(5):
-        await husband.press("Lanjut ▶")
-    await husband.press("Mulai pijat ▶")
-    await bot.restart()  # a new process: the cues are outbox rows, picked up from the database
-    start = clock.now()
-    for offset in range(20, 181, 20):
-        clock.set(start + timedelta(seconds=offset))
-        await dispatch_once(bot.runtime, bot.app.bot)
-    assert husband.last_reply.text.startswith("🔔 Selesai")
-    cues = [m for m in husband.messages if m.text.startswith(("⬇", "⬆"))]
-    assert len(cues) == 8
-    await husband.press("Ya, nyaman")
-    assert "Pak Budi" in "\n".join(m.text for m in husband.replies_since_last_action)
-    photos = [m for m in husband.messages if m.kind == "photo"]
-    assert len(photos) == 4 and [m for m in husband.messages if m.kind == "animation"]
-
-    # -- the mother confirms ---------------------------------------------------------------------------
-    assert "Pak Budi baru saja selesai memijat" in mother.last_reply.text
-    await mother.press("Ya, sudah dipijat")
-    assert "Sudah dicatat" in mother.last_reply.text
-
-    # -- the "before" checklist, with a restart in the middle -------------------------------------------
+    # -- the "before" checklist first (the bot asks for it before the first massage), with a restart -------------------------------------------
     await mother.send("/ceklis")
     assert "Ceklis sebelum pijat" in mother.last_reply.text and "Pertanyaan 1 dari 6" in mother.last_reply.text
     await mother.send("enam kali")
@@ -125,6 +99,32 @@ async def test_a_family_from_registration_to_the_after_checklist(bot, mother, hu
     summary = mother.last_reply.text
     assert "Ceklis sebelum pijat sudah selesai" in summary
     assert "Skor: 6 dari 6" in summary and "Lancar" in summary
+
+    # -- the husband's guided session: one safety message, six cards, hands-free timing ------------------
+    await husband.send("/pijat")
+    assert "cek keamanan" in husband.last_reply.text and "✅ Semua tidak ada" in husband.last_reply.button_labels
+    await husband.send("tidak")  # typed answers work too: none of these
+    assert any("Tidak ada tanda" in (m.text or "") for m in husband.replies_since_last_action)
+    for _ in range(5):
+        await husband.press("Lanjut ▶")
+    await husband.press("Mulai pijat ▶")
+    await bot.restart()  # a new process: the cues are outbox rows, picked up from the database
+    start = clock.now()
+    for offset in range(20, 181, 20):
+        clock.set(start + timedelta(seconds=offset))
+        await dispatch_once(bot.runtime, bot.app.bot)
+    assert husband.last_reply.text.startswith("🔔 Selesai")
+    cues = [m for m in husband.messages if m.text.startswith(("⬇", "⬆"))]
+    assert len(cues) == 8
+    await husband.press("Ya, nyaman")
+    assert "Pak Budi" in "\n".join(m.text for m in husband.replies_since_last_action)
+    photos = [m for m in husband.messages if m.kind == "photo"]
+    assert len(photos) == 4 and [m for m in husband.messages if m.kind == "animation"]
+
+    # -- the mother confirms ---------------------------------------------------------------------------
+    assert "Pak Budi baru saja selesai memijat" in mother.last_reply.text
+    await mother.press("Ya, sudah dipijat")
+    assert "Sudah dicatat" in mother.last_reply.text
 
     # A second /ceklis the same day: nothing is due before day 4.
     await mother.send("/ceklis")

@@ -298,3 +298,24 @@ async def test_quiet_hours_follow_the_rows_own_time_zone(bot, db, clock, fake_tg
     assert (result.expired, result.sent) == (1, 1)
     assert [int(c.chat_id) for c in fake_tg.calls_to("sendMessage")] == [4101]
     assert schedule.in_quiet_hours(local)
+
+
+async def test_paid_broadcast_marks_reminders_only_and_raises_the_dispatch_caps(bot, db, clock, fake_tg, mother):
+    now = clock.now()
+    with db.session() as s:
+        for i in range(5):
+            outbox.insert(s, dedupe_key=f"paid{i}", kind="test_plain", due_at=now, now=now, chat_id=5000 + i,
+                          payload={})
+    free = Dispatcher(runtime_for(bot.settings, db, clock), bot.app.bot, per_chat_gap=0)
+    assert (free.paid_broadcast, free.concurrency, free.batch) == (False, 8, bot.settings.dispatch_batch)
+    paid_settings = bot.settings.with_(paid_broadcast=True)
+    paid = Dispatcher(runtime_for(paid_settings, db, clock), bot.app.bot, per_chat_gap=0)
+    assert (paid.concurrency, paid.batch) == (100, 200)
+    assert paid.batch * paid.max_batches >= 1000 * paid_settings.dispatch_interval  # a tick can carry 1,000/s
+    assert (await paid.tick()).sent == 5
+    reminders = [c for c in fake_tg.calls_to("sendMessage") if c.ok and 5000 <= int(c.chat_id) < 5005]
+    assert len(reminders) == 5
+    assert all(c.params.get("allow_paid_broadcast") in (True, "true") for c in reminders)
+    await mother.send("/bantuan")  # a reply is not a broadcast: never paid
+    replies = [c for c in fake_tg.calls_to("sendMessage") if c.ok and int(c.chat_id) == mother.id]
+    assert replies and all("allow_paid_broadcast" not in c.params for c in replies)

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import insert
 from sqlmodel import func, select
 
@@ -180,4 +181,65 @@ async def test_two_workers_on_postgresql_deliver_each_reminder_exactly_once(fake
     finally:
         for proc in workers:
             await stop(proc)
+        db.dispose()
+
+
+@pytest.mark.parametrize("in_flight", [1, 8])
+async def test_sigkill_of_one_of_two_postgresql_workers_with_slow_sends_doubles_at_most_its_sends_in_flight(
+        fake_tg, postgres_url, tmp_path, in_flight):
+    """Each sendMessage takes 0.5 s at the fake; one worker is killed mid-blast. Every result is committed
+    within 50 ms of Telegram's answer (at once when ``DISPATCH_CONCURRENCY`` results wait), so the killed
+    worker doubles only what it had in flight (the fake finishes a request whose sender died, as Telegram
+    may) and the few results not yet committed: 1 with one send in flight, at most 2 × 8 − 1 with eight;
+    never the batch. (Recorded once per batch, this doubled the whole batch: 16 of 16.)"""
+    from bot.devtools import fake_telegram as ft
+
+    n = 40 if in_flight == 1 else 160
+    db = Database(postgres_url)
+    db.upgrade()
+    seed_due_reminders(db, n)
+    fake_tg.inject("sendMessage", ft.Slow(0.5), times=None)
+    env = env_for(fake_tg, postgres_url, tmp_path, DISPATCH_CONCURRENCY=str(in_flight), DISPATCH_BATCH="16",
+                  DISPATCH_INTERVAL_SECONDS="1")  # a 20 s lease: a batch (16 × 0.5 s at most) fits in it
+
+    killed: dict[str, int] = {}
+    reached = asyncio.Event()
+    count = 0
+
+    def on_message(message, event):
+        """At the n/4-th delivery, kill the worker whose message the fake just accepted, at once: that
+        worker has this send (and its other ones of the round) in flight, and none of them answered yet."""
+        nonlocal count
+        if event != "sent" or message.chat.id <= FIRST_CHAT:
+            return
+        count += 1
+        if count >= n // 4 and not killed:
+            with db.session() as s:
+                owner = s.exec(select(Outbox.claimed_by).where(Outbox.chat_id == message.chat.id)).one()
+            pid = int(owner.rsplit(":", 1)[1])
+            os.kill(pid, signal.SIGKILL)
+            killed.update(pid=pid, at=count)
+            reached.set()
+
+    fake_tg.on_message(on_message)
+    workers = [await start(["worker"], env, tmp_path, f"worker{i}") for i in (1, 2)]
+    try:
+        await asyncio.wait_for(reached.wait(), timeout=60)
+        victim = next(p for p in workers if p.pid == killed["pid"])
+        await victim.wait()
+        assert killed["at"] < n, "everything was sent before the kill; seed more reminders"
+        await until(lambda: sent_count(db) == n, timeout=90, what="every reminder recorded as sent")
+        got = deliveries(fake_tg)
+        duplicates = sum(got.values()) - n
+        print(f"\nSIGKILL of 1 of 2 workers after {killed['at']} deliveries, {in_flight} in flight: {len(got)}/{n} "
+              f"delivered, {duplicates} duplicates")
+        assert len(got) == n and set(got) == {FIRST_CHAT + i for i in range(1, n + 1)}
+        # The sends in flight, and the results not yet committed (fewer than in_flight, at most 50 ms old).
+        assert 0 <= duplicates <= 2 * in_flight - 1
+    except BaseException:
+        print(logs(tmp_path))
+        raise
+    finally:
+        for proc in workers:
+            await stop(proc, signal.SIGKILL if proc.pid == killed.get("pid") else signal.SIGTERM)
         db.dispose()

@@ -97,6 +97,8 @@ def output(report: PairedReport, args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "protocol", None):
+        return run_protocol(args)
     if args.instrument:
         return run_database(args)
     if args.facility:
@@ -132,6 +134,33 @@ def run_database(args: argparse.Namespace) -> int:
                         class_labels=scores.class_labels(), scale=scale_for(instrument))
 
 
+def run_protocol(args: argparse.Namespace) -> int:
+    """The per-protocol study from the database: flow, every protocol pair, frequencies, Table 1."""
+    from bot.flows import study_report
+    from bot.flows.study_data import StudyDataError, analyse_study, database_study
+
+    try:
+        found = database_study(args.protocol, args.facility, version=args.version)
+    except StudyDataError as exc:
+        return _fail_line(str(exc))
+    reports = analyse_study(found)
+    content = get_content()
+    if args.json:
+        print(study_report.dumps(found, reports, labels()))
+    else:
+        sys.stdout.write(study_report.render_text(content.text, found, reports,
+                                                    args.facility or content.text("study.all_facilities")))
+    primary = reports[0][1] if reports else None
+    if primary is not None and (args.chart or args.xlsx):
+        args.json = True  # the notices go to stderr; stdout already holds the report
+        import contextlib
+        import io
+
+        with contextlib.redirect_stdout(io.StringIO()):
+            return output(primary, args)
+    return EXIT_OK
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     # --help is for operators and researchers: English, like every CLI help text (the results stay Indonesian).
     parser = sub.add_parser(
@@ -142,6 +171,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     source.add_argument("--csv", metavar="FILE", help="a CSV file with one row per participant")
     source.add_argument("--instrument", metavar="ID",
                         help="read the pre/post pairs of this instrument from the database (e.g. bayi6)")
+    source.add_argument("--protocol", metavar="P",
+                        help="from the database: one protocol's own pairs (e.g. seed001: day 1, 2, 3), its flow, "
+                             "frequencies and Table 1; research-consenting families, on-time measurements only")
+    parser.add_argument("--version", type=int, default=None,
+                        help="with --protocol: the protocol version (default: the newest with families)")
     parser.add_argument("--facility", metavar="CODE",
                         help="only the families of this facility (code or name); default: all facilities")
     parser.add_argument("--json", action="store_true", help="print the result as one JSON object")

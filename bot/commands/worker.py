@@ -27,8 +27,10 @@ from storage.db import Database
 log = logging.getLogger(__name__)
 
 
-def build_bot(settings: Settings, connections: int = 16, read_timeout: float = 15.0) -> ExtBot:
-    """A Bot API client like the Application's (same limits), without update handling."""
+def build_bot(settings: Settings, connections: int | None = None, read_timeout: float = 15.0) -> ExtBot:
+    """A Bot API client like the Application's (same limits), without update handling. PTB's limiter keeps
+    paid-broadcast sends (PAID_BROADCAST) to Telegram's 1,000/s and everything else to 30/s."""
+    connections = connections or max(16, settings.sends_in_flight)
     limiter = AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=3) if settings.rate_limit else None
     request = AiohttpRequest(connection_pool_size=connections, connect_timeout=10, read_timeout=read_timeout,
                              write_timeout=30)
@@ -60,6 +62,7 @@ async def serve(runtime: Runtime, bot: ExtBot, *, once: bool = False, stop: asyn
                 await asyncio.wait_for(stop.wait(), timeout=runtime.settings.dispatch_interval)
             if stop.is_set():
                 break
+    runtime.close()
     log.info("reminder worker %s stopped", runtime.worker_id)
     return 0
 

@@ -26,7 +26,6 @@ from bot.core.updates import PerChatUpdateProcessor
 from bot.handlers import handler_modules
 from content import Content, get_content
 from storage import meta
-from storage import updates as processed_updates
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -36,8 +35,8 @@ MENU_COMMANDS = ("menu", "pijat", "ceklis", "jadwal", "bantuan", "lanjut", "berh
 
 
 async def drop_duplicate_updates(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Runs before every handler: an update id seen before is dropped (Telegram may redeliver), and edited
-    messages are ignored."""
+    """Runs before every handler: edited messages are ignored. (The duplicate check itself is part of the
+    turn's own transaction, bot/core/turn.py; :func:`record_unhandled_update` covers updates no turn takes.)"""
     from telegram.ext import ApplicationHandlerStop
 
     if not isinstance(update, Update):
@@ -47,21 +46,33 @@ async def drop_duplicate_updates(update: object, context: ContextTypes.DEFAULT_T
         # "/hapus" or a different number never acts twice or rewrites a stored answer.
         log.debug("ignoring edited message in update %s", update.update_id)
         raise ApplicationHandlerStop
-    rt = get_runtime(context)
-    try:
-        with rt.db.session() as session:
-            fresh = processed_updates.first_time(session, update.update_id, rt.clock.now())
-            if fresh and _proves_reachable(update):
-                reachable_again(session, rt, update.effective_user.id)
-    except Exception:
-        log.exception("could not record update %s; handling it anyway", update.update_id)
+
+
+# The group of record_unhandled_update: after every handler group.
+LAST_GROUP = 1000
+
+
+async def record_unhandled_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Runs after the handlers: an update no turn handled (unblocking the bot, say) is recorded in a
+    transaction of its own, and may still show that a person can be reached again."""
+    from bot.core.turn import RECORDED, record_update, update_recorded
+
+    if not isinstance(update, Update) or update_recorded(context):
         return
-    if not fresh:
-        log.info("dropping duplicate update %s", update.update_id)
-        raise ApplicationHandlerStop
+    setattr(context, RECORDED, True)
+    rt = get_runtime(context)
+
+    def record() -> None:
+        with rt.db.session() as session:
+            record_update(session, rt, update)
+
+    try:
+        await rt.run_sync(record)
+    except Exception:
+        log.exception("could not record update %s", update.update_id)
 
 
-def _proves_reachable(update: Update) -> bool:
+def proves_reachable(update: Update) -> bool:
     """A private message or button press, or unblocking the bot, shows the chat works again."""
     chat, user = update.effective_chat, update.effective_user
     if chat is None or user is None or chat.type != "private":
@@ -69,6 +80,9 @@ def _proves_reachable(update: Update) -> bool:
     if update.my_chat_member is not None:
         return update.my_chat_member.new_chat_member.status == "member"
     return update.message is not None or update.callback_query is not None
+
+
+_proves_reachable = proves_reachable
 
 
 def reachable_again(session, rt: Runtime, telegram_id: int) -> None:
@@ -125,6 +139,11 @@ async def post_init(app: Application) -> None:
             log.warning("could not set the command menu: %s", exc)
 
 
+async def post_shutdown(app: Application) -> None:
+    """After the last update: the database threads are done; stop them."""
+    get_runtime(app).close()
+
+
 def build_application(
     settings: Settings,
     *,
@@ -163,6 +182,7 @@ def build_application(
         .bot(guarded)
         .concurrent_updates(update_processor or PerChatUpdateProcessor())
         .post_init(post_init)
+        .post_shutdown(post_shutdown)
     )
     app = builder.build()
     app.bot_data[RUNTIME_KEY] = runtime
@@ -170,6 +190,7 @@ def build_application(
     app.add_handler(TypeHandler(Update, drop_duplicate_updates), group=-1)
     for module in handler_modules():
         module.register(app)
+    app.add_handler(TypeHandler(Update, record_unhandled_update), group=LAST_GROUP)
     app.add_error_handler(on_error)
     schedule_heartbeat(app)
     return app

@@ -19,6 +19,8 @@ SUPPORTED_TIMEZONES = ("Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura")
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
 _USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+FREE_RATE = 30  # messages a second Telegram lets a bot send for free
+PAID_BROADCAST_RATE = 1000  # with allow_paid_broadcast, at 0.1 Star a message
 
 
 class ConfigError(ValueError):
@@ -62,6 +64,12 @@ def _number(raw: str | None, name: str, default: float, minimum: float = 0) -> f
     return value
 
 
+def _optional_int(raw: str | None, name: str, minimum: int = 0) -> int | None:
+    if raw is None or raw.strip() == "":
+        return None
+    return int(_number(raw, name, 0, minimum))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything the bot needs to know about its deployment."""
@@ -82,6 +90,9 @@ class Settings:
     run_dispatcher: bool = True  # tests and benchmarks drive the dispatcher themselves
     alert_repeat: timedelta = timedelta(minutes=30)
     health_file: str | None = "data/heartbeat"  # touched by the running bot; None = off
+    db_threads: int | None = None  # database work off the event loop; None = as many as the connection pool
+    paid_broadcast: bool = False  # reminders sent with allow_paid_broadcast (Telegram charges Stars)
+    dispatch_concurrency: int | None = None  # sends in flight at once; None = 8, or 100 with paid broadcast
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -97,6 +108,19 @@ class Settings:
                 "TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and export TELEGRAM_BOT_TOKEN=…"
             )
         return self.token
+
+    @property
+    def send_rate(self) -> int:
+        """Messages a second the reminder dispatcher may send: Telegram's free 30, or 1,000 with paid
+        broadcasts (README.md, "National morning")."""
+        return PAID_BROADCAST_RATE if self.paid_broadcast else FREE_RATE
+
+    @property
+    def sends_in_flight(self) -> int:
+        """How many reminders the dispatcher sends at once (and so the most a crash can double)."""
+        if self.dispatch_concurrency is not None:
+            return max(1, self.dispatch_concurrency)
+        return 100 if self.paid_broadcast else 8
 
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
@@ -155,4 +179,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         rate_limit=_bool(get("RATE_LIMIT"), "RATE_LIMIT", True),
         alert_repeat=timedelta(minutes=_number(get("ALERT_REPEAT_MINUTES"), "ALERT_REPEAT_MINUTES", 30, 1)),
         health_file=get("HEALTH_FILE") or "data/heartbeat",
+        db_threads=_optional_int(get("DB_THREADS"), "DB_THREADS"),
+        paid_broadcast=_bool(get("PAID_BROADCAST"), "PAID_BROADCAST", False),
+        dispatch_concurrency=_optional_int(get("DISPATCH_CONCURRENCY"), "DISPATCH_CONCURRENCY", minimum=1),
     )

@@ -1,10 +1,24 @@
-"""What every handler and job needs, carried on the Application: settings, database, content, clock."""
+"""What every handler and job needs, carried on the Application: settings, database, content, clock.
+
+It also owns the bounded thread pool that keeps synchronous database work off the event loop
+(:meth:`Runtime.run_sync`): on PostgreSQL each query is a network round trip, and a handler body running on
+the loop would hold every other chat for the whole of it. The pool has as many threads as the database's
+connection pool has connections (``DB_THREADS`` overrides; 0 runs the work on the loop, the SQLite default,
+where a query costs CPU only and a thread would add a hand-over but no overlap).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
+import functools
 import os
 import socket
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from telegram.ext import Application, CallbackContext
 
@@ -14,6 +28,15 @@ from content import Content, get_content
 from storage.db import Database
 
 RUNTIME_KEY = "runtime"
+T = TypeVar("T")
+
+
+def db_threads_for(settings: Settings, db: Database) -> int:
+    """How many threads run database work: ``settings.db_threads``, else the connection pool's size on
+    PostgreSQL and 0 (on the event loop) on SQLite."""
+    if settings.db_threads is not None:
+        return max(0, settings.db_threads)
+    return 0 if db.is_sqlite else db.pool_size
 
 
 @dataclass
@@ -24,11 +47,45 @@ class Runtime:
     clock: Clock = field(default_factory=SystemClock)
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     bot_username: str | None = None
+    db_threads: int | None = None  # None: db_threads_for(settings, db)
+    _pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+    _pool_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.db_threads is None:
+            self.db_threads = db_threads_for(self.settings, self.db)
 
     @property
     def username(self) -> str:
         """The bot's username for deep links: BOT_USERNAME, else what getMe said."""
         return self.settings.bot_username or self.bot_username or "PijatOksitosinBot"
+
+    @property
+    def off_loop(self) -> bool:
+        return bool(self.db_threads)
+
+    async def run_sync(self, fn: Callable[..., T], /, *args: Any) -> T:
+        """``fn(*args)`` in the database thread pool (on the loop when there is none), awaited.
+
+        The caller's context variables go with it. Ordering is the caller's business: each awaiting
+        coroutine waits for its own call, so code that awaits one call at a time stays sequential.
+        """
+        if not self.db_threads:
+            return fn(*args)
+        pool = self._pool
+        if pool is None:
+            with self._pool_lock:
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(self.db_threads, thread_name_prefix="db")
+                pool = self._pool
+        call = functools.partial(contextvars.copy_context().run, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(pool, call)
+
+    def close(self) -> None:
+        """Wait for the database work still running, then stop the threads (after the Application stopped)."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
 
 
 def get_runtime(context: CallbackContext | Application) -> Runtime:

@@ -281,7 +281,7 @@ async def _send_with_retries(turn: Turn, out: Outgoing, delays: tuple[float, ...
             log.warning("chat %s cannot be reached (%s, update %s): %s", out.chat_id or turn.chat_id, what,
                         turn.update.update_id, exc)
             if out.chat_id is not None:
-                _mark_unreachable(turn.rt, out.chat_id, str(exc), turn.now)
+                await turn.rt.run_sync(_mark_unreachable, turn.rt, out.chat_id, str(exc), turn.now)
             return
         except RetryAfter as exc:
             wait = _retry_after(exc)
@@ -351,18 +351,61 @@ def _mark_unreachable(rt: Runtime, chat_id: int, reason: str, now: datetime) -> 
         log.exception("could not mark chat %s unreachable", chat_id)
 
 
+# Set on the update's CallbackContext once the update id is recorded, so that nothing records it twice
+# (bot/core/app.py records the updates no turn handled).
+RECORDED = "pijat_update_recorded"
+
+
+def update_recorded(context: ContextTypes.DEFAULT_TYPE) -> bool:
+    return bool(getattr(context, RECORDED, False))
+
+
+def record_update(session: Session, rt: Runtime, update: Update) -> bool:
+    """Record the update id in ``session``; False if it was seen before (Telegram redelivered it).
+
+    A first private message or button press from someone marked unreachable makes them reachable again,
+    in the same transaction.
+    """
+    from bot.core.app import proves_reachable, reachable_again
+    from storage import updates as processed_updates
+
+    fresh = processed_updates.first_time(session, update.update_id, rt.clock.now())
+    if fresh and proves_reachable(update):
+        reachable_again(session, rt, update.effective_user.id)
+    return fresh
+
+
+def _run_body(turn: Turn, body: Callable[[Turn], None], record: bool) -> bool:
+    """One session, one transaction: the update recorded, the person reachable again, the body.
+
+    Runs in the database thread pool on PostgreSQL (``Runtime.run_sync``). False for a duplicate update
+    (nothing done). Raises when anything fails; the session is rolled back then, the update id too.
+    """
+    with turn.rt.db.session() as session:
+        turn.session = session
+        if record and not record_update(session, turn.rt, turn.update):
+            return False
+        body(turn)
+    return True
+
+
 def turn_handler(body: Callable[[Turn], None]):
-    """Wrap a synchronous handler body into a PTB callback with one committed session per update."""
+    """Wrap a synchronous handler body into a PTB callback with one committed session per update.
+
+    The body runs off the event loop when the runtime has a database thread pool; its replies are sent
+    on the loop after the commit. Updates of one chat still come one at a time (bot/core/updates.py), so a
+    chat's turns run in order whichever thread takes them.
+    """
 
     @functools.wraps(body)
     async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         rt = get_runtime(context)
         turn = Turn(update, context, rt)
+        record = not update_recorded(context)
+        setattr(context, RECORDED, True)
         try:
-            with rt.db.session() as session:
-                turn.session = session
-                body(turn)
-        except Exception:
+            fresh = await rt.run_sync(_run_body, turn, body, record)
+        except Exception:  # rolled back, the update id too: a redelivery would be handled afresh
             log.exception(
                 "handler %s failed for update %s (user %s)", body.__name__, update.update_id, turn.user_id
             )
@@ -372,6 +415,12 @@ def turn_handler(body: Callable[[Turn], None]):
                 turn.answer(message, alert=True)
             elif turn.chat_id is not None:
                 turn.reply(message)
+            await flush(turn)
+            return
+        if not fresh:
+            log.info("dropping duplicate update %s", update.update_id)
+            return
         await flush(turn)
 
+    callback.turn_body = body  # type: ignore[attr-defined]
     return callback

@@ -64,6 +64,7 @@ class RunningBot:
         if app.running:
             await app.stop()
         await app.shutdown()
+        get_runtime(app).close()
 
     async def restart(self) -> RunningBot:
         """Stop this Application and start a fresh one on the same database (a new process, in effect)."""

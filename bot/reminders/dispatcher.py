@@ -9,8 +9,11 @@ One :meth:`Dispatcher.tick` (every ``settings.dispatch_interval`` seconds, from 
    ``grace_seconds`` in the payload) or that would arrive at night (21:00–06:00 in the row's ``tz``;
    rows without ``tz``, such as a midwife's alert, are not held back at night);
 3. render each row with the renderer registered for its kind (bot/flows/outbox_kinds.py);
-4. send, about one message per second per chat and a few chats at a time, and record the results
-   (sent with Telegram's message id, retry later, failed, cancelled) when the batch is done;
+4. send, about one message per second per chat and a few chats at a time (``settings.sends_in_flight``,
+   8 by default), and record each result (sent with Telegram's message id, retry later, failed,
+   cancelled) soon after it is known: one writer commits the results that have come in, at least every
+   50 ms (``RECORD_EVERY``) and whenever ``concurrency`` of them are waiting, so a busy second's results
+   go out in a few dozen short transactions, not one per message and not one per batch;
 5. claim the next batch while batches come back full (at most ``max_batches`` per tick).
 
 Failures: 429 → the row waits ``retry_after`` and the dispatcher claims nothing new until then (with
@@ -24,16 +27,22 @@ retried like a network error. The tick itself never raises.
 
 Delivery guarantee: every row is sent at least once while it is within its grace window; a row is sent
 twice only when a process dies (or loses its lease) after Telegram accepted the message and before the
-result was written, so duplicates are bounded by the one batch in flight at that moment. The results of
-a batch are written together in one transaction when the batch is done (one commit per batch instead of
-one per message keeps a PostgreSQL dispatcher fast; the window stays one batch).
+result was committed. So a killed process doubles at most the sends it had in flight (Telegram may
+still deliver a request whose sender died: at most ``settings.sends_in_flight``) plus the results not yet
+committed (fewer than ``concurrency``, from the last 50 ms): at most twice ``sends_in_flight`` (16 by
+default), never its whole batch.
+
+On PostgreSQL the database work (claim, render, results) runs in the runtime's thread pool
+(``Runtime.run_sync``), so a slow database never holds the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import logging
+import math
 import pkgutil
 import time as _time
 import warnings
@@ -50,6 +59,10 @@ from bot.flows.outbox_kinds import RENDERERS, Rendered
 from storage import outbox, users
 
 log = logging.getLogger(__name__)
+
+# A result is committed at most this long after Telegram accepted the message (or sooner, once
+# ``concurrency`` results are waiting): what a killed process can send twice beyond its sends in flight.
+RECORD_EVERY = 0.05
 
 
 @dataclass(frozen=True)
@@ -110,9 +123,9 @@ class Dispatcher:
         *,
         lease: timedelta | None = None,
         per_chat_gap: float = 1.0,
-        concurrency: int = 8,
+        concurrency: int | None = None,
         max_attempts: int = 5,
-        max_batches: int = 20,
+        max_batches: int | None = None,
         backoff: timedelta = timedelta(seconds=30),
         max_backoff: timedelta = timedelta(minutes=15),
         sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
@@ -127,16 +140,23 @@ class Dispatcher:
         self.worker = runtime.worker_id
         self.lease = lease or default_lease(self.settings)
         self.per_chat_gap = per_chat_gap
-        self.concurrency = max(1, concurrency)
+        self.concurrency = max(1, concurrency or self.settings.sends_in_flight)
+        self.paid_broadcast = bool(getattr(self.settings, "paid_broadcast", False))
         self.max_attempts = max_attempts
-        self.max_batches = max(1, max_batches)
+        # A batch holds at least two rounds of sends in flight; a tick claims batches while they come back
+        # full, up to what the send rate allows in one interval (at least 20 batches).
+        self.batch = max(self.settings.dispatch_batch, 2 * self.concurrency if self.paid_broadcast else 1)
+        wave = self.settings.send_rate * self.settings.dispatch_interval / self.batch
+        self.max_batches = max(1, max_batches if max_batches is not None else max(20, math.ceil(wave)))
         self.backoff = backoff
         self.max_backoff = max_backoff
         self._sleep = sleep
         self._monotonic = monotonic
         self._last_sent: dict[int, float] = {}
         self.hold_until: datetime | None = None  # after a 429: claim nothing new before this
-        self._results: list[tuple] = []  # results of the batch being sent, written by _flush
+        self._results: list[tuple] = []  # results not yet committed (the writer takes them)
+        self._writer: asyncio.Task | None = None
+        self._write_now = asyncio.Event()
         self._lock = asyncio.Lock()
         load_kinds()
 
@@ -153,11 +173,11 @@ class Dispatcher:
                     at = now or self.clock.now()
                     if self.hold_until is not None and at < self.hold_until:
                         break
-                    rows = self._claim(at)
+                    rows = await self._run(self._claim, at)
                     if not rows:
                         break
                     total += await self._process(rows, at)
-                    if len(rows) < self.settings.dispatch_batch:
+                    if len(rows) < self.batch:
                         break
             except Exception:
                 log.exception("dispatcher tick failed; the claimed rows return when their lease ends")
@@ -168,7 +188,7 @@ class Dispatcher:
     def _claim(self, now: datetime) -> list[outbox.Outbox]:
         with self.db.session() as session:
             return outbox.claim(session, now=now, worker=self.worker, lease_until=now + self.lease,
-                                limit=self.settings.dispatch_batch)
+                                limit=self.batch)
 
     async def _process(self, rows: list[outbox.Outbox], now: datetime) -> TickResult:
         counts: dict[str, int] = defaultdict(int)
@@ -182,7 +202,7 @@ class Dispatcher:
                 self._finish(counts, "failed", outbox.mark_failed, row, error=f"gave up: {row.last_error}")
             else:
                 ready.append(row)
-        jobs = self._render(ready, now, counts)
+        jobs = await self._run(self._render, ready, now, counts)
         by_chat: dict[int, list[_Job]] = defaultdict(list)
         for job in jobs:
             by_chat[job.chat_id].append(job)
@@ -200,7 +220,7 @@ class Dispatcher:
         for result in results:
             if isinstance(result, BaseException):
                 log.error("sending a chat's messages failed", exc_info=result)
-        self._flush()
+        await self._recorded()
         return TickResult(**{f.name: counts[f.name] for f in fields(TickResult)})
 
     # -- rules ---------------------------------------------------------------------------------------------
@@ -269,13 +289,16 @@ class Dispatcher:
 
     async def _deliver(self, chat_id: int, rendered: Rendered):
         markup = inline(rendered.buttons) if rendered.buttons else None
+        # Paid broadcast (PAID_BROADCAST=true): Telegram lets these through at up to 1,000/s for 0.1 Star each.
+        extra = {"allow_paid_broadcast": True} if self.paid_broadcast else {}
         if rendered.photo is not None:
             photo = rendered.photo
             if isinstance(photo, str):
                 with open(photo, "rb") as handle:
-                    return await self.bot.send_photo(chat_id, handle, caption=rendered.text, reply_markup=markup)
-            return await self.bot.send_photo(chat_id, photo, caption=rendered.text, reply_markup=markup)
-        return await self.bot.send_message(chat_id, rendered.text, reply_markup=markup)
+                    return await self.bot.send_photo(chat_id, handle, caption=rendered.text, reply_markup=markup,
+                                                     **extra)
+            return await self.bot.send_photo(chat_id, photo, caption=rendered.text, reply_markup=markup, **extra)
+        return await self.bot.send_message(chat_id, rendered.text, reply_markup=markup, **extra)
 
     async def _send(self, job: _Job, counts: dict[str, int]) -> bool:
         """Send one row and record the result; False when the person turned out to be unreachable."""
@@ -298,11 +321,13 @@ class Dispatcher:
             self._finish(counts, "retried", outbox.mark_retry, row, not_before=now + wait, error=f"429: {exc}")
             return True
         except Forbidden as exc:
-            self._unreachable(job, str(exc), counts)
+            if await self._run(self._unreachable, job, str(exc)):
+                counts["failed"] += 1
             return False
         except BadRequest as exc:
             if "chat not found" in str(exc).lower() or "user is deactivated" in str(exc).lower():
-                self._unreachable(job, str(exc), counts)
+                if await self._run(self._unreachable, job, str(exc)):
+                    counts["failed"] += 1
                 return False
             log.error("Telegram refused outbox row %s (%s): %s", row.id, row.kind, exc)
             self._finish(counts, "failed", outbox.mark_failed, row, error=f"400: {exc}")
@@ -331,23 +356,29 @@ class Dispatcher:
         log.info("outbox row %s will be retried from %s: %s", row.id, not_before.isoformat(), error)
         self._finish(counts, "retried", outbox.mark_retry, row, not_before=not_before, error=error)
 
-    def _unreachable(self, job: _Job, reason: str, counts: dict[str, int]) -> None:
+    def _unreachable(self, job: _Job, reason: str) -> bool:
+        """Record the row failed and the person unreachable (their pending rows cancelled); False on error."""
         log.warning("chat %s cannot be reached: %s", job.chat_id, reason)
         try:
             with self.db.session() as session:
                 outbox.mark_failed(session, job.row.id, worker=self.worker, error=f"unreachable: {reason}")
                 users.mark_unreachable(session, chat_id=job.chat_id, reason=reason, now=self.clock.now())
                 outbox.cancel_pending(session, chat_id=job.chat_id, reason="unreachable")
-            counts["failed"] += 1
+            return True
         except Exception:
             log.exception("could not record that chat %s is unreachable", job.chat_id)
+            return False
 
     def _finish(self, counts, what: str | None, mark, row, *, session=None, **kwargs) -> None:
-        """Record one row's result: in ``session`` now, or with the rest of the batch (see :meth:`_flush`)."""
+        """Record one row's result: in ``session`` now, or by the writer, as soon as it can (:meth:`_record`)."""
         if what:
             counts[what] += 1
         if session is None:
             self._results.append((what, mark, row.id, kwargs))
+            if len(self._results) >= self.concurrency:
+                self._write_now.set()
+            if self._writer is None or self._writer.done():
+                self._writer = asyncio.get_running_loop().create_task(self._write_pending())
             return
         try:
             if not mark(session, row.id, worker=self.worker, **kwargs):
@@ -355,16 +386,58 @@ class Dispatcher:
         except Exception:
             log.exception("could not record outbox row %s as %s", row.id, what or "released")
 
-    def _flush(self) -> None:
-        """Write the batch's results in one transaction (one by one if that fails; the lease covers the rest)."""
-        results, self._results = self._results, []
+    async def _run(self, fn, *args):
+        """Database work: in the runtime's thread pool when it has one (PostgreSQL), else here."""
+        run_sync = getattr(self.rt, "run_sync", None)
+        if run_sync is None:
+            return fn(*args)
+        return await run_sync(fn, *args)
+
+    async def _write_pending(self) -> None:
+        """The writer: commit the results that came in, again and again until none are left. It waits for
+        ``RECORD_EVERY`` seconds or ``concurrency`` results, whichever comes first, and results that arrive
+        while one commit is being written go into the next one (a group commit)."""
+        while self._results:
+            if len(self._results) < self.concurrency and not self._write_now.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._write_now.wait(), RECORD_EVERY)
+            self._write_now.clear()
+            results, self._results = self._results, []
+            try:
+                await self._run(self._flush, results)
+            except Exception:  # _flush logs its own failures; this is a bug
+                log.exception("recording %d outbox results failed", len(results))
+
+    async def _recorded(self) -> None:
+        """Wait until every result so far is committed (the end of a batch)."""
+        while self._results or (self._writer is not None and not self._writer.done()):
+            self._write_now.set()
+            if self._writer is None or self._writer.done():
+                self._writer = asyncio.get_running_loop().create_task(self._write_pending())
+            await asyncio.shield(self._writer)
+
+    def _flush(self, results: list[tuple]) -> None:
+        """Write ``results`` in one transaction (one by one if that fails; the lease covers the rest)."""
         if not results:
             return
+        if all(mark is outbox.mark_sent for _, mark, _, _ in results):  # the usual case: one statement
+            try:
+                with self.db.engine.begin() as connection:
+                    sent = [(row_id, kwargs["now"], kwargs.get("message_id")) for _, _, row_id, kwargs in results]
+                    done = outbox.mark_sent_many(connection, sent, worker=self.worker)
+                if 0 <= done < len(sent):
+                    log.warning("%d of %d sent outbox rows were taken over before they were recorded",
+                                len(sent) - done, len(sent))
+                return
+            except Exception:
+                log.exception("could not record %d sent rows together; trying one by one", len(results))
+                self._one_by_one(results)
+                return
         try:
             with self.db.session() as session:
                 sent = [(row_id, kwargs["now"], kwargs.get("message_id"))
                         for _, mark, row_id, kwargs in results if mark is outbox.mark_sent]
-                done = outbox.mark_sent_many(session, sent, worker=self.worker)  # one statement for the batch
+                done = outbox.mark_sent_many(session, sent, worker=self.worker)  # one statement for them all
                 if 0 <= done < len(sent):
                     log.warning("%d of %d sent outbox rows were taken over before they were recorded",
                                 len(sent) - done, len(sent))
@@ -377,6 +450,9 @@ class Dispatcher:
             return
         except Exception:
             log.exception("could not record %d results together; trying one by one", len(results))
+        self._one_by_one(results)
+
+    def _one_by_one(self, results: list[tuple]) -> None:
         for what, mark, row_id, kwargs in results:
             try:
                 with self.db.session() as session:

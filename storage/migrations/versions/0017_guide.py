@@ -1,7 +1,7 @@
 """massage sessions: when the hands-free timing ends, and whether the mother was comfortable
 
 Revision ID: 0017
-Revises: 0013
+Revises: 0014
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 import storage.types
 
 revision: str = '0017'
-down_revision: str | None = '0013'  # chained after main's 0013 when main was merged in (was '0001')
+down_revision: str | None = '0014'  # chained after main's 0014 when main was merged in (was '0001')
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
