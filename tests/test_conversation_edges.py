@@ -213,7 +213,8 @@ async def test_danger_signs_safety_stop_pause_continue_and_delete(bot, mother, h
 
     # A typed danger sign, outside any conversation.
     await mother.send("bayi saya kejang dari tadi")
-    assert "kejang" in mother.last_reply.text.lower() and "Bidan di TPMB Wilda sudah kami beri tahu" in mother.last_reply.text
+    said = "\n".join(m.text or "" for m in mother.replies_since_last_action)
+    assert "kejang" in said.lower() and "Bidan di TPMB Wilda sudah kami beri tahu" in said
     await midwife.send("catatan: bayi kejang tadi pagi")  # a midwife's own words are not a family's report
     assert "waspadai" not in midwife.last_reply.text
 
