@@ -13,6 +13,7 @@ from pathlib import Path
 from content.errors import ContentError
 from content.loader import CONTENT_DIR, Content, load_content, placeholders
 from content.sources import DERIVED
+from content.style import style_problems
 
 # Sentences in texts/reminders.yaml override the same names in texts/reminders_ui.yaml, so a
 # twin must use exactly the same placeholders.
@@ -53,12 +54,31 @@ def _src(ids: tuple[str, ...]) -> str:
     return ", ".join(ids)
 
 
+class ContentProblems(ContentError):
+    """Several problems at once (the style rules report every text that breaks them)."""
+
+    def __init__(self, problems: list[ContentError]):
+        self.problems = problems
+        first = problems[0]
+        super().__init__(first.file, first.key, first.problem)
+
+    def __str__(self) -> str:
+        more = f" (and {len(self.problems) - 1} more)" if len(self.problems) > 1 else ""
+        return f"{self.problems[0]}{more}"
+
+
+def all_problems(c: Content) -> list[ContentError]:
+    """Cross-file problems and style problems (content/STYLE.md) of loaded content."""
+    return cross_file_problems(c) + style_problems(c)
+
+
 def summary(root: Path = CONTENT_DIR) -> list[str]:
-    """Validate the content under ``root`` and describe it; raises ContentError if anything is wrong."""
+    """Validate the content under ``root`` and describe it; raises ContentError if anything is wrong
+    (:class:`ContentProblems`, listing every one, when several texts break the style rules)."""
     c = load_content(root)
-    problems = cross_file_problems(c)
+    problems = all_problems(c)
     if problems:
-        raise problems[0]
+        raise ContentProblems(problems)
     lines = [f"Content OK: {root}"]
 
     seeds = sum(1 for s in c.sources.values() if s.file)
@@ -80,6 +100,12 @@ def summary(root: Path = CONTENT_DIR) -> list[str]:
             tail = f"; {'; '.join(extra)}" if extra else ""
             lines.append(f"    {n}. {s.id} [{_src(s.source)}{tail}]")
 
+    guide = c.guide
+    if guide is not None:
+        voices = sorted(p.name for p in guide.media_dir.glob("*.ogg"))
+        size = guide.animation.stat().st_size // 1024 if guide.animation else 0
+        lines.append(f"Guide: {len(guide.cards)} cards ({', '.join(k.id for k in guide.cards)}); animation "
+                     f"{size} KB; voice notes: {', '.join(voices) or 'none'}")
     lines.append(f"Safety questions: {len(c.safety_questions)}")
     for q in c.safety_questions:
         sign = f" -> {q.danger_sign}" if q.danger_sign else ""

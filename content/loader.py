@@ -40,6 +40,9 @@ API (all objects are frozen dataclasses; lists are tuples, dicts are read-only m
     c.lexicon              # Lexicon(yes_words, no_words, negation_words, number_words, units, fillers)
         .parse_yesno(text) -> bool | None      .parse_number(text) -> int | None
     c.sources[id]          # Source(id, citation, file, url, authoritative)
+    c.guide                # Guide(cards: (Card(id, title, text, image, animation, steps, source),),
+                           #       reminder_text, reminder_image, caesarean_text, pacing.plan(seconds),
+                           #       animation: Path, voice_for(minutes) -> Path | None)
 
 Day numbering everywhere: the birth day is day 0, day 1 is the day after birth.
 """
@@ -57,6 +60,7 @@ from content.danger import DangerSign, Language, known_words, match_signs, parse
 from content.day_norms import DayNorms, parse_day_norms
 from content.education import EducationMessage, parse_education
 from content.errors import ContentError
+from content.guide import Guide, parse_guide
 from content.instruments import Instrument, parse_instrument
 from content.lexicon import Lexicon, parse_lexicon
 from content.protocols import Protocol, parse_protocol
@@ -129,6 +133,7 @@ class Content:
     education: Mapping[str, EducationMessage] = field(default_factory=dict)
     protocols: Mapping[str, Protocol] = field(default_factory=dict)
     lexicon: Lexicon | None = None
+    guide: Guide | None = None  # the cards, reminder and pacing of guide.yaml
     danger_language: Language | None = None
     day_norms: DayNorms | None = None
 
@@ -209,6 +214,7 @@ def load_content(root: Path = CONTENT_DIR) -> Content:
     protocols = _by_file(root / "protocols", root,
                          lambda n, stem: parse_protocol(n, sources, stem), "protocol")
     texts = load_texts(root / "texts", root)
+    guide = parse_guide(_node(root / "guide.yaml", root), sop, sources, root / "images", root / "media")
 
     _cross_check(root, sop, safety, signs, education, instruments, protocols)
     for note in day_norms.notes:
@@ -228,6 +234,7 @@ def load_content(root: Path = CONTENT_DIR) -> Content:
         education=MappingProxyType(education),
         protocols=MappingProxyType(protocols),
         lexicon=lexicon,
+        guide=guide,
         danger_language=language,
         day_norms=day_norms,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
 from storage.models import MassageSession
@@ -111,3 +112,46 @@ def chat_states_in_flow(session: Session, flow: str) -> list:
     from storage.models import ChatState
 
     return list(session.exec(select(ChatState).where(ChatState.flow == flow)).all())
+
+
+# -- the guide's hands-free sessions (issue 17) ----------------------------------------------------------
+
+def since(session: Session, family_id: int, start: datetime) -> Sequence[MassageSession]:
+    """The family's sessions started at or after ``start``, oldest first."""
+    return session.exec(
+        select(MassageSession)
+        .where(MassageSession.family_id == family_id, col(MassageSession.started_at) >= start)
+        .order_by(col(MassageSession.started_at), col(MassageSession.id))
+    ).all()
+
+
+def done_since(session: Session, family_id: int, start: datetime) -> bool:
+    """Whether a massage was done (completed, logged, or timed hands-free and not stopped) since ``start``."""
+    stmt = select(MassageSession.id).where(
+        MassageSession.family_id == family_id,
+        col(MassageSession.started_at) >= start,
+        or_(col(MassageSession.status).in_((COMPLETED, LOGGED)),
+            and_(MassageSession.status == IN_PROGRESS, col(MassageSession.paced_until).is_not(None))),
+    )
+    return session.exec(stmt).first() is not None
+
+
+def completed_by_user(session: Session, user_id: int) -> bool:
+    """Whether this person has finished a guided session before (then the short reminder is enough)."""
+    stmt = select(MassageSession.id).where(MassageSession.user_id == user_id, MassageSession.status == COMPLETED,
+                                           col(MassageSession.paced_until).is_not(None))
+    return session.exec(stmt).first() is not None
+
+
+def set_paced(session: Session, row: MassageSession, until: datetime) -> None:
+    row.paced_until = until
+    session.add(row)
+
+
+def finish_paced(session: Session, row: MassageSession, *, now: datetime, comfortable: bool | None) -> None:
+    """Complete a hands-free session: it ended when its timing ended (or now, if stopped earlier)."""
+    end = min(now, row.paced_until) if row.paced_until is not None else now
+    _end(session, row, status=COMPLETED, now=end, reason=None)
+    if comfortable is not None:
+        row.comfortable = comfortable
+        session.add(row)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from sqlmodel import select
 
 from bot.devtools.fake_telegram.users import DEFAULT_GROUP_ID
+from content import get_content
 from storage import facilities, staff, users
 from storage.models import (
     Alert,
@@ -182,7 +183,7 @@ async def test_husband_registers_first_and_the_mother_joins_by_his_link(bot, hus
     assert "Puskesmas Tanjung" in outsider.last_reply.text  # the summary, without the code question
     await outsider.press("Benar, simpan")
     await outsider.press_data(f"ceklis:a:{measurement_id}:1:3")
-    assert "bukan untuk Anda" in outsider.callback_answers[-1]
+    assert "untuk anggota keluarga yang lain" in outsider.callback_answers[-1]
     with bot.runtime.db.session() as s:
         assert s.exec(select(Answer)).first() is None
         dewi = s.exec(select(Family).where(Family.id != family.id)).one()
@@ -204,9 +205,10 @@ async def test_danger_signs_safety_stop_pause_continue_and_delete(bot, mother, h
     await mother.send("/pijat")
     if "Lewati, mulai pijat" in mother.last_reply.button_labels:  # the "before" checklist is asked first
         await mother.press("Lewati, mulai pijat")
-    await mother.press("Ya")
+    await mother.press("1. Demam")
+    await mother.press("Kirim (1 dipilih)")
     text = "\n".join(m.text or "" for m in mother.replies_since_last_action)
-    assert "demam" in text and "sekarang" in text and "119" in text
+    assert "Demam setelah melahirkan" in text and "sekarang" in text and "119" in text
     assert midwife.messages, "the midwife was not alerted"
 
     # A typed danger sign, outside any conversation.
@@ -239,17 +241,19 @@ async def test_danger_signs_safety_stop_pause_continue_and_delete(bot, mother, h
     await mother.send("/pijat")
     if "Lewati, mulai pijat" in mother.last_reply.button_labels:  # the "before" checklist is asked first
         await mother.press("Lewati, mulai pijat")
-    for _ in range(8):
-        await mother.press("Tidak")
+    await mother.press("✅ Semua tidak ada")
     await mother.press("Lanjut ▶")
     await mother.send("/menu")
     await mother.send("/lanjut")  # the guided session continues where it stopped
-    assert "dari langkah 2" in "\n".join(m.text or "" for m in mother.replies_since_last_action)
+    assert "Posisi Ibu (2 dari 6)" in "\n".join(m.text or "" for m in mother.replies_since_last_action)
     await mother.send("/pijat")
     if "Lewati, mulai pijat" in mother.last_reply.button_labels:  # the "before" checklist is asked first
         await mother.press("Lewati, mulai pijat")
     await mother.press("Lanjutkan")
-    assert "langkah 2 dari 26" in mother.last_reply.text
+    assert "Posisi Ibu (2 dari 6)" in mother.last_reply.text
+    for _ in range(4):
+        await mother.press("Lanjut ▶")
+    await mother.press("Mulai pijat ▶")
     clock.advance(timedelta(minutes=2))
     await mother.press("⏹ Berhenti")
     await mother.press("Bayi perlu disusui")
@@ -260,12 +264,12 @@ async def test_danger_signs_safety_stop_pause_continue_and_delete(bot, mother, h
     assert "tidak berlaku" in mother.callback_answers[-1]
     with bot.runtime.db.session() as s:
         alerts = {(a.sign_id, a.source) for a in s.exec(select(Alert))}
-        assert {("ibu_demam", "answer"), ("bayi_kejang", "text"), ("bayi_tidak_bak", "answer")} <= alerts
+        assert {("ibu_demam", "safety_check"), ("bayi_kejang", "text"), ("bayi_tidak_bak", "answer")} <= alerts
         first, second = s.exec(select(MassageSession).order_by(MassageSession.id)).all()
         assert (first.status, first.stop_reason) == ("stopped", "safety:demam")
-        assert first.safety_answers == {"demam": True}
+        assert first.safety_answers == {q.id: q.id == "demam" for q in get_content().safety_questions}
         assert (second.status, second.stop_reason, second.duration_seconds) == ("stopped", "baby_needs", 120)
-        assert second.step_reached == "tempat_tenang"
+        assert second.step_reached == "timing"
 
     # The husband joins, then the mother deletes her data: research answers stay, anonymous.
     await mother.send("/keluarga")

@@ -1,7 +1,7 @@
 """One family's whole journey through the real Application and the fake Bot API, on SQLite and PostgreSQL.
 
-The mother registers, the husband joins by her deep link, he runs a full guided session (the countdown is
-moved by the injected clock, never by sleeping), she confirms it and answers the "before" checklist with
+The mother registers, the husband joins by her deep link, he runs a full guided session (the hands-free cues
+are sent by the dispatcher as the injected clock moves, never by sleeping, across a restart), she confirms it and answers the "before" checklist with
 buttons and typed answers (invalid ones and a correction included), the bot restarts in the middle and
 continues at the same question, and on day 4 she answers the "after" checklist. Every stored row is
 checked at the end.
@@ -12,11 +12,10 @@ from __future__ import annotations
 import os
 import re
 from datetime import timedelta
-from types import SimpleNamespace
 
 from sqlmodel import select
 
-from bot.handlers import massage as massage_handlers
+from bot.reminders.dispatcher import dispatch_once
 from storage.models import Answer, Family, MassageSession, Measurement, Membership, Outbox, User
 
 WIB = "WIB – Sumatra, Jawa, Kalimantan Barat & Tengah"
@@ -101,42 +100,29 @@ async def test_a_family_from_registration_to_the_after_checklist(bot, mother, hu
     assert "Ceklis sebelum pijat sudah selesai" in summary
     assert "Skor: 6 dari 6" in summary and "Lancar" in summary
 
-    # -- the husband's guided session ---------------------------------------------------------------------
+    # -- the husband's guided session: one safety message, six cards, hands-free timing ------------------
     await husband.send("/pijat")
-    assert "Pertanyaan 1 dari 8" in husband.last_reply.text
-    await husband.send("tidak")  # typed answers work too
-    for _ in range(7):
-        await husband.press("Tidak")
-    assert any("aman untuk dipijat" in (m.text or "") for m in husband.replies_since_last_action)
-    steps = 0
-    while True:
-        reply = husband.last_reply
-        labels = [label for m in husband.replies_since_last_action for label in m.button_labels]
-        if reply.text.startswith("⏱"):
-            assert reply.text == "⏱ Sisa waktu: 3:00"
-            await bot.restart()  # a new process: the countdown is picked up again from the database
-            await massage_handlers.rearm_timers(SimpleNamespace(application=bot.app))
-            assert bot.app.job_queue.get_jobs_by_name(f"massage-timer:{husband.id}")
-            clock.advance(timedelta(seconds=61))
-            assert await massage_handlers.timer_tick(bot.app.bot, bot.runtime, husband.id) is True
-            assert husband.last_reply.text == "⏱ Sisa waktu: 1:59"
-            clock.advance(timedelta(seconds=120))
-            assert await massage_handlers.timer_tick(bot.app.bot, bot.runtime, husband.id) is False
-            assert "Waktunya sudah cukup" in husband.last_reply.text
-        if "Selesai ✅" in labels:
-            await husband.press("Selesai ✅")
-            break
-        if steps == 3:
-            await husband.press("🔁 Ulangi")  # the same step again, then on
+    assert "cek keamanan" in husband.last_reply.text and "✅ Semua tidak ada" in husband.last_reply.button_labels
+    await husband.send("tidak")  # typed answers work too: none of these
+    assert any("Tidak ada tanda" in (m.text or "") for m in husband.replies_since_last_action)
+    for _ in range(5):
         await husband.press("Lanjut ▶")
-        steps += 1
-    assert steps == 25
-    assert "Selesai!" in husband.last_reply.text
+    await husband.press("Mulai pijat ▶")
+    await bot.restart()  # a new process: the cues are outbox rows, picked up from the database
+    start = clock.now()
+    for offset in range(20, 181, 20):
+        clock.set(start + timedelta(seconds=offset))
+        await dispatch_once(bot.runtime, bot.app.bot)
+    assert husband.last_reply.text.startswith("🔔 Selesai")
+    cues = [m for m in husband.messages if m.text.startswith(("⬇", "⬆"))]
+    assert len(cues) == 8
+    await husband.press("Ya, nyaman")
+    assert "Pak Budi" in "\n".join(m.text for m in husband.replies_since_last_action)
     photos = [m for m in husband.messages if m.kind == "photo"]
-    assert len(photos) == 5 and all(m.caption and "langkah" in m.caption for m in photos)
+    assert len(photos) == 4 and [m for m in husband.messages if m.kind == "animation"]
 
     # -- the mother confirms ---------------------------------------------------------------------------
-    assert "Budi baru saja menyelesaikan" in mother.last_reply.text
+    assert "Pak Budi baru saja selesai memijat" in mother.last_reply.text
     await mother.press("Ya, sudah dipijat")
     assert "Sudah dicatat" in mother.last_reply.text
 
@@ -173,7 +159,7 @@ async def test_a_family_from_registration_to_the_after_checklist(bot, mother, hu
 
         session = s.exec(select(MassageSession)).one()
         assert session.user_id == budi.id and session.status == "completed" and session.postpartum_day == 1
-        assert session.duration_seconds == 181 and session.step_reached == "catat_sesi"
+        assert session.duration_seconds == 180 and session.step_reached == "timing" and session.comfortable is True
         assert len(session.safety_answers) == 8 and not any(session.safety_answers.values())
         assert session.confirmed_by_mother_at is not None
 

@@ -123,27 +123,32 @@ def test_safety_answers_and_the_end_of_a_session(db):
         fam = families.create(s, created_by=siti.id, role="mother", now=NOW, birth_date=date(2026, 11, 19),
                               timezone="Asia/Jakarta")
         row = massage.start(s, family_id=fam.id, user_id=siti.id, protocol_id="default", postpartum_day=1, now=NOW)
-        first = massage.answer_safety(s, row, questions, 0, False, now=NOW)
-        assert not first.stop and first.next_index == 1
-        assert massage.safety_started_index(row, questions) == 1
-        last = len(questions) - 1
-        stop = massage.answer_safety(s, row, questions, last, True, now=NOW + timedelta(seconds=30))
-        assert stop.stop and stop.danger_sign == questions[last].danger_sign
-        assert (row.status, row.stop_reason, row.duration_seconds) == ("stopped", f"safety:{questions[last].id}", 30)
+        assert not massage.checked_today(s, fam.id, questions, now=NOW, tz="Asia/Jakarta")
+        picked = massage.toggle(massage.toggle([], "perdarahan"), "demam")
+        assert massage.toggle(picked, "demam") == ["perdarahan"]
+        stop = massage.answer_check(s, row, questions, picked, now=NOW + timedelta(seconds=30))
+        assert stop.stop and set(stop.danger_signs) == {"ibu_demam", "ibu_perdarahan"}
+        assert (row.status, row.stop_reason, row.duration_seconds) == ("stopped", "safety:demam,perdarahan", 30)
+        assert row.safety_answers == {q.id: q.id in picked for q in questions}  # every question answered
 
         row2 = massage.start(s, family_id=fam.id, user_id=siti.id, protocol_id="default", postpartum_day=1, now=NOW)
-        sop = C.sop_for("default")
-        assert massage.reach(s, row2, sop, 3).id == sop.steps[3].id
-        assert massage.step_index(sop, row2.step_reached) == 3 and massage.step_index(sop, None) == 0
-        assert sessions.open_for_family(s, fam.id).id == row2.id
-        massage.complete(s, row2, now=NOW + timedelta(minutes=4, seconds=5))
-        assert (row2.status, row2.duration_seconds) == ("completed", 245)
+        assert not massage.answer_check(s, row2, questions, [], now=NOW).stop
+        assert massage.checked_today(s, fam.id, questions, now=NOW + timedelta(hours=3), tz="Asia/Jakarta")
+        assert not massage.checked_today(s, fam.id, questions, now=NOW + timedelta(days=1), tz="Asia/Jakarta")
+        assert massage.first_time(s, siti.id)
+        plan = C.guide.pacing.plan(180)
+        until = massage.start_timing(s, row2, plan, chat_id=1, user_id=siti.id, now=NOW)
+        assert until == NOW + timedelta(seconds=180) and sessions.open_for_family(s, fam.id).id == row2.id
+        assert sessions.done_since(s, fam.id, NOW - timedelta(minutes=1))  # timing counts as done
+        sessions.finish_paced(s, row2, now=NOW + timedelta(minutes=10), comfortable=True)
+        assert (row2.status, row2.duration_seconds, row2.comfortable) == ("completed", 180, True)
+        assert not massage.first_time(s, siti.id)
         assert sessions.completed_count(s, fam.id, postpartum_day=1) == 1
         assert sessions.confirm_by_mother(s, row2, now=NOW) and not sessions.confirm_by_mother(s, row2, now=NOW)
     assert massage.clock_text(725) == "12:05" and massage.clock_text(0) == "0:00"
-    assert massage.remaining_seconds(NOW + timedelta(seconds=90), NOW) == 90
-    assert massage.remaining_seconds(NOW, NOW + timedelta(seconds=5)) == 0
-    assert massage.minutes_rounded(245) == 4 and massage.is_last(C.sop, len(C.sop.steps) - 1)
+    assert massage.minutes_rounded(245) == 4
+    assert [(o, c) for o, c, _ in plan[:4]] == [(0, "atas"), (20, "turun"), (40, "turun_lagi"), (60, "atas")]
+    assert plan[-1] == (180, "end", 3)
 
 
 # -- /hapus -----------------------------------------------------------------------------------------------------

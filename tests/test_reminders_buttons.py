@@ -65,6 +65,8 @@ async def test_done_logs_one_session_for_the_whole_family_and_cancels_the_snooze
     await first_reminder(bot, clock, family)
     await husband.press("Ingatkan 30 menit lagi")
     await mother.press("Sudah dilakukan")
+    assert mother.last_reply.text == "Siapa yang memijat Ibu tadi?"  # the record names who massaged
+    await mother.press("U1002")
     assert "sudah saya catat" in mother.last_reply.text
     await husband.press("Sudah dilakukan")  # on his own copy of the same reminder
     assert "sudah tercatat" in husband.callback_answers[-1]

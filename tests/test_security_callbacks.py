@@ -115,6 +115,9 @@ def forged(v: Victim) -> st.SearchStrategy[str]:
     templates = st.sampled_from([
         "ceklis:a:{i}:{n}:{w}", "ceklis:back:{i}:{n}", "ceklis:later:{i}", "ceklis:start", "pijat:start",
         "pijat:safe:{i}:{n}:{w}", "pijat:next:{i}:{n}", "pijat:again:{i}:{n}", "pijat:stop:{i}:{n}",
+        "pijat:chk:{i}:{n}", "pijat:chk:{i}:{w}", "pijat:new:{i}:{w}", "pijat:card:{i}:{n}", "pijat:go:{i}:{w}",
+        "pijat:fine:{i}:{w}", "pijat:halt:{i}", "pijat:sesar:{i}", "pijat:guide:{i}", "pijat:anim:{i}",
+        "rem:who:{i}:{n}",
         "pijat:ok:{i}", "pijat:resume:{i}", "pijat:restart:{i}", "pijat:why:{i}:{w}", "rem:done:{i}",
         "rem:snooze:{i}", "rem:times:{w}", "mw:fam:{i}:{n}", "mw:open:{i}", "mw:done:{i}", "mw:list:{n}",
         "hapus:{w}", "reg:save", "reg:bd:{n}", "reg:tz:{w}", "role:{w}", "consent:{w}", "research:{w}",
@@ -227,9 +230,9 @@ async def test_replayed_old_buttons_are_stale_or_idempotent(bot, db, fake_tg, mo
     if "Lewati, mulai pijat" in mother.last_reply.button_labels:  # the "before" checklist is asked first
         await mother.press("Lewati, mulai pijat")
     first = mother.last_reply
-    no = say("common.button_no")
-    old = first.callback_data(no)
-    await mother.press(no)
+    none = say("guide.check.button_none")
+    old = first.callback_data(none)
+    await mother.press(none)
     state = chat_state(db, mother.id)
     await mother.press_data(old, message_id=first.message_id)
     assert chat_state(db, mother.id).data == state.data  # an old safety answer does not move the session
@@ -265,9 +268,8 @@ async def test_double_taps_arriving_together_store_one_answer(bot, db, fake_tg, 
     await mother.send("/pijat")
     if "Lewati, mulai pijat" in mother.last_reply.button_labels:  # the "before" checklist is asked first
         await mother.press("Lewati, mulai pijat")
-    for _ in bot.runtime.content.safety_questions:
-        await mother.press(say("common.button_no"))
-    next_label = say("session.button_next")
+    await mother.press(say("guide.check.button_none"))
+    next_label = say("guide.button_card_next")
     await mother.press(next_label, wait=False)
     await mother.press(next_label, wait=False)
     await fake_tg.wait_idle()

@@ -49,3 +49,64 @@ def test_a_kept_database_continues_in_the_next_simulation(tmp_path):
     # where she stopped: the research-consent question after "Setuju".
     after_start = second.stdout.split("Ibu Siti> /start", 1)[1]
     assert "🤖 → Ibu Siti" in after_start and "penelitian" in after_start, second.stdout
+
+
+# -- honesty: what is printed is what a phone would show --------------------------------------------------
+
+async def test_the_simulator_shows_the_guide_as_a_phone_would(bot, db, clock, fake_tg, tmp_path):
+    import io
+    from datetime import date
+
+    from bot.devtools.simulator import Simulator
+    from bot.flows.schedule import reschedule_family
+    from tests.test_reminders_support import make_family
+
+    fake_tg.clock = clock
+    with db.session() as s:
+        fid = make_family(s, now=clock.now(), birth_date=date(2026, 11, 19), tz="Asia/Makassar",
+                          members=[(1001, "mother"), (1002, "husband")])
+        reschedule_family(s, fid, now=clock.now(), settings=bot.settings)
+    out = io.StringIO()
+    sim = Simulator(bot, clock, out=out, files_dir=tmp_path)
+
+    def printed() -> str:
+        text = out.getvalue()
+        out.seek(0)
+        out.truncate()
+        return text
+
+    await sim.handle(":suami")
+    await sim.handle("/pijat")
+    skip = [n for n, (_, label, _) in enumerate(sim.buttons, 1) if label == "Lewati, mulai pijat"]
+    if skip:  # the "before" checklist is offered first
+        await sim.handle(f"#{skip[0]}")
+    check = printed()
+    assert "WITA]" in check  # the family's time zone, not Jakarta's
+    none = next(n for n, (_, label, _) in enumerate(sim.buttons, 1) if label == "✅ Semua tidak ada")
+    await sim.handle(f"#{none}")
+    for _ in range(5):
+        await sim.handle("#1")  # "Lanjut ▶"
+    cards = printed()
+    assert "[video gerakan, diputar berulang]" in cards and "Sesudah pijat (6 dari 6)" in cards
+    await sim.handle("#1")  # "Mulai pijat ▶"
+    printed()
+    await sim.handle(":clock +1m")
+    minute = printed()
+    assert minute.count("🤖 → Pak Budi") == 3  # a cue at 20 s, 40 s and 60 s, each at its second
+    assert ":20 WITA]" in minute and ":40 WITA]" in minute and "Turun sedikit" in minute
+    assert "[1]" not in minute  # old buttons are not printed under messages that have none
+    await sim.handle(":clock +2m")
+    assert "🔔 Selesai" in printed()
+
+    # A typed number is an answer when the question asks for a number, not a button press.
+    await sim.handle(":ibu")
+    await sim.handle("/ceklis")
+    printed()
+    await sim.handle("8")
+    assert "Pertanyaan 2 dari 6" in printed()
+    # A button's pop-up answer is printed.
+    await sim.handle(":clock +1d")
+    printed()
+    snooze = next(n for n, (_, label, _) in enumerate(sim.buttons, 1) if label == "Ingatkan 30 menit lagi")
+    await sim.handle(f"#{snooze}")
+    assert "(jawaban tombol)" in printed()

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from content import ContentError, get_content
+from content import get_content
 
 if TYPE_CHECKING:  # SciPy and matplotlib load only when a command really analyses
     from analysis import ClassLabels, DroppedPair, PairedReport
@@ -165,37 +165,28 @@ def run_protocol(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _help_texts() -> Callable[..., str | None]:
-    """Help sentences from content; none (rather than a broken CLI) if the content cannot load."""
-    try:
-        return labels()
-    except ContentError:
-        return lambda key, /, **params: None
-
-
-def _db_help(key: str) -> str | None:
-    try:
-        return get_content().text(f"export.cli.{key}")
-    except ContentError:
-        return None
-
-
 def register(sub: argparse._SubParsersAction) -> None:
-    words = _help_texts()
-    parser = sub.add_parser("analyze", help=words("cli.help"), description=words("cli.description"))
+    # --help is for operators and researchers: English, like every CLI help text (the results stay Indonesian).
+    parser = sub.add_parser(
+        "analyze", help="pre/post statistics from a CSV file or the database, printed like SPSS",
+        description="Reads a CSV with the columns participant,pre,post (optionally pre_class,post_class), "
+                    "or the database's pairs for --instrument, and prints SPSS-like tables (in Indonesian).")
     source = parser.add_mutually_exclusive_group(required=True)
-    source.add_argument("--csv", metavar="FILE", help=words("cli.csv"))
-    source.add_argument("--instrument", metavar="ID", help=_db_help("help_instrument"))
+    source.add_argument("--csv", metavar="FILE", help="a CSV file with one row per participant")
+    source.add_argument("--instrument", metavar="ID",
+                        help="read the pre/post pairs of this instrument from the database (e.g. bayi6)")
     source.add_argument("--protocol", metavar="P",
                         help="from the database: one protocol's own pairs (e.g. seed001: day 1, 2, 3), its flow, "
                              "frequencies and Table 1; research-consenting families, on-time measurements only")
     parser.add_argument("--version", type=int, default=None,
                         help="with --protocol: the protocol version (default: the newest with families)")
-    parser.add_argument("--facility", metavar="CODE", help=_db_help("help_facility"))
-    parser.add_argument("--json", action="store_true", help=words("cli.json"))
-    parser.add_argument("--chart", metavar="OUT.png", help=words("cli.chart"))
-    parser.add_argument("--xlsx", metavar="OUT.xlsx", help=words("cli.xlsx"))
-    parser.add_argument("--positive-class", default=None, metavar="KELAS", help=words("cli.positive_class"))
+    parser.add_argument("--facility", metavar="CODE",
+                        help="only the families of this facility (code or name); default: all facilities")
+    parser.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    parser.add_argument("--chart", metavar="OUT.png", help="save the pre/post chart as a PNG file")
+    parser.add_argument("--xlsx", metavar="OUT.xlsx", help="save the tables as an Excel (XLSX) file")
+    parser.add_argument("--positive-class", default=None, metavar="CLASS",
+                        help="the class value counted as positive in pre_class/post_class (default: lancar)")
     parser.add_argument("--lower-is-better", action="store_true",
                         help="for --csv: a lower score is better (e.g. skala3: 0 = lancar); sets the direction")
     parser.add_argument("--scale", choices=("auto", "ordinal", "interval"), default="auto",

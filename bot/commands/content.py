@@ -15,9 +15,10 @@ EXIT_INVALID = 1
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("content", help="check the content files (texts, SOP, instruments, protocols)")
+    parser = subparsers.add_parser("content", help="check the content files (texts, SOP, instruments, protocols) and the style rules of content/STYLE.md")
     sub = parser.add_subparsers(dest="content_command", required=True)
-    check = sub.add_parser("check", help="validate every content file and print a summary")
+    check = sub.add_parser("check", help="validate every content file and every text's style "
+                                         "(length, lines, forbidden words, placeholders); print a summary")
     check.add_argument("--root", type=Path, default=CONTENT_DIR, help="content folder (default: the project's)")
     check.set_defaults(func=run_check)
 
@@ -26,7 +27,8 @@ def run_check(args: argparse.Namespace) -> int:
     try:
         lines = summary(args.root)
     except ContentError as exc:
-        print(f"Content check FAILED: {exc}", file=sys.stderr)
+        for problem in getattr(exc, "problems", None) or [exc]:
+            print(f"Content check FAILED: {problem}", file=sys.stderr)
         return EXIT_INVALID
     print("\n".join(lines))
     return EXIT_OK

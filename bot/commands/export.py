@@ -68,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser("export", help="export the study data (XLSX workbook, CSV files or SPSS .sav/.sps)")
-    parser.add_argument("--format", choices=("xlsx", "csv", "sav"), default="xlsx")
+    parser.add_argument("--format", choices=("xlsx", "csv", "sav"), default="xlsx",
+                        help="xlsx (default), csv, or sav (SPSS .sav with its .sps syntax)")
     parser.add_argument("--out", required=True, metavar="PATH",
                         help="the .xlsx file; for csv and sav a .zip file or a folder")
     parser.add_argument("--csv-dialect", choices=exporting.CSV_DIALECTS, default=exporting.CSV_EXCEL,

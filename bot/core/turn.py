@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 class Outgoing:
     """One thing to do on Telegram after the commit."""
 
-    kind: str  # send | edit | edit_markup | answer | photo | document | delete
+    kind: str  # send | edit | edit_markup | answer | photo | document | animation | voice | delete
     chat_id: int | None = None
     text: str | None = None
     keyboard: InlineKeyboardMarkup | None = None
@@ -154,6 +154,15 @@ class Turn:
         self.outgoing.append(out)
         return out
 
+    def media(self, kind: str, data: bytes | str, caption: str | None = None,
+              keyboard: InlineKeyboardMarkup | None = None, chat_id: int | None = None) -> Outgoing:
+        """An animation (MP4, ``sendAnimation``) or a voice note (OGG/Opus, ``sendVoice``)."""
+        if kind not in ("animation", "voice"):
+            raise ValueError(f"unknown media kind {kind}")
+        out = Outgoing(kind, chat_id=chat_id or self.chat_id, text=caption, keyboard=keyboard, data=data)
+        self.outgoing.append(out)
+        return out
+
     def later(self, action: Callable[[], Awaitable[None]]) -> None:
         """Run an async action after the commit (after the queued messages)."""
         self.after.append(action)
@@ -214,6 +223,14 @@ async def deliver(bot, out: Outgoing) -> Any:
         data = open(out.data, "rb") if isinstance(out.data, str) else out.data  # noqa: SIM115
         try:
             return await bot.send_document(out.chat_id, data, filename=out.filename, caption=out.text)
+        finally:
+            if hasattr(data, "close"):
+                data.close()
+    if out.kind in ("animation", "voice"):
+        data = open(out.data, "rb") if isinstance(out.data, str) else out.data  # noqa: SIM115
+        try:
+            send = bot.send_animation if out.kind == "animation" else bot.send_voice
+            return await send(out.chat_id, data, caption=out.text, reply_markup=out.keyboard)
         finally:
             if hasattr(data, "close"):
                 data.close()

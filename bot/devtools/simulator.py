@@ -1,8 +1,11 @@
 """The offline simulator: the real bot against the fake Bot API, with a chat in the terminal.
 
 Several simulated people (mother, husband, midwife) share one simulated clock. Bot messages are printed with
-their buttons numbered; a number presses the button. ``:clock +1d`` moves time forward in small steps and
-runs the reminder dispatcher at each step, so reminders appear when they fall due.
+their buttons numbered; ``#3`` (or a bare ``3``, unless the bot is waiting for a typed number) presses the
+button. Only the newest message's buttons are numbered; a message without buttons shows none, and a
+button's pop-up answer is printed. ``:clock +1d`` moves time forward and runs the reminder dispatcher at
+each due time (the guide's cues every few seconds included), so messages appear when they fall due, each
+with the time in the speaker's family time zone.
 """
 
 from __future__ import annotations
@@ -56,6 +59,7 @@ class Simulator:
         self.current = "ibu"
         self.seen: dict[tuple[str, int], tuple] = {}  # (person, message_id) -> what was printed
         self.buttons: list[tuple[int, str, str]] = []  # (message_id, label, data) of the current person
+        self.buttons_newest = False  # are they on the newest message? (then a bare number presses them)
         self.files_dir = files_dir or Path(tempfile.mkdtemp(prefix="pijat-sim-files-"))
 
     # -- output ----------------------------------------------------------------------------------
@@ -84,10 +88,26 @@ class Simulator:
         else:
             self._collect_buttons()
 
+    def zone_of(self, person: Person) -> ZoneInfo:
+        """The time zone of the person's family (Jakarta until they have one)."""
+        from storage import families, users
+
+        try:
+            with self.running.db.session() as session:
+                user = users.get_by_telegram_id(session, person.user_id)
+                family = families.family_of(session, user.id) if user is not None else None
+                return ZoneInfo(family.timezone if family is not None and family.timezone else "Asia/Jakarta")
+        except Exception:  # noqa: BLE001 - the clock label must never stop the simulator
+            return ZoneInfo("Asia/Jakarta")
+
+    def time_label(self, person: Person) -> str:
+        local = self.clock.now().astimezone(self.zone_of(person))
+        shown = local.strftime("%d/%m %H:%M:%S" if local.second else "%d/%m %H:%M")
+        return f"{shown} {local.tzname()}"
+
     def _print_message(self, person: Person, message, edited: bool) -> None:
-        local = self.clock.now().astimezone(ZoneInfo("Asia/Jakarta")).strftime("%d/%m %H:%M")
         mark = f" {self.text('simulator.edited')}" if edited else ""
-        self.say(f"\n🤖 → {self.labels[person.key]} [{local} WIB]{mark}")
+        self.say(f"\n🤖 → {self.labels[person.key]} [{self.time_label(person)}]{mark}")
         if message.photo is not None:
             path = self.files_dir / f"{person.key}-{message.message_id}.png"
             path.write_bytes(message.photo)
@@ -101,6 +121,8 @@ class Simulator:
                                       path=str(path)))
             if message.text:
                 self.say("  " + message.text.replace("\n", "\n  "))
+        elif message.kind in ("animation", "voice"):
+            self.say("  " + self.text(f"simulator.{message.kind}", keterangan=(message.text or "").replace("\n", " ")))
         elif message.text:
             self.say("  " + message.text.replace("\n", "\n  "))
         if person.key != self.current and message.buttons:
@@ -110,18 +132,20 @@ class Simulator:
     def _collect_buttons(self) -> None:
         user = self.users[self.current]
         self.buttons = []
-        for message in reversed(user.messages):
+        messages = user.messages
+        for message in reversed(messages):
             if message.buttons:
                 for label in message.button_labels:
                     self.buttons.append((message.message_id, label, message.callback_data(label)))
                 break
+        self.buttons_newest = bool(messages) and bool(messages[-1].buttons)
 
     def _number_buttons(self) -> None:
-        """Print the current person's newest buttons, numbered, one keyboard row per line."""
+        """Print the newest message's buttons, numbered, one keyboard row per line (none if it has none)."""
         self._collect_buttons()
         user = self.users[self.current]
-        message = next((m for m in reversed(user.messages) if m.buttons), None)
-        if message is None:
+        message = user.messages[-1] if user.messages else None
+        if message is None or not message.buttons:
             return
         number = 1
         for row in message.buttons:
@@ -140,17 +164,40 @@ class Simulator:
         if line.startswith(":"):
             return await self._command(line[1:].strip())
         user = self.users[self.current]
-        if line.isdigit() and self.buttons:
-            index = int(line)
+        hashed = line.startswith("#") and line[1:].strip().isdigit()
+        if hashed or (line.isdigit() and self.buttons_newest and not self.waiting_for_number()):
+            index = int(line.lstrip("#").strip())
             if not 1 <= index <= len(self.buttons):
                 self.say(self.text("simulator.no_button", nomor=index))
                 return True
             message_id, _label, data = self.buttons[index - 1]
+            answers = len(user.callback_answers)
             await user.press_data(data, message_id=message_id)
+            popup = [a for a in user.callback_answers[answers:] if a]
+            for text in popup:
+                self.say("  " + self.text("simulator.popup", teks=text))
         else:
             await user.send(line)
         self.show_new()
         return True
+
+    def waiting_for_number(self) -> bool:
+        """Whether the current person's open question asks for a number (typed digits are then an answer)."""
+        from bot.handlers.checklist import FLOW as CHECKLIST
+        from storage import chatstate
+        from storage.models import Measurement
+
+        person = next(p for p in PEOPLE if p.key == self.current)
+        try:
+            with self.running.db.session() as session:
+                st = chatstate.get(session, person.user_id)
+                if st.flow != CHECKLIST or st.step != "q":
+                    return False
+                m = session.get(Measurement, st.data.get("m"))
+                item = get_content().instruments[m.instrument_id].item(st.data.get("item")) if m else None
+                return item is not None and item.answer_type == "number"
+        except Exception:  # noqa: BLE001
+            return False
 
     async def _command(self, command: str) -> bool:
         word, _, rest = command.partition(" ")
@@ -180,11 +227,25 @@ class Simulator:
                 return
             target = self.clock.now() + timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
             while self.clock.now() < target:
-                self.clock.set(min(target, self.clock.now() + CLOCK_STEP))
+                step = self.clock.now() + CLOCK_STEP
+                due = self._next_due()
+                if due is not None and self.clock.now() < due < step:
+                    step = due  # stop at each due message (a cue every few seconds during a massage)
+                self.clock.set(min(target, step))
                 await dispatch_due(self.running)
                 self.show_new()
-        local = self.clock.now().astimezone(ZoneInfo("Asia/Jakarta"))
-        self.say(self.text("simulator.clock_now", waktu=local.strftime("%d/%m/%Y %H:%M WIB")))
+        person = next(p for p in PEOPLE if p.key == self.current)
+        local = self.clock.now().astimezone(self.zone_of(person))
+        self.say(self.text("simulator.clock_now", waktu=f"{local:%d/%m/%Y %H:%M:%S} {local.tzname()}"))
+
+    def _next_due(self):
+        from storage import outbox
+
+        try:
+            with self.running.db.session() as session:
+                return outbox.next_due(session)
+        except Exception:  # noqa: BLE001
+            return None
 
     def _demo(self) -> None:
         try:

@@ -1,30 +1,48 @@
-"""The guided massage session as rules: safety questions first, then the SOP one step at a time.
+"""The guided massage session as rules: one safety check, the guide (six cards the first time, one
+reminder card later), then hands-free timing that sends a new message at each cue.
 
 Where a person is in a session lives in their ChatState (flow ``massage``): ``{"sid": session id,
-"stage": "safety" | "step" | "reason", "i": index}``. The MassageSession row records the safety answers, the
-step reached and how the session ended, so /lanjut can also rebuild the place from the row alone.
+"stage": "check" | "new" | "card" | "ready" | "run" | "reason", ...}``. The MassageSession row records
+the safety answers, the card reached, when the timing ends (``paced_until``) and the comfort answer.
+
+The timing is durable: on "Mulai" every cue is an Outbox row (kind ``massage_cue``) due at its second,
+sent by the dispatcher like any reminder (so it survives a restart and reads the injected clock). A
+cue of a session that is no longer running renders as nothing and is cancelled.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from content.sop import SafetyQuestion, Sop, Step
+from bot.chat.keyboards import callback
+from bot.flows.outbox_kinds import Rendered, renderer
+from content.sop import SafetyQuestion
+from storage import outbox
 from storage import sessions as store
 from storage.models import MassageSession
 
 FLOW = "massage"
-SAFETY = "safety"
-STEP = "step"
+CHECK = "check"  # the full safety check: every question, toggles
+NEW = "new"  # a later session of the day: "Ada keluhan baru sejak tadi?"
+CARD = "card"
+READY = "ready"
+RUN = "run"
 REASON = "reason"
 
 STOP_REASONS = ("mother_uncomfortable", "baby_needs", "busy", "other")
 SAFETY_STOP_PREFIX = "safety:"
+NOT_LISTED = "not_listed"
 RESTARTED = "restarted"
 STOPPED_BY_USER = "user"
+NEW_COMPLAINT = "keluhan_baru"  # the answer key of the short check
+
+CUE_KIND = "massage_cue"
+CUE_GRACE = timedelta(seconds=90)  # a cue later than this is useless: dropped
+END_GRACE = timedelta(hours=6)  # the end message (with the comfort question) still matters later
 
 
 def start(session: Session, *, family_id: int, user_id: int | None, protocol_id: str, postpartum_day: int | None,
@@ -33,60 +51,113 @@ def start(session: Session, *, family_id: int, user_id: int | None, protocol_id:
                        postpartum_day=postpartum_day, now=now)
 
 
+# -- the safety check -----------------------------------------------------------------------------------
+
+def local_midnight(now: datetime, tz: str | None) -> datetime:
+    try:
+        zone = ZoneInfo(tz or "Asia/Jakarta")
+    except Exception:  # noqa: BLE001
+        zone = ZoneInfo("Asia/Jakarta")
+    local = now.astimezone(zone)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def checked_today(session: Session, family_id: int, questions: tuple[SafetyQuestion, ...], *, now: datetime,
+                  tz: str | None) -> bool:
+    """Whether the full safety check was answered "none of these" today (local day) for this family."""
+    ids = {q.id for q in questions}
+    for row in store.since(session, family_id, local_midnight(now, tz)):
+        answers = row.safety_answers or {}
+        if ids <= answers.keys() and not any(answers[i] for i in ids):
+            return True
+    return False
+
+
+def signs_of(question: SafetyQuestion) -> list[str]:
+    """The danger sign ids a "yes" to this question points to (``danger_sign``, or a ``sign`` field)."""
+    out: list[str] = []
+    for attr in ("sign", "signs", "danger_sign"):
+        value = getattr(question, attr, None)
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, (list, tuple)):
+            out.extend(v for v in value if isinstance(v, str))
+    return list(dict.fromkeys(out))
+
+
 @dataclass(frozen=True)
-class SafetyOutcome:
+class CheckOutcome:
     stop: bool
-    next_index: int | None  # the next safety question, or None: the SOP begins
-    danger_sign: str | None = None
+    picked: tuple[SafetyQuestion, ...] = ()
+    danger_signs: tuple[str, ...] = ()
 
 
-def answer_safety(session: Session, row: MassageSession, questions: tuple[SafetyQuestion, ...], index: int,
-                  yes: bool, *, now: datetime) -> SafetyOutcome:
-    """Record one safety answer. "Yes" to any question ends the session (stopped, with the reason)."""
-    question = questions[index]
-    store.record_safety_answer(session, row, question.id, yes)
-    if yes:
-        store.stop(session, row, now=now, reason=SAFETY_STOP_PREFIX + question.id)
-        return SafetyOutcome(stop=True, next_index=None, danger_sign=question.danger_sign)
-    nxt = index + 1
-    return SafetyOutcome(stop=False, next_index=nxt if nxt < len(questions) else None)
+def answer_check(session: Session, row: MassageSession, questions: tuple[SafetyQuestion, ...],
+                 picked_ids: list[str], *, now: datetime) -> CheckOutcome:
+    """Record every question's answer at once (picked = "yes"). Any "yes" stops the session."""
+    picked = tuple(q for q in questions if q.id in picked_ids)
+    for q in questions:
+        store.record_safety_answer(session, row, q.id, q in picked)
+    if not picked:
+        return CheckOutcome(stop=False)
+    store.stop(session, row, now=now, reason=SAFETY_STOP_PREFIX + ",".join(q.id for q in picked))
+    signs = tuple(dict.fromkeys(s for q in picked for s in signs_of(q)))
+    return CheckOutcome(stop=True, picked=picked, danger_signs=signs)
 
 
-def safety_started_index(row: MassageSession, questions: tuple[SafetyQuestion, ...]) -> int | None:
-    """The first safety question not answered yet (None: all answered)."""
-    answered = row.safety_answers or {}
-    for i, q in enumerate(questions):
-        if q.id not in answered:
-            return i
-    return None
+def answer_new(session: Session, row: MassageSession, has_new: bool) -> None:
+    store.record_safety_answer(session, row, NEW_COMPLAINT, has_new)
 
 
-def reach(session: Session, row: MassageSession, sop: Sop, index: int) -> Step:
-    step = sop.steps[index]
-    store.reach_step(session, row, step.id)
-    return step
+def stop_not_listed(session: Session, row: MassageSession, *, now: datetime) -> None:
+    store.stop(session, row, now=now, reason=SAFETY_STOP_PREFIX + NOT_LISTED)
 
 
-def step_index(sop: Sop, step_id: str | None) -> int:
-    """Where to resume from the row alone: the step reached (0 if none)."""
-    ids = [s.id for s in sop.steps]
-    return ids.index(step_id) if step_id in ids else 0
+def toggle(picked: list[str], question_id: str) -> list[str]:
+    return [p for p in picked if p != question_id] if question_id in picked else [*picked, question_id]
 
 
-def is_last(sop: Sop, index: int) -> bool:
-    return index >= len(sop.steps) - 1
+# -- the guide and the timing ---------------------------------------------------------------------------
+
+def first_time(session: Session, user_id: int) -> bool:
+    return not store.completed_by_user(session, user_id)
 
 
-def complete(session: Session, row: MassageSession, *, now: datetime) -> None:
-    store.complete(session, row, now=now)
+def reach_card(session: Session, row: MassageSession, card_id: str) -> None:
+    store.reach_step(session, row, f"card:{card_id}")
 
 
-def stop(session: Session, row: MassageSession, *, now: datetime, reason: str = STOPPED_BY_USER) -> None:
-    store.stop(session, row, now=now, reason=reason)
+def cue_key(session_id: int, n: int) -> str:
+    return f"s{session_id}:cue:{n}"
 
 
-def remaining_seconds(ends_at: datetime, now: datetime) -> int:
-    return max(0, int((ends_at - now).total_seconds() + 0.999))
+def start_timing(session: Session, row: MassageSession, plan: list[tuple[int, str, int]], *, chat_id: int,
+                 user_id: int, now: datetime) -> datetime:
+    """Queue every cue after the first as an Outbox row due at its second; returns when the timing ends."""
+    total = plan[-1][0]
+    passes = plan[-1][2]
+    rows = []
+    for n, (offset, cue, minute) in enumerate(plan):
+        if offset == 0:
+            continue  # the start message, sent at once
+        end = cue == "end"
+        rows.append(dict(
+            dedupe_key=cue_key(row.id, n), kind=CUE_KIND, due_at=now + timedelta(seconds=offset),
+            family_id=row.family_id, user_id=user_id, chat_id=chat_id,
+            payload={"sid": row.id, "cue": cue, "minute": minute, "minutes": passes, "left": total - offset,
+                     "grace_seconds": int((END_GRACE if end else CUE_GRACE).total_seconds())},
+        ))
+    outbox.insert_many(session, rows, now=now)
+    until = now + timedelta(seconds=total)
+    store.set_paced(session, row, until)
+    row.step_reached = "timing"
+    session.add(row)
+    return until
+
+
+def cancel_timing(session: Session, row: MassageSession) -> int:
+    pending = [r.id for r in outbox.rows_with_key_prefix(session, f"s{row.id}:cue:") if r.status in outbox.OPEN]
+    return outbox.cancel_pending(session, ids=pending, reason="session stopped") if pending else 0
 
 
 def clock_text(seconds: int) -> str:
@@ -96,3 +167,34 @@ def clock_text(seconds: int) -> str:
 
 def minutes_rounded(seconds: int | None) -> int:
     return max(0, round((seconds or 0) / 60))
+
+
+def stop(session: Session, row: MassageSession, *, now: datetime, reason: str = STOPPED_BY_USER) -> None:
+    store.stop(session, row, now=now, reason=reason)
+    cancel_timing(session, row)
+
+
+def timing_over(row: MassageSession, now: datetime) -> bool:
+    return row.status == store.IN_PROGRESS and row.paced_until is not None and row.paced_until <= now
+
+
+@renderer(CUE_KIND)
+def render_cue(session: Session, row, content, now: datetime) -> Rendered | None:  # noqa: ARG001
+    p = row.payload or {}
+    ms = store.get(session, int(p.get("sid") or 0))
+    if ms is None or ms.status != store.IN_PROGRESS or ms.paced_until is None:
+        return None
+    cue = p.get("cue")
+    if cue == "end":
+        return Rendered(content.text("guide.end"), [[
+            (content.text("guide.button_comfort_yes"), callback("pijat", "fine", ms.id, "y")),
+            (content.text("guide.button_comfort_no"), callback("pijat", "fine", ms.id, "n")),
+        ]])
+    key = f"guide.cue.{cue}"
+    if not content.has_text(key):
+        return None
+    values = {"menit": p.get("minute"), "jumlah": p.get("minutes"), "sisa": clock_text(int(p.get("left") or 0))}
+    from content.loader import placeholders
+
+    wanted = placeholders(content.texts[key])
+    return Rendered(content.text(key, **{k: v for k, v in values.items() if k in wanted}))

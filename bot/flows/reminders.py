@@ -33,6 +33,7 @@ from storage import outbox
 from storage.models import Family, Outbox
 
 SNOOZE_DELAY = timedelta(minutes=30)
+OTHER_PERFORMER = 0  # "Orang lain" in answer to "Siapa yang memijat Ibu tadi?"
 MIN_GAP = timedelta(minutes=60)  # between two session times chosen with /jadwal
 START_MASSAGE = "pijat:start"
 START_CHECKLIST = "ceklis:start"
@@ -121,10 +122,41 @@ def _snooze_button(content, row: Outbox) -> tuple[str, str]:
     return (say(content, "button.snooze"), callback("rem", "snooze", row.id))
 
 
+SLOT_EARLY = timedelta(minutes=45)  # a massage done this long before a reminder counts for its slot
+
+
+def slot_due(session: Session, row: Outbox) -> datetime:
+    """When the reminder slot of ``row`` (a massage row, or a snooze of one) was due."""
+    seen = 0
+    while row.kind == schedule.SNOOZE and seen < 10:
+        origin = outbox.get(session, int((row.payload or {}).get("from") or 0))
+        if origin is None:
+            return row.due_at - SNOOZE_DELAY
+        row, seen = origin, seen + 1
+    return row.due_at
+
+
+def slot_done(session: Session, row: Outbox) -> bool:
+    """Whether the massage of this reminder's slot is already done: logged with "Sudah dilakukan", or a
+    guided session done (or timing now) since shortly before the slot."""
+    from storage import sessions as session_store
+
+    if row.family_id is None:
+        return False
+    if "logged_session" in (row.payload or {}):
+        return True
+    slot = (row.payload or {}).get("slot")
+    if slot:
+        siblings = outbox.rows_with_key_prefix(session, schedule.slot_prefix(row.family_id, schedule.MASSAGE, slot))
+        if any("logged_session" in (r.payload or {}) for r in siblings):
+            return True
+    return session_store.done_since(session, row.family_id, slot_due(session, row) - SLOT_EARLY)
+
+
 def render_massage(session: Session, row: Outbox, content, now: datetime) -> Rendered | None:  # noqa: ARG001
     target = _target(session, row)
-    if target is None:
-        return None
+    if target is None or slot_done(session, row):
+        return None  # never invite a second massage for a slot already done
     p = row.payload or {}
     protocol = _protocol(content, p)
     lo, hi = protocol.session_minutes
@@ -190,7 +222,7 @@ for _kind, _fn in (*_BY_KIND.items(), (schedule.SNOOZE, render_snooze)):
 
 @dataclass(frozen=True)
 class ButtonOutcome:
-    status: str  # ok | already | night | stale
+    status: str  # ok | already | night | stale | done (snooze: the slot's massage is done already)
     at: datetime | None = None  # snooze: when the new reminder comes
     day: int | None = None
     session: int | None = None
@@ -225,6 +257,8 @@ def snooze(session: Session, *, row_id: int, telegram_id: int, now: datetime) ->
     fam = outbox.family(session, row.family_id)
     if fam.reminders_paused or original_kind(row) not in (schedule.MASSAGE, schedule.CHECKLIST):
         return ButtonOutcome("stale")
+    if original_kind(row) == schedule.MASSAGE and slot_done(session, row):
+        return ButtonOutcome("done")
     key = snooze_key(row, user_id)
     existing = outbox.get_by_key(session, key)
     if existing is not None:
@@ -243,11 +277,14 @@ def snooze(session: Session, *, row_id: int, telegram_id: int, now: datetime) ->
     return ButtonOutcome("ok", at=due)
 
 
-def mark_done(session: Session, *, row_id: int, telegram_id: int, now: datetime) -> ButtonOutcome:
+def mark_done(session: Session, *, row_id: int, telegram_id: int, now: datetime,
+              performer_user_id: int | None = None) -> ButtonOutcome:
     """Log the session as done without the guide (MassageSession status "logged"), once per reminder slot.
 
     Whoever presses first (the mother or the husband) logs it; the family's other copies of the same
-    reminder then say it is already logged, and pending repeats of it are cancelled.
+    reminder then say it is already logged, and pending repeats of it are cancelled. The session is
+    recorded as given by ``performer_user_id`` when known (the mother said who massaged her), else by
+    the person who pressed.
     """
     found = _own_row(session, row_id, telegram_id)
     if found is None or original_kind(found[0]) != schedule.MASSAGE:
@@ -260,14 +297,33 @@ def mark_done(session: Session, *, row_id: int, telegram_id: int, now: datetime)
     snoozes = [r for r in outbox.rows_for_family(session, fam.id, [schedule.SNOOZE])
                if (r.payload or {}).get("slot") == slot and (r.payload or {}).get("of") == schedule.MASSAGE]
     related = {r.id: r for r in [row, *siblings, *snoozes]}
-    if any("logged_session" in (r.payload or {}) for r in related.values()):
+    if any("logged_session" in (r.payload or {}) for r in related.values()) or slot_done(session, row):
         return ButtonOutcome("already", day=day, session=session_no)
+    if performer_user_id == OTHER_PERFORMER:
+        user_id = None  # someone who is not on the bot: the record says "unknown", not the mother
+    elif performer_user_id is not None:
+        member = outbox.membership(session, fam.id, performer_user_id)
+        user_id = performer_user_id if member is not None and member.active else user_id
     done = outbox.log_session_done(session, family_id=fam.id, user_id=user_id, protocol_id=p.get("protocol")
                                    or fam.protocol_id, day=day, now=now)
     for r in related.values():
         outbox.set_payload(session, r, logged_session=done.id)
     outbox.cancel_pending(session, ids=[r.id for r in related.values()], reason="done")
     return ButtonOutcome("ok", day=day, session=session_no)
+
+
+def performers(session: Session, *, row_id: int, telegram_id: int) -> list[outbox.Recipient] | None:
+    """Who could have massaged: the family's other members, when the mother presses "Sudah dilakukan"
+    in a family that has any (None: nothing to ask, log it as the presser's)."""
+    found = _own_row(session, row_id, telegram_id)
+    if found is None or original_kind(found[0]) != schedule.MASSAGE:
+        return None
+    row, user_id = found
+    member = outbox.membership(session, row.family_id, user_id)
+    if member is None or member.role != "mother":
+        return None
+    others = [r for r in outbox.recipients(session, row.family_id) if r.role != "mother"]
+    return others or None
 
 
 # -- /jadwal ---------------------------------------------------------------------------------------------

@@ -148,3 +148,15 @@ def owned_row(turn: Turn, raw_id: str, fetch: Callable[[Any, int], Any]) -> tupl
         not_yours(turn)
         return None
     return user, family, row
+
+
+def address(turn: Turn, user: User) -> str:
+    """How the bot addresses this person by name: "Ibu Siti", "Pak Budi", a companion's name alone."""
+    name = user.display_name or user.first_name or ""
+    if not name:
+        return turn.t("common.address_none")
+    member = family_store.membership_of(turn.session, user.id)
+    role = member.role if member is not None else None
+    key = {"mother": "common.address_mother", "husband": "common.address_husband"}.get(role or "",
+                                                                                     "common.address_other")
+    return turn.t(key, nama=name)

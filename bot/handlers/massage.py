@@ -1,28 +1,36 @@
 """/pijat and the reminder's "Mulai panduan pijat" button (``pijat:start``): the guided session.
 
-Safety questions first (``pijat:safe:<session>:<n>:y|n``, or typed ya/tidak); any "yes" stops kindly.
-Then the SOP one step per message with its picture and the buttons Lanjut / Ulangi / Berhenti
-(``pijat:next|again|stop:<session>:<step>``); the last step's button is "Selesai". A timed step gets a
-countdown message that a JobQueue job edits every ``massage_timer_seconds`` (``Settings.extra``, default
-30; ``0`` turns the ticking off). The countdown reads the injected clock, so tests move time and call
-:func:`timer_tick` directly; nothing sleeps. The mother confirms a session done by someone else
-(``pijat:ok:<session>``).
+1. The safety check. Before the first massage of the day: one message with every question of
+   content/safety.yaml; each button marks one (``pijat:chk:<s>:<n>``), "Semua tidak ada" / "Kirim"
+   sends (``pijat:chk:<s>:ok``), "Ada keluhan lain" postpones (``pijat:chk:<s>:other``). Later that day:
+   "Ada keluhan baru sejak tadi?" (``pijat:new:<s>:n|y``; "Ada" shows the whole check). Any marked
+   question stops the session; a question tied to a danger sign gives the free-text path's urgent
+   advice and raises the alert (``source="safety_check"``).
+2. The guide. A person's first session: six cards (``pijat:card:<s>:<i>`` moves on; the movement card
+   also sends the animation; the position card offers the caesarean note, ``pijat:sesar:<s>``). Later
+   sessions: one reminder card, with the full guide (``pijat:guide:<s>``) and the animation
+   (``pijat:anim:<s>``) one tap away.
+3. "Mulai" (``pijat:go:<s>:q``, or ``:s`` with the audio guide as a voice note): the hands-free timing
+   (bot/flows/massage.py queues every cue in the outbox); "Berhenti" (``pijat:halt:<s>``) stops it.
+   The last cue asks whether Ibu was comfortable (``pijat:fine:<s>:y|n``), which closes the session.
+
+The mother confirms a session done by someone else (``pijat:ok:<session>``). :func:`start_session` is the
+single entry point of the flow.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from telegram.error import TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.chat.keyboards import callback, inline
 from bot.chat.routing import text_flow
-from bot.core.runtime import Runtime, get_runtime
 from bot.core.turn import Turn, turn_handler
 from bot.flows import massage as rules
 from bot.handlers.context import (
+    address,
     clear_state,
     family_context,
     not_yours,
@@ -35,8 +43,7 @@ from bot.handlers.context import (
     today_day,
 )
 from bot.handlers.fallback import taken_as_answer, urgent_advice
-from content.sop import Sop
-from storage import chatstate
+from content.guide import Card
 from storage import families as family_store
 from storage import sessions as store
 from storage.models import ChatState, Family, MassageSession, User
@@ -44,23 +51,29 @@ from storage.models import ChatState, Family, MassageSession, User
 log = logging.getLogger(__name__)
 
 FLOW = rules.FLOW
-TIMER_SETTING = "massage_timer_seconds"
-DEFAULT_TICK = 30.0
 ABANDONED_AFTER = timedelta(hours=3)
 
 
-def sop_for(turn: Turn, family: Family) -> Sop:
-    return turn.content.sop_for(protocol_of(turn, family))
+def session_seconds(turn: Turn, family: Family) -> int:
+    return protocol_of(turn, family).session_seconds
+
+
+def session_minutes(turn: Turn, family: Family) -> int:
+    return max(1, session_seconds(turn, family) // 60)
 
 
 # -- starting ----------------------------------------------------------------------------------------------
 
 def start_session(turn: Turn) -> None:
+    """The entry of the massage flow (/pijat, "Mulai panduan pijat", the menu button)."""
     ctx = family_context(turn)
     if ctx is None:
         return
     user, family = ctx
     open_row = store.open_for_family(turn.session, family.id)
+    if open_row is not None and rules.timing_over(open_row, turn.now):
+        store.finish_paced(turn.session, open_row, now=turn.now, comfortable=None)  # it ran its full time
+        open_row = None
     if open_row is not None:
         if open_row.user_id == user.id:
             turn.reply(turn.t("session.open_own"), inline([[
@@ -82,183 +95,179 @@ def start_session(turn: Turn) -> None:
 
 
 def _begin(turn: Turn, user: User, family: Family) -> None:
-    from bot.handlers.checklist import due_now
-
     protocol = protocol_of(turn, family)
-    day = today_day(turn, family)
     row = rules.start(turn.session, family_id=family.id, user_id=user.id, protocol_id=protocol.id,
-                      postpartum_day=day, now=turn.now)
-    questions = turn.content.safety_questions
-    intro = turn.t("session.intro", hari=day if day is not None else "—", jumlah=len(questions))
-    due = due_now(turn, family)
-    if due.slot is not None and due.slot.occasion == "pre" and due.slot.slot == "before_first_session":
-        intro += "\n\n" + turn.t("session.pre_checklist_hint")
-    turn.reply(f"{intro}\n\n{turn.t('safety.intro')}")
-    ask_safety(turn, row, 0)
-
-
-def ask_safety(turn: Turn, row: MassageSession, index: int) -> None:
-    questions = turn.content.safety_questions
-    q = questions[index]
-    put_state(turn, FLOW, rules.SAFETY, {"sid": row.id, "stage": rules.SAFETY, "i": index})
-    turn.reply(
-        f"{turn.t('safety.progress', nomor=index + 1, jumlah=len(questions))}\n\n{q.text}",
-        inline([[(turn.t("common.button_yes"), callback("pijat", "safe", row.id, index, "y")),
-                 (turn.t("common.button_no"), callback("pijat", "safe", row.id, index, "n"))]]),
-    )
-
-
-def _safety_answer(turn: Turn, user: User, family: Family, row: MassageSession, index: int, yes: bool) -> None:
-    questions = turn.content.safety_questions
-    outcome = rules.answer_safety(turn.session, row, questions, index, yes, now=turn.now)
-    if outcome.stop:
-        clear_state(turn)
-        q = questions[index]
-        turn.reply(f"{q.stop_text}\n\n{turn.t('safety.stop_footer')}")
-        if outcome.danger_sign:
-            urgent_advice(turn, family, [outcome.danger_sign], source="answer")
-        return
-    if outcome.next_index is not None:
-        ask_safety(turn, row, outcome.next_index)
-        return
-    turn.reply(turn.t("safety.all_clear"))
-    show_step(turn, family, row, 0)
-
-
-# -- the steps ---------------------------------------------------------------------------------------------
-
-def step_keyboard(turn: Turn, sop: Sop, row: MassageSession, index: int):
-    forward = turn.t("session.button_finish") if rules.is_last(sop, index) else turn.t("session.button_next")
-    return inline([
-        [(forward, callback("pijat", "next", row.id, index))],
-        [(turn.t("session.button_again"), callback("pijat", "again", row.id, index)),
-         (turn.t("session.button_stop"), callback("pijat", "stop", row.id, index))],
-    ])
-
-
-def show_step(turn: Turn, family: Family, row: MassageSession, index: int) -> None:
-    sop = sop_for(turn, family)
-    step = rules.reach(turn.session, row, sop, index)
-    phase = sop.phase_of(step.id)
-    data = {"sid": row.id, "stage": rules.STEP, "i": index}
-    keyboard = step_keyboard(turn, sop, row, index)
-    if step.image is not None:
-        caption = turn.t("session.step_with_picture", fase=phase.title, no=index + 1, total=len(sop.steps),
-                         teks=step.text, gambar=step.caption or "")
-        turn.photo(str(step.image), caption[:1024], keyboard)
+                      postpartum_day=today_day(turn, family), now=turn.now)
+    if rules.checked_today(turn.session, family.id, turn.content.safety_questions, now=turn.now,
+                           tz=family.timezone):
+        ask_new(turn, row)
     else:
-        turn.reply(turn.t("session.step", fase=phase.title, no=index + 1, total=len(sop.steps), teks=step.text),
-                   keyboard)
-    if step.seconds:
-        ends = turn.now + timedelta(seconds=step.seconds)
-        data["timer"] = {"ends": ends.isoformat(), "i": index, "chat": turn.chat_id}
-        out = turn.reply(turn.t("session.timer", sisa=rules.clock_text(step.seconds)))
-        out.on_sent = _timer_armer(turn, row.id, index)
-    put_state(turn, FLOW, rules.STEP, data)
+        ask_check(turn, row, [])
 
 
-def _finish(turn: Turn, user: User, family: Family, row: MassageSession) -> None:
+# -- the safety check --------------------------------------------------------------------------------------
+
+def check_text(turn: Turn) -> str:
+    lines = [turn.t("guide.check.line", nomor=n, teks=turn.t(f"guide.item.{q.id}"))
+             for n, q in enumerate(turn.content.safety_questions, 1)]
+    return "\n".join([turn.t("guide.check.intro"), "", *lines, "", turn.t("guide.check.outro")])
+
+
+def check_keyboard(turn: Turn, row: MassageSession, picked: list[str]):
+    buttons = []
+    for n, q in enumerate(turn.content.safety_questions, 1):
+        key = "guide.check.button_on" if q.id in picked else "guide.check.button_off"
+        buttons.append((turn.t(key, nomor=n, label=turn.t(f"guide.label.{q.id}")),
+                        callback("pijat", "chk", row.id, n - 1)))
+    rows = [buttons[i:i + 2] for i in range(0, len(buttons), 2)]
+    send = (turn.t("guide.check.button_send", jumlah=len(picked)) if picked
+            else turn.t("guide.check.button_none"))
+    rows.append([(send, callback("pijat", "chk", row.id, "ok"))])
+    rows.append([(turn.t("guide.check.button_not_listed"), callback("pijat", "chk", row.id, "other"))])
+    return inline(rows)
+
+
+def ask_check(turn: Turn, row: MassageSession, picked: list[str]) -> None:
+    put_state(turn, FLOW, rules.CHECK, {"sid": row.id, "stage": rules.CHECK, "picked": picked})
+    turn.reply(check_text(turn), check_keyboard(turn, row, picked))
+
+
+def ask_new(turn: Turn, row: MassageSession) -> None:
+    put_state(turn, FLOW, rules.NEW, {"sid": row.id, "stage": rules.NEW})
+    turn.reply(turn.t("guide.check.new_ask"), inline([[
+        (turn.t("guide.check.button_new_no"), callback("pijat", "new", row.id, "n")),
+        (turn.t("guide.check.button_new_yes"), callback("pijat", "new", row.id, "y")),
+    ]]))
+
+
+def _check_done(turn: Turn, user: User, family: Family, row: MassageSession, picked: list[str]) -> None:
+    questions = turn.content.safety_questions
+    outcome = rules.answer_check(turn.session, row, questions, picked, now=turn.now)
+    if not outcome.stop:
+        turn.reply(turn.t("guide.check.all_clear"))
+        show_guide(turn, user, family, row)
+        return
+    clear_state(turn)
+    first = next((q for q in outcome.picked if rules.signs_of(q)), outcome.picked[0])
+    turn.reply(f"{first.stop_text}\n\n{turn.t('safety.stop_footer')}")
+    if outcome.danger_signs:
+        urgent_advice(turn, family, list(outcome.danger_signs), source="safety_check")
+
+
+def _not_listed(turn: Turn, row: MassageSession) -> None:
+    rules.stop_not_listed(turn.session, row, now=turn.now)
+    clear_state(turn)
+    turn.reply(turn.t("guide.check.not_listed"))
+
+
+# -- the guide ---------------------------------------------------------------------------------------------
+
+def start_buttons(turn: Turn, family: Family, row: MassageSession) -> list[list[tuple[str, str]]]:
+    rows = [[(turn.t("guide.button_start"), callback("pijat", "go", row.id, "q"))]]
+    guide = turn.content.guide
+    if guide is not None and guide.voice_for(session_minutes(turn, family)) is not None:
+        rows.append([(turn.t("guide.button_start_sound"), callback("pijat", "go", row.id, "s"))])
+    return rows
+
+
+def show_guide(turn: Turn, user: User, family: Family, row: MassageSession) -> None:
+    if rules.first_time(turn.session, user.id):
+        show_card(turn, family, row, 0)
+    else:
+        show_reminder(turn, family, row)
+
+
+def _card_text(turn: Turn, family: Family, card: Card, index: int, total: int) -> str:
+    body = card.text.format(menit=session_minutes(turn, family)) if "{" in card.text else card.text
+    return turn.t("guide.card", judul=card.title, nomor=index + 1, jumlah=total, teks=body)
+
+
+def show_card(turn: Turn, family: Family, row: MassageSession, index: int) -> None:
+    cards = turn.content.guide.cards
+    card = cards[index]
+    rules.reach_card(turn.session, row, card.id)
+    put_state(turn, FLOW, rules.CARD, {"sid": row.id, "stage": rules.CARD, "i": index})
+    last = index == len(cards) - 1
+    rows = (start_buttons(turn, family, row) if last
+            else [[(turn.t("guide.button_card_next"), callback("pijat", "card", row.id, index))]])
+    if card.id == "posisi":
+        rows.append([(turn.t("guide.button_caesarean"), callback("pijat", "sesar", row.id))])
+    text = _card_text(turn, family, card, index, len(cards))
+    animation = turn.content.guide.animation if card.animation else None
+    if card.image is not None:
+        turn.photo(str(card.image), text[:1024], None if animation else inline(rows))
+    else:
+        turn.reply(text, None if animation else inline(rows))
+    if animation is not None:
+        turn.media("animation", str(animation), turn.t("guide.animation_caption"), inline(rows))
+
+
+def show_reminder(turn: Turn, family: Family, row: MassageSession) -> None:
+    guide = turn.content.guide
+    rules.reach_card(turn.session, row, "reminder")
+    put_state(turn, FLOW, rules.READY, {"sid": row.id, "stage": rules.READY})
+    rows = start_buttons(turn, family, row)
+    rows.append([(turn.t("guide.button_full_guide"), callback("pijat", "guide", row.id)),
+                 (turn.t("guide.button_animation"), callback("pijat", "anim", row.id))])
+    text = guide.reminder_text.format(menit=session_minutes(turn, family))
+    if guide.reminder_image is not None:
+        turn.photo(str(guide.reminder_image), text[:1024], inline(rows))
+    else:
+        turn.reply(text, inline(rows))
+
+
+def send_animation(turn: Turn) -> None:
+    animation = turn.content.guide.animation
+    if animation is not None:
+        turn.media("animation", str(animation), turn.t("guide.animation_caption"))
+
+
+# -- the hands-free timing ---------------------------------------------------------------------------------
+
+def go(turn: Turn, user: User, family: Family, row: MassageSession, sound: bool) -> None:
+    seconds = session_seconds(turn, family)
+    plan = turn.content.guide.pacing.plan(seconds)
+    rules.start_timing(turn.session, row, plan, chat_id=turn.chat_id, user_id=user.id, now=turn.now)
+    put_state(turn, FLOW, rules.RUN, {"sid": row.id, "stage": rules.RUN})
+    turn.reply(turn.t("guide.run_start", jumlah=plan[-1][2]),
+               inline([[(turn.t("guide.button_stop_run"), callback("pijat", "halt", row.id))]]))
+    voice = turn.content.guide.voice_for(seconds // 60) if sound else None
+    if voice is not None:
+        turn.media("voice", str(voice), turn.t("guide.voice_caption"))
+
+
+def _comfort(turn: Turn, user: User, family: Family, row: MassageSession, comfortable: bool) -> None:
+    if row.status == store.IN_PROGRESS and row.paced_until is not None:
+        store.finish_paced(turn.session, row, now=turn.now, comfortable=comfortable)
+        if state(turn).data.get("sid") == row.id:
+            clear_state(turn)
+        _finished(turn, user, family, row)
+    elif row.status == store.COMPLETED and row.comfortable is None:
+        row.comfortable = comfortable
+        turn.session.add(row)
+    else:
+        stale(turn)
+        return
+    turn.reply(turn.t("guide.comfort_yes" if comfortable else "guide.comfort_no"))
+
+
+def _finished(turn: Turn, user: User, family: Family, row: MassageSession) -> None:
     from bot.handlers.checklist import due_now, occasion_words
 
-    rules.complete(turn.session, row, now=turn.now)
-    clear_state(turn)
     minutes = rules.minutes_rounded(row.duration_seconds)
-    text = turn.t("session.done", menit=minutes, nama=user.display_name or "")
+    turn.reply(turn.t("guide.done", nama=address(turn, user), menit=minutes))
     member = family_store.membership_of(turn.session, user.id)
     mother = family_store.mother_of(turn.session, family.id)
     if member is not None and member.role == family_store.MOTHER:
         store.confirm_by_mother(turn.session, row, now=turn.now)
-        text += "\n\n" + turn.t("session.done_mother")
     elif mother is not None and mother.user.chat_id is not None:
         turn.send(mother.user.chat_id,
-                  turn.t("session.confirm_ask", nama=user.display_name or "", hari=row.postpartum_day
-                         if row.postpartum_day is not None else "—", menit=minutes),
+                  turn.t("guide.confirm_ask", nama=address(turn, user), menit=minutes),
                   inline([[(turn.t("session.button_confirm"), callback("pijat", "ok", row.id))]]))
-    turn.reply(text)
     due = due_now(turn, family)
     if due.slot is not None and due.slot.occasion == "post":
         turn.reply(turn.t("session.checklist_offer", kapan=occasion_words(turn, due.slot.label)),
                    inline([[(turn.t("session.button_checklist"), "ceklis:start")]]))
-
-
-# -- the timer --------------------------------------------------------------------------------------------
-
-def tick_seconds(runtime: Runtime) -> float:
-    raw = runtime.settings.extra.get(TIMER_SETTING, "")
-    try:
-        return float(raw) if raw != "" else DEFAULT_TICK
-    except ValueError:
-        return DEFAULT_TICK
-
-
-def _timer_armer(turn: Turn, session_id: int, index: int):
-    runtime, application, telegram_id = turn.rt, turn.context.application, turn.user_id
-
-    def on_sent(message) -> None:
-        try:
-            with runtime.db.session() as s:
-                st = chatstate.get(s, telegram_id)
-                timer = dict(st.data.get("timer") or {})
-                if st.flow != FLOW or st.data.get("sid") != session_id or timer.get("i") != index:
-                    return
-                timer["msg"] = message.message_id
-                data = dict(st.data)
-                data["timer"] = timer
-                chatstate.put(s, telegram_id, flow=st.flow, step=st.step, data=data, now=runtime.clock.now())
-        except Exception:
-            log.exception("could not store the timer message of %s", telegram_id)
-            return
-        schedule_timer(application, telegram_id)
-
-    return on_sent
-
-
-def schedule_timer(app: Application, telegram_id: int) -> None:
-    interval = tick_seconds(get_runtime(app))
-    if interval <= 0 or app.job_queue is None:
-        return
-    name = f"massage-timer:{telegram_id}"
-    for job in app.job_queue.get_jobs_by_name(name):
-        job.schedule_removal()
-    app.job_queue.run_repeating(_timer_job, interval=interval, first=interval, data=telegram_id, name=name)
-
-
-async def _timer_job(context: ContextTypes.DEFAULT_TYPE) -> None:
-    keep = await timer_tick(context.bot, get_runtime(context), context.job.data)
-    if not keep:
-        context.job.schedule_removal()
-
-
-async def timer_tick(bot, runtime: Runtime, telegram_id: int) -> bool:
-    """Edit the countdown message once. False when there is nothing left to count (stop ticking)."""
-    with runtime.db.session() as s:
-        st = chatstate.get(s, telegram_id)
-        timer = st.data.get("timer") or {}
-        if st.flow != FLOW or st.data.get("stage") != rules.STEP or timer.get("i") != st.data.get("i") \
-                or not timer.get("msg"):
-            return False
-        remaining = rules.remaining_seconds(datetime.fromisoformat(timer["ends"]), runtime.clock.now())
-    text = (runtime.content.text("session.timer", sisa=rules.clock_text(remaining)) if remaining > 0
-            else runtime.content.text("session.timer_done"))
-    try:
-        await bot.edit_message_text(text, chat_id=timer["chat"], message_id=timer["msg"])
-    except TelegramError as exc:
-        if "not modified" not in str(exc).lower():
-            log.info("timer edit for %s failed: %s", telegram_id, exc)
-            return False
-    return remaining > 0
-
-
-async def rearm_timers(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """After a (re)start: keep counting down for sessions whose timed step is still running."""
-    runtime = get_runtime(context)
-    now = runtime.clock.now()
-    with runtime.db.session() as s:
-        waiting = [st.telegram_id for st in store.chat_states_in_flow(s, FLOW)
-                   if (st.data.get("timer") or {}).get("msg")
-                   and datetime.fromisoformat(st.data["timer"]["ends"]) > now]
-    for telegram_id in waiting:
-        schedule_timer(context.application, telegram_id)
 
 
 # -- buttons and text ------------------------------------------------------------------------------------
@@ -268,11 +277,15 @@ def _owned_session(turn: Turn, raw_id: str) -> tuple[User, Family, MassageSessio
     return owned_row(turn, raw_id, store.get)
 
 
-def _current(turn: Turn, row: MassageSession, stage: str, index: int) -> bool:
+def _current(turn: Turn, row: MassageSession, stage: str, index: int | None = None) -> bool:
     """Is this button the one the session is waiting for? (An old or repeated tap is not.)"""
     st = state(turn)
     return (row.status == store.IN_PROGRESS and st.flow == FLOW and st.data.get("sid") == row.id
-            and st.data.get("stage") == stage and st.data.get("i") == index)
+            and st.data.get("stage") == stage and (index is None or st.data.get("i") == index))
+
+
+SHAPES = {"chk": 4, "new": 4, "card": 4, "go": 4, "fine": 4, "why": 4, "sesar": 3, "guide": 3, "anim": 3,
+          "halt": 3, "ok": 3, "resume": 3, "restart": 3}
 
 
 @turn_handler
@@ -283,57 +296,117 @@ def on_button(turn: Turn) -> None:
         start_session(turn)
         return
     action = parts[1] if len(parts) > 1 else ""
-    shapes = {"safe": 5, "next": 4, "again": 4, "stop": 4, "why": 4, "ok": 3, "resume": 3, "restart": 3}
-    if action not in shapes or len(parts) != shapes[action]:
+    if action not in SHAPES or len(parts) != SHAPES[action]:
         stale(turn)
         return
     owned = _owned_session(turn, parts[2])
     if owned is None:
         return
     user, family, row = owned
-    index = parse_int(parts[3]) if len(parts) > 3 else None
+    arg = parts[3] if len(parts) > 3 else None
     if action == "ok":
         _confirm(turn, user, family, row)
     elif action == "resume":
         turn.edit_markup(None)
-        _resume_row(turn, family, row)
+        _resume_row(turn, user, family, row)
     elif action == "restart":
         turn.edit_markup(None)
         if row.status == store.IN_PROGRESS:
             rules.stop(turn.session, row, now=turn.now, reason=rules.RESTARTED)
         _begin(turn, user, family)
-    elif action == "safe":
-        if index is None or parts[4] not in ("y", "n") or not _current(turn, row, rules.SAFETY, index):
-            stale(turn)
-            return
-        turn.edit_markup(None)
-        _safety_answer(turn, user, family, row, index, parts[4] == "y")
     elif action == "why":
-        if row.status != store.STOPPED or parts[3] not in rules.STOP_REASONS:
+        if row.status != store.STOPPED or arg not in rules.STOP_REASONS:
             stale(turn)
             return
-        store.set_stop_reason(turn.session, row, parts[3])
+        store.set_stop_reason(turn.session, row, arg)
         clear_state(turn)
         turn.edit_markup(None)
         turn.reply(turn.t("session.stopped"))
-    else:
-        if index is None or not _current(turn, row, rules.STEP, index):
+    elif action == "chk":
+        _check_button(turn, user, family, row, arg or "")
+    elif action == "new":
+        if arg not in ("y", "n") or not _current(turn, row, rules.NEW):
             stale(turn)
             return
         turn.edit_markup(None)
-        sop = sop_for(turn, family)
-        if action == "again":
-            show_step(turn, family, row, index)
-        elif action == "stop":
-            rules.stop(turn.session, row, now=turn.now)
-            put_state(turn, FLOW, rules.REASON, {"sid": row.id, "stage": rules.REASON, "i": index})
-            turn.reply(turn.t("session.stop_ask"), inline(
-                [[(turn.t(f"session.reason_{r}"), callback("pijat", "why", row.id, r))] for r in rules.STOP_REASONS]
-            ))
-        elif rules.is_last(sop, index):
-            _finish(turn, user, family, row)
+        rules.answer_new(turn.session, row, arg == "y")
+        if arg == "y":
+            ask_check(turn, row, [])
         else:
-            show_step(turn, family, row, index + 1)
+            show_guide(turn, user, family, row)
+    elif action == "card":
+        index = parse_int(arg or "")
+        if index is None or not _current(turn, row, rules.CARD, index) \
+                or index + 1 >= len(turn.content.guide.cards):
+            stale(turn)
+            return
+        turn.edit_markup(None)
+        show_card(turn, family, row, index + 1)
+    elif action == "sesar":
+        if row.status != store.IN_PROGRESS:
+            stale(turn)
+            return
+        turn.answer()
+        turn.reply(turn.content.guide.caesarean_text)
+    elif action == "guide":
+        if not _current(turn, row, rules.READY):
+            stale(turn)
+            return
+        turn.edit_markup(None)
+        show_card(turn, family, row, 0)
+    elif action == "anim":
+        if row.status != store.IN_PROGRESS:
+            stale(turn)
+            return
+        turn.answer()
+        send_animation(turn)
+    elif action == "go":
+        st = state(turn)
+        ready = st.data.get("stage") in (rules.READY, rules.CARD) and row.paced_until is None
+        if arg not in ("q", "s") or not ready or not _current(turn, row, st.data.get("stage")):
+            stale(turn)
+            return
+        turn.edit_markup(None)
+        go(turn, user, family, row, arg == "s")
+    elif action == "halt":
+        if row.status != store.IN_PROGRESS or row.paced_until is None or row.paced_until <= turn.now:
+            stale(turn)
+            return
+        turn.edit_markup(None)
+        rules.stop(turn.session, row, now=turn.now)
+        put_state(turn, FLOW, rules.REASON, {"sid": row.id, "stage": rules.REASON})
+        turn.reply(turn.t("session.stop_ask"), inline(
+            [[(turn.t(f"session.reason_{r}"), callback("pijat", "why", row.id, r))] for r in rules.STOP_REASONS]
+        ))
+    elif action == "fine":
+        if arg not in ("y", "n"):
+            stale(turn)
+            return
+        turn.edit_markup(None)
+        _comfort(turn, user, family, row, arg == "y")
+
+
+def _check_button(turn: Turn, user: User, family: Family, row: MassageSession, arg: str) -> None:
+    if not _current(turn, row, rules.CHECK):
+        stale(turn)
+        return
+    picked = [p for p in state(turn).data.get("picked") or [] if isinstance(p, str)]
+    questions = turn.content.safety_questions
+    if arg == "ok":
+        turn.edit_markup(None)
+        _check_done(turn, user, family, row, picked)
+    elif arg == "other":
+        turn.edit_markup(None)
+        _not_listed(turn, row)
+    else:
+        index = parse_int(arg)
+        if index is None or not 0 <= index < len(questions):
+            stale(turn)
+            return
+        picked = rules.toggle(picked, questions[index].id)
+        turn.answer()
+        put_state(turn, FLOW, rules.CHECK, {"sid": row.id, "stage": rules.CHECK, "picked": picked})
+        turn.edit_markup(check_keyboard(turn, row, picked))
 
 
 def _confirm(turn: Turn, user: User, family: Family, row: MassageSession) -> None:
@@ -348,19 +421,36 @@ def _confirm(turn: Turn, user: User, family: Family, row: MassageSession) -> Non
         turn.answer(turn.t("session.already_confirmed"))
 
 
-def _resume_row(turn: Turn, family: Family, row: MassageSession) -> None:
+def _resume_row(turn: Turn, user: User, family: Family, row: MassageSession) -> None:
     if row.status != store.IN_PROGRESS:
         turn.reply(turn.t("session.session_over"))
         return
-    questions = turn.content.safety_questions
-    pending = rules.safety_started_index(row, questions)
-    if pending is not None and row.step_reached is None:
-        ask_safety(turn, row, pending)
+    if row.paced_until is not None:
+        if row.paced_until <= turn.now:
+            store.finish_paced(turn.session, row, now=turn.now, comfortable=None)
+            _finished(turn, user, family, row)
+        else:
+            turn.reply(turn.t("guide.run_going", sisa=rules.clock_text(
+                int((row.paced_until - turn.now).total_seconds()))))
         return
-    sop = sop_for(turn, family)
-    index = rules.step_index(sop, row.step_reached)
-    turn.reply(turn.t("session.resumed", no=index + 1))
-    show_step(turn, family, row, index)
+    answers = row.safety_answers or {}
+    if not answers:
+        _begin_check_again(turn, family, row)
+        return
+    reached = row.step_reached or ""
+    ids = [c.id for c in turn.content.guide.cards]
+    if reached.startswith("card:") and reached[5:] in ids:
+        show_card(turn, family, row, ids.index(reached[5:]))
+    else:
+        show_guide(turn, user, family, row)
+
+
+def _begin_check_again(turn: Turn, family: Family, row: MassageSession) -> None:
+    if rules.checked_today(turn.session, family.id, turn.content.safety_questions, now=turn.now,
+                           tz=family.timezone):
+        ask_new(turn, row)
+    else:
+        ask_check(turn, row, [])
 
 
 def resume(turn: Turn, user: User, family: Family) -> bool:
@@ -368,7 +458,7 @@ def resume(turn: Turn, user: User, family: Family) -> bool:
     row = store.open_for_family(turn.session, family.id)
     if row is None or row.user_id != user.id:
         return False
-    _resume_row(turn, family, row)
+    _resume_row(turn, user, family, row)
     return True
 
 
@@ -379,17 +469,25 @@ def massage_text(turn: Turn, st: ChatState) -> None:
         clear_state(turn)
         return
     user, family, row = owned
-    if st.data.get("stage") == rules.SAFETY and row.status == store.IN_PROGRESS:
+    stage = st.data.get("stage")
+    if row.status == store.IN_PROGRESS and stage in (rules.CHECK, rules.NEW):
         yes = turn.content.lexicon.parse_yesno(turn.text)
-        index = int(st.data.get("i", 0))
         if yes is None:
             turn.reply(turn.t("session.safety_unclear"))
-            ask_safety(turn, row, index)
-            return
-        taken_as_answer(turn)
-        _safety_answer(turn, user, family, row, index, yes)
+        elif stage == rules.NEW:
+            taken_as_answer(turn)
+            rules.answer_new(turn.session, row, yes)
+            if yes:
+                ask_check(turn, row, [])
+            else:
+                show_guide(turn, user, family, row)
+        elif not yes:  # "tidak": none of these
+            taken_as_answer(turn)
+            _check_done(turn, user, family, row, [p for p in st.data.get("picked") or [] if isinstance(p, str)])
+        else:
+            turn.reply(turn.t("guide.check.which"))
         return
-    turn.reply(turn.t("session.use_buttons"))
+    turn.reply(turn.t("guide.use_buttons"))
 
 
 @turn_handler
@@ -400,5 +498,3 @@ def massage_command(turn: Turn) -> None:
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("pijat", massage_command, filters=filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(on_button, pattern=r"^pijat:"))
-    if app.job_queue is not None:
-        app.job_queue.run_once(rearm_timers, when=0, name="massage-timer-rearm")

@@ -212,7 +212,9 @@ def save(turn: Turn, user, data: dict) -> None:
     data["tz"] = zone
     saved = registration.save(turn.session, user=user, data=data, now=turn.now, settings=turn.settings)
     clear_state(turn)
-    turn.reply(turn.t("onboarding.registered", nama=data["name"]))
+    from bot.handlers.context import address
+
+    turn.reply(turn.t("onboarding.registered", nama=address(turn, user)))
     turn.reply(invite_text(turn, saved.family, user))
     note = missed_note(turn.content, saved.schedule)
     if note:

@@ -149,6 +149,10 @@ def button(turn: Turn) -> None:
     row_id = _row_id(parts)
     if action == "snooze" and row_id is not None:
         outcome = rules.snooze(turn.session, row_id=row_id, telegram_id=turn.user_id, now=turn.now)
+        if outcome.status == "done":
+            turn.edit_markup(None)
+            turn.answer(turn.t("guide.snooze_done"))
+            return
         if outcome.status in ("ok", "already"):
             row = outbox.get(turn.session, row_id)
             tz = (row.payload or {}).get("tz") if row else None
@@ -158,17 +162,34 @@ def button(turn: Turn) -> None:
             turn.answer(rules.say(turn.content, f"snooze.{outcome.status}"))
         return
     if action == "done" and row_id is not None:
-        outcome = rules.mark_done(turn.session, row_id=row_id, telegram_id=turn.user_id, now=turn.now)
-        if outcome.status == "ok":
+        others = rules.performers(turn.session, row_id=row_id, telegram_id=turn.user_id)
+        if others is not None:  # the mother pressed: ask who massaged her, so the record is true
             turn.answer()
-            turn.edit_markup(None)
-            turn.reply(rules.say(turn.content, "done.ok", hari=outcome.day, sesi=outcome.session))
-        else:
-            if outcome.status == "already":
-                turn.edit_markup(None)
-            turn.answer(rules.say(turn.content, f"done.{outcome.status}"))
+            turn.reply(turn.t("guide.who_ask"), inline(
+                [[(r.name or turn.t("family.role_" + r.role), callback("rem", "who", row_id, r.user_id))]
+                 for r in others]
+                + [[(turn.t("guide.who_other"), callback("rem", "who", row_id, rules.OTHER_PERFORMER))]]))
+            return
+        _log_done(turn, row_id, None)
+        return
+    if action == "who" and row_id is not None and len(parts) == 4 and parts[3].isdigit():
+        turn.edit_markup(None)
+        _log_done(turn, row_id, int(parts[3]))
         return
     turn.answer(turn.t("common.stale_button"))
+
+
+def _log_done(turn: Turn, row_id: int, performer: int | None) -> None:
+    outcome = rules.mark_done(turn.session, row_id=row_id, telegram_id=turn.user_id, now=turn.now,
+                              performer_user_id=performer)
+    if outcome.status == "ok":
+        turn.answer()
+        turn.edit_markup(None)
+        turn.reply(rules.say(turn.content, "done.ok", hari=outcome.day, sesi=outcome.session))
+    else:
+        if outcome.status == "already":
+            turn.edit_markup(None)
+        turn.answer(rules.say(turn.content, f"done.{outcome.status}"))
 
 
 def _times_button(turn: Turn, what: str) -> None:
