@@ -9,6 +9,17 @@ Measurement slots:
 - ``before_first_session``: before the first massage of that day
 - ``after_last_session``: after the last massage of that day
 - ``first_time``: at that day's first reminder time (for a day with no massage, e.g. day 4)
+
+Measurement windows (``window: {opens, closes, grace_hours}``; defaults follow the slot): a measurement taken
+inside its window is ``on_time``; before it opens ``early``; after it closes ``late``; a "before" measurement
+begun after that day's first massage is ``after_massage``. Only on-time measurements enter the primary analysis.
+- ``opens``: ``registration`` (any time before), ``day_start`` (the start of the day), ``last_session`` (once the
+  day's massages are done, or from the day's last reminder time)
+- ``closes``: ``first_session`` (the first massage of that day; later = ``after_massage``), ``day_end`` (the end
+  of that day)
+- ``grace_hours``: hours after ``day_end`` still counted on time (0-48)
+
+``version``: a whole number raised whenever the design changes; a family keeps the version it enrolled under.
 """
 
 from __future__ import annotations
@@ -22,7 +33,19 @@ from content.sources import Source, read_source
 OCCASIONS = ("pre", "post")
 SLOTS = ("before_first_session", "after_last_session", "first_time")
 PERFORMERS = ("suami", "keluarga", "petugas")
+OPENS = ("registration", "day_start", "last_session")
+CLOSES = ("first_session", "day_end")
+DEFAULT_WINDOW = {"before_first_session": ("day_start", "first_session", 0),
+                  "after_last_session": ("last_session", "day_end", 6),
+                  "first_time": ("day_start", "day_end", 6)}
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+@dataclass(frozen=True)
+class Window:
+    opens: str  # one of OPENS
+    closes: str  # one of CLOSES
+    grace_hours: int = 0
 
 
 @dataclass(frozen=True)
@@ -30,6 +53,14 @@ class Measurement:
     occasion: str  # "pre" | "post"
     day: int
     slot: str  # one of SLOTS
+    window: Window | None = None
+
+    @property
+    def the_window(self) -> Window:
+        if self.window is not None:
+            return self.window
+        opens, closes, grace = DEFAULT_WINDOW[self.slot]
+        return Window(opens, closes, grace)
 
 
 @dataclass(frozen=True)
@@ -54,6 +85,7 @@ class Protocol:
     education: tuple[EducationSlot, ...]
     source: tuple[str, ...]
     note: str | None = None
+    version: int = 1
 
     @property
     def session_seconds(self) -> int:
@@ -74,7 +106,7 @@ class Protocol:
 
 def parse_protocol(root: Node, sources: dict[str, Source], expected_id: str) -> Protocol:
     root.mapping(
-        allowed={"note", "education"},
+        allowed={"note", "education", "version"},
         required={"id", "title", "description", "instrument", "performer", "days", "sessions_per_day",
                   "times", "session_minutes", "measurements", "source"},
     )
@@ -111,9 +143,15 @@ def parse_protocol(root: Node, sources: dict[str, Source], expected_id: str) -> 
     measurements = []
     meas_nodes = root.get("measurements").list(min_len=2)
     for n in meas_nodes:
-        n.mapping(required={"occasion", "day", "slot"})
+        n.mapping(required={"occasion", "day", "slot"}, allowed={"window"})
+        window = None
+        if n.has("window"):
+            w = n.get("window")
+            w.mapping(required={"opens", "closes"}, allowed={"grace_hours"})
+            window = Window(w.get("opens").choice(OPENS), w.get("closes").choice(CLOSES),
+                            w.get("grace_hours").int(min_value=0, max_value=48) if w.has("grace_hours") else 0)
         m = Measurement(n.get("occasion").choice(OCCASIONS), n.get("day").int(min_value=0, max_value=42),
-                        n.get("slot").choice(SLOTS))
+                        n.get("slot").choice(SLOTS), window)
         if m.slot != "first_time" and m.day not in days:
             raise n.error(f"slot {m.slot} needs a massage on day {m.day}, but days are {list(days)}", f"{n.key}.slot")
         measurements.append(m)
@@ -154,4 +192,5 @@ def parse_protocol(root: Node, sources: dict[str, Source], expected_id: str) -> 
         education=tuple(education),
         source=source,
         note=note,
+        version=root.get("version").int(min_value=1, max_value=999) if root.has("version") else 1,
     )

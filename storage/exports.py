@@ -4,7 +4,9 @@ Every function yields one plain dict per row, fetched from the database in batch
 server-side cursor on PostgreSQL, a stepped cursor on SQLite), so an export of many thousands of families
 never holds them all in memory. Consume one generator completely before starting the next.
 
-Families that were deleted are never exported. ``facility_id=None`` means every facility.
+Families that were deleted are never exported, except in the research rows (answers, measurements): those
+hold only families with research consent (:func:`research_consent`), including a consenting family that used
+/hapus (its answers were kept without any personal field). ``facility_id=None`` means every facility.
 Names are only read when ``with_names`` is True; Telegram ids are never exported.
 """
 
@@ -32,6 +34,25 @@ BATCH = 500
 
 def _live(stmt: Select, facility_id: int | None) -> Select:
     stmt = stmt.where(col(Family.deleted_at).is_(None), Family.status != "deleted")
+    if facility_id is not None:
+        stmt = stmt.where(Family.facility_id == facility_id)
+    return stmt
+
+
+def research_consent():
+    """SQL: the family's research consent — the mother's, or the registering person's when no mother joined."""
+    mother = (
+        select(User.consent_research).join(Membership, col(Membership.user_id) == User.id)
+        .where(Membership.family_id == Family.id, Membership.role == "mother")
+        .order_by(Membership.id).limit(1).correlate(Family).scalar_subquery()
+    )
+    creator = select(User.consent_research).where(User.id == Family.created_by).correlate(Family).scalar_subquery()
+    return func.coalesce(mother, creator, False)
+
+
+def _research(stmt: Select, facility_id: int | None) -> Select:
+    """Research rows: every family with research consent (deleted ones too: their answers were kept)."""
+    stmt = stmt.where(research_consent().is_(True))
     if facility_id is not None:
         stmt = stmt.where(Family.facility_id == facility_id)
     return stmt
@@ -67,6 +88,10 @@ def families(session: Session, facility_id: int | None, *, with_names: bool = Fa
         Family.timezone.label("timezone"), Family.status.label("status"),
         Family.reminders_paused.label("reminders_paused"), Family.created_at.label("registered_at"),
         members.label("members"), done.label("sessions_done"),
+        # issue 14: the protocol version enrolled under, research consent and Table 1
+        Family.protocol_version.label("protocol_version"), research_consent().label("consent_research"),
+        Family.birth_time.label("birth_time"), Family.mother_age.label("mother_age"), Family.parity.label("parity"),
+        Family.education.label("education"), Family.work.label("work"), Family.birth_mode.label("birth_mode"),
     ]
     if with_names:
         mother = aliased(User)
@@ -130,7 +155,7 @@ def answers(session: Session, facility_id: int | None) -> Iterator[dict]:
             col(Measurement.completed_at).is_not(None).label("completed"), Answer.item_id.label("item"),
             Answer.raw_value.label("raw_value"), Answer.value_num.label("value_num"), Answer.score.label("score"),
             Answer.answered_at.label("answered_at"), Answer.via.label("via"),
-            Membership.role.label("answered_by_role"),
+            Membership.role.label("answered_by_role"), Measurement.window.label("window"),
         )
         .select_from(Answer)
         .join(Measurement, col(Measurement.id) == Answer.measurement_id)
@@ -138,11 +163,11 @@ def answers(session: Session, facility_id: int | None) -> Iterator[dict]:
         .outerjoin(Membership, and_(Membership.user_id == Answer.answered_by,
                                     Membership.family_id == Measurement.family_id))
     )
-    return _stream(session, _live(stmt, facility_id).order_by(Family.id, Measurement.id, Answer.id))
+    return _stream(session, _research(stmt, facility_id).order_by(Family.id, Measurement.id, Answer.id))
 
 
 def instruments_used(session: Session, facility_id: int | None) -> list[str]:
-    stmt = _live(
+    stmt = _research(
         select(Measurement.instrument_id).distinct().join(Family, col(Family.id) == Measurement.family_id)
         .where(col(Measurement.completed_at).is_not(None)),
         facility_id,
@@ -151,7 +176,7 @@ def instruments_used(session: Session, facility_id: int | None) -> list[str]:
 
 
 def occasions_used(session: Session, instrument_id: str, facility_id: int | None) -> list[str]:
-    stmt = _live(
+    stmt = _research(
         select(Measurement.occasion).distinct().join(Family, col(Family.id) == Measurement.family_id)
         .where(Measurement.instrument_id == instrument_id, col(Measurement.completed_at).is_not(None)),
         facility_id,
@@ -186,7 +211,7 @@ def completed_measurements(session: Session, instrument_id: str, facility_id: in
     if with_items:
         stmt = stmt.outerjoin(Answer, col(Answer.measurement_id) == Measurement.id)
         order.append(Answer.id)
-    return _stream(session, _live(stmt, facility_id).order_by(*order))
+    return _stream(session, _research(stmt, facility_id).order_by(*order))
 
 
 def alerts(session: Session, facility_id: int | None, *, with_names: bool = False) -> Iterator[dict]:

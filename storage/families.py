@@ -85,6 +85,11 @@ def get(session: Session, family_id: int) -> Family | None:
     return session.get(Family, family_id)
 
 
+def by_code(session: Session, raw_code: str) -> Family | None:
+    """A family by its stable pseudonymous code (as the midwife sees it in /pasien)."""
+    return session.exec(select(Family).where(Family.code == normalise_code(raw_code))).first()
+
+
 def by_link_code(session: Session, raw_code: str) -> Family | None:
     """The active family whose current join code this is (case and spaces ignored), else None."""
     code = normalise_code(raw_code)
@@ -228,6 +233,7 @@ def close_deleted(session: Session, family: Family, *, now: datetime) -> None:
     family.status = DELETED
     family.deleted_at = now
     family.birth_date = None
+    family.birth_time = None
     family.link_code = _new_code(session, Family.link_code, LINK_CODE_LENGTH)  # the old link stops working
     session.add(family)
     session.exec(sql_update(Membership).where(col(Membership.family_id) == family.id).values(active=False))

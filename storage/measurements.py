@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from storage.models import Answer, Measurement
@@ -46,9 +47,19 @@ def open_for_family(session: Session, family_id: int) -> Measurement | None:
 
 
 def completed_occasions(session: Session, family_id: int) -> set[str]:
+    """Occasions with a finished measurement (a skipped "before" checklist does not count: it may still be
+    filled in)."""
     return set(session.exec(
         select(Measurement.occasion)
-        .where(Measurement.family_id == family_id, col(Measurement.completed_at).is_not(None))
+        .where(Measurement.family_id == family_id, col(Measurement.completed_at).is_not(None),
+               or_(col(Measurement.window).is_(None), Measurement.window != "skipped"))
+    ).all())
+
+
+def skipped_occasions(session: Session, family_id: int) -> set[str]:
+    """Occasions whose "before" checklist the family chose to skip at the start of a massage."""
+    return set(session.exec(
+        select(Measurement.occasion).where(Measurement.family_id == family_id, Measurement.window == "skipped")
     ).all())
 
 

@@ -65,6 +65,7 @@ class Facility(SQLModel, table=True):
     name: str = Field(max_length=128)
     timezone: str = Field(default="Asia/Jakarta", max_length=64)
     registration_code: str = Field(unique=True, index=True, max_length=32)
+    default_protocol: str | None = Field(default=None, max_length=32)  # None = "default"
     created_at: datetime = _utc()
 
 
@@ -114,6 +115,15 @@ class Family(SQLModel, table=True):
     birth_date: date | None = Field(default=None)
     timezone: str = Field(default="Asia/Jakarta", max_length=64)
     protocol_id: str = Field(default="default", max_length=32)
+    protocol_version: int | None = Field(default=None)  # the protocol's version at enrolment
+    birth_time: str | None = Field(default=None, max_length=5)  # local "HH:MM" when the mother gave it
+    # Table 1 (optional, asked of the mother at registration; None = not answered)
+    mother_age: int | None = Field(default=None)
+    parity: int | None = Field(default=None)  # this baby is the mother's n-th child
+    education: str | None = Field(default=None, max_length=16)
+    work: str | None = Field(default=None, max_length=16)
+    birth_mode: str | None = Field(default=None, max_length=16)  # normal | sesar | alat
+    characteristics_skipped: bool | None = Field(default=None)  # True: "lewati semua" was tapped
     reminder_times: str | None = Field(default=None, max_length=64)  # "07:00,16:00"; None = protocol/config
     status: str = Field(default="active", max_length=16)  # active | finished | deleted
     reminders_paused: bool = Field(default=False)
@@ -183,6 +193,7 @@ class Measurement(SQLModel, table=True):
     completed_at: datetime | None = _utc(default=None)
     score: int | None = Field(default=None)
     class_key: str | None = Field(default=None, max_length=32)
+    window: str | None = Field(default=None, max_length=16)  # on_time | late | early | after_massage | skipped
 
 
 class Answer(SQLModel, table=True):

@@ -202,6 +202,8 @@ async def test_danger_signs_safety_stop_pause_continue_and_delete(bot, mother, h
 
     # A "yes" to a safety question stops the session kindly, with the urgent advice and an alert.
     await mother.send("/pijat")
+    if "Lewati, mulai pijat" in mother.last_reply.button_labels:  # the "before" checklist is asked first
+        await mother.press("Lewati, mulai pijat")
     await mother.press("Ya")
     text = "\n".join(m.text or "" for m in mother.replies_since_last_action)
     assert "demam" in text and "sekarang" in text and "119" in text
@@ -234,6 +236,8 @@ async def test_danger_signs_safety_stop_pause_continue_and_delete(bot, mother, h
 
     # Stopping a session part-way, with a reason.
     await mother.send("/pijat")
+    if "Lewati, mulai pijat" in mother.last_reply.button_labels:  # the "before" checklist is asked first
+        await mother.press("Lewati, mulai pijat")
     for _ in range(8):
         await mother.press("Tidak")
     await mother.press("Lanjut ▶")
@@ -241,6 +245,8 @@ async def test_danger_signs_safety_stop_pause_continue_and_delete(bot, mother, h
     await mother.send("/lanjut")  # the guided session continues where it stopped
     assert "dari langkah 2" in "\n".join(m.text or "" for m in mother.replies_since_last_action)
     await mother.send("/pijat")
+    if "Lewati, mulai pijat" in mother.last_reply.button_labels:  # the "before" checklist is asked first
+        await mother.press("Lewati, mulai pijat")
     await mother.press("Lanjutkan")
     assert "langkah 2 dari 26" in mother.last_reply.text
     clock.advance(timedelta(minutes=2))
@@ -290,6 +296,8 @@ async def test_danger_signs_safety_stop_pause_continue_and_delete(bot, mother, h
     await mother.send("/menu")
     assert "/start" in mother.last_reply.text
     await husband.send("/pijat")
+    if "Lewati, mulai pijat" in husband.last_reply.button_labels:  # the "before" checklist is asked first
+        await husband.press("Lewati, mulai pijat")
     assert "belum terdaftar" in husband.last_reply.text
     _no_errors(mother, husband)
 

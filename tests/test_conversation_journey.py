@@ -73,6 +73,34 @@ async def test_a_family_from_registration_to_the_after_checklist(bot, mother, hu
     assert "terhubung" in joined and "Siti (Ibu)" in joined and "Budi (Suami)" in joined
     assert "Budi sudah terhubung sebagai Suami" in mother.last_reply.text
 
+    # -- the "before" checklist first (the bot asks for it before the first massage), with a restart -------------------------------------------
+    await mother.send("/ceklis")
+    assert "Ceklis sebelum pijat" in mother.last_reply.text and "Pertanyaan 1 dari 6" in mother.last_reply.text
+    await mother.send("enam kali")
+    await mother.press("Bening atau kuning muda")
+    assert "Pertanyaan 3 dari 6" in mother.last_reply.text
+    await mother.send("40")
+    assert "40" in mother.last_reply.text and "misalnya 2" in mother.last_reply.text
+    await mother.send("banyak sekali")
+    assert "dengan angka" in mother.last_reply.text
+    await mother.send("2 kali")
+    assert "Pertanyaan 4 dari 6" in mother.last_reply.text
+    await mother.press("◀ Kembali")  # correct question 3
+    assert "Pertanyaan 3 dari 6" in mother.last_reply.text and "Jawaban sekarang: 2 kali" in mother.last_reply.text
+    await mother.send("tiga")
+    assert "Pertanyaan 4 dari 6" in mother.last_reply.text
+
+    await bot.restart()
+    await mother.send("/lanjut")
+    assert "dari pertanyaan 4" in mother.last_reply.text and "Pertanyaan 4 dari 6" in mother.last_reply.text
+    await mother.send("kuning")  # a valid answer, not a jaundice alarm
+    assert "PENTING" not in _texts(mother) and "waspadai" not in _texts(mother)
+    await mother.press("Lembek atau agak encer, kadang berbiji")
+    await mother.send("lima belas jam")
+    summary = mother.last_reply.text
+    assert "Ceklis sebelum pijat sudah selesai" in summary
+    assert "Skor: 6 dari 6" in summary and "Lancar" in summary
+
     # -- the husband's guided session ---------------------------------------------------------------------
     await husband.send("/pijat")
     assert "Pertanyaan 1 dari 8" in husband.last_reply.text
@@ -111,34 +139,6 @@ async def test_a_family_from_registration_to_the_after_checklist(bot, mother, hu
     assert "Budi baru saja menyelesaikan" in mother.last_reply.text
     await mother.press("Ya, sudah dipijat")
     assert "Sudah dicatat" in mother.last_reply.text
-
-    # -- the "before" checklist, with a restart in the middle -------------------------------------------
-    await mother.send("/ceklis")
-    assert "Ceklis sebelum pijat" in mother.last_reply.text and "Pertanyaan 1 dari 6" in mother.last_reply.text
-    await mother.send("enam kali")
-    await mother.press("Bening atau kuning muda")
-    assert "Pertanyaan 3 dari 6" in mother.last_reply.text
-    await mother.send("40")
-    assert "40" in mother.last_reply.text and "misalnya 2" in mother.last_reply.text
-    await mother.send("banyak sekali")
-    assert "dengan angka" in mother.last_reply.text
-    await mother.send("2 kali")
-    assert "Pertanyaan 4 dari 6" in mother.last_reply.text
-    await mother.press("◀ Kembali")  # correct question 3
-    assert "Pertanyaan 3 dari 6" in mother.last_reply.text and "Jawaban sekarang: 2 kali" in mother.last_reply.text
-    await mother.send("tiga")
-    assert "Pertanyaan 4 dari 6" in mother.last_reply.text
-
-    await bot.restart()
-    await mother.send("/lanjut")
-    assert "dari pertanyaan 4" in mother.last_reply.text and "Pertanyaan 4 dari 6" in mother.last_reply.text
-    await mother.send("kuning")  # a valid answer, not a jaundice alarm
-    assert "PENTING" not in _texts(mother) and "waspadai" not in _texts(mother)
-    await mother.press("Lembek atau agak encer, kadang berbiji")
-    await mother.send("lima belas jam")
-    summary = mother.last_reply.text
-    assert "Ceklis sebelum pijat sudah selesai" in summary
-    assert "Skor: 6 dari 6" in summary and "Lancar" in summary
 
     # A second /ceklis the same day: nothing is due before day 4.
     await mother.send("/ceklis")

@@ -77,3 +77,21 @@ def test_checklist_advice_says_wajar_only_on_the_early_days():
     assert c.text("day_advice.still_black", hari="4") in day4
     good = SimpleNamespace(classification=SimpleNamespace(good=True), values={"bak_frekuensi": 7, "bab_warna": "kuning"})
     assert _day_aware_advice(turn, good, 7) == c.text("checklist.result_good")
+
+
+def test_the_family_advice_is_short_messages_for_any_one_to_three_signs():
+    import itertools
+
+    from bot.flows.alerts import family_advice
+
+    c = get_content()
+    ids = [s.id for s in c.danger_signs]
+    for k in (1, 2, 3):
+        for combo in itertools.combinations(ids, k):
+            for reached in (True, False):
+                texts = family_advice(c, list(combo), facility_name="Puskesmas Tanjung Muaro Jambi", reached=reached)
+                assert "119" in texts[0] and len(texts) <= 3
+                if any(c.danger_sign(i).urgent for i in combo):
+                    assert "sekarang" in texts[0]
+                for text in texts:
+                    assert len(text) <= 600 and text.count("\n") < 10, combo

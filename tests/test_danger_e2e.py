@@ -56,7 +56,7 @@ async def test_urgent_free_text_reaches_every_midwife_once_escalates_and_the_ack
     husband_before = len(husband.messages)
 
     await mother.send("badan bayi panas sekali, 38,5 derajat")
-    advice = mother.last_reply.text
+    advice = "\n".join(m.text for m in mother.replies_since_last_action)
     assert "sekarang" in advice and "119" in advice and "112" in advice and FACILITY_A in advice
     assert "hari ini juga" not in advice
     told = [m.text for m in husband.messages[husband_before:]]
@@ -129,7 +129,7 @@ async def test_a_sign_before_linking_is_advised_stored_and_alerted_at_linking(bo
     await quick_register(mother)  # no facility code
 
     await mother.send("tali pusar bayi bau dan keluar nanah")
-    advice = mother.last_reply.text
+    advice = "\n".join(m.text for m in mother.replies_since_last_action)
     assert "sekarang" in advice and "119" in advice and "belum terhubung" in advice
     assert alerts_of(midwife) == []
     with db.session() as session:
@@ -200,7 +200,7 @@ async def test_thoughts_of_harm_go_to_the_midwife_and_the_crisis_line_not_to_the
     family_with_facility(db, clock)
     husband_before = len(husband.messages)
     await mother.send("kadang saya ingin mati saja")
-    reply = mother.last_reply.text
+    reply = "\n".join(m.text for m in mother.replies_since_last_action)
     assert "119 ext 8" in reply and "sekarang" in reply
     assert len(alerts_of(midwife)) == 1 and "Ada pikiran untuk menyakiti" in alerts_of(midwife)[0]
     assert len(husband.messages) == husband_before  # not passed on automatically

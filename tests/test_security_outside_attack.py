@@ -270,3 +270,21 @@ async def test_a_midwife_who_is_also_a_mother_gets_the_danger_advice(bot, db, fa
 def test_allowed_updates_are_the_kinds_the_handlers_act_on():
     assert set(ALLOWED_UPDATES) == {"message", "callback_query", "my_chat_member"}
     json.dumps(ALLOWED_UPDATES)
+
+
+def test_an_unreadable_getupdates_answer_is_a_network_error_so_polling_backs_off():
+    """PTB's polling loop retries a TelegramError after 1 s, growing to 30 s; any other exception it retried at
+    once, forever. A getUpdates answer that is not a list of updates now raises NetworkError."""
+    from telegram.error import NetworkError
+
+    from bot.core.intake import UnreadableUpdates, readable_batch
+
+    counter = UnreadableUpdates()
+    for answer in ({"ok": True}, "x", [{"message": {}}], [{"update_id": "7"}], [None]):
+        with pytest.raises(NetworkError):
+            readable_batch(answer, None, counter)
+    good = {"update_id": 8, "message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"},
+                                        "text": "halo"}}
+    bad = {"update_id": 9, "poll_answer": {"poll_id": "1", "option_ids": [0]}}
+    assert readable_batch([good, bad], None, counter) == [good, {"update_id": 9}]
+    assert counter.count == 1

@@ -172,6 +172,8 @@ async def _family_with_everything(db, fake_tg, *, research: bool):
     await mother.press(mother.last_reply.buttons[0][0])
     await mother.send("bayi kuning dan kejang")  # a danger sign, typed freely
     await husband.send("/pijat")
+    if "Lewati, mulai pijat" in husband.last_reply.button_labels:  # the "before" checklist is asked first
+        await husband.press("Lewati, mulai pijat")
     return mother, husband, fid
 
 

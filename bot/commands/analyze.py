@@ -97,6 +97,8 @@ def output(report: PairedReport, args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "protocol", None):
+        return run_protocol(args)
     if args.instrument:
         return run_database(args)
     if args.facility:
@@ -132,6 +134,33 @@ def run_database(args: argparse.Namespace) -> int:
                         class_labels=scores.class_labels(), scale=scale_for(instrument))
 
 
+def run_protocol(args: argparse.Namespace) -> int:
+    """The per-protocol study from the database: flow, every protocol pair, frequencies, Table 1."""
+    from bot.flows import study_report
+    from bot.flows.study_data import StudyDataError, analyse_study, database_study
+
+    try:
+        found = database_study(args.protocol, args.facility, version=args.version)
+    except StudyDataError as exc:
+        return _fail_line(str(exc))
+    reports = analyse_study(found)
+    content = get_content()
+    if args.json:
+        print(study_report.dumps(found, reports, labels()))
+    else:
+        sys.stdout.write(study_report.render_text(content.text, found, reports,
+                                                    args.facility or content.text("study.all_facilities")))
+    primary = reports[0][1] if reports else None
+    if primary is not None and (args.chart or args.xlsx):
+        args.json = True  # the notices go to stderr; stdout already holds the report
+        import contextlib
+        import io
+
+        with contextlib.redirect_stdout(io.StringIO()):
+            return output(primary, args)
+    return EXIT_OK
+
+
 def _help_texts() -> Callable[..., str | None]:
     """Help sentences from content; none (rather than a broken CLI) if the content cannot load."""
     try:
@@ -153,6 +182,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--csv", metavar="FILE", help=words("cli.csv"))
     source.add_argument("--instrument", metavar="ID", help=_db_help("help_instrument"))
+    source.add_argument("--protocol", metavar="P",
+                        help="from the database: one protocol's own pairs (e.g. seed001: day 1, 2, 3), its flow, "
+                             "frequencies and Table 1; research-consenting families, on-time measurements only")
+    parser.add_argument("--version", type=int, default=None,
+                        help="with --protocol: the protocol version (default: the newest with families)")
     parser.add_argument("--facility", metavar="CODE", help=_db_help("help_facility"))
     parser.add_argument("--json", action="store_true", help=words("cli.json"))
     parser.add_argument("--chart", metavar="OUT.png", help=words("cli.chart"))

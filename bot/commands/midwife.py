@@ -35,11 +35,26 @@ def invite(args: argparse.Namespace) -> int:
         print("error: --days must be at least 1", file=sys.stderr)
         return 2
     with db.session() as session:
+        content = None
+        if args.protocol:
+            from bot.flows import protocols
+            from content import get_content
+
+            content = get_content()
+            try:
+                protocols.check(content, args.protocol)
+            except protocols.ProtocolError as exc:
+                print(f"error: unknown protocol {args.protocol!r}; choose one of {exc.params['pilihan']}",
+                      file=sys.stderr)
+                return 2
         made = rules.invite(session, facility_name=args.facility, now=now, name=args.name,
                             coordinator=args.coordinator, valid_for=timedelta(days=args.days))
+        if content is not None:
+            protocols.set_facility_protocol(session, content, made.facility, args.protocol, now=now, actor="cli")
         username = rules.bot_username(session, settings.bot_username)
         facility = made.facility
         print(f"facility: {facility.name} (code {facility.code}){' - created' if made.facility_created else ''}")
+        print(f"protocol: {facility.default_protocol or 'default'}")
         print(f"role:     {made.invite.role}" + (f", for {made.invite.name}" if made.invite.name else ""))
         print(f"code:     {made.invite.code}")
         print(f"valid until: {made.invite.expires_at:%Y-%m-%d %H:%M} UTC (one use)")
@@ -119,6 +134,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--facility", required=True, help="facility name (created if new) or code")
     p.add_argument("--name", help="the midwife's name, as colleagues will see it")
     p.add_argument("--coordinator", action="store_true", help="may invite colleagues from the chat (/undang)")
+    p.add_argument("--protocol", help="the facility's default protocol for new families (e.g. seed001); "
+                                      "default: keep the facility's, or 'default' for a new one")
     p.add_argument("--days", type=int, default=staff_store.INVITE_VALID_FOR.days,
                    help=f"days the invitation stays valid (default {staff_store.INVITE_VALID_FOR.days})")
     p.set_defaults(func=invite)

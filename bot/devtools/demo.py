@@ -58,12 +58,16 @@ def _answer(item: Item, day: int, want_point: bool, rng: random.Random) -> bool 
 
 
 def _fill(session: Session, instrument: Instrument, *, family_id: int, user_id: int, occasion: str, day: int,
-          at: datetime, chance: float, rng: random.Random) -> tuple[int, str]:
+          at: datetime, chance: float, rng: random.Random, late: bool = False) -> tuple[int, str]:
+    if late:  # taken the next day, outside its window
+        at = at + timedelta(days=1, hours=5)
     m = measurements.start(session, family_id=family_id, instrument_id=instrument.id,
                            instrument_version=instrument.version, occasion=occasion, started_by=user_id, now=at)
     values = {}
+    better_high = getattr(instrument, "higher_is_better", True)
     for n, item in enumerate(instrument.items):
-        value = _answer(item, day, rng.random() < chance, rng)
+        # ``chance`` is of a good answer: the top score, or the bottom one where a lower score is better
+        value = _answer(item, day, (rng.random() < chance) == better_high, rng)
         values[item.id] = value
         measurements.save_answer(session, measurement_id=m.id, item_id=item.id, raw_value=encode(item, value),
                                  value_num=value_num(item, value), score=item.score(value, day),
@@ -72,6 +76,8 @@ def _fill(session: Session, instrument: Instrument, *, family_id: int, user_id: 
     cls = instrument.classify(total)
     measurements.complete(session, m, score=total, class_key=cls.key,
                           now=at + timedelta(seconds=20 * len(instrument.items)))
+    m.window = "late" if late else "on_time"
+    session.add(m)
     return total, cls.key
 
 
@@ -108,12 +114,15 @@ def add_family(session: Session, facility: Facility | None, *, now: datetime, ag
                mother: tuple[int, str], husband: tuple[int, str] | None = None, chat_ids: bool = False,
                content: Content | None = None, protocol_id: str = "default", rng: random.Random | None = None,
                pre_chance: float = 0.15, post_chance: float = 0.85, sessions_done: int | None = None,
-               checklists: bool = True) -> DemoFamily:
+               checklists: bool = True, consent: bool = True, late: tuple[str, ...] = (),
+               characteristics: bool = False) -> DemoFamily:
     """One family whose baby was born ``age_days`` ago, with the measurements and sessions due by now.
 
     ``mother``/``husband`` are (telegram id, name); with ``chat_ids`` they get a private chat (tests with
     real fake users), else none. ``sessions_done`` caps the completed sessions (default: all due ones,
-    a few missed at random).
+    a few missed at random). ``consent``: the mother's research consent. Every measurement of the protocol
+    that is due is filled in on time, except the occasions in ``late`` (taken the next day, stored ``late``).
+    ``characteristics`` answers the Table 1 questions at random.
     """
     content = content or get_content()
     rng = rng or random.Random(age_days)
@@ -122,21 +131,31 @@ def add_family(session: Session, facility: Facility | None, *, now: datetime, ag
     tz = ZoneInfo(facility.timezone if facility else "Asia/Jakarta")
     birth = now.astimezone(tz).date() - timedelta(days=age_days)
     mum = _person(session, mother[0], mother[1], now, chat_id=mother[0] if chat_ids else None)
+    mum.consent_at = mum.consent_at or now
+    mum.consent_research = consent
+    session.add(mum)
     fam = families.create(session, created_by=mum.id, role=families.MOTHER, now=_at(birth, time(20, 0), tz),
                           birth_date=birth, timezone=str(tz), protocol_id=protocol.id,
                           facility_id=facility.id if facility else None)
+    fam.protocol_version = protocol.version
+    if characteristics:
+        _characteristics(fam, rng)
+    session.add(fam)
     dad = None
     if husband is not None:
         dad = _person(session, husband[0], husband[1], now, chat_id=husband[0] if chat_ids else None)
         families.add_member(session, family_id=fam.id, user_id=dad.id, role=families.HUSBAND,
                             now=_at(birth, time(20, 30), tz))
     out = DemoFamily(fam.id, fam.code, mum.id, dad.id if dad else None)
-    pre = next((m for m in protocol.measurements if m.occasion == "pre"), None)
-    post = next((m for m in protocol.measurements if m.occasion == "post"), None)
+    from bot.flows.checklist import slots
+
+    ordered = slots(protocol)
     local_now = now.astimezone(tz)
-    if checklists and pre is not None and pre.day <= age_days:
-        out.pre = _fill(session, instrument, family_id=fam.id, user_id=mum.id, occasion="pre", day=pre.day,
-                        at=_at(birth + timedelta(days=pre.day), time(6, 30), tz), chance=pre_chance, rng=rng)
+    first = ordered[0] if ordered and ordered[0].occasion == "pre" else None
+    if checklists and first is not None and first.day <= age_days:
+        out.pre = _fill(session, instrument, family_id=fam.id, user_id=mum.id, occasion=first.label, day=first.day,
+                        at=_at(birth + timedelta(days=first.day), time(6, 30), tz), chance=pre_chance, rng=rng,
+                        late=first.label in late)
     times = [time(7, 0), time(16, 0), time(12, 0), time(19, 0)]
     done = 0
     for day in protocol.days:
@@ -151,10 +170,32 @@ def add_family(session: Session, facility: Facility | None, *, now: datetime, ag
                                  postpartum_day=day, now=start)
             sessions.complete(session, row, now=start + timedelta(seconds=rng.randint(180, 320)))
             done += 1
-    if checklists and post is not None and post.day < age_days and out.pre is not None:
-        out.post = _fill(session, instrument, family_id=fam.id, user_id=mum.id, occasion="post", day=post.day,
-                         at=_at(birth + timedelta(days=post.day), time(7, 15), tz), chance=post_chance, rng=rng)
+    if checklists and out.pre is not None:
+        # The later occasions: pre of each later day early in the morning, post late in the day (or in the
+        # morning for a day without massage), the scores rising over the days.
+        steps = max(1, len(ordered) - 1)
+        for i, slot in enumerate(ordered[1:], start=1):
+            if slot.day >= age_days:
+                break
+            clock = time(6, 30) if slot.occasion == "pre" else time(7, 15) if slot.slot == "first_time" else time(
+                19, 30)
+            chance = pre_chance + (post_chance - pre_chance) * i / steps
+            got = _fill(session, instrument, family_id=fam.id, user_id=mum.id, occasion=slot.label, day=slot.day,
+                        at=_at(birth + timedelta(days=slot.day), clock, tz), chance=chance, rng=rng,
+                        late=slot.label in late)
+            if slot.occasion == "post" and out.post is None:
+                out.post = got
     return out
+
+
+def _characteristics(fam, rng: random.Random) -> None:
+    """Table 1 answers, a few left empty (as a tired mother would)."""
+    fam.mother_age = rng.choice((19, 22, 24, 26, 27, 29, 31, 33, 36, 38))
+    fam.parity = rng.choice((1, 1, 2, 2, 3, 4))
+    fam.education = rng.choice(("sd", "smp", "sma", "sma", "sma", "pt", None))
+    fam.work = rng.choice(("irt", "irt", "irt", "swasta", "wiraswasta", "pns", "petani"))
+    fam.birth_mode = rng.choice(("normal", "normal", "normal", "sesar", "alat"))
+    fam.characteristics_skipped = False
 
 
 def seed_demo(session: Session, now: datetime, *, families_count: int = 12, facility_name: str = DEMO_FACILITY,
@@ -201,3 +242,74 @@ def _unreachable(session: Session, user_id: int) -> None:
 
 def _at(day: date, clock: time, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, clock, tzinfo=tz).astimezone(ZoneInfo("UTC"))
+
+
+# -- the study demo: one facility per seed protocol (python -m bot demo, and :demo in the simulator) -------
+
+STUDY_FACILITIES = (
+    ("seed000", "Puskesmas Tanjung (demo seed 000)", "Asia/Jakarta"),
+    ("seed001", "Puskesmas Masohi (demo seed 001)", "Asia/Jayapura"),
+    ("seed002", "Puskesmas Mandiangin (demo seed 002)", "Asia/Jakarta"),
+    ("seed003", "TPMB Wilda (demo seed 003)", "Asia/Jakarta"),
+)
+STUDY_MIDWIFE_PROTOCOL = "seed001"  # the simulator's :bidan coordinates this facility
+
+
+@dataclass
+class StudyDemo:
+    facilities: dict[str, Facility] = field(default_factory=dict)  # protocol id -> facility
+    families: dict[str, list[DemoFamily]] = field(default_factory=dict)
+    staff: Staff | None = None
+    deleted: str | None = None  # code of the family that used /hapus after consenting
+
+
+def seed_study_demo(session: Session, now: datetime, *, settings=None, families_per_protocol: int = 12,
+                    seed: int = 14, content: Content | None = None, midwife_telegram_id: int | None = None,
+                    midwife_name: str = "Bidan Demo") -> StudyDemo:
+    """Four facilities, each on one seed protocol, with families at every stage.
+
+    Per facility: most families past their last measurement, a quarter still in the massage days, two
+    without research consent, one whose first "before" checklist was late, one (in seed 001's facility) that
+    used /hapus after consenting (its answers stay, pseudonymous), one with an unreachable husband, Table 1
+    answers for most mothers.
+    """
+    from bot.flows import privacy, protocols
+
+    content = content or get_content()
+    rng = random.Random(seed)
+    out = StudyDemo()
+    for protocol_id, name, tz in STUDY_FACILITIES:
+        facility, _ = facilities.get_or_create(session, name=name, now=now, timezone=tz)
+        protocols.set_facility_protocol(session, content, facility, protocol_id, now=now, actor="demo")
+        out.facilities[protocol_id] = facility
+        if midwife_telegram_id is not None and protocol_id == STUDY_MIDWIFE_PROTOCOL:
+            out.staff = add_midwife(session, facility, telegram_id=midwife_telegram_id, name=midwife_name,
+                                    now=now, coordinator=True)
+        protocol = content.protocols[protocol_id]
+        last = max(m.day for m in protocol.measurements)
+        first_pre = next(m for m in protocol.measurements if m.occasion == "pre")
+        first_label = "pre" if sum(m.occasion == "pre" for m in protocol.measurements) == 1 else \
+            f"day{first_pre.day}_pre"
+        base = DEMO_TELEGRAM_BASE + 5_000_000 + facility.id * 10_000 + exports.count_families(session, facility.id) * 2
+        made = []
+        for index in range(families_per_protocol):
+            age = rng.randint(1, last) if index % 4 == 3 else rng.randint(last + 1, 12)
+            fam = add_family(
+                session, facility, now=now, age_days=age, content=content, protocol_id=protocol_id, rng=rng,
+                mother=(base + 2 * index, MOTHER_NAMES[index % len(MOTHER_NAMES)]),
+                husband=(base + 2 * index + 1, HUSBAND_NAMES[index % len(HUSBAND_NAMES)]),
+                pre_chance=0.1 + 0.2 * rng.random(), post_chance=0.75 + 0.25 * rng.random(),
+                consent=index not in (4, 9), late=(first_label,) if index == 5 else (),
+                characteristics=index % 6 != 0,
+            )
+            made.append(fam)
+            if index == 2 and fam.husband_id is not None:
+                _unreachable(session, fam.husband_id)
+        out.families[protocol_id] = made
+        if protocol_id == STUDY_MIDWIFE_PROTOCOL and settings is not None:
+            gone = made[1]  # consented: /hapus keeps its answers without any personal field
+            mother = session.get(User, gone.mother_id)
+            privacy.delete_personal_data(session, user=mother, now=now, settings=settings)
+            out.deleted = gone.code
+    session.flush()
+    return out

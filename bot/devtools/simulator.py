@@ -188,14 +188,14 @@ class Simulator:
 
     def _demo(self) -> None:
         try:
-            from bot.devtools.demo import seed_demo
+            from bot.devtools.demo import seed_study_demo
         except ImportError:
             self.say(self.text("simulator.demo_missing"))
             return
         bidan = next(p for p in PEOPLE if p.key == "bidan")
-        with self.running.db.session() as session:
-            seed_demo(session, now=self.clock.now(), midwife_telegram_id=bidan.user_id,
-                      midwife_name=bidan.first_name)
+        with self.running.db.session() as session:  # one facility per seed protocol; :bidan coordinates seed 001's
+            seed_study_demo(session, now=self.clock.now(), settings=self.running.settings,
+                            midwife_telegram_id=bidan.user_id, midwife_name=bidan.first_name)
         self.say(self.text("simulator.demo_done"))
 
 

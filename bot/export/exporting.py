@@ -128,8 +128,17 @@ def _families(session: Session, facility_id: int | None, with_names: bool) -> It
     for r in exports.families(session, facility_id, with_names=with_names):
         row = (r["family"], r["facility"], r["protocol"], r["birth_date"], r["timezone"], r["status"],
                _flag(r["reminders_paused"]), _local(r["registered_at"], r["timezone"]), r["members"],
-               r["sessions_done"])
+               r["sessions_done"], *study_columns(r))
         yield (*row, r["mother_name"]) if with_names else row
+
+
+STUDY_FAMILY_COLUMNS = ["birth_time", "mother_age", "parity", "education", "work", "birth_mode", "protocol_version",
+                        "consent_research"]  # issue 14: codes; their labels are in the dictionary
+
+
+def study_columns(r) -> tuple:
+    return (r["birth_time"], r["mother_age"], r["parity"], r["education"], r["work"], r["birth_mode"],
+            r["protocol_version"] or 1, _flag(r["consent_research"]))
 
 
 def _members(session: Session, facility_id: int | None, with_names: bool) -> Iterator[tuple]:
@@ -154,7 +163,7 @@ def _answers(session: Session, facility_id: int | None) -> Iterator[tuple]:
         tz = r["timezone"]
         yield (r["family"], r["instrument"], r["version"], r["occasion"], r["item"], r["raw_value"], r["value_num"],
                r["score"], _local(r["answered_at"], tz), r["via"], r["answered_by_role"],
-               _flag(r["completed"]))
+               r["window"], _flag(r["completed"]))
 
 
 def _alerts(session: Session, facility_id: int | None, with_names: bool) -> Iterator[tuple]:
@@ -353,7 +362,8 @@ def build_sheets(session: Session, content: Content, facility_id: int | None, *,
 
     sheets = [
         lambda: Sheet(FAMILIES, named(["family", "facility", "protocol", "birth_date", "timezone", "status",
-                                       "reminders_paused", "registered_at", "members", "sessions_done"],
+                                       "reminders_paused", "registered_at", "members", "sessions_done",
+                                       *STUDY_FAMILY_COLUMNS],
                                       "mother_name"),
                       _families(session, facility_id, with_names), describer(FAMILIES), about(FAMILIES)),
         lambda: Sheet(MEMBERS, named(["family", "member", "role", "active", "joined_at", "reachable",
@@ -363,7 +373,7 @@ def build_sheets(session: Session, content: Content, facility_id: int | None, *,
                                  "duration_seconds", "status", "stop_reason", "step_reached", "confirmed_by_mother"],
                       _sessions(session, facility_id), describer(SESSIONS), about(SESSIONS)),
         lambda: Sheet(ANSWERS, ["family", "instrument", "version", "occasion", "item", "raw_value", "value_num",
-                                "score", "answered_at", "via", "answered_by_role", "measurement_completed"],
+                                "score", "answered_at", "via", "answered_by_role", "window", "measurement_completed"],
                       _answers(session, facility_id), describer(ANSWERS), about(ANSWERS)),
     ]
     for build in sheets:

@@ -72,7 +72,8 @@ def raise_danger(turn: Turn, *, family_id: int | None, sign_ids: list[str], sour
     raiser = _user_by_telegram(session, turn.user_id)
     if family is None:
         if tell_family:
-            turn.send(turn.chat_id, family_advice(turn.content, sign_ids, facility_name=None, reached=False))
+            for text in family_advice(turn.content, sign_ids, facility_name=None, reached=False):
+                turn.send(turn.chat_id, text)
         else:
             turn.send(turn.chat_id, turn.t("danger.no_facility"))
         return []
@@ -100,8 +101,9 @@ def raise_danger(turn: Turn, *, family_id: int | None, sign_ids: list[str], sour
     staff = _first_recipients(session, family.facility_id)
     facility = session.get(Facility, family.facility_id) if family.facility_id else None
     if tell_family:
-        turn.send(turn.chat_id, family_advice(turn.content, sign_ids, facility_name=facility.name if facility else None,
-                                              reached=bool(staff)))
+        for text in family_advice(turn.content, sign_ids, facility_name=facility.name if facility else None,
+                                  reached=bool(staff)):
+            turn.send(turn.chat_id, text)
     elif new and not staff:
         turn.send(turn.chat_id, turn.t("danger.no_facility"))
     if not new:
@@ -117,23 +119,33 @@ def raise_danger(turn: Turn, *, family_id: int | None, sign_ids: list[str], sour
     return new
 
 
-def family_advice(content: Content, sign_ids: list[str], *, facility_name: str | None, reached: bool) -> str:
-    """The family's reply for these signs: go now (urgent) or today, what to do on the way, 119 / 112."""
+def family_advice(content: Content, sign_ids: list[str], *, facility_name: str | None, reached: bool) -> list[str]:
+    """The family's replies for these signs: go now (urgent) or today, 119 / 112, whether the midwife was told;
+    then, for an urgent sign, what to do on the way. Each message stays short (one idea each)."""
     signs = [s for s in (_sign(content, i) for i in dict.fromkeys(sign_ids)) if s is not None]
+    if not signs:
+        return []
     urgent = any(s.urgent for s in signs)
-    parts = [content.text("danger.urgent_intro" if urgent else "danger.today_intro")]
-    parts += [content.text("danger.line", tanda=s.text, saran=s.advice) for s in signs[:3]]
-    ways = [s.on_the_way for s in signs if s.urgent and s.on_the_way]
-    if ways:
-        parts.append(content.text("danger.on_the_way", saran=" ".join(dict.fromkeys(ways[:2]))))
-    if any(s.crisis for s in signs):
-        parts.append(content.text("danger.crisis"))
-    parts.append(content.text("danger.emergency"))
-    if reached and facility_name:
-        parts.append(content.text("danger.facility_told", fasilitas=facility_name))
+    first = [content.text("danger.urgent_intro" if urgent else "danger.today_intro")]
+    second = []
+    if len(signs) == 1:
+        first.append(content.text("danger.line", tanda=signs[0].text, saran=signs[0].advice))
     else:
-        parts.append(content.text("danger.no_facility"))
-    return "\n\n".join(parts)
+        lead = next(s for s in signs if s.urgent) if urgent else signs[0]
+        first.append("\n".join(content.text("danger.sign_only", tanda=s.text) for s in signs[:3]))
+        second.append(lead.advice)
+    first.append(content.text("danger.emergency"))
+    if any(s.crisis for s in signs):
+        second.append(content.text("danger.crisis"))
+    if reached and facility_name:
+        second.append(content.text("danger.facility_told", fasilitas=facility_name))
+    else:
+        second.append(content.text("danger.no_facility"))
+    out = ["\n\n".join(first), "\n\n".join(second)]
+    ways = list(dict.fromkeys(s.on_the_way for s in signs if s.urgent and s.on_the_way))
+    if ways:
+        out.append(content.text("danger.on_the_way", saran="\n".join(ways[:2])))
+    return out
 
 
 def _tell_other_members(turn: Turn, family: Family, raiser: User | None, alerts: list[Alert]) -> None:
@@ -449,7 +461,7 @@ def alert_message(session: Session, content: Content, alert: Alert, *, now: date
     assert family is not None
     facility = session.get(Facility, head.facility_id) if head.facility_id else None
     tz = facility.timezone if facility else family.timezone
-    day = postpartum_day(family.birth_date, now, family.timezone)
+    day = postpartum_day(family.birth_date, now, family.timezone, family.birth_time)
     lines = []
     words = []
     for a in alert_store.episode(session, head):

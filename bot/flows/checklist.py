@@ -73,6 +73,7 @@ def position(day: int, *, local_time: time, sessions_today: int, sessions_per_da
 class Due:
     slot: Slot | None  # the slot to fill in now, or None
     next_slot: Slot | None  # when nothing is due: the next one to come (None: all done)
+    missed: Slot | None = None  # the slot that would be due but whose window has passed (bot/flows/windows.py)
 
 
 def due(protocol: Protocol, pos: tuple[int, int], done: Iterable[str]) -> Due:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 # Parsing vocabulary (not sentences): Indonesian month names and the short forms people type.
@@ -57,9 +57,43 @@ def local_today(now: datetime, timezone: str) -> date:
     return now.astimezone(ZoneInfo(timezone)).date()
 
 
-def postpartum_day(birth_date: date, now: datetime, timezone: str) -> int:
-    """Days since birth in the family's time zone (the birth day is day 0)."""
-    return (local_today(now, timezone) - birth_date).days
+def parse_clock(value: str | None) -> time | None:
+    """A stored "HH:MM" (the time of birth) as a time; None when absent or malformed."""
+    if not value:
+        return None
+    try:
+        hours, minutes = value.split(":")
+        return time(int(hours), int(minutes))
+    except ValueError:
+        return None
+
+
+def postpartum_day(birth_date: date, now: datetime, timezone: str, birth_time: str | None = None) -> int:
+    """Days since birth in the family's time zone (the birth day is day 0).
+
+    With the time of birth known, day n starts n x 24 hours after the birth hour (day 1 = from 24 hours after
+    birth); without it, at local midnight.
+    """
+    clock = parse_clock(birth_time)
+    if clock is None:
+        return (local_today(now, timezone) - birth_date).days
+    born = datetime.combine(birth_date, clock, tzinfo=ZoneInfo(timezone))
+    return (now - born) // timedelta(days=1)
+
+
+def day_start(birth_date: date, timezone: str, day: int, birth_time: str | None = None) -> datetime:
+    """The instant postpartum day ``day`` begins (see :func:`postpartum_day`)."""
+    clock = parse_clock(birth_time) or time(0, 0)
+    return datetime.combine(birth_date, clock, tzinfo=ZoneInfo(timezone)) + timedelta(days=day)
+
+
+def local_on_day(birth_date: date, timezone: str, day: int, at: time, birth_time: str | None = None) -> datetime:
+    """The first local ``at`` inside postpartum day ``day`` (a calendar day without a time of birth)."""
+    clock = parse_clock(birth_time)
+    calendar = birth_date + timedelta(days=day)
+    if clock is not None and at < clock:
+        calendar += timedelta(days=1)
+    return datetime.combine(calendar, at, tzinfo=ZoneInfo(timezone))
 
 
 def _clean(text: str) -> str:

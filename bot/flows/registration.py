@@ -115,8 +115,19 @@ class Saved:
 
 
 def save(session: Session, *, user: User, data: dict, now: datetime, settings: Settings,
-         protocol_id: str = "default") -> Saved:
-    """Create the family (or update the user's own), set the user's name, and schedule the reminders."""
+         protocol_id: str | None = None) -> Saved:
+    """Create the family (or update the user's own), set the user's name, and schedule the reminders.
+
+    A new family follows ``protocol_id``, else its facility's protocol, else ``default``
+    (bot/flows/protocols.py), and keeps that protocol's version.
+    """
+    from bot.flows import protocols
+    from content import get_content
+
+    content = get_content()
+    facility = facilities.get(session, data["facility_id"]) if data.get("facility_id") else None
+    protocol = (content.protocols.get(protocol_id) if protocol_id else None) or protocols.facility_protocol(
+        content, facility)
     user.display_name = data["name"][:64]
     session.add(user)
     birth = birth_of(data)
@@ -125,8 +136,10 @@ def save(session: Session, *, user: User, data: dict, now: datetime, settings: S
     if family is None:
         family = family_store.create(
             session, created_by=user.id, role=data.get("role") or family_store.MOTHER, now=now, birth_date=birth,
-            timezone=data["tz"], protocol_id=protocol_id, facility_id=data.get("facility_id"),
+            timezone=data["tz"], protocol_id=protocol.id, facility_id=data.get("facility_id"),
         )
+        protocols.enrol(family, protocol)
+        session.add(family)
     else:
         family_store.update(session, family, birth_date=birth, timezone=data["tz"],
                             facility_id=data.get("facility_id", family.facility_id))

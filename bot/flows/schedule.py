@@ -204,6 +204,7 @@ def compute_schedule(
     jitter: timedelta = timedelta(0),
     family_key: object = None,
     education: Mapping[str, object] | None = None,
+    birth_time: str | None = None,
 ) -> list[PlannedItem]:
     """Every item of the protocol for a baby born on ``birth_date``, in due order.
 
@@ -219,8 +220,13 @@ def compute_schedule(
     session_times = [clamp_to_day(t, jitter) for t in sorted(times)]
     longest = timedelta(minutes=protocol.session_minutes[1])
 
+    from bot.flows.dates import parse_clock
+
+    born_at = parse_clock(birth_time)  # with the time of birth, day n starts n x 24 h after it
+
     def at(day: int, t: time) -> datetime:
-        return datetime.combine(birth_date + timedelta(days=day), t, tzinfo=tzinfo) + offset
+        calendar = birth_date + timedelta(days=day + (1 if born_at is not None and t < born_at else 0))
+        return datetime.combine(calendar, t, tzinfo=tzinfo) + offset
 
     items: list[PlannedItem] = []
     for day in protocol.days:
@@ -304,6 +310,7 @@ def reschedule_family(
     items = compute_schedule(
         protocol, fam.birth_date, tz, family_times(fam, protocol, settings),
         jitter=settings.jitter, family_key=fam.id, education=content.education,
+        birth_time=getattr(fam, "birth_time", None),
     )
     members = outbox.recipients(session, family_id)
     existing = {row.dedupe_key: row for row in outbox.rows_for_family(session, family_id, PLANNED_KINDS)}

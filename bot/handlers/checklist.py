@@ -17,7 +17,7 @@ from bot.chat.routing import text_flow
 from bot.core.turn import Turn, turn_handler
 from bot.flows import answers as answer_rules
 from bot.flows import checklist as rules
-from bot.flows import dates
+from bot.flows import dates, windows
 from bot.flows.schedule import family_times
 from bot.handlers.context import (
     clear_state,
@@ -51,7 +51,7 @@ def occasion_words(turn: Turn, label: str) -> str:
 def measurement_day(turn: Turn, family: Family, measurement: Measurement) -> int | None:
     if family.birth_date is None:
         return None
-    return dates.postpartum_day(family.birth_date, measurement.started_at, family.timezone)
+    return dates.postpartum_day(family.birth_date, measurement.started_at, family.timezone, family.birth_time)
 
 
 def due_now(turn: Turn, family: Family) -> rules.Due:
@@ -63,7 +63,8 @@ def due_now(turn: Turn, family: Family) -> rules.Due:
     pos = rules.position(day, local_time=local,
                          sessions_today=session_store.completed_count(turn.session, family.id, postpartum_day=day),
                          sessions_per_day=protocol.sessions_per_day, last_time=times[-1])
-    return rules.due(protocol, pos, store.completed_occasions(turn.session, family.id))
+    found = rules.due(protocol, pos, store.completed_occasions(turn.session, family.id))
+    return windows.screen(turn.session, protocol, family, times, found, now=turn.now)
 
 
 # -- asking ----------------------------------------------------------------------------------------------
@@ -135,7 +136,9 @@ def start_or_resume(turn: Turn) -> None:
         ask(turn, m, instrument, instrument.items[0], prefix=intro)
         return
     clear_state(turn)
-    if due.next_slot is not None:
+    if due.missed is not None:
+        turn.reply(turn.t("checklist.window_missed", kapan=occasion_words(turn, due.missed.label)))
+    elif due.next_slot is not None:
         turn.reply(turn.t("checklist.not_due", kapan=occasion_words(turn, due.next_slot.label),
                           hari=due.next_slot.day))
     else:
@@ -198,6 +201,8 @@ def _day_aware_advice(turn: Turn, result, day: int | None) -> str:
 def _finish(turn: Turn, family: Family, m: Measurement, inst: Instrument) -> None:
     result = rules.finish(turn.session, measurement=m, instrument=inst, day=measurement_day(turn, family, m),
                           now=turn.now)
+    protocol = protocol_of(turn, family)
+    windows.stamp(turn.session, protocol, family, m, family_times(family, protocol, turn.settings))
     clear_state(turn)
     lines = "\n".join(
         turn.t("checklist.answer_line", pertanyaan=item.text, jawaban=answer_rules.label(item, result.values[item.id]))

@@ -98,7 +98,7 @@ def format_date(turn: Turn, value: date) -> str:
 def today_day(turn: Turn, family: Family) -> int | None:
     if family.birth_date is None:
         return None
-    return dates.postpartum_day(family.birth_date, turn.now, family.timezone)
+    return dates.postpartum_day(family.birth_date, turn.now, family.timezone, family.birth_time)
 
 
 def members_text(turn: Turn, family_id: int, *, first_names: bool = False) -> str:

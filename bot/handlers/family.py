@@ -84,11 +84,25 @@ def proceed_facility(turn: Turn, user: User, facility_id: int | None) -> None:
             from bot.handlers.facility_code import attach
 
             attach(turn, family, facility.id)  # also alerts signs reported before linking
+            follow_facility_protocol(turn, family, facility)
         else:
             turn.reply(turn.t("onboarding.already_registered"))
         clear_state(turn)
         return
     ask_role(turn, {"kind": "fas", "facility_id": facility.id} if facility else None)
+
+
+def follow_facility_protocol(turn: Turn, family, facility) -> None:
+    """A family attached to a facility before its first measurement follows the facility's protocol."""
+    from bot.flows import protocols
+    from bot.flows.schedule import reschedule_family
+
+    chosen = protocols.facility_protocol(turn.content, facility)
+    if chosen.id == family.protocol_id or protocols.has_measurement(turn.session, family.id):
+        return
+    protocols.enrol(family, chosen)
+    turn.session.add(family)
+    reschedule_family(turn.session, family.id, now=turn.now, settings=turn.settings)
 
 
 # -- joining ----------------------------------------------------------------------------------------------

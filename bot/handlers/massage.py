@@ -74,6 +74,10 @@ def start_session(turn: Turn) -> None:
                        inline([[(turn.t("session.button_new"), callback("pijat", "restart", open_row.id))]]))
             return
         rules.stop(turn.session, open_row, now=turn.now, reason="abandoned")
+    from bot.handlers.study import ask_pre_first  # the "before" checklist comes first (bot/flows/windows.py)
+
+    if ask_pre_first(turn, family):
+        return
     _begin(turn, user, family)
 
 

@@ -326,13 +326,16 @@ def _analysis_labels(turn: Turn):
 
 @turn_handler
 def analysis(turn: Turn) -> None:
-    staff = _staff_or_refuse(turn)
-    if staff is None:
-        return
+    """/analisis [PROTOKOL|INSTRUMEN]: the per-protocol report (bot/handlers/study.py)."""
+    from bot.handlers.study import run_analysis
+
+    run_analysis(turn)
+
+
+def instrument_analysis(turn: Turn, staff: Staff, instrument_id: str) -> None:
+    """/analisis INSTRUMEN: one instrument's pre/post pairs over the facility (research consent only)."""
     session = turn.session
     facility = facilities.get(session, staff.facility_id)
-    instrument_id = turn.args[0].lower() if turn.args else study_data.facility_instrument(
-        session, turn.content, staff.facility_id)
     instrument = turn.content.instruments.get(instrument_id)
     if instrument is None:
         turn.reply(t(turn, "analysis_unknown_instrument", nama=instrument_id[:32],

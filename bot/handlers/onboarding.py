@@ -218,6 +218,9 @@ def save(turn: Turn, user, data: dict) -> None:
     if note:
         turn.reply(note)
     turn.reply(turn.t("family.next_steps"), main_keyboard(turn, saved.family))
+    from bot.handlers.study import offer_table1  # Table 1: optional, after the registration itself
+
+    offer_table1(turn, user, saved.family)
 
 
 # -- changing a registered family's birth date or time zone ---------------------------------------------

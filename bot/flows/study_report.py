@@ -1,0 +1,209 @@
+"""The per-protocol study report as plain text messages (chat, terminal) and as the JSON contract.
+
+JSON (``python -m bot analyze --protocol P --json``): the primary pair's statistics at the top level (as
+before, for old readers), plus ``"protocol": {"id", "version", "instrument"}``, ``"flow"`` (registered,
+consented_research, pre_on_time, post_on_time, analysed, excluded {reason: count}, losses, sessions),
+``"pairs"`` (one per protocol pair: ``pre``, ``post``, ``day``, ``n``, ``excluded``, ``outside_window`` and the
+statistics), ``"frequencies"``, ``"items"``, ``"characteristics"`` and ``"adherence"``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from analysis.spssformat import fmt, fmt_number, p_phrase
+from bot.flows.study_data import MIN_PAIRS, PairData, Study
+
+Words = Callable[..., str]
+SEP = ","
+
+
+def _pct(share: float | None) -> str:
+    return "-" if share is None else fmt(100 * share, 1, SEP) + "%"
+
+
+def _reasons(words: Words, counts: dict[str, int]) -> str:
+    return ", ".join(words("study.reason_count", alasan=_reason_word(words, r), n=n)
+                     for r, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _reason_word(words: Words, reason: str) -> str:
+    try:
+        return words(f"study.reason.{reason}")
+    except Exception:  # noqa: BLE001 - an unknown reason is shown by its code
+        return reason
+
+
+def occasion_name(words: Words, study: Study, label: str) -> str:
+    from bot.flows.checklist import slot_for_label
+
+    slot = slot_for_label(study.protocol, label)
+    if slot is None:
+        return label
+    return words(f"study.occasion_{slot.occasion}", hari=slot.day)
+
+
+def flow_lines(words: Words, study: Study) -> list[str]:
+    f = study.flow
+    out = [words("study.flow_title"), words("study.flow_registered", n=f.registered)]
+    out.append(words("study.flow_consent", n=f.consented_research))
+    if f.losses.get("consent"):
+        out.append(words("study.flow_loss", alasan=_reasons(words, f.losses["consent"])))
+    out.append(words("study.flow_pre", n=f.pre_on_time))
+    if f.losses.get("pre"):
+        out.append(words("study.flow_loss", alasan=_reasons(words, f.losses["pre"])))
+    for d in f.days:
+        out.append(words("study.flow_sessions", hari=d.day, sesi=d.sessions, rencana=d.planned * f.consented_research,
+                         lengkap=d.families_full, menit=fmt(d.minutes, 0, SEP)))
+    out.append(words("study.flow_post", n=f.post_on_time))
+    if f.losses.get("post"):
+        out.append(words("study.flow_loss", alasan=_reasons(words, f.losses["post"])))
+    out.append(words("study.flow_analysed", n=f.analysed))
+    if study.pairs:
+        p = study.pairs[0].pair
+        out.append(words("study.flow_note", pasangan=f"{occasion_name(words, study, p.pre)} – "
+                                                    f"{occasion_name(words, study, p.post)}"))
+    return out
+
+
+def _level_rows(words: Words, data: PairData) -> list[list[str]]:
+    table = data.levels
+    if table is None or not table.occasions:
+        return []
+    before, after = table.occasions[0], table.occasions[-1]
+    rows = [["", words("study.col_before"), words("study.col_after")]]
+    for b, a in zip(before.levels, after.levels, strict=True):
+        rows.append([b.label, words("study.level_cell", n=b.n, persen=_pct(b.share)),
+                     words("study.level_cell", n=a.n, persen=_pct(a.share))])
+    return rows
+
+
+def _aligned(rows: list[list[str]]) -> list[str]:
+    if not rows:
+        return []
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return ["  ".join([r[0].ljust(widths[0])] + [r[i].rjust(widths[i]) for i in range(1, len(r))]).rstrip()
+            for r in rows]
+
+
+def pair_lines(words: Words, study: Study, data: PairData, report) -> list[str]:
+    n = data.scores.n
+    if data.pair.day is not None:
+        out = [words("study.pair_title_day", hari=data.pair.day, n=n)]
+    else:
+        out = [words("study.pair_title", sebelum=occasion_name(words, study, data.pair.pre),
+                     sesudah=occasion_name(words, study, data.pair.post), n=n)]
+    out += _aligned(_level_rows(words, data))
+    if report is None:
+        out.append(words("study.pair_too_few", minimum=MIN_PAIRS))
+    else:
+        for key, d in (("col_before", report.pre), ("col_after", report.post)):
+            lo, hi = d.ci95 if d.ci95 else (None, None)
+            out.append(words("study.desc_row", kapan=words(f"study.{key}"), mean=fmt(d.mean, 2, SEP),
+                             sd=fmt(d.sd, 3, SEP), min=fmt_number(d.min, SEP), max=fmt_number(d.max, SEP),
+                             low=fmt(lo, 2, SEP), high=fmt(hi, 2, SEP)))
+        w = report.wilcoxon
+        out.append(words("study.wilcoxon_row", neg=w.negative.n, pos=w.positive.n, ties=w.ties,
+                         z=fmt(w.z, 3, SEP), p=p_phrase(w.p, SEP)))
+        tt = report.ttest.pre_minus_post()
+        out.append(words("study.ttest_row", t=fmt(tt.t, 3, SEP), df=tt.df, p=p_phrase(tt.p, SEP)))
+    if data.excluded:
+        out.append(words("study.pair_excluded", daftar=_reasons(words, data.excluded)))
+    if data.outside_window:
+        out.append(words("study.pair_outside", n=data.outside_window))
+    return out
+
+
+def frequency_lines(words: Words, study: Study) -> list[str]:
+    out = [words("study.frequencies_title", instrumen=study.instrument.title)]
+    for occ in study.levels.occasions:
+        listed = ", ".join(f"{lv.label} {lv.n} ({_pct(lv.share)})" for lv in occ.levels)
+        out.append(words("study.frequency_row", kapan=occasion_name(words, study, occ.occasion), n=occ.total,
+                         daftar=listed))
+    return out
+
+
+def table1_lines(words: Words, study: Study) -> list[str]:
+    out = [words("study.table1_title", n=study.flow.consented_research)]
+    if not any(t.answered for t in study.characteristics):
+        return out + [words("study.table1_none")]
+    for t in study.characteristics:
+        out.append(words("study.table1_variable", nama=words(f"study.variable.{t.variable}"), dijawab=t.answered,
+                         kosong=t.missing))
+        for r in t.rows:
+            if r.n:
+                out.append(words("study.table1_row", kategori=words(f"study.category.{r.category}"), n=r.n,
+                                 persen=_pct(r.share)))
+    return out
+
+
+def messages(words: Words, study: Study, reports: list, facility_name: str) -> list[str]:
+    """The chat report: header and flow; one message per pair; the frequencies; Table 1."""
+    header = words("study.header", fasilitas=facility_name, judul=study.protocol.title, versi=study.version,
+                   instrumen=study.instrument.title)
+    out = ["\n".join([header, "", *flow_lines(words, study)])]
+    for data, report in reports:
+        out.append("\n".join(pair_lines(words, study, data, report)))
+    out.append("\n".join(frequency_lines(words, study)))
+    out.append("\n".join([*table1_lines(words, study), "", words("study.cannot_show")]))
+    return out
+
+
+def render_text(words: Words, study: Study, reports: list, facility_name: str) -> str:
+    return "\n\n".join(messages(words, study, reports, facility_name)) + "\n"
+
+
+# -- JSON ------------------------------------------------------------------------------------------
+
+def _stats(data: PairData, report, labels) -> dict:
+    """The per-analysis dict (analysis.jsonout.to_json), or just n and dropped with too few pairs."""
+    from analysis.jsonout import to_json
+
+    if report is None:
+        return {"n": data.scores.n, "dropped": len(data.scores.incomplete)}
+    return to_json(report, labels) if labels is not None else to_json(report)
+
+
+def _pair_json(data: PairData, report, labels) -> dict:
+    """One protocol pair. "pre"/"post" name the occasions (the contract); their descriptives move to
+    "pre_descriptives"/"post_descriptives"."""
+    stats = _stats(data, report, labels)
+    for key in ("pre", "post"):
+        if key in stats:
+            stats[f"{key}_descriptives"] = stats.pop(key)
+    return {"pre": data.pair.pre, "post": data.pair.post, "day": data.pair.day, **stats,
+            "excluded": dict(data.excluded), "outside_window": data.outside_window,
+            "levels": _levels_json(data.levels)}
+
+
+def _levels_json(table) -> list[dict]:
+    if table is None:
+        return []
+    return [{"occasion": o.occasion, "n": o.total, "missing": o.missing,
+             "levels": [{"key": lv.key, "label": lv.label, "n": lv.n, "share": lv.share} for lv in o.levels]}
+            for o in table.occasions]
+
+
+def to_json(study: Study, reports: list, labels=None) -> dict:
+    pairs = [_pair_json(d, r, labels) for d, r in reports]
+    out: dict = _stats(*reports[0], labels) if reports else {"n": 0}  # the primary pair, as before
+    out.update({
+        "protocol": {"id": study.protocol.id, "version": study.version, "instrument": study.instrument.id},
+        "flow": study.flow.as_json(),
+        "pairs": pairs,
+        "frequencies": _levels_json(study.levels),
+        "items": [{"item": i.item_id, "occasion": i.occasion, "n": i.total,
+                   "counts": [{"score": v, "n": n, "share": sh} for v, n, sh in i.counts]} for i in study.items],
+        "characteristics": [{"variable": t.variable, "answered": t.answered, "missing": t.missing,
+                             "rows": [{"category": r.category, "n": r.n, "share": r.share} for r in t.rows]}
+                            for t in study.characteristics],
+        "adherence": [{"family": a.code, "full_days": a.full_days, "planned_per_day": a.planned,
+                       "days": [{"day": d, "sessions": n, "minutes": m} for d, n, m in a.per_day]}
+                      for a in study.adherence],
+    })
+    return out
+
+
+def dumps(study: Study, reports: list, labels=None) -> str:
+    return json.dumps(to_json(study, reports, labels), ensure_ascii=False, allow_nan=False)

@@ -1,0 +1,175 @@
+"""Measurement windows: was a checklist taken when the protocol wanted it, and may it still be offered?
+
+Each protocol measurement has a window (content/protocols.py: ``opens`` / ``closes`` / ``grace_hours``). A
+finished measurement gets a ``window`` status, stored on the row:
+
+- ``on_time`` — inside the window (the only ones in the primary analysis);
+- ``early`` — begun before the window opened (e.g. the day-2 "before" checklist on day 1);
+- ``late`` — finished after the window closed (the end of the day plus the grace hours);
+- ``after_massage`` — a "before" checklist begun after that day's first massage was done;
+- ``skipped`` — the family chose to start the massage without the "before" checklist (a row with no score).
+
+:func:`offerable` is the other side: the bot never offers a "before" checklist once a massage it should precede
+has been done, nor an "after" checklist once its window has closed. :func:`pre_first` says whether /pijat should
+ask for the "before" checklist first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from sqlmodel import Session, col, select
+
+from bot.flows import dates
+from content.protocols import Measurement as ProtocolMeasurement
+from content.protocols import Protocol
+from storage.models import Family, MassageSession, Measurement
+
+ON_TIME = "on_time"
+EARLY = "early"
+LATE = "late"
+AFTER_MASSAGE = "after_massage"
+SKIPPED = "skipped"
+STATUSES = (ON_TIME, EARLY, LATE, AFTER_MASSAGE, SKIPPED)
+DONE = ("completed", "logged")
+
+
+@dataclass(frozen=True)
+class DoneSession:
+    day: int | None
+    started_at: datetime
+    ended_at: datetime | None
+
+
+def done_sessions(session: Session, family_id: int) -> list[DoneSession]:
+    rows = session.exec(
+        select(MassageSession).where(MassageSession.family_id == family_id, col(MassageSession.status).in_(DONE))
+        .order_by(MassageSession.started_at, MassageSession.id)
+    ).all()
+    return [DoneSession(r.postpartum_day, r.started_at, r.ended_at) for r in rows]
+
+
+def protocol_measurement(protocol: Protocol, occasion: str, day: int) -> ProtocolMeasurement | None:
+    for m in protocol.measurements:
+        if m.occasion == occasion and m.day == day:
+            return m
+    return None
+
+
+@dataclass(frozen=True)
+class Bounds:
+    opens_at: datetime | None  # None: open since registration
+    closes_at: datetime | None  # after this it is ``late`` (the end of the day plus the grace hours)
+    closes_at_massage: bool  # a "before": also closed by that day's first massage (``after_massage``)
+
+
+def bounds(protocol: Protocol, m: ProtocolMeasurement, family: Family, times: Sequence[time],
+           sessions: Sequence[DoneSession]) -> Bounds | None:
+    """The window of ``m`` for this family, in instants; None without a birth date."""
+    if family.birth_date is None:
+        return None
+    w = m.the_window
+    start = dates.day_start(family.birth_date, family.timezone, m.day, family.birth_time)
+    end = dates.day_start(family.birth_date, family.timezone, m.day + 1, family.birth_time)
+    opens_at: datetime | None = None
+    if w.opens == "day_start":
+        opens_at = start
+    elif w.opens == "last_session":
+        last = dates.local_on_day(family.birth_date, family.timezone, m.day, times[-1], family.birth_time)
+        that_day = [s for s in sessions if s.day == m.day]
+        if len(that_day) >= protocol.sessions_per_day:
+            finished = that_day[protocol.sessions_per_day - 1]
+            last = min(last, finished.ended_at or finished.started_at)
+        opens_at = last
+    return Bounds(opens_at, end + timedelta(hours=w.grace_hours), w.closes == "first_session")
+
+
+def _massage_before(m: ProtocolMeasurement, sessions: Sequence[DoneSession], instant: datetime) -> bool:
+    first_pre = m.the_window.opens == "registration"
+    for s in sessions:
+        if s.started_at > instant:
+            continue
+        if s.day == m.day or (first_pre and (s.day is None or s.day <= m.day)):
+            return True
+    return False
+
+
+def classify(protocol: Protocol, occasion: str, day: int, family: Family, times: Sequence[time],
+             sessions: Sequence[DoneSession], *, started_at: datetime, completed_at: datetime) -> str | None:
+    """The window status of a measurement begun at ``started_at`` and finished at ``completed_at``."""
+    m = protocol_measurement(protocol, occasion, day)
+    if m is None:
+        return None
+    b = bounds(protocol, m, family, times, sessions)
+    if b is None:
+        return None
+    if b.closes_at_massage and _massage_before(m, sessions, started_at):
+        return AFTER_MASSAGE
+    if b.opens_at is not None and started_at < b.opens_at:
+        return EARLY
+    if b.closes_at is not None and completed_at > b.closes_at:
+        return LATE
+    return ON_TIME
+
+
+def offerable(protocol: Protocol, occasion: str, day: int, family: Family, times: Sequence[time],
+              sessions: Sequence[DoneSession], *, now: datetime) -> bool:
+    """May this measurement still be offered now? No "before" after its massage, nothing after its window."""
+    m = protocol_measurement(protocol, occasion, day)
+    if m is None:
+        return True
+    b = bounds(protocol, m, family, times, sessions)
+    if b is None:
+        return True
+    if b.closes_at_massage:  # a "before" stays open until the massage (filled in later, it is stored ``late``)
+        return not _massage_before(m, sessions, now)
+    return b.closes_at is None or now <= b.closes_at
+
+
+def pre_first(protocol: Protocol, occasion: str | None, slot: str | None, day: int | None, family: Family,
+              times: Sequence[time], sessions: Sequence[DoneSession], *, now: datetime) -> bool:
+    """Should /pijat ask for the "before" checklist first? Yes when one is due now and still offerable."""
+    if occasion != "pre" or slot != "before_first_session" or day is None:
+        return False
+    return offerable(protocol, occasion, day, family, times, sessions, now=now)
+
+
+def record_skip(session: Session, *, family_id: int, instrument_id: str, instrument_version: int, occasion: str,
+                user_id: int | None, now: datetime) -> Measurement:
+    """The family chose to start the massage without the "before" checklist: a finished row with no score."""
+    row = Measurement(family_id=family_id, instrument_id=instrument_id, instrument_version=instrument_version,
+                      occasion=occasion[:16], started_by=user_id, started_at=now, completed_at=now, window=SKIPPED)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def stamp(session: Session, protocol: Protocol, family: Family, measurement: Measurement,
+          times: Sequence[time]) -> str | None:
+    """Store the window status of a just-finished measurement (None when the protocol has no such slot)."""
+    from bot.flows.checklist import slot_for_label
+
+    slot = slot_for_label(protocol, measurement.occasion)
+    if slot is None or measurement.completed_at is None:
+        return None
+    status = classify(protocol, slot.occasion, slot.day, family, times, done_sessions(session, family.id),
+                      started_at=measurement.started_at, completed_at=measurement.completed_at)
+    measurement.window = status
+    session.add(measurement)
+    session.flush()
+    return status
+
+
+def screen(session: Session, protocol: Protocol, family: Family, times: Sequence[time], due, *, now: datetime):
+    """The checklist rule's answer (bot/flows/checklist.Due), without a slot whose window has passed."""
+    from bot.flows.checklist import Due, slots
+
+    slot = due.slot
+    if slot is None:
+        return due
+    if offerable(protocol, slot.occasion, slot.day, family, times, done_sessions(session, family.id), now=now):
+        return due
+    later = [s for s in slots(protocol) if s.index > slot.index]
+    return Due(None, later[0] if later else None, missed=slot)

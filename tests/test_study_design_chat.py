@@ -1,0 +1,136 @@
+"""The study design from the midwife's chat, on the demo (issue 14): /analisis for seed 001 prints the per-day
+tables and the three-level frequencies, asks which protocol when the facility has more than one; /protokol
+lets the coordinator set the facility's protocol and moves one family only before its first measurement.
+Plus the window rules as plain functions."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlmodel import select
+
+from analysis.characteristics import table1
+from analysis.flow import FamilyCourse, flow
+from analysis.frequencies import level_table
+from bot.devtools.demo import STUDY_MIDWIFE_PROTOCOL, add_family, seed_study_demo
+from bot.flows import windows
+from content import get_content
+from storage.models import Facility, Family
+
+MIDWIFE = 2001
+
+
+async def test_demo_analisis_for_seed001_per_day_and_three_levels(bot, db, clock, fake_tg):
+    with db.session() as s:
+        demo = seed_study_demo(s, clock.now(), settings=bot.settings, midwife_telegram_id=MIDWIFE)
+        assert demo.deleted is not None
+    midwife = fake_tg.user(user_id=MIDWIFE, first_name="Bidan")
+    await midwife.send("/analisis")
+    texts = [m.text or "" for m in midwife.replies_since_last_action]
+    joined = "\n".join(texts)
+    for day in (1, 2, 3):
+        assert f"Hari ke-{day}: sebelum dan sesudah pijat" in joined
+    assert "Lancar" in joined and "Cukup lancar" in joined and "Kurang lancar" in joined
+    frequencies = next(t for t in texts if "per waktu pengisian" in t)
+    assert frequencies.count("Sebelum (hari ke-") == 3 and frequencies.count("Sesudah (hari ke-") == 3
+    assert "Alur peserta" in joined and "tidak izin penelitian 2" in joined
+    assert "Karakteristik responden" in joined
+    assert any(m.kind == "photo" for m in midwife.replies_since_last_action)
+
+    # A second protocol in her facility: /analisis asks which one.
+    with db.session() as s:
+        facility = s.get(Facility, demo.facilities[STUDY_MIDWIFE_PROTOCOL].id)
+        add_family(s, facility, now=clock.now(), age_days=6, protocol_id="seed002", mother=(880_001, "Lain"))
+    await midwife.send("/analisis")
+    assert "lebih dari satu protokol" in midwife.last_reply.text
+    labels = midwife.last_reply.button_labels
+    assert any(label.startswith("seed001") for label in labels) and any(label.startswith("seed002") for label in labels)
+    await midwife.press(next(label for label in labels if label.startswith("seed002")))
+    assert "Seed 002" in "\n".join(m.text or "" for m in midwife.replies_since_last_action)
+
+
+async def test_protokol_sets_the_facility_and_moves_a_family_before_its_first_measurement(bot, db, clock, fake_tg):
+    with db.session() as s:
+        demo = seed_study_demo(s, clock.now(), settings=bot.settings, midwife_telegram_id=MIDWIFE,
+                               families_per_protocol=4)
+        facility = demo.facilities[STUDY_MIDWIFE_PROTOCOL]
+        fresh = add_family(s, s.get(Facility, facility.id), now=clock.now(), age_days=0, protocol_id="seed001",
+                           mother=(880_002, "Baru"), checklists=False)
+        measured = demo.families[STUDY_MIDWIFE_PROTOCOL][0].code
+    midwife = fake_tg.user(user_id=MIDWIFE, first_name="Bidan")
+    await midwife.send("/protokol")
+    assert "seed001" in midwife.last_reply.text
+    await midwife.press("seed003")
+    assert "seed003" in midwife.last_reply.text
+    with db.session() as s:
+        assert s.get(Facility, facility.id).default_protocol == "seed003"
+
+    await midwife.send(f"/protokol {measured} seed000")
+    assert "tidak bisa dipindah" in midwife.last_reply.text
+    await midwife.send(f"/protokol {fresh.code} seed000")
+    assert "sekarang memakai" in midwife.last_reply.text
+    with db.session() as s:
+        moved = s.exec(select(Family).where(Family.code == fresh.code)).one()
+        assert (moved.protocol_id, moved.protocol_version) == ("seed000", 1)
+        kept = s.exec(select(Family).where(Family.code == measured)).one()
+        assert kept.protocol_id == "seed001"
+
+
+def _family(birth: date, birth_time: str | None = None) -> Family:
+    return Family(code="X", link_code="Y", birth_date=birth, timezone="Asia/Jakarta", birth_time=birth_time)
+
+
+def test_windows_classify_each_status():
+    protocol = get_content().protocols["seed001"]
+    fam = _family(date(2026, 11, 19))
+    times = [time(8, 0), time(16, 0)]
+    wib = timedelta(hours=7)
+
+    def at(day: int, hour: int) -> datetime:  # local WIB hour on the calendar day birth + day
+        return datetime.combine(date(2026, 11, 19) + timedelta(days=day), time(hour), tzinfo=UTC) - wib
+
+    session = windows.DoneSession(1, at(1, 8), at(1, 8) + timedelta(minutes=5))
+    assert windows.classify(protocol, "pre", 1, fam, times, [], started_at=at(1, 7), completed_at=at(1, 7)) == "on_time"
+    assert windows.classify(protocol, "pre", 1, fam, times, [session], started_at=at(1, 9),
+                            completed_at=at(1, 9)) == "after_massage"
+    assert windows.classify(protocol, "post", 1, fam, times, [], started_at=at(1, 10),
+                            completed_at=at(1, 10)) == "early"
+    assert windows.classify(protocol, "post", 1, fam, times, [], started_at=at(1, 20),
+                            completed_at=at(1, 20)) == "on_time"
+    assert windows.classify(protocol, "post", 1, fam, times, [], started_at=at(2, 9),
+                            completed_at=at(2, 9)) == "late"  # past midnight + 6 h grace
+    assert windows.classify(protocol, "pre", 2, fam, times, [], started_at=at(1, 21),
+                            completed_at=at(1, 21)) == "early"
+    # Never offered: a "before" after that day's massage; an "after" days past its window.
+    assert not windows.offerable(protocol, "pre", 1, fam, times, [session], now=at(1, 9))
+    assert windows.offerable(protocol, "post", 1, fam, times, [], now=at(1, 23))
+    assert not windows.offerable(protocol, "post", 1, fam, times, [], now=at(3, 9))
+    # With the time of birth, day 1 starts 24 hours after it.
+    late_born = _family(date(2026, 11, 19), "21:30")
+    assert windows.classify(protocol, "post", 1, late_born, times, [], started_at=at(1, 20),
+                            completed_at=at(1, 20)) == "early"  # its day 1 ends only at 21:30 the next day
+    assert windows.classify(protocol, "post", 1, late_born, times, [], started_at=at(2, 17),
+                            completed_at=at(2, 17)) == "on_time"
+
+
+def test_flow_frequencies_and_table1_by_hand():
+    courses = [
+        FamilyCourse("A", True, pre="on_time", post="on_time", sessions={1: (2, 600)}, analysed=True),
+        FamilyCourse("B", True, pre="late", post="on_time"),
+        FamilyCourse("C", False),
+        FamilyCourse("D", True, pre="on_time", post=None, paused=True),
+        FamilyCourse("E", False, deleted=True),
+    ]
+    f = flow(courses, [1, 2, 3], 2)
+    assert (f.registered, f.consented_research, f.pre_on_time, f.post_on_time, f.analysed) == (5, 3, 2, 1, 1)
+    assert f.losses["consent"] == {"no_consent": 1, "deleted": 1}
+    assert f.excluded == {"window_late": 1, "paused": 1}
+    assert f.days[0].families_full == 1 and f.days[0].minutes == 10
+    t = level_table({"pre": ["a", "b", "b", None]}, [("a", "A"), ("b", "B"), ("c", "C")])
+    occ = t.occasions[0]
+    assert occ.total == 3 and occ.missing == 1 and [lv.n for lv in occ.levels] == [1, 2, 0]
+    assert abs(occ.levels[1].share - 2 / 3) < 1e-12
+    tables = {x.variable: x for x in table1([{"mother_age": 19, "parity": 1}, {"mother_age": 36, "parity": 3},
+                                              {"mother_age": None}])}
+    assert [(r.category, r.n) for r in tables["age"].rows] == [("lt20", 1), ("20_35", 0), ("gt35", 1)]
+    assert tables["age"].missing == 1 and tables["parity"].rows[1].n == 1
