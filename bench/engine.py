@@ -223,13 +223,14 @@ def query_round_trip_ms(url: str, n: int = 200) -> float:
 
 
 async def run(report: Report, *, quick: bool, pg_base: str | None, rate: float = 100.0,
-              only: set[str] | None = None, rounds: int | None = None) -> None:
+              only: set[str] | None = None, rounds: int | None = None, n: int | None = None,
+              seconds: float | None = None) -> None:
     from bench.latency_proxy import LatencyProxy
 
     section("1b. The engine room: /start from new users, echo bot vs SQLite vs PostgreSQL at 0/1/2 ms")
     rounds = rounds or (2 if quick else 3)
-    n = 300 if quick else 1000
-    seconds = 4.0 if quick else 10.0
+    n = n or (300 if quick else 1000)
+    seconds = seconds or (4.0 if quick else 10.0)
     people = People(900_000_000)
     async with contextlib.AsyncExitStack() as stack:
         sqlite = stack.enter_context(database("sqlite", None, "engine"))
@@ -324,12 +325,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", metavar="FILE", help="also write the figures here")
     parser.add_argument("--only", help="comma-separated variant keys (a, b, b1, c, c0, d0, d1, d2, l2); a always runs")
     parser.add_argument("--rounds", type=int, help="rounds (default 2 quick, 3 full)")
+    parser.add_argument("--n", type=int, help="updates queued at once per round (default 300 quick, 1000 full)")
+    parser.add_argument("--seconds", type=float, help="seconds of offered load per round (default 4 quick, 10 full)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     pg = None if args.no_postgres or not postgres_available(args.postgres) else args.postgres
     report = Report(quick=args.quick)
     only = set(args.only.split(",")) if args.only else None
-    asyncio.run(run(report, quick=args.quick, pg_base=pg, rate=args.rate, only=only, rounds=args.rounds))
+    asyncio.run(run(report, quick=args.quick, pg_base=pg, rate=args.rate, only=only, rounds=args.rounds, n=args.n,
+                    seconds=args.seconds))
     print()
     print(report.table())
     if args.json:
