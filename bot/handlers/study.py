@@ -157,9 +157,10 @@ def report(turn: Turn, staff: Staff, protocol_id: str) -> None:
                           minimum=study_data.MIN_PAIRS, fasilitas=facility.name, instrumen=found.instrument.title))
         return
     from analysis import draw_chart, render_compact, write_xlsx
-    from bot.handlers.midwife import _analysis_labels
 
-    labels = _analysis_labels(turn)
+    def labels(key: str, /, **params: object) -> str:
+        return turn.t(f"analysis.{key}", **params)
+
     header = turn.t("midwife.analysis_header", fasilitas=facility.name, instrumen=found.instrument.title,
                     n=primary.n)
     turn.reply(html.escape(header) + "\n<pre>" + html.escape(render_compact(primary, labels)) + "</pre>",
