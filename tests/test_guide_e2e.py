@@ -311,3 +311,22 @@ async def test_no_reminder_invites_a_second_massage_after_a_guided_session(bot, 
     with db.session() as s:
         snooze = s.exec(select(Outbox).where(Outbox.kind == "snooze")).one()
     assert snooze.status == "cancelled"
+
+
+async def test_after_a_known_caesarean_the_position_card_brings_the_sitting_or_side_lying_note(bot, db, family,
+                                                                                                husband):
+    from storage.models import Family
+
+    with db.session() as s:
+        row = s.get(Family, family)
+        row.birth_mode = "sesar"  # as answered in the mother's optional registration questions
+        s.add(row)
+    content = get_content()
+    await start(husband)
+    await husband.press("✅ Semua tidak ada")
+    while not any("Posisi" in (m.text or "") for m in husband.replies_since_last_action):
+        await husband.press("Lanjut ▶")
+    said = [m.text or "" for m in husband.replies_since_last_action]
+    assert content.guide.caesarean_text in said  # sent with the card, no extra tap
+    assert content.text("guide.button_caesarean") not in husband.last_reply.button_labels + [
+        label for m in husband.replies_since_last_action for label in m.button_labels]

@@ -190,7 +190,8 @@ def show_card(turn: Turn, family: Family, row: MassageSession, index: int) -> No
     last = index == len(cards) - 1
     rows = (start_buttons(turn, family, row) if last
             else [[(turn.t("guide.button_card_next"), callback("pijat", "card", row.id, index))]])
-    if card.id == "posisi":
+    caesarean = card.id == "posisi" and family.birth_mode == "sesar"  # known from the registration questions
+    if card.id == "posisi" and not caesarean:
         rows.append([(turn.t("guide.button_caesarean"), callback("pijat", "sesar", row.id))])
     text = _card_text(turn, family, card, index, len(cards))
     animation = turn.content.guide.animation if card.animation else None
@@ -200,6 +201,8 @@ def show_card(turn: Turn, family: Family, row: MassageSession, index: int) -> No
         turn.reply(text, None if animation else inline(rows))
     if animation is not None:
         turn.media("animation", str(animation), turn.t("guide.animation_caption"), inline(rows))
+    if caesarean:  # after a caesarean the sitting or side-lying position comes without asking
+        turn.reply(turn.content.guide.caesarean_text)
 
 
 def show_reminder(turn: Turn, family: Family, row: MassageSession) -> None:
