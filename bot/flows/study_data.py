@@ -132,27 +132,13 @@ def database_scores(instrument_id: str, facility: str | None = None, *, database
 
     ``facility`` is a facility code or name; None means every facility.
     """
-    from bot.core.config import settings_from_env
-    from storage.db import Database
-
     content = content or get_content()
     instrument = content.instruments.get(instrument_id)
     if instrument is None:
         raise StudyDataError(content.text("export.cli.unknown_instrument", nama=instrument_id,
                                           pilihan=", ".join(sorted(content.instruments))))
-    db = Database(database_url or settings_from_env().database_url)
-    try:
-        db.upgrade()
-        with db.session() as session:
-            facility_id = None
-            if facility:
-                found = facilities.find(session, facility)
-                if found is None:
-                    raise StudyDataError(content.text("export.cli.unknown_facility", kode=facility))
-                facility_id = found.id
-            return paired_scores(session, instrument, facility_id)
-    finally:
-        db.dispose()
+    return _from_database(database_url, content, facility,
+                          lambda session, facility_id: paired_scores(session, instrument, facility_id))
 
 
 def analyse(scores: PairedScores, *, instrument: Instrument | None = None, excluded: dict[str, int] | None = None,
@@ -571,13 +557,21 @@ def analyse_study(s: Study) -> list[tuple[PairData, PairedReport | None]]:
 def database_study(protocol_id: str, facility: str | None = None, *, database_url: str | None = None,
                    content: Content | None = None, version: int | None = None) -> Study:
     """:func:`study` straight from the configured database (``python -m bot analyze --protocol``)."""
-    from bot.core.config import settings_from_env
-    from storage.db import Database
-
     content = content or get_content()
     if protocol_id not in content.protocols:
         raise StudyDataError(content.text("study.unknown_protocol", nama=protocol_id,
                                           pilihan=", ".join(sorted(content.protocols))))
+    return _from_database(database_url, content, facility,
+                          lambda session, facility_id: study(session, content, protocol_id, facility_id,
+                                                             version=version))
+
+
+def _from_database(database_url: str | None, content: Content, facility: str | None, query):
+    """Open the configured database (migrated), resolve ``facility`` (code or name; None: every facility) and
+    return ``query(session, facility_id)``."""
+    from bot.core.config import settings_from_env
+    from storage.db import Database
+
     db = Database(database_url or settings_from_env().database_url)
     try:
         db.upgrade()
@@ -588,6 +582,6 @@ def database_study(protocol_id: str, facility: str | None = None, *, database_ur
                 if found is None:
                     raise StudyDataError(content.text("export.cli.unknown_facility", kode=facility))
                 facility_id = found.id
-            return study(session, content, protocol_id, facility_id, version=version)
+            return query(session, facility_id)
     finally:
         db.dispose()
