@@ -8,9 +8,25 @@ from sqlmodel import Session, select
 
 from storage.models import User
 
+# Within one session (one update's unit of work) a person is looked up once: the turn's record step, the
+# handler and the flows all ask for the same Telegram id, and on PostgreSQL each query is a network round trip.
+# The session's ``info`` keeps what was found (or that nobody was); ``upsert`` updates it when it creates.
+_BY_TELEGRAM_ID = "users_by_telegram_id"
+
+
+def _known(session: Session) -> dict[int, User | None]:
+    return session.info.setdefault(_BY_TELEGRAM_ID, {})
+
 
 def get_by_telegram_id(session: Session, telegram_id: int) -> User | None:
-    return session.exec(select(User).where(User.telegram_id == telegram_id)).first()
+    known = _known(session)
+    if telegram_id in known:
+        user = known[telegram_id]
+        if user is None or (user.telegram_id == telegram_id and user in session):
+            return user
+    user = session.exec(select(User).where(User.telegram_id == telegram_id)).first()
+    known[telegram_id] = user
+    return user
 
 
 def _clean(text: str | None, limit: int) -> str | None:
@@ -39,6 +55,7 @@ def upsert(
         )
         session.add(user)
         session.flush()
+        _known(session)[telegram_id] = user
         return user
     if chat_id is not None and user.chat_id != chat_id:
         user.chat_id = chat_id
