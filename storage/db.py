@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ SQLITE_BUSY_TIMEOUT_MS = 5000
 # up to POOL_OVERFLOW more for short work on the event loop (a chat marked unreachable, start-up).
 POOL_SIZE = 10
 POOL_OVERFLOW = 10
+POOL_RECYCLE_S = 20 * 60
 
 
 def normalise_url(url: str) -> str:
@@ -61,7 +63,17 @@ def _make_engine(url: str, pool_size: int = POOL_SIZE) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=POOL_OVERFLOW)
+    # No pre-ping: it would cost every unit of work one more round trip (1 of about 7 for a /start). A pooled
+    # connection the server has closed fails on its first statement instead; SQLAlchemy then replaces every
+    # connection of the pool, and the bot's turn retries a unit of work that failed so before it did anything
+    # (bot/core/turn.py: ``_run_body``). Connections older than POOL_RECYCLE_S are replaced before use, ahead
+    # of the idle time-outs of managed servers and proxies.
+    return create_engine(url, pool_size=pool_size, max_overflow=POOL_OVERFLOW, pool_recycle=POOL_RECYCLE_S)
+
+
+def stale_connection(exc: BaseException) -> bool:
+    """``exc`` says the pooled connection was already dead (the server closed it): the pool has been renewed."""
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
 
 
 class Database:

@@ -25,6 +25,7 @@ from telegram.ext import ContextTypes
 
 from bot.core import reply_delivery
 from bot.core.runtime import Runtime, get_runtime
+from storage.db import stale_connection
 
 log = logging.getLogger(__name__)
 
@@ -375,16 +376,42 @@ def record_update(session: Session, rt: Runtime, update: Update) -> bool:
     return fresh
 
 
+class _StaleAtFirstStatement(Exception):
+    """Recording the update met a pooled connection the server had closed: nothing was done yet."""
+
+
 def _run_body(turn: Turn, body: Callable[[Turn], None], record: bool) -> bool:
     """One session, one transaction: the update recorded, the person reachable again, the body.
 
     Runs in the database thread pool on PostgreSQL (``Runtime.run_sync``). False for a duplicate update
     (nothing done). Raises when anything fails; the session is rolled back then, the update id too.
+    The pool does not ping a connection before each use (storage/db.py): when recording the update (the
+    turn's first statements, before the handler body) meets a connection the server has closed (a restart,
+    an idle time-out), the pool is renewed and the turn runs once more from the start, so the person notices
+    nothing. A connection lost later in the turn is a failure like any other: all of it is rolled back and
+    the person is asked to try again.
     """
+    try:
+        return _attempt(turn, body, record)
+    except _StaleAtFirstStatement:
+        log.info("update %s met a closed database connection first; running it again", turn.update.update_id)
+        turn.discard()
+        turn.notes.clear()
+        return _attempt(turn, body, record)
+
+
+def _attempt(turn: Turn, body: Callable[[Turn], None], record: bool) -> bool:
     with turn.rt.db.session() as session:
         turn.session = session
-        if record and not record_update(session, turn.rt, turn.update):
-            return False
+        if record:
+            try:
+                fresh = record_update(session, turn.rt, turn.update)
+            except Exception as exc:
+                if stale_connection(exc):
+                    raise _StaleAtFirstStatement from exc
+                raise
+            if not fresh:
+                return False
         body(turn)
     return True
 
