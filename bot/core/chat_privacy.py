@@ -96,6 +96,7 @@ class GuardedBot(ExtBot):
         self._group_texts: set[str] = set()
         self._unreadable = intake.UnreadableUpdates()
         self._refused = 0
+        self._batch: tuple[Update, ...] = ()  # the getUpdates batch being read (get_updates / _post)
 
     @property
     def unreadable(self) -> intake.UnreadableUpdates:
@@ -115,10 +116,21 @@ class GuardedBot(ExtBot):
         if len(self._group_texts) < 16:
             self._group_texts.add(text)
 
+    async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
+        # PTB would parse the whole batch at once (one bad update fails them all); ``_post`` reads each update
+        # once, keeps the parsed batch and hands PTB an empty list, so nothing is parsed twice.
+        self._batch = ()
+        await super().get_updates(*args, **kwargs)
+        batch, self._batch = self._batch, ()
+        for update in batch:
+            self.insert_callback_data(update)
+        return batch
+
     async def _post(self, endpoint: str, data: dict | None = None, **kwargs: Any) -> Any:
         result = await super()._post(endpoint, data, **kwargs)
         if endpoint == "getUpdates":
-            return intake.readable_batch(result, self, self._unreadable)
+            self._batch = intake.parsed_batch(result, self, self._unreadable)
+            return []
         return result
 
     async def _do_post(self, endpoint: str, data: dict, **kwargs: Any) -> Any:

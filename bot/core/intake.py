@@ -54,8 +54,8 @@ def _update_id(raw: Any) -> int | None:
     return None
 
 
-def readable(raw: Any, bot: Any, counter: UnreadableUpdates) -> dict[str, Any]:
-    """``raw`` if python-telegram-bot can parse it, else a bare ``{"update_id": …}`` (counted).
+def parsed(raw: Any, bot: Any, counter: UnreadableUpdates) -> tuple[Update, bool]:
+    """``raw`` parsed, and whether it could be; an unreadable one is a bare ``Update(update_id)`` (counted).
 
     Raises ``ValueError`` when there is no integer ``update_id`` to acknowledge.
     """
@@ -63,22 +63,39 @@ def readable(raw: Any, bot: Any, counter: UnreadableUpdates) -> dict[str, Any]:
     if update_id is None:
         raise ValueError("an update without an integer update_id")
     try:
-        Update.de_json(raw, bot)
+        update = Update.de_json(raw, bot)
     except Exception as exc:  # any parsing failure: the update is skipped, never the batch
         counter.note(raw, exc)
-        return {"update_id": update_id}
-    return raw
+        return Update(update_id), False
+    if update is None:  # pragma: no cover - de_json returns None only for an empty dict
+        return Update(update_id), False
+    return update, True
+
+
+def readable(raw: Any, bot: Any, counter: UnreadableUpdates) -> dict[str, Any]:
+    """``raw`` if python-telegram-bot can parse it, else a bare ``{"update_id": …}`` (counted)."""
+    update, ok = parsed(raw, bot, counter)
+    return raw if ok else {"update_id": update.update_id}
+
+
+def _batch(result: Any, read: Any) -> list:
+    if not isinstance(result, list):
+        raise NetworkError("getUpdates answered something that is not a list of updates")
+    try:
+        return [read(raw) for raw in result]
+    except ValueError:
+        raise NetworkError("getUpdates answered an update without an update_id") from None
 
 
 def readable_batch(result: Any, bot: Any, counter: UnreadableUpdates) -> list[dict[str, Any]]:
     """The ``getUpdates`` result with unreadable updates replaced by bare ones; ``NetworkError`` if it is not
     a list of updates (PTB's polling loop then backs off)."""
-    if not isinstance(result, list):
-        raise NetworkError("getUpdates answered something that is not a list of updates")
-    try:
-        return [readable(raw, bot, counter) for raw in result]
-    except ValueError:
-        raise NetworkError("getUpdates answered an update without an update_id") from None
+    return _batch(result, lambda raw: readable(raw, bot, counter))
+
+
+def parsed_batch(result: Any, bot: Any, counter: UnreadableUpdates) -> tuple[Update, ...]:
+    """The same, parsed: each update read once (:class:`bot.core.chat_privacy.GuardedBot` hands these to PTB)."""
+    return tuple(_batch(result, lambda raw: parsed(raw, bot, counter)[0]))
 
 
 # -- webhook mode -------------------------------------------------------------------------------------------
@@ -105,7 +122,7 @@ def _install_webhook_handler() -> None:
                 return
             self.set_status(HTTPStatus.OK)
             counter = getattr(self.bot, "unreadable", None) or _fallback_counter
-            update = Update.de_json(readable(data, self.bot, counter), self.bot)
+            update = parsed(data, self.bot, counter)[0]
             if isinstance(self.bot, ExtBot):
                 self.bot.insert_callback_data(update)
             await self.update_queue.put(update)
