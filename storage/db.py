@@ -20,10 +20,12 @@ log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
-# PostgreSQL connections kept open: one for each thread of the bot's database pool (bot/core/runtime.py), and
-# up to POOL_OVERFLOW more for short work on the event loop (a chat marked unreachable, start-up).
-POOL_SIZE = 10
-POOL_OVERFLOW = 10
+# PostgreSQL connections kept open (opened as they are first needed): one for each thread of the bot's database
+# pool (bot/core/runtime.py), and up to POOL_OVERFLOW more for short work on the event loop (a chat marked
+# unreachable, start-up). With the database 2 ms away a /start holds its thread for six round trips (~26 ms),
+# so 10 threads capped the bot near 300 updates/s; 20 keep it CPU-bound there (BENCHMARKS.md, the engine room).
+POOL_SIZE = 20
+POOL_OVERFLOW = 5
 POOL_RECYCLE_S = 20 * 60
 
 
