@@ -63,7 +63,7 @@ def test_whose_sign_negation_numbers_and_spelling():
 def test_checklist_advice_says_wajar_only_on_the_early_days():
     from types import SimpleNamespace
 
-    from bot.handlers.checklist import _day_aware_advice
+    from bot.handlers.steps.checklist import _day_aware_advice
 
     c = get_content()
     turn = SimpleNamespace(content=c, t=c.text)

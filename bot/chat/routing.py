@@ -6,7 +6,7 @@ body that handles text typed in that flow::
     @text_flow("registration")
     def registration_text(turn: Turn, state: ChatState) -> None: ...
 
-The text router (bot/handlers/text.py) looks the flow up here; text in no flow goes to the fallback.
+The text router (bot/handlers/fallback.py) looks the flow up here; text in no flow goes to the fallback.
 """
 
 from __future__ import annotations

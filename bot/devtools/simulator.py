@@ -183,7 +183,7 @@ class Simulator:
 
     def waiting_for_number(self) -> bool:
         """Whether the current person's open question asks for a number (typed digits are then an answer)."""
-        from bot.handlers.checklist import FLOW as CHECKLIST
+        from bot.handlers.steps.checklist import FLOW as CHECKLIST
         from storage import chatstate
         from storage.models import Measurement
 

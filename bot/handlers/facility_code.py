@@ -1,7 +1,7 @@
 """/keluarga → "Kode fasilitas": a family adds (or changes) its facility code after registering.
 
 Linking sends the family's open danger signs reported before linking to the facility's midwives
-(bot.flows.alerts.link_facility). Callback data: ``fk:ask``.
+(bot.flows.alerts.link_facility, via bot/handlers/steps/facility_link.py). Callback data: ``fk:ask``.
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ from telegram.ext import Application, CallbackQueryHandler
 from bot.chat.routing import text_flow
 from bot.core.turn import Turn, turn_handler
 from bot.flows import family_admission as admission
-from bot.flows.alerts import link_facility
 from bot.handlers.context import clear_state, family_context, put_state
+from bot.handlers.steps.facility_link import attach
 from storage import facilities
-from storage import families as family_store
-from storage.models import ChatState, Family
+from storage.models import ChatState
 
 FLOW = "facility_code"
 
@@ -32,18 +31,6 @@ def on_button(turn: Turn) -> None:
         return
     put_state(turn, FLOW, "code", {})
     turn.reply(turn.t("danger.ask_facility_code"))
-
-
-def attach(turn: Turn, family: Family, facility_id: int) -> None:
-    """Link the family to the facility and alert its open signs reported before (shared with the fas_ link)."""
-    facility = facilities.get(turn.session, facility_id)
-    if facility is None:
-        return
-    if family.facility_id != facility.id:
-        family_store.update(turn.session, family, facility_id=facility.id)
-    turn.reply(turn.t("danger.facility_linked", fasilitas=facility.name))
-    if link_facility(turn, family):
-        turn.reply(turn.t("danger.facility_linked_alerts", fasilitas=facility.name))
 
 
 @text_flow(FLOW)

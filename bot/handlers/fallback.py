@@ -12,44 +12,14 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from bot.chat.routing import TEXT_FLOWS
 from bot.core.chat_privacy import group_hint
 from bot.core.turn import Turn, turn_handler
-from bot.flows.alerts import raise_danger
 from bot.handlers.context import consented_user
+from bot.handlers.steps.ask_offer import offer, offer_keyboard
+from bot.handlers.steps.danger_advice import urgent_advice, was_taken_as_answer
 from storage import chatstate, staff
 from storage import families as family_store
 from storage.models import Family
 
 PRIORITY = 100
-_GIVEN = "_danger_signs_given"
-_TAKEN = "_text_taken_as_answer"
-
-
-def taken_as_answer(turn: Turn) -> None:
-    """A conversation says: this text was a valid answer to my question (e.g. "kuning" for a stool colour).
-
-    Its own rules then judge the answer, so the free-text danger matcher stays quiet for it.
-    """
-    turn.notes[_TAKEN] = True
-
-
-def urgent_advice(turn: Turn, family: Family | None, sign_ids: list[str], *, source: str,
-                  words: str | None = None) -> None:
-    """Give the family the advice for these danger signs (once per sign per update) and alert the midwife
-    (bot.flows.alerts.raise_danger: go now / 119 / 112, the other member told, the escalation ladder)."""
-    given: set[str] = turn.notes.setdefault(_GIVEN, set())
-    fresh = [s for s in dict.fromkeys(sign_ids) if s not in given and _known(turn, s)]
-    if not fresh:
-        return
-    given.update(fresh)
-    raise_danger(turn, family_id=family.id if family is not None else None, sign_ids=fresh, source=source,
-                 words=words, tell_family=True)
-
-
-def _known(turn: Turn, sign_id: str) -> bool:
-    try:
-        turn.content.danger_sign(sign_id)
-    except KeyError:
-        return False
-    return True
 
 
 def safety_net_applies(turn: Turn) -> bool:
@@ -76,7 +46,7 @@ def text(turn: Turn) -> None:
     if body is not None:
         before = len(turn.outgoing)
         body(turn, state)
-        if signs and not turn.notes.get(_TAKEN):
+        if signs and not was_taken_as_answer(turn):
             # The advice goes first, before the conversation's own reply.
             later = turn.outgoing[before:]
             del turn.outgoing[before:]
@@ -86,8 +56,6 @@ def text(turn: Turn) -> None:
     if signs:
         urgent_advice(turn, _family_of_sender(turn), [s.id for s in signs], source="text", words=turn.text)
         return
-    from bot.handlers.questions import offer, offer_keyboard
-
     family = _family_of_sender(turn)
     if not from_staff and safety_net_applies(turn):
         # Not understood, but about health: what to watch for, when to go, 119 / 112 (never "belum mengerti");

@@ -1,9 +1,9 @@
 """Admission to a family: the newcomer's request waits for the approver's button (bot/flows/family_admission.py).
 
 Flow: the newcomer opens the ``fam_`` link (or types the code), consents, says who they are and their name
-(bot/handlers/family.py), then :func:`request_admission` keeps the request in their conversation state
-(``join``/``wait``) and sends the approver "<name> ingin bergabung … [Setujui] [Tolak]". The newcomer sees
-nothing of the family until approved. The buttons (``adm:ok:<user id>`` / ``adm:no:<user id>``) work only
+(bot/handlers/family.py), then ``request_admission`` (bot/handlers/steps/join.py) keeps the request in their
+conversation state (``join``/``wait``) and sends the approver "<name> ingin bergabung … [Setujui] [Tolak]".
+The newcomer sees nothing of the family until approved. The buttons (``adm:ok:<user id>`` / ``adm:no:<user id>``) work only
 for the approver, only while that request still waits, and only for the family's current code (renewing
 the code voids every waiting request).
 """
@@ -12,59 +12,24 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler
 
-from bot.chat.keyboards import callback, inline
 from bot.core.turn import Turn, turn_handler
 from bot.flows import family_admission as admission
 from bot.flows import family_link
 from bot.flows.schedule import reschedule_family
 from bot.handlers.context import (
-    clear_state,
     family_context,
     members_text,
     not_yours,
     parse_data,
     parse_int,
-    put_state,
     role_name,
     stale,
 )
+from bot.handlers.steps.join import JOIN, WAIT
+from bot.handlers.steps.phone_question import ask_phone
 from storage import chatstate
 from storage import families as family_store
 from storage.models import User
-
-JOIN, WAIT = "join", "wait"  # the join conversation of bot/handlers/family.py, and its waiting step
-
-
-def request_admission(turn: Turn, user: User, data: dict) -> None:
-    """The newcomer is ready: keep the request and ask the approver."""
-    family = family_store.get(turn.session, int(data["family_id"]))
-    # The code may have been renewed (or the family closed) while this person was typing their name.
-    if family is None or not admission.request_matches(data, family):
-        clear_state(turn)
-        turn.reply(turn.t("family.code_wrong"))
-        return
-    current = family_store.family_of(turn.session, user.id)
-    if current is not None:
-        clear_state(turn)
-        turn.reply(turn.t("family.already_member") if current.id == family.id else turn.t("family.other_family"))
-        return
-    role = admission.admissible_role(turn.session, family, data.get("role"))
-    approver = admission.approver(turn.session, family)
-    if role == admission.FULL or role is None or approver is None:
-        clear_state(turn)
-        turn.reply(turn.t("family.family_full"))
-        return
-    put_state(turn, JOIN, WAIT, {"family_id": family.id, "link": family.link_code, "role": role})
-    turn.reply(turn.t("family.join_waiting"))
-    if approver.user.chat_id is not None:
-        turn.send(approver.user.chat_id, turn.t("family.join_request", nama=admission.display(user),
-                                                  peran=role_name(turn, role)),
-                  inline([[(turn.t("family.button_approve"), callback("adm", "ok", user.id)),
-                           (turn.t("family.button_decline"), callback("adm", "no", user.id))]]))
-
-
-def still_waiting(turn: Turn) -> None:
-    turn.reply(turn.t("family.join_still_waiting"))
 
 
 @turn_handler
@@ -112,8 +77,6 @@ def on_admission_button(turn: Turn) -> None:
     listing = members_text(turn, family.id)
     if joiner.chat_id is not None:
         shown = members_text(turn, family.id, first_names=role not in admission.MANAGERS)
-        from bot.handlers.phone import ask_phone
-
         ask_phone(turn, joiner.chat_id)  # optional, one tap, nothing waits for it
         turn.send(joiner.chat_id, turn.t("family.joined", anggota=shown))
     for member in family_store.members(turn.session, family.id):

@@ -13,6 +13,7 @@ from bot.chat.keyboards import callback, inline
 from bot.chat.routing import text_flow
 from bot.core.turn import Turn, turn_handler
 from bot.flows import privacy
+from bot.flows.alerts import close_for_deletion
 from bot.flows.schedule import cancel_family, reschedule_family
 from bot.handlers.context import (
     clear_state,
@@ -23,24 +24,13 @@ from bot.handlers.context import (
     stale,
     state,
 )
-from bot.handlers.start import resume_flow
+from bot.handlers.steps import checklist, massage
+from bot.handlers.steps.main_menu import main_keyboard
+from bot.handlers.steps.welcome import resume_flow
 from storage import families as family_store
 from storage.models import ChatState, Family
 
 DELETE_FLOW = "delete"
-
-
-def main_keyboard(turn: Turn, family: Family | None):
-    rows = [
-        [(turn.t("menu.button_massage"), "pijat:start"), (turn.t("menu.button_checklist"), "ceklis:start")],
-        [(turn.t("menu.button_family"), callback("fam", "show", "0")), (turn.t("desk.button_ask"), "ask:start")],
-        [(turn.t("menu.button_help"), callback("menu", "help")),
-         (turn.t("menu.button_privacy"), callback("menu", "privacy"))],
-    ]
-    if family is not None:
-        rows.append([(turn.t("menu.button_resume"), callback("menu", "resume")) if family.reminders_paused
-                     else (turn.t("menu.button_pause"), callback("menu", "pause"))])
-    return inline(rows)
 
 
 def show_menu(turn: Turn, text: str | None = None) -> None:
@@ -93,8 +83,6 @@ def unpause(turn: Turn, family: Family) -> bool:
 
 def continue_all(turn: Turn) -> None:
     """/lanjut: reminders on again, and whatever was left unfinished continues where it stopped."""
-    from bot.handlers import checklist, massage
-
     user = consented_user(turn)
     if user is None:
         turn.reply(turn.t("menu.need_start"))
@@ -167,8 +155,6 @@ def on_delete_button(turn: Turn) -> None:
     result = privacy.delete_personal_data(turn.session, user=user, now=turn.now, settings=turn.settings)
     if result.family_closed and result.family_id is not None:
         # Open danger-sign alerts are closed as "keluarga menghapus data" in front of the midwife.
-        from bot.flows.alerts import close_for_deletion
-
         close_for_deletion(turn, result.family_id)
     text = turn.t("menu.deleted")
     if result.research_kept:

@@ -10,25 +10,27 @@ Callback data: ``mw:list:<page>``, ``mw:fam:<family id>:<page>``, ``mw:open:<fam
 
 from __future__ import annotations
 
-import html
 import io
 import logging
-import tempfile
 from datetime import datetime
-from pathlib import Path
-from zoneinfo import ZoneInfo
 
+import segno
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.chat.deeplinks import deep_link
 from bot.chat.keyboards import callback, inline
 from bot.core.turn import Outgoing, Turn, turn_handler
-from bot.export import exporting
+from bot.export.document import export_document
 from bot.flows import alerts as alert_flow
 from bot.flows import desk, study_data
 from bot.flows import midwife as rules
 from bot.handlers.context import remember_user
+from bot.handlers.steps.analysis import run_analysis
+from bot.handlers.steps.midwife_message import start_midwife_message
+from bot.handlers.steps.staff import staff_or_refuse
 from storage import audit, facilities
+from storage import questions as question_store
 from storage import staff as staff_store
 from storage.models import Staff
 
@@ -39,17 +41,6 @@ TEXT_LIMIT = 3900
 
 def t(turn: Turn, key: str, /, **params: object) -> str:
     return turn.t(f"midwife.{key}", **params)
-
-
-def _staff_or_refuse(turn: Turn) -> Staff | None:
-    """The sender's active staff role, or None after a polite refusal (nothing else is said)."""
-    staff = rules.require_staff(turn.session, turn.user_id)
-    if staff is None:
-        if turn.update.callback_query is not None:
-            turn.answer(t(turn, "not_allowed"), alert=True)
-        else:
-            turn.reply(t(turn, "not_staff"))
-    return staff
 
 
 def _refuse_item(turn: Turn) -> None:
@@ -87,7 +78,7 @@ def accept_invite(turn: Turn, code: str) -> None:
 
 @turn_handler
 def help_command(turn: Turn) -> None:
-    staff = _staff_or_refuse(turn)
+    staff = staff_or_refuse(turn)
     if staff is None:
         return
     facility = facilities.get(turn.session, staff.facility_id)
@@ -100,8 +91,6 @@ def dashboard_keyboard(turn: Turn):
     url = turn.settings.web_app_url
     if not url:
         return None
-    from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
-
     return InlineKeyboardMarkup([[InlineKeyboardButton(turn.t("desk.button_dashboard"), web_app=WebAppInfo(url))]])
 
 
@@ -182,7 +171,7 @@ def _list_view(turn: Turn, staff: Staff, page: int, only: str = ""):
 
 @turn_handler
 def patients(turn: Turn) -> None:
-    staff = _staff_or_refuse(turn)
+    staff = staff_or_refuse(turn)
     if staff is None:
         return
     page, only = 0, ""
@@ -269,8 +258,6 @@ def _detail_text(turn: Turn, detail: study_data.FamilyDetail) -> str:
 
 
 def _thread_lines(turn: Turn, fam) -> list[str]:
-    from storage import questions as question_store
-
     asked = question_store.for_family(turn.session, fam.id)
     replies = question_store.replies_for_family(turn.session, fam.id)
     if not asked and not replies:
@@ -310,7 +297,7 @@ def _detail_buttons(turn: Turn, detail: study_data.FamilyDetail, back: tuple[str
 
 
 def _show_family(turn: Turn, *, edit: bool) -> None:
-    staff = _staff_or_refuse(turn)
+    staff = staff_or_refuse(turn)
     if staff is None:
         return
     parts = (turn.callback_data or "").split(":")
@@ -337,7 +324,7 @@ def on_callback(turn: Turn) -> None:
     parts = (turn.callback_data or "").split(":")
     action = parts[1] if len(parts) > 1 else ""
     if action == "list":
-        staff = _staff_or_refuse(turn)
+        staff = staff_or_refuse(turn)
         if staff is None:
             return
         only = parts[3] if len(parts) > 3 and parts[3] in desk.FILTERS else ""
@@ -351,8 +338,6 @@ def on_callback(turn: Turn) -> None:
     elif action == "done":
         _handle_alert(turn, _arg_int(parts, 2))
     elif action in ("msg", "reply"):
-        from bot.handlers.questions import start_midwife_message
-
         start_midwife_message(turn, action, _arg_int(parts, 2))
     else:
         turn.answer(t(turn, "not_allowed"), alert=True)
@@ -361,7 +346,7 @@ def on_callback(turn: Turn) -> None:
 # -- alerts --------------------------------------------------------------------------------------------
 
 def _handle_alert(turn: Turn, alert_id: int | None) -> None:
-    staff = _staff_or_refuse(turn)
+    staff = staff_or_refuse(turn)
     if staff is None:
         return
     found = rules.staff_for_alert(turn.session, turn.user_id, alert_id) if alert_id is not None else None
@@ -393,7 +378,7 @@ def queue_acknowledged(turn: Turn, ack: desk.Acknowledged) -> None:
 
 @turn_handler
 def export(turn: Turn) -> None:
-    staff = _staff_or_refuse(turn)
+    staff = staff_or_refuse(turn)
     if staff is None:
         return
     words = [a.lower() for a in turn.args]
@@ -409,92 +394,17 @@ def export(turn: Turn) -> None:
     turn.document(*made)
 
 
-def export_document(session, content, staff: Staff, *, fmt: str, with_names: bool, now: datetime,
-                    actor: str = "telegram") -> tuple[bytes, str, str] | str:
-    """The facility's export as (file bytes, file name, caption), audited; or the sentence saying why not.
-
-    Shared by /export and the dashboard's export buttons."""
-    facility = facilities.get(session, staff.facility_id)
-    families = study_data.count_families(session, staff.facility_id)
-    if families == 0:
-        return content.text("export.empty", fasilitas=facility.name)
-    data, counts = exporting.export_bytes(session, content, staff.facility_id, fmt=fmt, with_names=with_names)
-    rows = exporting.data_rows(counts)
-    audit.record(session, action="export", now=now, actor=actor, actor_user_id=staff.user_id,
-                 facility_id=staff.facility_id, rows=rows,
-                 detail={"format": fmt, "with_names": with_names, "families": families, "sheets": counts})
-    stamp = now.astimezone(ZoneInfo(facility.timezone)).strftime("%Y%m%d-%H%M")
-    suffix = "-nama" if with_names else ""
-    kind = {"csv": "zip", "sav": "spss.zip"}.get(fmt, "xlsx")
-    filename = f"pijat-oksitosin-{facility.code}-{stamp}{suffix}.{kind}"
-    caption_key = "export.file_caption_names" if with_names else "export.file_caption"
-    return data, filename, content.text(caption_key, fasilitas=facility.name, keluarga=families, baris=rows)
-
-
 # -- /analisis -----------------------------------------------------------------------------------------
 
 @turn_handler
 def analysis(turn: Turn) -> None:
-    """/analisis [PROTOKOL|INSTRUMEN]: the per-protocol report (bot/handlers/study.py)."""
-    from bot.handlers.study import run_analysis
-
+    """/analisis [PROTOKOL|INSTRUMEN]: the per-protocol report (bot/handlers/steps/analysis.py)."""
     run_analysis(turn)
-
-
-def instrument_analysis(turn: Turn, staff: Staff, instrument_id: str) -> None:
-    """/analisis INSTRUMEN: one instrument's pre/post pairs over the facility (research consent only)."""
-    session = turn.session
-    facility = facilities.get(session, staff.facility_id)
-    instrument = turn.content.instruments.get(instrument_id)
-    if instrument is None:
-        turn.reply(t(turn, "analysis_unknown_instrument", nama=instrument_id[:32],
-                     pilihan=", ".join(sorted(turn.content.instruments))))
-        return
-    made = analysis_report(session, turn.content, staff, instrument, now=turn.now)
-    if isinstance(made, str):
-        turn.reply(made)
-        return
-    header, table, chart_bytes, book_bytes, n = made
-    turn.reply(html.escape(header) + "\n<pre>" + html.escape(table) + "</pre>", parse_mode="HTML")
-    turn.photo(chart_bytes, t(turn, "analysis_chart_caption", n=n))
-    turn.document(book_bytes, f"analisis-{facility.code}-{instrument.id}.xlsx",
-                  t(turn, "analysis_book_caption", instrumen=instrument.title))
-
-
-def analysis_report(session, content, staff: Staff, instrument, *, now: datetime, actor: str = "telegram",
-                    with_book: bool = True) -> tuple[str, str, bytes, bytes | None, int] | str:
-    """(header, compact table, chart PNG, workbook, pairs) of the facility's analysis, audited; or the sentence
-    saying why there is none yet. Shared by /analisis and the dashboard."""
-    facility = facilities.get(session, staff.facility_id)
-    scores = study_data.paired_scores(session, instrument, staff.facility_id)
-    report = study_data.analyse(scores, instrument=instrument)
-    if report is None:
-        return content.text("midwife.analysis_too_few", n=scores.n, minimum=study_data.MIN_PAIRS,
-                            fasilitas=facility.name, instrumen=instrument.title)
-
-    def labels(key: str, /, **params: object) -> str:
-        return content.text(f"analysis.{key}", **params)
-
-    from analysis import draw_chart, render_compact, write_xlsx
-
-    audit.record(session, action="analysis", now=now, actor=actor, actor_user_id=staff.user_id,
-                 facility_id=staff.facility_id, rows=scores.n, detail={"instrument": instrument.id})
-    header = content.text("midwife.analysis_header", fasilitas=facility.name, instrumen=instrument.title, n=scores.n)
-    with tempfile.TemporaryDirectory() as tmp:
-        chart = Path(tmp) / "grafik.png"
-        book = Path(tmp) / "analisis.xlsx"
-        draw_chart(report, chart, labels)
-        if with_book:
-            write_xlsx(report, book, labels)
-        chart_bytes, book_bytes = chart.read_bytes(), book.read_bytes() if with_book else None
-    return header, render_compact(report, labels), chart_bytes, book_bytes, scores.n
 
 
 # -- /qr -----------------------------------------------------------------------------------------------
 
 def qr_png(data: str) -> bytes:
-    import segno
-
     buffer = io.BytesIO()
     segno.make(data, error="m").save(buffer, kind="png", scale=10, border=4)
     return buffer.getvalue()
@@ -502,7 +412,7 @@ def qr_png(data: str) -> bytes:
 
 @turn_handler
 def qr(turn: Turn) -> None:
-    staff = _staff_or_refuse(turn)
+    staff = staff_or_refuse(turn)
     if staff is None:
         return
     facility = facilities.get(turn.session, staff.facility_id)
@@ -514,7 +424,7 @@ def qr(turn: Turn) -> None:
 
 @turn_handler
 def invite(turn: Turn) -> None:
-    staff = _staff_or_refuse(turn)
+    staff = staff_or_refuse(turn)
     if staff is None:
         return
     if not rules.is_coordinator(staff):
@@ -532,7 +442,7 @@ def invite(turn: Turn) -> None:
 
 @turn_handler
 def hours(turn: Turn) -> None:
-    staff = _staff_or_refuse(turn)
+    staff = staff_or_refuse(turn)
     if staff is None:
         return
     facility = facilities.get(turn.session, staff.facility_id)

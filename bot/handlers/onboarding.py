@@ -2,7 +2,8 @@
 
 Each answer is stored in ChatState at once (flow ``registration``), so a restart continues at the same
 question. The same birth-date and time-zone questions also change a registered family's data (flow
-``family_edit``), after which the reminders are recomputed.
+``family_edit``), after which the reminders are recomputed. The questions are bot/handlers/steps/registration_questions.py
+(/start and /lanjut ask them too); this module takes the answers.
 """
 
 from __future__ import annotations
@@ -15,92 +16,21 @@ from bot.core.turn import Turn, turn_handler
 from bot.flows import dates, registration
 from bot.flows import family_admission as admission
 from bot.flows.reminders import missed_note
-from bot.handlers.context import (
-    clear_state,
-    consented_user,
-    family_context,
-    format_date,
-    put_state,
-    stale,
-    state,
-    zone_name,
+from bot.handlers.context import address, clear_state, consented_user, family_context, stale, state
+from bot.handlers.steps.family_view import invite_text, show_family
+from bot.handlers.steps.main_menu import main_keyboard
+from bot.handlers.steps.phone_question import ask_phone
+from bot.handlers.steps.registration_questions import (
+    EDIT_FLOW,
+    FLOW,
+    ask,
+    birth_keyboard,
+    default_tz,
+    last_day,
+    tz_keyboard,
 )
-from storage import facilities
-from storage import families as family_store
+from bot.handlers.steps.table1_offer import offer_table1
 from storage.models import ChatState
-
-FLOW = registration.FLOW
-EDIT_FLOW = "family_edit"
-BIRTH_BUTTONS = (("onboarding.button_today", 0), ("onboarding.button_yesterday", 1),
-                 ("onboarding.button_2_days_ago", 2))
-
-
-def birth_keyboard(turn: Turn):
-    return inline([[(turn.t(key), callback("reg", "bd", n)) for key, n in BIRTH_BUTTONS]])
-
-
-def tz_keyboard(turn: Turn, default: str | None = None):
-    """The three zones, the default one (from the facility or the configuration) first."""
-    shorts = sorted(registration.TIMEZONES, key=lambda short: registration.TIMEZONES[short] != default)
-    return inline([[(turn.t(f"onboarding.tz_{short.lower()}"), callback("reg", "tz", short))] for short in shorts])
-
-
-def begin_registration(turn: Turn, role: str, facility_id: int | None = None) -> None:
-    data: dict = {"role": role}
-    if facility_id is not None:
-        facility = facilities.get(turn.session, facility_id)
-        if facility is not None:
-            data.update(facility_id=facility.id, code_done=True)
-            turn.reply(turn.t("family.facility_joined", fasilitas=facility.name))
-    ask(turn, data)
-
-
-def _last_day(turn: Turn) -> int:
-    return turn.content.default_protocol.last_day
-
-
-def ask(turn: Turn, data: dict, step: str | None = None) -> None:
-    """Store the answers so far and ask the next question (or ``step``)."""
-    step = step or registration.next_step(data)
-    put_state(turn, FLOW, step, data)
-    role = data.get("role") or family_store.MOTHER
-    if step == registration.NAME:
-        key = "onboarding.ask_name" if role == family_store.MOTHER else "onboarding.ask_name_suami"
-        turn.reply(turn.t(key))
-    elif step == registration.BIRTH:
-        turn.reply(turn.t("onboarding.ask_birth_date"), birth_keyboard(turn))
-    elif step == registration.TZ:
-        turn.reply(turn.t("onboarding.ask_timezone"), tz_keyboard(turn, _default_tz(turn, data)))
-    elif step == registration.CODE:
-        turn.reply(turn.t("onboarding.ask_facility"),
-                   inline([[(turn.t("onboarding.button_skip"), callback("reg", "skip"))]]))
-    elif step == registration.CHANGE:
-        turn.reply(turn.t("onboarding.ask_change"), inline([
-            [(turn.t("onboarding.change_name"), callback("reg", "edit", "name")),
-             (turn.t("onboarding.change_birth_date"), callback("reg", "edit", "birth"))],
-            [(turn.t("onboarding.change_timezone"), callback("reg", "edit", "tz")),
-             (turn.t("onboarding.change_facility"), callback("reg", "edit", "code"))],
-        ]))
-    else:
-        show_summary(turn, data)
-
-
-def show_summary(turn: Turn, data: dict) -> None:
-    birth = registration.birth_of(data)
-    zone = data.get("tz") or turn.settings.default_timezone
-    facility = facilities.get(turn.session, data["facility_id"]) if data.get("facility_id") else None
-    turn.reply(
-        turn.t("onboarding.confirm", nama=data.get("name", ""), tanggal=format_date(turn, birth),
-               hari=dates.postpartum_day(birth, turn.now, zone), zona=zone_name(turn, zone),
-               fasilitas=facility.name if facility else turn.t("onboarding.no_facility")),
-        inline([[(turn.t("onboarding.button_confirm"), callback("reg", "save")),
-                 (turn.t("onboarding.button_change"), callback("reg", "change"))]]),
-    )
-
-
-def _default_tz(turn: Turn, data: dict) -> str:
-    facility = facilities.get(turn.session, data["facility_id"]) if data.get("facility_id") else None
-    return registration.default_timezone(turn.settings, facility)
 
 
 def take_birth(turn: Turn, data: dict, parsed: dates.ParsedDate | None, *, zone: str) -> bool:
@@ -110,12 +40,12 @@ def take_birth(turn: Turn, data: dict, parsed: dates.ParsedDate | None, *, zone:
         return False
     today = dates.local_today(turn.now, zone)
     value = dates.resolve(parsed, today)
-    verdict = dates.check_birth_date(value, today, _last_day(turn))
+    verdict = dates.check_birth_date(value, today, last_day(turn))
     if verdict == dates.FUTURE:
         turn.reply(turn.t("onboarding.birth_date_future"), birth_keyboard(turn))
         return False
     if verdict == dates.TOO_OLD:
-        turn.reply(turn.t("onboarding.birth_date_too_old", hari=_last_day(turn)))
+        turn.reply(turn.t("onboarding.birth_date_too_old", hari=last_day(turn)))
         return False
     registration.set_birth(data, dates.ParsedDate(value, parsed.days_ago))
     return True
@@ -132,7 +62,7 @@ def registration_text(turn: Turn, st: ChatState) -> None:
             return
         data["name"] = name
     elif step == registration.BIRTH:
-        zone = data.get("tz") or _default_tz(turn, data)
+        zone = data.get("tz") or default_tz(turn, data)
         parsed = dates.parse_birth_date(turn.text, dates.local_today(turn.now, zone),
                                         turn.content.lexicon.parse_number)
         if not take_birth(turn, data, parsed, zone=zone):
@@ -140,7 +70,7 @@ def registration_text(turn: Turn, st: ChatState) -> None:
     elif step == registration.TZ:
         zone = registration.parse_timezone(turn.text)
         if zone is None:
-            turn.reply(turn.t("family.tz_unclear"), tz_keyboard(turn, _default_tz(turn, data)))
+            turn.reply(turn.t("family.tz_unclear"), tz_keyboard(turn, default_tz(turn, data)))
             return
         registration.set_timezone(data, zone, turn.now)
     elif step == registration.CODE:
@@ -171,7 +101,7 @@ def on_registration_button(turn: Turn) -> None:
     data = dict(st.data)
     action = parts[1]
     if action == "bd" and st.step == registration.BIRTH and len(parts) == 3 and parts[2] in ("0", "1", "2"):
-        zone = data.get("tz") or _default_tz(turn, data)
+        zone = data.get("tz") or default_tz(turn, data)
         if not take_birth(turn, data, dates.days_ago(dates.local_today(turn.now, zone), int(parts[2])), zone=zone):
             return
     elif action == "tz" and st.step == registration.TZ and len(parts) == 3 and parts[2] in registration.TIMEZONES:
@@ -201,48 +131,28 @@ def on_registration_button(turn: Turn) -> None:
 
 
 def save(turn: Turn, user, data: dict) -> None:
-    from bot.handlers.family import invite_text
-    from bot.handlers.menu import main_keyboard
-
     zone = data.get("tz") or turn.settings.default_timezone
-    if registration.check_birth(data, turn.now, turn.settings, _last_day(turn)) != dates.OK:
+    if registration.check_birth(data, turn.now, turn.settings, last_day(turn)) != dates.OK:
         data.pop("birth", None)  # days have passed since it was typed: ask again
         ask(turn, data)
         return
     data["tz"] = zone
     saved = registration.save(turn.session, user=user, data=data, now=turn.now, settings=turn.settings)
     clear_state(turn)
-    from bot.handlers.context import address
-
     turn.reply(turn.t("onboarding.registered", nama=address(turn, user)))
     turn.reply(invite_text(turn, saved.family, user))
     note = missed_note(turn.content, saved.schedule)
     if note:
         turn.reply(note)
     if saved.created:
-        from bot.handlers.phone import ask_phone
-
         ask_phone(turn)  # optional, one tap, nothing waits for it
     turn.reply(turn.t("family.next_steps"), main_keyboard(turn, saved.family))
-    from bot.handlers.study import offer_table1  # Table 1: optional, after the registration itself
-
-    offer_table1(turn, user, saved.family)
+    offer_table1(turn, user, saved.family)  # Table 1: optional, after the registration itself
 
 
 # -- changing a registered family's birth date or time zone ---------------------------------------------
 
-def begin_edit(turn: Turn, field: str) -> None:
-    put_state(turn, EDIT_FLOW, field, {})
-    if field == registration.BIRTH:
-        turn.reply(turn.t("onboarding.ask_birth_date"), birth_keyboard(turn))
-    else:
-        ctx = family_context(turn, reply=False)
-        turn.reply(turn.t("onboarding.ask_timezone"), tz_keyboard(turn, ctx[1].timezone if ctx else None))
-
-
 def _apply_edit(turn: Turn, *, birth=None, zone: str | None = None) -> None:
-    from bot.handlers.family import show_family
-
     ctx = family_context(turn)
     if ctx is None:
         return
@@ -299,4 +209,3 @@ def edit_text(turn: Turn, st: ChatState) -> None:
 
 def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(on_registration_button, pattern=r"^reg:"))
-

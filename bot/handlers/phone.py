@@ -1,34 +1,24 @@
 """Sharing a phone number with the family's midwives (optional): Telegram's contact button.
 
-Asked once after registration and after joining a family (:func:`ask_phone`), and any time with ``/nomor``.
-Nothing waits for the answer: the contact button sends a contact message (handled here, whenever it comes),
-and "Lewati" is a plain text button. Only the person's own contact is taken. The number is shown only to
+Asked once after registration and after joining a family (``ask_phone``, bot/handlers/steps/phone_question.py),
+and any time with ``/nomor``. Nothing waits for the answer: the contact button sends a contact message (handled
+here, whenever it comes), and "Lewati" is a plain text button. Only the person's own contact is taken. The number is shown only to
 midwives of the family's facility, never exported pseudonymously, and erased by /hapus.
 """
 
 from __future__ import annotations
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram import ReplyKeyboardRemove
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.chat.keyboards import inline
 from bot.core.turn import Turn, turn_handler
 from bot.flows import desk
 from bot.handlers.context import consented_user
+from bot.handlers.steps.phone_question import ask_phone, phone_keyboard
+from content import get_content
 
 PRIORITY = 40  # before the catch-all fallbacks (100)
-
-
-def phone_keyboard(turn: Turn) -> ReplyKeyboardMarkup:
-    return ReplyKeyboardMarkup(
-        [[KeyboardButton(turn.t("desk.button_share_phone"), request_contact=True)],
-         [KeyboardButton(turn.t("desk.button_skip_phone"))]],
-        resize_keyboard=True, one_time_keyboard=True,
-    )
-
-
-def ask_phone(turn: Turn, chat_id: int | None = None) -> None:
-    """Offer the contact button (one tap) and "Lewati" in this chat (or ``chat_id``); it may be ignored too."""
-    turn.send(chat_id if chat_id is not None else turn.chat_id, turn.t("desk.ask_phone"), phone_keyboard(turn))
 
 
 @turn_handler
@@ -63,8 +53,6 @@ def phone_command(turn: Turn) -> None:
         turn.reply(turn.t("menu.need_start"))
         return
     if user.phone:
-        from bot.chat.keyboards import inline
-
         turn.reply(turn.t("desk.phone_current", nomor=user.phone),
                    inline([[(turn.t("desk.button_remove_phone"), "phone:remove")]]))
     turn.reply(turn.t("desk.phone_privacy"))
@@ -85,8 +73,6 @@ def on_remove(turn: Turn) -> None:
 
 
 def register(app: Application) -> None:
-    from content import get_content
-
     private = filters.ChatType.PRIVATE
     skip = get_content().text("desk.button_skip_phone")
     app.add_handler(MessageHandler(private & filters.CONTACT & ~filters.UpdateType.EDITED, on_contact))

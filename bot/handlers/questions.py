@@ -14,26 +14,24 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.chat.keyboards import inline
 from bot.chat.routing import text_flow
-from bot.core.turn import Turn, turn_handler
+from bot.core.turn import Outgoing, Turn, turn_handler
 from bot.flows import desk
 from bot.flows import midwife as rules
 from bot.flows import questions as flow
+from bot.flows.desk import remember_on_send
 from bot.handlers.context import clear_state, consented_user, family_context, put_state, state
+from bot.handlers.steps.ask_offer import ASK_FLOW, OFFER, offer
+from bot.handlers.steps.danger_advice import urgent_advice
+from bot.handlers.steps.midwife_message import REPLY_FLOW
 from storage import facilities
 from storage import questions as store
 from storage import staff as staff_store
 from storage.models import ChatState, Family
 
-ASK_FLOW = "tanya"
-REPLY_FLOW = "mw_reply"
-OFFER = "offer"
 TEXT_MIN = 2
 
 
 def _send_outcome(turn: Turn, out: flow.Outcome) -> None:
-    from bot.core.turn import Outgoing
-    from bot.flows.desk import remember_on_send
-
     for chat_id, text, buttons, remember in out.sends:
         sent = turn.send(chat_id, text, inline(buttons) if buttons else None)
         if remember is not None:
@@ -72,8 +70,6 @@ def submit(turn: Turn, text: str) -> None:
     user, family = ctx
     signs = [s.id for s in turn.content.match_danger_signs(text)]
     if signs:  # the urgent advice first (once per update, also when typed in the "tanya" conversation)
-        from bot.handlers.fallback import urgent_advice
-
         urgent_advice(turn, family, signs, source="text")
     if not _ready(turn, family):
         if signs:
@@ -92,26 +88,6 @@ def submit(turn: Turn, text: str) -> None:
     turn.reply(turn.t("desk.ask_sent", fasilitas=facility.name))
     if not desk.is_open(facility.hours, turn.now, facility.timezone):
         turn.reply(turn.t("desk.ask_closed", fasilitas=facility.name, jam=facility.hours))
-
-
-def offer(turn: Turn, family: Family) -> None:
-    """The fallback's answer to free text it did not understand: offer to send it to the midwife."""
-    from bot.handlers.menu import main_keyboard
-
-    if family.facility_id is None or not turn.text:
-        turn.reply(turn.t("menu.unknown_text"), main_keyboard(turn, family))
-        return
-    turn.reply(turn.t("desk.offer_ask"), offer_keyboard(turn, family))
-
-
-def offer_keyboard(turn: Turn, family: Family):
-    """"Kirim ke bidan" for the message just typed (kept in the conversation), or the menu without a facility."""
-    from bot.handlers.menu import main_keyboard
-
-    if family.facility_id is None or not turn.text:
-        return main_keyboard(turn, family)
-    put_state(turn, ASK_FLOW, OFFER, {"text": turn.text[: store.TEXT_MAX]})
-    return inline([[(turn.t("desk.button_offer_send"), "ask:send"), (turn.t("desk.button_menu"), "menu:show")]])
 
 
 @turn_handler
@@ -154,24 +130,6 @@ def on_ask_button(turn: Turn) -> None:
 
 
 # -- the midwife's side ------------------------------------------------------------------------------
-
-def start_midwife_message(turn: Turn, action: str, ref: int | None) -> None:
-    """"Balas" on a question, or "Kirim pesan lewat bot" on a family: wait for her text."""
-    question = store.get(turn.session, ref) if action == "reply" and ref is not None else None
-    family_id = question.family_id if question is not None else (ref if action == "msg" else None)
-    found = rules.staff_for_family(turn.session, turn.user_id, family_id) if family_id is not None else None
-    if found is None:
-        turn.answer(turn.t("midwife.not_allowed"), alert=True)
-        return
-    family = found[1]
-    turn.answer()
-    put_state(turn, REPLY_FLOW, str(question.id) if question else "", {"family_id": family.id})
-    from bot.flows.alerts import family_name
-
-    key = "desk.reply_prompt" if question else "desk.relay_prompt"
-    turn.reply(turn.t(key, kode=family.code, nama=family_name(turn.session, family.id)),
-               inline([[(turn.t("desk.button_cancel"), "ask:cancel")]]))
-
 
 def send_midwife_message(turn: Turn, family: Family, staff_user_id: int, text: str,
                          question_id: int | None) -> flow.Outcome:

@@ -2,7 +2,7 @@
 
 Without consent nothing personal is stored: until "Setuju" the person exists only as a ChatState row
 (their place in the conversation, plus a pending join or facility code from a deep link). "Tidak setuju"
-removes even that.
+removes even that. The questions themselves (and what /start does) are bot/handlers/steps/welcome.py.
 """
 
 from __future__ import annotations
@@ -22,98 +22,21 @@ from bot.handlers.context import (
     stale,
     state,
 )
+from bot.handlers.steps.join import ask_code
+from bot.handlers.steps.registration_questions import begin_registration
+from bot.handlers.steps.welcome import (
+    CONSENT,
+    ONBOARDING,
+    RESEARCH,
+    ROLE,
+    ask_research,
+    ask_role,
+    begin,
+    consent_keyboard,
+    continue_pending,
+)
 from storage import families as family_store
-from storage.models import ChatState, User
-
-ONBOARDING = "onboarding"
-CONSENT, RESEARCH, ROLE = "consent", "research", "role"
-
-
-# -- /start ---------------------------------------------------------------------------------------------
-
-def welcome_keyboard(turn: Turn):
-    return inline([
-        [(turn.t("onboarding.button_privacy"), callback("consent", "privacy"))],
-        [
-            (turn.t("onboarding.button_agree"), callback("consent", "yes")),
-            (turn.t("onboarding.button_disagree"), callback("consent", "no")),
-        ],
-    ])
-
-
-def consent_keyboard(turn: Turn):
-    return inline([[
-        (turn.t("onboarding.button_agree"), callback("consent", "yes")),
-        (turn.t("onboarding.button_disagree"), callback("consent", "no")),
-    ]])
-
-
-def role_keyboard(turn: Turn):
-    return inline([
-        [(turn.t("onboarding.role_ibu"), callback("role", "mother")),
-         (turn.t("onboarding.role_suami"), callback("role", "husband"))],
-        [(turn.t("onboarding.role_bidan"), callback("role", "midwife"))],
-    ])
-
-
-def ask_role(turn: Turn, pending: dict | None = None) -> None:
-    put_state(turn, ONBOARDING, ROLE, {"pending": pending} if pending else {})
-    turn.reply(f"{turn.t('onboarding.ask_role')}\n\n{turn.t('family.role_hint')}", role_keyboard(turn))
-
-
-def begin(turn: Turn, pending: dict | None = None) -> None:
-    """What /start does for this person, with an optional pending join or facility from a deep link."""
-    user = consented_user(turn)
-    if user is None:
-        put_state(turn, ONBOARDING, CONSENT, {"pending": pending} if pending else {})
-        turn.reply(turn.t("onboarding.welcome"), welcome_keyboard(turn))
-        return
-    remember_user(turn)
-    if pending:
-        continue_pending(turn, user, pending)
-        return
-    family = family_store.family_of(turn.session, user.id)
-    if family is not None:
-        from bot.handlers.menu import main_keyboard
-
-        turn.reply(turn.t("family.welcome_back", nama=user.display_name or user.first_name or ""),
-                   main_keyboard(turn, family))
-        return
-    st = state(turn)
-    if resume_flow(turn, st):
-        return
-    ask_role(turn)
-
-
-def resume_flow(turn: Turn, st: ChatState) -> bool:
-    """Ask again whatever the person's current conversation is waiting for. False if there is none."""
-    from bot.handlers import family, onboarding
-
-    if st.flow == "registration":
-        turn.reply(turn.t("family.registration_resume"))
-        onboarding.ask(turn, dict(st.data), st.step)
-        return True
-    if st.flow == family.JOIN:
-        family.ask_again(turn, st)
-        return True
-    if st.flow == ONBOARDING and st.step == RESEARCH:
-        ask_research(turn, st.data.get("pending"))
-        return True
-    if st.flow == ONBOARDING and st.step == ROLE:
-        ask_role(turn, st.data.get("pending"))
-        return True
-    return False
-
-
-def continue_pending(turn: Turn, user: User, pending: dict) -> None:
-    from bot.handlers import family
-
-    if pending.get("kind") == "fam":
-        family.proceed_join(turn, user, str(pending.get("code", "")), wanted=None)
-    elif pending.get("kind") == "fas":
-        family.proceed_facility(turn, user, pending.get("facility_id"))
-    else:
-        ask_role(turn)
+from storage.models import ChatState
 
 
 @turn_handler
@@ -125,14 +48,6 @@ def start(turn: Turn) -> None:
 
 
 # -- consent --------------------------------------------------------------------------------------------
-
-def ask_research(turn: Turn, pending: dict | None) -> None:
-    put_state(turn, ONBOARDING, RESEARCH, {"pending": pending} if pending else {})
-    turn.reply(turn.t("family.research_question"), inline([[
-        (turn.t("family.button_research_yes"), callback("research", "yes")),
-        (turn.t("family.button_research_no"), callback("research", "no")),
-    ]]))
-
 
 @turn_handler
 def on_consent(turn: Turn) -> None:
@@ -210,8 +125,6 @@ def onboarding_text(turn: Turn, st: ChatState) -> None:
 
 @turn_handler
 def on_role(turn: Turn) -> None:
-    from bot.handlers import family, onboarding
-
     parts = parse_data(turn, 2)
     user = consented_user(turn)
     if parts is None or parts[1] not in ("mother", "husband", "midwife", "code", "first"):
@@ -232,7 +145,7 @@ def on_role(turn: Turn) -> None:
     facility_id = pending.get("facility_id") if pending.get("kind") == "fas" else None
     turn.edit_markup(None)
     if choice == "mother":
-        onboarding.begin_registration(turn, family_store.MOTHER, facility_id)
+        begin_registration(turn, family_store.MOTHER, facility_id)
     elif choice == "husband":
         put_state(turn, ONBOARDING, ROLE, st.data if st.flow == ONBOARDING else {})
         turn.reply(turn.t("family.husband_has_code"), inline([
@@ -240,9 +153,9 @@ def on_role(turn: Turn) -> None:
             [(turn.t("family.button_register_first"), callback("role", "first"))],
         ]))
     elif choice == "code":
-        family.ask_code(turn)
+        ask_code(turn)
     else:
-        onboarding.begin_registration(turn, family_store.HUSBAND, facility_id)
+        begin_registration(turn, family_store.HUSBAND, facility_id)
 
 
 def register(app: Application) -> None:

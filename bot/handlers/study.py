@@ -10,14 +10,14 @@
 - Table 1: after registration the mother (with research consent) is asked a few optional questions, by
   buttons (``t1:<field>:<value>``, ``t1:skip`` skips them all, ``t1:next:<field>`` skips one); the time of
   birth is typed (flow ``table1``).
+
+The report itself, the "before" checklist's question and Table 1's offer are steps other parts open too
+(bot/handlers/steps/analysis.py, pre_checklist.py, table1_offer.py).
 """
 
 from __future__ import annotations
 
-import html
 import re
-import tempfile
-from pathlib import Path
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
@@ -25,35 +25,25 @@ from bot.chat.keyboards import callback, inline
 from bot.chat.routing import text_flow
 from bot.core.turn import Turn, turn_handler
 from bot.flows import midwife as mw_rules
-from bot.flows import protocols, study_data, study_report, windows
+from bot.flows import protocols, windows
+from bot.flows.schedule import reschedule_family
 from bot.handlers.context import clear_state, family_context, protocol_of, put_state, stale
-from storage import audit, facilities
+from bot.handlers.steps.analysis import protocol_line, report
+from bot.handlers.steps.checklist_due import due_now
+from bot.handlers.steps.massage import start_session
+from bot.handlers.steps.staff import staff_or_refuse
+from storage import facilities
 from storage import families as family_store
 from storage.models import ChatState, Family, Staff
 
 T1_FLOW = "table1"
 
 
-def _staff(turn: Turn) -> Staff | None:
-    staff = mw_rules.require_staff(turn.session, turn.user_id)
-    if staff is None:
-        if turn.update.callback_query is not None:
-            turn.answer(turn.t("midwife.not_allowed"), alert=True)
-        else:
-            turn.reply(turn.t("midwife.not_staff"))
-    return staff
-
-
-# -- /protokol -------------------------------------------------------------------------------------------
-
-def _protocol_line(turn: Turn, protocol_id: str) -> str:
-    p = turn.content.protocols.get(protocol_id) or turn.content.default_protocol
-    return turn.t("study.protocol_line", kode=p.id, judul=p.title, versi=p.version)
-
+# -- /protokol, and the protocol chosen for /analisis --------------------------------------------------------
 
 @turn_handler
 def protocol_command(turn: Turn) -> None:
-    staff = _staff(turn)
+    staff = staff_or_refuse(turn)
     if staff is None:
         return
     facility = facilities.get(turn.session, staff.facility_id)
@@ -61,7 +51,7 @@ def protocol_command(turn: Turn) -> None:
         _move_family(turn, staff, turn.args[0], turn.args[1].lower())
         return
     current = protocols.facility_protocol(turn.content, facility)
-    text = turn.t("study.protocol_current", fasilitas=facility.name, protokol=_protocol_line(turn, current.id))
+    text = turn.t("study.protocol_current", fasilitas=facility.name, protokol=protocol_line(turn, current.id))
     if not mw_rules.is_coordinator(staff):
         turn.reply(text + "\n\n" + turn.t("study.protocol_move_usage"))
         return
@@ -82,14 +72,12 @@ def _move_family(turn: Turn, staff: Staff, code: str, protocol_id: str) -> None:
     except protocols.ProtocolError as exc:
         turn.reply(turn.t(f"study.move_{exc.code}", **exc.params))
         return
-    from bot.flows.schedule import reschedule_family
-
     reschedule_family(turn.session, family.id, now=turn.now, settings=turn.settings)
-    turn.reply(turn.t("study.family_moved", kode=family.code, protokol=_protocol_line(turn, chosen.id)))
+    turn.reply(turn.t("study.family_moved", kode=family.code, protokol=protocol_line(turn, chosen.id)))
 
 
 def _set_facility(turn: Turn, protocol_id: str) -> None:
-    staff = _staff(turn)
+    staff = staff_or_refuse(turn)
     if staff is None:
         return
     if not mw_rules.is_coordinator(staff):
@@ -104,76 +92,7 @@ def _set_facility(turn: Turn, protocol_id: str) -> None:
         return
     turn.answer()
     turn.edit_markup(None)
-    turn.reply(turn.t("study.protocol_set", fasilitas=facility.name, protokol=_protocol_line(turn, chosen.id)))
-
-
-# -- /analisis -------------------------------------------------------------------------------------------
-
-def run_analysis(turn: Turn) -> None:
-    staff = _staff(turn)
-    if staff is None:
-        return
-    if turn.args and turn.args[0].lower() in turn.content.instruments:
-        from bot.handlers.midwife import instrument_analysis
-
-        instrument_analysis(turn, staff, turn.args[0].lower())
-        return
-    used = [p for p, _ in _research_protocols(turn, staff)]
-    if turn.args:
-        wanted = turn.args[0].lower()
-        if wanted not in turn.content.protocols:
-            turn.reply(turn.t("study.unknown_protocol", nama=wanted[:32],
-                              pilihan=", ".join(sorted(turn.content.protocols))))
-            return
-        report(turn, staff, wanted)
-        return
-    if len(used) > 1:
-        turn.reply(turn.t("study.choose_protocol"),
-                   inline([[(_protocol_line(turn, p), callback("stp", "an", p))] for p in used]))
-        return
-    facility = facilities.get(turn.session, staff.facility_id)
-    report(turn, staff, used[0] if used else protocols.facility_protocol(turn.content, facility).id)
-
-
-def _research_protocols(turn: Turn, staff: Staff) -> list[tuple[str, int]]:
-    from storage import research
-
-    return [(p, n) for p, n in research.protocols_of_facility(turn.session, staff.facility_id)
-            if p in turn.content.protocols]
-
-
-def report(turn: Turn, staff: Staff, protocol_id: str) -> None:
-    facility = facilities.get(turn.session, staff.facility_id)
-    found = study_data.study(turn.session, turn.content, protocol_id, staff.facility_id)
-    reports = study_data.analyse_study(found)
-    audit.record(turn.session, action="analysis", now=turn.now, actor="telegram", actor_user_id=staff.user_id,
-                 facility_id=staff.facility_id, rows=found.flow.analysed,
-                 detail={"protocol": protocol_id, "version": found.version})
-    for message in study_report.messages(turn.t, found, reports, facility.name):
-        turn.reply("<pre>" + html.escape(message) + "</pre>", parse_mode="HTML")
-    primary_data, primary = reports[0] if reports else (None, None)
-    if primary is None:
-        turn.reply(turn.t("midwife.analysis_too_few", n=primary_data.scores.n if primary_data else 0,
-                          minimum=study_data.MIN_PAIRS, fasilitas=facility.name, instrumen=found.instrument.title))
-        return
-    from analysis import draw_chart, render_compact, write_xlsx
-
-    def labels(key: str, /, **params: object) -> str:
-        return turn.t(f"analysis.{key}", **params)
-
-    header = turn.t("midwife.analysis_header", fasilitas=facility.name, instrumen=found.instrument.title,
-                    n=primary.n)
-    turn.reply(html.escape(header) + "\n<pre>" + html.escape(render_compact(primary, labels)) + "</pre>",
-               parse_mode="HTML")
-    with tempfile.TemporaryDirectory() as tmp:
-        chart, book = Path(tmp) / "grafik.png", Path(tmp) / "analisis.xlsx"
-        draw_chart(primary, chart, labels)
-        write_xlsx(primary, book, labels)
-        study_report.add_study_sheets(book, turn.t, found, reports, facility.name)
-        chart_bytes, book_bytes = chart.read_bytes(), book.read_bytes()
-    turn.photo(chart_bytes, turn.t("midwife.analysis_chart_caption", n=primary.n))
-    turn.document(book_bytes, f"analisis-{facility.code}-{protocol_id}.xlsx",
-                  turn.t("midwife.analysis_book_caption", instrumen=found.instrument.title))
+    turn.reply(turn.t("study.protocol_set", fasilitas=facility.name, protokol=protocol_line(turn, chosen.id)))
 
 
 @turn_handler
@@ -185,7 +104,7 @@ def on_study_button(turn: Turn) -> None:
     if parts[1] == "fac":
         _set_facility(turn, parts[2])
     elif parts[1] == "an":
-        staff = _staff(turn)
+        staff = staff_or_refuse(turn)
         if staff is None:
             return
         turn.answer()
@@ -195,31 +114,7 @@ def on_study_button(turn: Turn) -> None:
         stale(turn)
 
 
-# -- the "before" checklist first ---------------------------------------------------------------------
-
-def ask_pre_first(turn: Turn, family: Family) -> bool:
-    """Called at the start of /pijat: True when it asked for the "before" checklist (the massage waits)."""
-    from bot.flows.schedule import family_times
-    from bot.handlers.checklist import due_now
-    from storage import measurements as measurement_store
-
-    due = due_now(turn, family)
-    slot = due.slot
-    if slot is None or measurement_store.open_for_family(turn.session, family.id) is not None:
-        return False  # nothing due, or someone is filling it in right now
-    if slot.label in measurement_store.skipped_occasions(turn.session, family.id):
-        return False  # skipped once: not asked again (it can still be filled in with /ceklis)
-    protocol = protocol_of(turn, family)
-    times = family_times(family, protocol, turn.settings)
-    if not windows.pre_first(protocol, slot.occasion, slot.slot, slot.day, family, times,
-                             windows.done_sessions(turn.session, family.id), now=turn.now):
-        return False
-    turn.reply(turn.t("study.pre_first"), inline([
-        [(turn.t("study.button_pre_fill"), "ceklis:start")],
-        [(turn.t("study.button_pre_skip"), callback("prepijat", "skip"))],
-    ]))
-    return True
-
+# -- "Lewati" of the "before" checklist ---------------------------------------------------------------------
 
 @turn_handler
 def on_pre_skip(turn: Turn) -> None:
@@ -227,8 +122,6 @@ def on_pre_skip(turn: Turn) -> None:
     if ctx is None:
         return
     user, family = ctx
-    from bot.handlers.checklist import due_now
-
     due = due_now(turn, family)
     turn.answer()
     turn.edit_markup(None)
@@ -237,8 +130,6 @@ def on_pre_skip(turn: Turn) -> None:
         inst = turn.content.instruments[protocol.instrument]
         windows.record_skip(turn.session, family_id=family.id, instrument_id=inst.id,
                             instrument_version=inst.version, occasion=due.slot.label, user_id=user.id, now=turn.now)
-    from bot.handlers.massage import start_session
-
     start_session(turn)
 
 
@@ -255,17 +146,6 @@ T1_CHOICES: dict[str, tuple[str, ...]] = {
 # An age group stands for a representative age (only the group is ever shown or analysed).
 AGE_OF_GROUP = {"lt20": 19, "20_35": 28, "gt35": 36}
 _CLOCK = re.compile(r"^(?:jam\s*)?([01]?\d|2[0-3])[.:.\s]?([0-5]\d)?$")
-
-
-def offer_table1(turn: Turn, user, family: Family) -> None:
-    """After registration: one message, answer or skip all with one tap. Only the mother, with research consent."""
-    member = family_store.membership_of(turn.session, user.id)
-    if member is None or member.role != family_store.MOTHER or not user.consent_research:
-        return
-    turn.reply(turn.t("study.t1_offer"), inline([
-        [(turn.t("study.t1_button_start"), callback("t1", "go", "x"))],
-        [(turn.t("study.t1_button_skip_all"), callback("t1", "skip", "x"))],
-    ]))
 
 
 def _ask_field(turn: Turn, field: str) -> None:
@@ -359,8 +239,6 @@ def table1_text(turn: Turn, st: ChatState) -> None:  # noqa: ARG001
         turn.reply(turn.t("study.t1_time_unclear"), inline([[
             (turn.t("study.t1_button_skip"), callback("t1", "next", "birth_time"))]]))
         return
-    from bot.flows.schedule import reschedule_family
-
     family.birth_time = value
     family.characteristics_skipped = False
     turn.session.add(family)

@@ -25,6 +25,8 @@ from telegram.ext import Application
 from bot.chat.keyboards import inline
 from bot.core.runtime import Runtime, get_runtime
 from bot.core.turn import Outgoing, deliver
+from bot.export.analysis_report import analysis_report
+from bot.export.document import export_document
 from bot.flows import alerts as alert_flow
 from bot.flows import desk, study_data
 from bot.flows import midwife as rules
@@ -245,8 +247,6 @@ def _instrument(call: Call, request):
 
 
 def analysis(call: Call, request, body) -> dict:
-    from bot.handlers.midwife import analysis_report
-
     made = analysis_report(call.session, call.rt.content, call.staff, _instrument(call, request),
                            now=call.rt.clock.now(), actor="dashboard", with_book=False)
     if isinstance(made, str):
@@ -318,8 +318,6 @@ def message(call: Call, request, body) -> dict:
 
 
 def export(call: Call, request, body) -> dict:
-    from bot.handlers.midwife import export_document
-
     fmt = body.get("format")
     if fmt not in EXPORT_FORMATS:
         raise Refused(400, "unknown format")

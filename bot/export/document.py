@@ -1,0 +1,34 @@
+"""The facility's export as one file, audited: shared by /export (bot/handlers/midwife.py) and the dashboard's
+export buttons (bot/web/server.py), so both hand out the same file with the same audit row."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.export import exporting
+from bot.flows import study_data
+from storage import audit, facilities
+from storage.models import Staff
+
+
+def export_document(session, content, staff: Staff, *, fmt: str, with_names: bool, now: datetime,
+                    actor: str = "telegram") -> tuple[bytes, str, str] | str:
+    """The facility's export as (file bytes, file name, caption), audited; or the sentence saying why not.
+
+    Shared by /export and the dashboard's export buttons."""
+    facility = facilities.get(session, staff.facility_id)
+    families = study_data.count_families(session, staff.facility_id)
+    if families == 0:
+        return content.text("export.empty", fasilitas=facility.name)
+    data, counts = exporting.export_bytes(session, content, staff.facility_id, fmt=fmt, with_names=with_names)
+    rows = exporting.data_rows(counts)
+    audit.record(session, action="export", now=now, actor=actor, actor_user_id=staff.user_id,
+                 facility_id=staff.facility_id, rows=rows,
+                 detail={"format": fmt, "with_names": with_names, "families": families, "sheets": counts})
+    stamp = now.astimezone(ZoneInfo(facility.timezone)).strftime("%Y%m%d-%H%M")
+    suffix = "-nama" if with_names else ""
+    kind = {"csv": "zip", "sav": "spss.zip"}.get(fmt, "xlsx")
+    filename = f"pijat-oksitosin-{facility.code}-{stamp}{suffix}.{kind}"
+    caption_key = "export.file_caption_names" if with_names else "export.file_caption"
+    return data, filename, content.text(caption_key, fasilitas=facility.name, keluarga=families, baris=rows)

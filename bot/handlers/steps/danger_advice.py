@@ -1,0 +1,45 @@
+"""The urgent advice for danger signs, whichever conversation heard them (free text, a checklist answer, the
+massage's safety check), and the note that a text was a conversation's valid answer (so the free-text danger
+matcher of bot/handlers/fallback.py stays quiet for it)."""
+
+from __future__ import annotations
+
+from bot.core.turn import Turn
+from bot.flows.alerts import raise_danger
+from storage.models import Family
+
+_GIVEN = "_danger_signs_given"
+_TAKEN = "_text_taken_as_answer"
+
+
+def taken_as_answer(turn: Turn) -> None:
+    """A conversation says: this text was a valid answer to my question (e.g. "kuning" for a stool colour).
+
+    Its own rules then judge the answer, so the free-text danger matcher stays quiet for it.
+    """
+    turn.notes[_TAKEN] = True
+
+
+def was_taken_as_answer(turn: Turn) -> bool:
+    return bool(turn.notes.get(_TAKEN))
+
+
+def urgent_advice(turn: Turn, family: Family | None, sign_ids: list[str], *, source: str,
+                  words: str | None = None) -> None:
+    """Give the family the advice for these danger signs (once per sign per update) and alert the midwife
+    (bot.flows.alerts.raise_danger: go now / 119 / 112, the other member told, the escalation ladder)."""
+    given: set[str] = turn.notes.setdefault(_GIVEN, set())
+    fresh = [s for s in dict.fromkeys(sign_ids) if s not in given and _known(turn, s)]
+    if not fresh:
+        return
+    given.update(fresh)
+    raise_danger(turn, family_id=family.id if family is not None else None, sign_ids=fresh, source=source,
+                 words=words, tell_family=True)
+
+
+def _known(turn: Turn, sign_id: str) -> bool:
+    try:
+        turn.content.danger_sign(sign_id)
+    except KeyError:
+        return False
+    return True

@@ -1,0 +1,43 @@
+"""The family view (/keluarga, after a change of family data) and the invitation text with the family's link."""
+
+from __future__ import annotations
+
+from bot.chat.keyboards import callback, inline
+from bot.core.turn import Turn
+from bot.flows import family_admission as admission
+from bot.flows import family_link
+from bot.handlers.context import consented_user, format_date, members_text, today_day, zone_name
+from storage import facilities
+from storage import families as family_store
+from storage.models import Family, User
+
+
+def invite_text(turn: Turn, family: Family, user: User) -> str:
+    link = family_link.invite_link(turn.rt.username, family)
+    m = family_store.membership_of(turn.session, user.id)
+    if m is not None and m.role == family_store.MOTHER:
+        return turn.t("family.invite_husband", link=link, kode=family.link_code)
+    return turn.t("family.invite_mother", link=link)
+
+
+def show_family(turn: Turn, family: Family) -> None:
+    user = consented_user(turn)
+    if user is None or not admission.may_manage(turn.session, user_id=user.id, family_id=family.id):
+        # a companion: first names only; no birth date, no code, no link, no buttons to change anything
+        turn.reply(turn.t("family.family_view_companion", anggota=members_text(turn, family.id, first_names=True)))
+        return
+    facility = facilities.get(turn.session, family.facility_id) if family.facility_id else None
+    turn.reply(
+        turn.t("family.family_view", anggota=members_text(turn, family.id),
+               tanggal=format_date(turn, family.birth_date) if family.birth_date else "—",
+               hari=today_day(turn, family) if family.birth_date else "—",
+               zona=zone_name(turn, family.timezone),
+               fasilitas=facility.name if facility else turn.t("onboarding.no_facility"),
+               kode=family.link_code, link=family_link.invite_link(turn.rt.username, family)),
+        inline([
+            [(turn.t("family.button_renew"), callback("fam", "renew", family.id))],
+            [(turn.t("family.button_edit_birth"), callback("fam", "edit", "birth")),
+             (turn.t("family.button_edit_tz"), callback("fam", "edit", "tz"))],
+            [(turn.t("danger.button_facility"), callback("fk", "ask"))],
+        ]),
+    )
