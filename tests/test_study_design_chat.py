@@ -34,6 +34,12 @@ async def test_demo_analisis_for_seed001_per_day_and_three_levels(bot, db, clock
     frequencies = next(t for t in texts if "per waktu pengisian" in t)
     assert frequencies.count("Sebelum (hari ke-") == 3 and frequencies.count("Sesudah (hari ke-") == 3
     assert "Alur peserta" in joined and "tidak izin penelitian 2" in joined
+    # Each day's test as SPSS prints it and as issue 15 decides it: both Wilcoxon p, the exact one deciding
+    # (n <= 50), the t only as a secondary figure (skala3 is ordinal), and the direction in words.
+    assert joined.count("Sig. eksak p") == 3 and joined.count("asimtotik p") == 3
+    assert joined.count("Kesimpulan (uji Wilcoxon, Sig. eksak)") == 3
+    assert joined.count("Uji t berpasangan (hanya pelengkap") == 3
+    assert "Uji t berpasangan: t" not in joined
     assert "Karakteristik responden" in joined
     assert any(m.kind == "photo" for m in midwife.replies_since_last_action)
     book = midwife.last_reply

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from analysis.conclusion import PAIRED_T
 from analysis.spssformat import fmt, fmt_number, p_phrase
 from bot.flows.study_data import MIN_PAIRS, PairData, Study
 
@@ -103,15 +104,31 @@ def pair_lines(words: Words, study: Study, data: PairData, report) -> list[str]:
             out.append(words("study.desc_row", kapan=words(f"study.{key}"), mean=fmt(d.mean, 2, SEP),
                              sd=fmt(d.sd, 3, SEP), min=fmt_number(d.min, SEP), max=fmt_number(d.max, SEP),
                              low=fmt(lo, 2, SEP), high=fmt(hi, 2, SEP)))
-        w = report.wilcoxon
-        out.append(words("study.wilcoxon_row", neg=w.negative.n, pos=w.positive.n, ties=w.ties,
-                         z=fmt(w.z, 3, SEP), p=p_phrase(w.p, SEP)))
-        tt = report.ttest.pre_minus_post()
-        out.append(words("study.ttest_row", t=fmt(tt.t, 3, SEP), df=tt.df, p=p_phrase(tt.p, SEP)))
+        out += _test_lines(words, report)
     if data.excluded:
         out.append(words("study.pair_excluded", daftar=_reasons(words, data.excluded)))
     if data.outside_window:
         out.append(words("study.pair_outside", n=data.outside_window))
+    return out
+
+
+def _test_lines(words: Words, report) -> list[str]:
+    """Both Wilcoxon p as SPSS prints them, the paired t (marked secondary for ordinal scores), and the
+    conclusion on the p the rule chose (analysis/conclusion.py), with the direction in words."""
+    w, c = report.wilcoxon, report.conclusion
+    out = [words("study.wilcoxon_row", neg=w.negative.n, pos=w.positive.n, ties=w.ties, z=fmt(w.z, 3, SEP),
+                 p_exact=p_phrase(w.p_exact, SEP), p=p_phrase(w.p, SEP))]
+    tt = report.ttest.pre_minus_post()
+    key = "study.ttest_row_secondary" if c is not None and c.ttest_secondary else "study.ttest_row"
+    out.append(words(key, t=fmt(tt.t, 3, SEP), df=tt.df, p=p_phrase(tt.p, SEP)))
+    if c is None or c.p is None:
+        return out
+    test = words(f"analysis.decision.test.{c.test}")
+    verdict = "significant" if c.significant else "not_significant"
+    kind = "two_sided" if c.test == PAIRED_T else c.p_kind  # SPSS: "Sig. (2-tailed)" for the t
+    out.append(words(f"study.conclusion_{verdict}", test=test, jenis=words(f"study.p_kind.{kind}"),
+                     p=p_phrase(c.p, SEP),
+                     arah=words(f"analysis.decision.direction_word.{c.direction}")))
     return out
 
 
