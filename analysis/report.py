@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import textwrap
 
+from analysis.caveats import EXCLUDED
 from analysis.labels import Labels
 from analysis.paired import NOT_NUMBER, PairedReport
 from analysis.spssformat import (
@@ -110,7 +111,7 @@ def render_compact(report: PairedReport, labels: Labels) -> str:
         return fmt_number(value, sep, missing)
 
     c = "compact."
-    out = [labels(c + "title"), labels(c + "n", n=report.n, dropped=report.dropped), ""]
+    out = [labels(c + "title"), labels(c + "n", n=report.n, dropped=left_out(report)), ""]
     for key in ("pre", "post", "diff"):
         d = getattr(report, key)
         lo, hi = d.ci95 if d.ci95 else (None, None)
@@ -173,3 +174,10 @@ def render_compact(report: PairedReport, labels: Labels) -> str:
     if len(text) > TELEGRAM_LIMIT:  # only reachable with very long labels; never cut mid-line
         text = text[: text.rfind("\n", 0, TELEGRAM_LIMIT)]
     return text
+
+
+def left_out(report: PairedReport) -> int:
+    """Pairs left out of the analysis: those the caller excluded before (windows, consent; they include the
+    incomplete ones, as the warnings block counts them), else the incomplete pairs dropped here."""
+    excluded = [w for w in report.warnings if w.code == EXCLUDED]
+    return max(report.dropped, excluded[0].params.get("count", 0)) if excluded else report.dropped

@@ -153,6 +153,7 @@ def test_warnings_name_exclusions_windows_and_derived_instruments(labels):
     assert "72 jam" in by_code["no_control_group"]
     chat = render_compact(report, labels)
     assert "Peringatan" in chat and "72 jam" in chat
+    assert "n = 12 pasangan, dibuang 6" in chat  # the head counts what the warnings block counts
     assert len(chat) < 4000
 
 
