@@ -52,6 +52,16 @@ def ask_name(turn: Turn, data: dict) -> None:
     turn.reply(turn.t(key))
 
 
+def refused_as_member(turn: Turn, user: User, family) -> bool:
+    """Someone already in a family (this one or another) cannot join: says so, ends the join; True then."""
+    current = family_store.family_of(turn.session, user.id)
+    if current is None:
+        return False
+    clear_state(turn)
+    turn.reply(turn.t("family.already_member") if current.id == family.id else turn.t("family.other_family"))
+    return True
+
+
 def proceed_join(turn: Turn, user: User, code: str, *, wanted: str | None, fails: int = 0) -> None:
     family = family_store.by_link_code(turn.session, code)
     if family is None:
@@ -63,10 +73,7 @@ def proceed_join(turn: Turn, user: User, code: str, *, wanted: str | None, fails
         put_state(turn, JOIN, CODE, {"fails": fails})
         turn.reply(turn.t("family.code_wrong"))
         return
-    current = family_store.family_of(turn.session, user.id)
-    if current is not None:
-        clear_state(turn)
-        turn.reply(turn.t("family.already_member") if current.id == family.id else turn.t("family.other_family"))
+    if refused_as_member(turn, user, family):
         return
     if admission.is_full(turn.session, family):
         clear_state(turn)
@@ -97,10 +104,7 @@ def request_admission(turn: Turn, user: User, data: dict) -> None:
         clear_state(turn)
         turn.reply(turn.t("family.code_wrong"))
         return
-    current = family_store.family_of(turn.session, user.id)
-    if current is not None:
-        clear_state(turn)
-        turn.reply(turn.t("family.already_member") if current.id == family.id else turn.t("family.other_family"))
+    if refused_as_member(turn, user, family):
         return
     role = admission.admissible_role(turn.session, family, data.get("role"))
     approver = admission.approver(turn.session, family)
