@@ -113,16 +113,9 @@ def open_measurements(db: Database, fams: Iterable[SeededFamily], instrument: In
 
 def safe_value(item: Item, rng: random.Random, day: int = 1, want_point: bool = True) -> bool | int | str:
     """An answer to ``item`` that points to no danger sign (scoring a point when ``want_point`` allows)."""
-    if item.answer_type == "number":
-        candidates: list[bool | int | str] = list(range(item.min, min(item.max, item.min + 12) + 1))
-    else:
-        candidates = [c.value for c in item.choices]
-    safe = [v for v in candidates if item.danger_sign(v) is None]
-    _, best = item.score_range()
-    hits = [v for v in safe if item.score(v, day) == best]
-    misses = [v for v in safe if item.score(v, day) != best]
-    pool = hits if (want_point and hits) or not misses else misses
-    return rng.choice(pool)
+    from bot.devtools.demo import safe_answer
+
+    return safe_answer(item, day, want_point, rng, numbers=12)
 
 
 def _raw(item: Item, value: bool | int | str) -> tuple[str, float | None]:

@@ -43,10 +43,12 @@ class DemoResult:
     paired: int = 0  # families with both pre and post
 
 
-def _answer(item: Item, day: int, want_point: bool, rng: random.Random) -> bool | int | str:
-    """An answer to ``item`` that scores (or not) on ``day`` and points to no danger sign."""
+def safe_answer(item: Item, day: int, want_point: bool, rng: random.Random, *,
+                numbers: int = 40) -> bool | int | str:
+    """An answer to ``item`` that scores (or not) on ``day`` and points to no danger sign (a number item:
+    one of its first ``numbers`` values). Also used by the benchmarks' seeding (bench/seed.py)."""
     if item.answer_type == "number":
-        candidates: list[bool | int | str] = list(range(item.min, min(item.max, item.min + 40) + 1))
+        candidates: list[bool | int | str] = list(range(item.min, min(item.max, item.min + numbers) + 1))
     else:
         candidates = [c.value for c in item.choices]
     safe = [v for v in candidates if item.danger_sign(v) is None]
@@ -67,7 +69,7 @@ def _fill(session: Session, instrument: Instrument, *, family_id: int, user_id: 
     better_high = getattr(instrument, "higher_is_better", True)
     for n, item in enumerate(instrument.items):
         # ``chance`` is of a good answer: the top score, or the bottom one where a lower score is better
-        value = _answer(item, day, (rng.random() < chance) == better_high, rng)
+        value = safe_answer(item, day, (rng.random() < chance) == better_high, rng)
         values[item.id] = value
         measurements.save_answer(session, measurement_id=m.id, item_id=item.id, raw_value=encode(item, value),
                                  value_num=value_num(item, value), score=item.score(value, day),
