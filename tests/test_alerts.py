@@ -169,8 +169,12 @@ async def test_unhandled_alerts_repeat_after_the_configured_time(settings, db, c
             alert = session.exec(select(Alert)).one()
             assert alert.repeats == 2 and alert.last_notified_at == clock.now()
 
-        # Pressing "Sudah ditangani" on the reminder works like on the first alert.
+        # Pressing "Sudah ditangani" on the reminder works like on the first alert, and every copy she was
+        # sent (the first alert and both reminders, sent later by the dispatcher) shows it handled.
         await midwife.press(t(running, "midwife.button_handled"))
+        copies = [m for m in midwife.messages if m.text and "TANDA BAHAYA" in m.text]
+        assert len(copies) == 3
+        assert all(t(running, "midwife.button_handled") not in m.button_labels for m in copies)
         clock.advance(every * 3)
         assert (await dispatch_once(running.runtime, running.app.bot)).sent == 0
         with db.session() as session:

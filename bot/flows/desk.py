@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from bot.flows import study_data
 from content import Content
+from storage import alerts as alert_store
 from storage import questions as question_store
 from storage.models import Alert, Family, Membership, User
 
@@ -352,6 +353,10 @@ def acknowledge_alert(session: Session, content: Content, alert: Alert, *, staff
     note = alert_flow.handled_note(session, content, alert)
     message = alert_flow.alert_message(session, content, alert, now=now, handled=True)
     edits = [(m.chat_id, m.message_id) for m in question_store.messages_of(session, "alert", alert.id)]
+    # The ladder's repeats were sent later by the dispatcher, which keeps each one's message id on its row.
+    edits += [(r.chat_id, r.telegram_message_id) for r in alert_store.repeat_rows(session, alert.id)
+              if r.status == "sent" and r.chat_id is not None and r.telegram_message_id is not None
+              and (r.chat_id, r.telegram_message_id) not in edits]
     if ack.first:
         audit.record(session, action="alert_handled", now=now, actor=actor, actor_user_id=staff_user_id,
                      facility_id=alert.facility_id, rows=1, detail={"alert_id": alert.id, "sign": alert.sign_id})
