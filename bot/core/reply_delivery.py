@@ -62,8 +62,11 @@ def already_kept(turn: Any, out: Any) -> bool:
     return out.chat_id in turn.notes.get(_KEPT, ()) and keepable(out)
 
 
-def keep(turn: Any, out: Any, reason: str, *, not_before: datetime | None = None) -> bool:
-    """Write ``out`` into the outbox as a ``reply`` row (once per update and position); True if kept."""
+def keep(turn: Any, out: Any, reason: str, not_before: datetime | None = None) -> bool:
+    """Write ``out`` into the outbox as a ``reply`` row (once per update and position); True if kept.
+
+    It writes to the database: the turn calls it through ``Runtime.run_sync`` (off the loop on PostgreSQL),
+    as it does ``unreachable``."""
     if not keepable(out):
         return False
     from storage import families as family_store

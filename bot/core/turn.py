@@ -291,7 +291,7 @@ async def _send_with_retries(turn: Turn, out: Outgoing, delays: tuple[float, ...
                         out.chat_id or turn.chat_id, turn.update.update_id, attempt + 1,
                         "; giving up" if last else "; retrying")
             if last:
-                reply_delivery.keep(turn, out, "429", not_before=turn.rt.clock.now() + timedelta(seconds=wait))
+                await turn.rt.run_sync(reply_delivery.keep, turn, out, "429", turn.rt.clock.now() + timedelta(seconds=wait))
                 return
             await asyncio.sleep(wait)
             continue
@@ -302,8 +302,8 @@ async def _send_with_retries(turn: Turn, out: Outgoing, delays: tuple[float, ...
             log.warning("Telegram refused %s to chat %s (update %s): %s", what, out.chat_id or turn.chat_id,
                         turn.update.update_id, exc)
             if "chat not found" in str(exc).lower() and out.chat_id is not None:
-                reply_delivery.unreachable(turn, out.chat_id, str(exc))
-                reply_delivery.keep(turn, out, "chat not found")
+                await turn.rt.run_sync(reply_delivery.unreachable, turn, out.chat_id, str(exc))
+                await turn.rt.run_sync(reply_delivery.keep, turn, out, "chat not found")
             return
         except NetworkError as exc:  # 5xx, timeouts, dropped connections
             last = attempt >= len(delays)
@@ -311,17 +311,17 @@ async def _send_with_retries(turn: Turn, out: Outgoing, delays: tuple[float, ...
                         out.chat_id or turn.chat_id, turn.update.update_id, attempt + 1,
                         "; giving up" if last else "; retrying", exc)
             if last:
-                reply_delivery.keep(turn, out, "network")
+                await turn.rt.run_sync(reply_delivery.keep, turn, out, "network")
                 return
             await asyncio.sleep(delays[attempt])
             continue
         except TelegramError as exc:
             log.warning("sending %s to chat %s failed (update %s): %s", what, out.chat_id or turn.chat_id,
                         turn.update.update_id, exc)
-            reply_delivery.keep(turn, out, type(exc).__name__)
+            await turn.rt.run_sync(reply_delivery.keep, turn, out, type(exc).__name__)
             return
         if out.on_sent is not None and message is not None:
-            out.on_sent(message)
+            await turn.rt.run_sync(out.on_sent, message)  # it may write (desk.remember_on_send)
         return
 
 
@@ -330,7 +330,7 @@ async def flush(turn: Turn) -> None:
     delays = retry_delays(turn.settings)
     for out in turn.outgoing:
         if reply_delivery.already_kept(turn, out):  # an earlier reply to this chat waits in the outbox: follow it
-            reply_delivery.keep(turn, out, "after an earlier kept reply")
+            await turn.rt.run_sync(reply_delivery.keep, turn, out, "after an earlier kept reply")
             continue
         await _send_with_retries(turn, out, delays)
     if turn.update.callback_query is not None and not turn.callback_answered:
