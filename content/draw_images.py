@@ -1,7 +1,8 @@
 """Draw the guide's pictures into ``content/images/`` with Pillow.
 
 Run ``python -m content.draw_images`` to regenerate them. The pictures are simple diagrams
-(position, hands, where the thumbs go, the movement and its direction), drawn at twice the size
+(what to prepare, position, hands, where the thumbs go, the movement and its direction, what comes
+after the massage), drawn at twice the size
 and scaled down for smooth lines, then stored as small palette PNGs (well under 60 KB) that stay
 readable on a cheap phone. Labels are short Indonesian words; the full caption lives in sop.yaml.
 """
@@ -28,6 +29,13 @@ BONE = (235, 225, 205)
 RED = (214, 40, 40)
 BLUE = (25, 100, 220)
 GREY = (150, 150, 150)
+OIL = (240, 190, 90)
+TOWEL = (140, 195, 150)
+WATER = (180, 215, 245)
+BASIN = (200, 208, 218)
+WASHCLOTH = (240, 170, 190)
+CLOTHES = (180, 120, 170)
+BLANKET = (250, 220, 120)
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -242,12 +250,151 @@ def draw_arah_gerakan() -> Canvas:
     return c
 
 
+def _hand(c: Canvas, cx: float, cy: float, flip: int = 1) -> None:
+    """An open hand, fingers up, palm towards the viewer; ``flip`` -1 puts the thumb on the other side."""
+    for dx, top in ((-21, -52), (-7, -62), (7, -60), (21, -50)):
+        c.limb([(cx + dx * flip, cy), (cx + dx * flip, cy + top)], SKIN, 11)
+    c.limb([(cx - 26 * flip, cy + 30), (cx - 46 * flip, cy - 4)], SKIN, 13)  # thumb
+    c.rect((cx - 30, cy - 10, cx + 30, cy + 50), SKIN, radius=16)
+    c.rect((cx - 20, cy + 44, cx + 20, cy + 80), SKIN, radius=6)  # wrist
+
+
+def _wave(c: Canvas, x: float, y0: float, y1: float, fill, width: float = 4, amp: float = 6) -> None:
+    """A wavy vertical line from ``y0`` up to ``y1``: warmth or steam."""
+    n = 16
+    c.line([(x + amp * math.sin(i / n * 2 * math.pi * 1.5), y0 + (y1 - y0) * i / n) for i in range(n + 1)],
+           fill, width)
+
+
+def _caption(c: Canvas, x: float, y: float, lines: tuple[str, ...], size: int = 26) -> None:
+    for i, line in enumerate(lines):
+        c.label((x, y + i * (size + 6)), line, size=size, anchor="ma")
+
+
+def draw_persiapan() -> Canvas:
+    c = Canvas()
+    c.text((400, 22), "Yang disiapkan sebelum memijat", 30, anchor="ma")
+    # 1. massage oil
+    c.rect((115, 72, 155, 96), PILLOW, radius=6)  # cap
+    c.rect((122, 94, 148, 118), OIL, radius=4)  # neck
+    c.rect((95, 114, 175, 234), OIL, radius=18)
+    c.rect((108, 150, 162, 200), BG, radius=6, width=2)
+    c.polygon([(135, 158), (149, 180), (135, 193), (121, 180)], OIL, width=2)  # an oil drop on the label
+    _caption(c, 135, 246, ("minyak pijat", "(baby oil)"))
+    # 2. a small towel, folded
+    c.rect((320, 118, 480, 222), TOWEL, radius=14)
+    for y in (152, 186):
+        c.line([(326, y), (474, y)], INK, 3)
+    for x in (338, 462):
+        c.line([(x, 124), (x, 216)], BG, 3)  # woven stripes near the ends
+    _caption(c, 400, 246, ("handuk kecil",))
+    # 3. a basin of warm water with a washcloth over its rim
+    for x in (630, 665, 700):
+        _wave(c, x, 138, 80, RED, 4)
+    c.polygon([(572, 150), (758, 150), (728, 230), (602, 230)], BASIN)
+    c.d.ellipse(c.p(580, 140, 750, 164), fill=WATER, outline=INK, width=3 * S)
+    c.polygon([(700, 142), (748, 140), (744, 206), (712, 200)], WASHCLOTH)  # the washcloth
+    _caption(c, 665, 246, ("air hangat di baskom", "dan waslap"), size=24)
+    # 4. chair, table and pillow
+    c.line([(20, 470), (250, 470)], GREY, 4)
+    c.rect((24, 340, 36, 470), WOOD, radius=3)  # chair back
+    c.rect((24, 408, 92, 420), WOOD, radius=3)  # seat
+    c.rect((80, 420, 92, 470), WOOD, radius=3)
+    c.rect((110, 388, 250, 400), WOOD, radius=3)  # table
+    for x in (118, 232):
+        c.rect((x, 400, x + 12, 470), WOOD, radius=3)
+    c.d.ellipse(c.p(125, 356, 235, 392), fill=PILLOW, outline=INK, width=3 * S)
+    _caption(c, 135, 490, ("kursi, meja,", "dan bantal"))
+    # 5. washing hands with soap
+    c.rect((340, 312, 420, 328), GREY, radius=6)  # tap
+    c.rect((404, 322, 420, 346), GREY, radius=4)
+    for y in (354, 372):
+        c.d.ellipse(c.p(407, y, 417, y + 12), fill=BLUE)
+    _hand(c, 370, 410, 1)
+    _hand(c, 440, 410, -1)
+    for bx, by, r in ((332, 370, 11), (350, 345, 8), (462, 352, 10), (478, 380, 7), (405, 440, 9), (318, 420, 7)):
+        c.circle(bx, by, r, BG, outline=BLUE, width=2)
+    c.rect((458, 430, 512, 462), WATER, radius=10)  # soap bar
+    _caption(c, 400, 490, ("cuci tangan", "dengan sabun"))
+    # 6. rub the palms until they are warm
+    _hand(c, 638, 410, -1)
+    _hand(c, 692, 410, 1)
+    c.arrow([(590, 440), (590, 350)], BLUE, 6, head=18)
+    c.arrow([(740, 350), (740, 440)], BLUE, 6, head=18)
+    for x in (560, 770):
+        _wave(c, x, 430, 350, RED, 4)
+    _caption(c, 665, 490, ("gosok telapak", "sampai hangat"))
+    return c
+
+
+def _sitter(c: Canvas, x: float, seat: float, top, head_hair: bool = True) -> None:
+    """A mother sitting on a seat at height ``seat``, facing right; ``top`` colours her upper body."""
+    c.limb([(x, seat - 8), (x + 72, seat - 2), (x + 78, 462)], SKIN_DARK, 30)  # leg
+    c.line([(x + 78, 466), (x + 108, 466)], INK, 10)
+    c.limb([(x, seat - 10), (x + 6, seat - 120)], top, 48)  # upper body
+    c.circle(x + 12, seat - 160, 30, SKIN)
+    if head_hair:
+        c.d.chord(c.p(x - 18, seat - 190, x + 42, seat - 130), 150, 330, fill=INK)
+
+
+def draw_penutup() -> Canvas:
+    c = Canvas()
+    c.text((400, 22), "Sesudah pijat", 30, anchor="ma")
+    c.line([(20, 470), (780, 470)], GREY, 4)
+    # 1. the helper wipes the mother's back with the warm washcloth
+    c.rect((130, 362, 210, 374), WOOD, radius=3)  # stool
+    for x in (136, 194):
+        c.rect((x, 374, x + 11, 470), WOOD, radius=3)
+    _sitter(c, 160, 362, SKIN)
+    c.limb([(172, 240), (184, 300), (226, 330)], SKIN, 18)  # her arm, resting on her lap
+    c.limb([(40, 466), (52, 340)], HELPER, 24)  # the helper, standing behind her
+    c.limb([(68, 466), (60, 340)], HELPER, 24)
+    c.limb([(56, 340), (58, 215)], HELPER, 42)
+    c.circle(60, 176, 28, SKIN)
+    c.limb([(62, 228), (96, 270), (124, 268)], HELPER, 18)
+    c.rect((116, 250, 140, 288), WASHCLOTH, radius=4)  # the washcloth on her back
+    c.arrow([(112, 300), (112, 346)], BLUE, 5, head=15)
+    # 2. the mother rests, lying down, dressed again
+    c.rect((290, 400, 520, 414), WOOD, radius=3)  # bed
+    for x in (296, 506):
+        c.rect((x, 414, x + 12, 470), WOOD, radius=3)
+    c.rect((290, 380, 520, 402), BG, radius=6)  # mattress
+    c.d.ellipse(c.p(292, 350, 362, 384), fill=PILLOW, outline=INK, width=3 * S)
+    c.circle(330, 346, 28, SKIN)
+    c.d.chord(c.p(302, 318, 358, 374), 130, 310, fill=INK)
+    c.limb([(362, 364), (450, 366)], CLOTHES, 40)
+    c.limb([(450, 370), (508, 370)], SKIN_DARK, 28)
+    c.limb([(372, 352), (420, 360), (446, 356)], SKIN, 16)  # arm over her body
+    for i, (zx, zy) in enumerate(((372, 300), (392, 270), (414, 236))):
+        c.text((zx, zy), "z", 26 + i * 6, BLUE)
+    # 3. the mother breastfeeds the baby
+    c.rect((572, 250, 584, 470), WOOD, radius=3)  # chair back
+    c.rect((572, 362, 660, 374), WOOD, radius=3)  # seat
+    c.rect((648, 374, 660, 470), WOOD, radius=3)
+    _sitter(c, 610, 362, CLOTHES)
+    c.limb([(672, 272), (736, 290)], BLANKET, 36)  # the baby, wrapped, head at the breast
+    c.circle(654, 262, 21, SKIN)
+    c.d.chord(c.p(633, 241, 675, 283), 200, 340, fill=INK)
+    c.limb([(622, 240), (636, 306), (728, 312)], SKIN, 16)  # her arm holding the baby
+    # numbers and what each picture shows
+    for n, x in ((1, 30), (2, 290), (3, 556)):
+        c.circle(x, 84, 20, BLUE, outline=BLUE)
+        c.text((x, 84), str(n), 26, BG, anchor="mm")
+    _caption(c, 135, 490, ("lap punggung", "dengan waslap"))
+    _caption(c, 405, 490, ("Ibu istirahat",))
+    _caption(c, 665, 490, ("susui bayi",))
+    c.text((665, 528), "ASI lebih mudah keluar", 22, GREY, anchor="ma")
+    return c
+
+
 PICTURES = {
+    "persiapan.png": draw_persiapan,
     "posisi.png": draw_posisi,
     "kepalan.png": draw_kepalan,
     "letak_ibu_jari.png": draw_letak_ibu_jari,
     "gerakan_memutar.png": draw_gerakan_memutar,
     "arah_gerakan.png": draw_arah_gerakan,
+    "penutup.png": draw_penutup,
 }
 
 

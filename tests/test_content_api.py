@@ -98,6 +98,16 @@ def test_pictures_are_small_and_captioned() -> None:
             assert img.format == "PNG" and img.width >= 640 and img.height >= 480
 
 
+def test_every_guide_card_shows_a_captioned_picture_of_its_steps() -> None:
+    c = get_content()
+    captions = {s.image.name: s.caption for s in c.sop.steps if s.image}
+    for card in c.guide.cards:
+        assert card.image is not None, f"card {card.id} has no picture"
+        on_card = {c.sop.step(sid).image.name for sid in card.steps if c.sop.step(sid).image}
+        assert card.image.name in on_card, f"card {card.id}: {card.image.name} is not a picture of its steps"
+        assert captions[card.image.name]
+
+
 def test_picture_script_regenerates(tmp_path) -> None:
     written = draw_all(tmp_path)
     assert sorted(p.name for p in written) == sorted(PICTURES)
