@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import and_, or_
@@ -125,15 +126,46 @@ def since(session: Session, family_id: int, start: datetime) -> Sequence[Massage
     ).all()
 
 
+def _done():
+    """A massage that counts as done: completed, logged, or timed hands-free and not stopped."""
+    return or_(col(MassageSession.status).in_((COMPLETED, LOGGED)),
+               and_(MassageSession.status == IN_PROGRESS, col(MassageSession.paced_until).is_not(None)))
+
+
 def done_since(session: Session, family_id: int, start: datetime) -> bool:
     """Whether a massage was done (completed, logged, or timed hands-free and not stopped) since ``start``."""
+    known = session.info.get(_DONE_KEY)
+    if known is not None and family_id in known.family_ids and start >= known.since:
+        return any(t >= start for t in known.started.get(family_id, ()))
     stmt = select(MassageSession.id).where(
-        MassageSession.family_id == family_id,
-        col(MassageSession.started_at) >= start,
-        or_(col(MassageSession.status).in_((COMPLETED, LOGGED)),
-            and_(MassageSession.status == IN_PROGRESS, col(MassageSession.paced_until).is_not(None))),
-    )
+        MassageSession.family_id == family_id, col(MassageSession.started_at) >= start, _done())
     return session.exec(stmt).first() is not None
+
+
+_DONE_KEY = "storage.sessions.done_since"
+_IN_CHUNK = 500
+
+
+@dataclass
+class _DoneSnapshot:
+    family_ids: set[int]
+    since: datetime
+    started: dict[int, list[datetime]]
+
+
+def preload_done(session: Session, family_ids: Iterable[int], since: datetime) -> None:
+    """Read, for these families, when each massage that counts as done started (from ``since`` on), in one
+    query per 500 families: :func:`done_since` answers from it for the rest of this session, for any start at
+    or after ``since``. Only for a session that records no massage meanwhile (the dispatcher's rendering)."""
+    ids = sorted(set(family_ids))
+    started: dict[int, list[datetime]] = {}
+    for i in range(0, len(ids), _IN_CHUNK):
+        stmt = select(MassageSession.family_id, MassageSession.started_at).where(
+            col(MassageSession.family_id).in_(ids[i:i + _IN_CHUNK]), col(MassageSession.started_at) >= since,
+            _done())
+        for family_id, at in session.exec(stmt):
+            started.setdefault(family_id, []).append(at)
+    session.info[_DONE_KEY] = _DoneSnapshot(set(ids), since, started)
 
 
 def completed_by_user(session: Session, user_id: int) -> bool:

@@ -160,3 +160,46 @@ def test_claim_takes_the_oldest_due_rows_across_pending_and_expired_leases(db):
     assert first == [ids[0], ids[1], ids[4]]  # oldest due first, whatever the status
     assert second == [ids[5]]
     assert held[ids[2]] == ("claimed", "old") and held[ids[3]] == ("pending", None) and held[ids[6]][0] == "pending"
+
+
+def test_slot_done_from_the_batch_preload_matches_the_queries_with_no_query_per_row(db):
+    """The dispatcher's rendering asks, per massage reminder, whether its slot is already done (a sibling
+    logged "Sudah dilakukan", or a massage done since shortly before the slot): bot/flows/reminders.py
+    preloads both for the batch."""
+    from bot.flows import reminders
+    from storage.models import MassageSession
+
+    with db.session() as s:
+        fams = dict([
+            _family(s, 6, [("mother", True, True, 60), ("husband", True, True, 61)]),  # sibling logged it
+            _family(s, 7, [("mother", True, True, 70), ("husband", True, True, 71)]),  # massage done just now
+            _family(s, 8, [("mother", True, True, 80), ("husband", True, True, 81)]),  # massage done yesterday
+            _family(s, 9, [("mother", True, True, 90)]),  # nothing yet
+        ])
+        rows = _rows(s, fams)
+        for r in rows:
+            r.payload = {"slot": "d1s1"}
+        first = next(r for r in rows if r.family_id == list(fams)[0])
+        first.payload = {"slot": "d1s1", "logged_session": 1}
+        for fid, at, status in ((list(fams)[1], NOW - timedelta(minutes=10), "completed"),
+                                (list(fams)[2], NOW - timedelta(days=1), "completed")):
+            s.add(MassageSession(family_id=fid, protocol_id="default", started_at=at, status=status))
+        s.flush()
+        ids = [r.id for r in rows]
+    with db.session() as s:
+        batch = [s.get(Outbox, i) for i in ids]
+        expected = {r.id: reminders.slot_done(s, r) for r in batch}
+    statements = []
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    with db.session() as s:
+        batch = [s.get(Outbox, i) for i in ids]
+        reminders.preload(s, batch)
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            got = {r.id: reminders.slot_done(s, r) for r in batch}
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+    assert got == expected
+    by_family = {fid: {got[r.id] for r in batch if r.family_id == fid} for fid in fams}
+    assert list(by_family.values()) == [{True}, {True}, {False}, {False}]
+    assert statements == []

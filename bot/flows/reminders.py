@@ -153,6 +153,30 @@ def slot_done(session: Session, row: Outbox) -> bool:
     return session_store.done_since(session, row.family_id, slot_due(session, row) - SLOT_EARLY)
 
 
+def preload(session: Session, rows: list[Outbox]) -> None:
+    """Read what :func:`slot_done` asks for a whole batch of massage reminders in two queries (the
+    dispatcher renders a batch in one session): each slot's sibling rows, and the massages done since the
+    earliest slot began. Without it, each reminder cost two queries of its own."""
+    from storage import sessions as session_store
+
+    wanted: dict[str, tuple[int, str]] = {}
+    families: set[int] = set()
+    since: datetime | None = None
+    for row in rows:
+        if row.family_id is None or original_kind(row) != schedule.MASSAGE:
+            continue
+        slot = (row.payload or {}).get("slot")
+        if slot:
+            wanted[schedule.slot_prefix(row.family_id, schedule.MASSAGE, slot)] = (row.family_id, schedule.MASSAGE)
+        families.add(row.family_id)
+        start = slot_due(session, row) - SLOT_EARLY
+        since = start if since is None else min(since, start)
+    if wanted:
+        outbox.preload_key_prefixes(session, wanted)
+    if since is not None:
+        session_store.preload_done(session, families, since)
+
+
 def render_massage(session: Session, row: Outbox, content, now: datetime) -> Rendered | None:  # noqa: ARG001
     target = _target(session, row)
     if target is None or slot_done(session, row):

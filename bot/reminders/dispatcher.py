@@ -54,6 +54,7 @@ from datetime import datetime, timedelta
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from bot.chat.keyboards import inline
+from bot.flows import reminders as reminder_flows
 from bot.flows import schedule
 from bot.flows.outbox_kinds import RENDERERS, Rendered
 from storage import outbox, users
@@ -245,6 +246,7 @@ class Dispatcher:
             return jobs
         with self.db.session() as session:
             outbox.preload(session, rows)  # families, people, memberships of the batch: a few queries in all
+            reminder_flows.preload(session, rows)  # the massage slots' siblings and the massages done
             for row in rows:
                 fn = RENDERERS.get(row.kind)
                 if fn is None:
