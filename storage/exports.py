@@ -19,7 +19,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 
-from sqlalchemy import ColumnElement, Select, String, and_, case, func, literal, literal_column, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    type_coerce,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -36,6 +48,7 @@ from storage.models import (
 
 BATCH = 500
 TUPLE_BATCH = 2000  # rows per fetch of the tuple streams
+PG_STREAM_BATCH = 500  # rows per chunk of a PostgreSQL stream
 
 
 def _live(stmt: Select, facility_id: int | None) -> Select:
@@ -250,8 +263,22 @@ def _research_families(facility_id: int | None) -> Select:
 
 
 def _tuples(session: Session, stmt: Select) -> Iterator[tuple]:
-    """Rows as plain tuples straight from the cursor, fetched ``TUPLE_BATCH`` at a time."""
-    result = session.connection().execute(stmt.execution_options(yield_per=TUPLE_BATCH))
+    """Rows as plain tuples straight from the cursor, fetched ``TUPLE_BATCH`` at a time.
+
+    On PostgreSQL (psycopg) the rows are streamed (``Cursor.stream``): the server sends them while this
+    process writes the previous ones, instead of waiting for each FETCH of a named cursor; memory stays one
+    batch. These statements bind only plain strings and integers, which need no SQLAlchemy bind processing.
+    """
+    conn = session.connection()
+    if conn.dialect.driver == "psycopg":
+        compiled = stmt.compile(dialect=conn.dialect)
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            yield from cursor.stream(str(compiled), compiled.params, size=PG_STREAM_BATCH)
+        finally:
+            cursor.close()
+        return
+    result = conn.execute(stmt.execution_options(yield_per=TUPLE_BATCH))
     try:
         for batch in result.partitions():
             yield from batch
@@ -342,32 +369,36 @@ def prepost_rows(session: Session, instrument_id: str, item_ids: Sequence[str], 
         .subquery()
     )
     latest = select(ranked).where(ranked.c.rank == 1).subquery()
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    # the item scores as JSON: {occasion: {item id: score}} per family, read back one key at a time
+    group_object = func.json_group_object if sqlite else func.jsonb_object_agg
+    items = select(group_object(Answer.item_id, Answer.score)).where(Answer.measurement_id == latest.c.id) \
+        .scalar_subquery()
 
     def per(occasion: str, value) -> ColumnElement:
         return func.max(case((latest.c.occasion == occasion, value)))
 
-    # one row per family: the latest measurement of each occasion, its score and class
+    # one row per family: each occasion's score and class side by side, and its items
     wide = (
-        select(latest.c.family_id, *[per(o, latest.c.id).label(f"m{k}") for k, o in enumerate(occasions)],
-               *[per(o, latest.c.score) for o in occasions], *[per(o, latest.c.class_key) for o in occasions])
+        select(latest.c.family_id, *[per(o, latest.c.score).label(f"score_{k}") for k, o in enumerate(occasions)],
+               *[per(o, latest.c.class_key).label(f"class_{k}") for k, o in enumerate(occasions)],
+               group_object(latest.c.occasion, func.json(items) if sqlite else items).label("items"))
         .group_by(latest.c.family_id)
         .subquery()
     )
-    wide_cols = list(wide.c)[1:]
-    # each item score is one lookup in the (measurement, item) unique index
-    picked = []
-    for k, _ in enumerate(occasions):
-        for item in item_ids:
-            answer = aliased(Answer)
-            picked.append((answer, and_(answer.measurement_id == wide.c[f"m{k}"], answer.item_id == item)))
+
+    def item_score(occasion: str, item: str) -> ColumnElement:
+        if sqlite:
+            return func.json_extract(wide.c["items"], f'$."{occasion}"."{item}"')
+        return cast(wide.c["items"].op("->")(occasion).op("->>")(item), Integer)
+
+    k_range = range(len(occasions))
     stmt = (
-        select(Family.code, Facility.code, Family.protocol_id, *wide_cols[len(occasions):],
-               *[answer.score for answer, _ in picked])
+        select(Family.code, Facility.code, Family.protocol_id, *[wide.c[f"score_{k}"] for k in k_range],
+               *[wide.c[f"class_{k}"] for k in k_range], *[item_score(o, item) for o in occasions for item in item_ids])
         .select_from(wide)
         .join(Family, col(Family.id) == wide.c.family_id)
         .outerjoin(Facility, col(Facility.id) == Family.facility_id)
         .order_by(wide.c.family_id)
     )
-    for answer, on in picked:
-        stmt = stmt.outerjoin(answer, on)
     return _tuples(session, stmt)
