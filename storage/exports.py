@@ -8,13 +8,30 @@ Families that were deleted are never exported, except in the research rows (answ
 hold only families with research consent (:func:`research_consent`), including a consenting family that used
 /hapus (its answers were kept without any personal field). ``facility_id=None`` means every facility.
 Names are only read when ``with_names`` is True; Telegram ids are never exported.
+
+The ``*_rows`` functions are the fast form of the largest sheets: plain tuples in the sheet's column order,
+with the local wall-clock times already written by the database (``YYYY-MM-DD HH:MM:SS``, seconds truncated)
+for families whose zone has a fixed UTC offset (``offsets``: zone name -> minutes), flags as 1/0, and the
+wide pre/post sheet pivoted by SQL.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 
-from sqlalchemy import Select, and_, func, literal
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    literal_column,
+    type_coerce,
+)
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
@@ -30,6 +47,8 @@ from storage.models import (
 )
 
 BATCH = 500
+TUPLE_BATCH = 2000  # rows per fetch of the tuple streams
+PG_STREAM_BATCH = 500  # rows per chunk of a PostgreSQL stream
 
 
 def _live(stmt: Select, facility_id: int | None) -> Select:
@@ -234,3 +253,152 @@ def alerts(session: Session, facility_id: int | None, *, with_names: bool = Fals
         stmt = stmt.where(Alert.facility_id == facility_id)
     return _stream(session, stmt.order_by(Alert.raised_at, Alert.id))
 
+
+
+# -- the fast form of the large sheets: tuples ready for the writers ---------------------------------------
+
+def _research_families(facility_id: int | None) -> Select:
+    """SQL: ids of the families whose rows go in the research sheets (one consent check per family)."""
+    return _research(select(Family.id), facility_id).correlate(None)
+
+
+def _tuples(session: Session, stmt: Select) -> Iterator[tuple]:
+    """Rows as plain tuples straight from the cursor, fetched ``TUPLE_BATCH`` at a time.
+
+    On PostgreSQL (psycopg) the rows are streamed (``Cursor.stream``): the server sends them while this
+    process writes the previous ones, instead of waiting for each FETCH of a named cursor; memory stays one
+    batch. These statements bind only plain strings and integers, which need no SQLAlchemy bind processing.
+    """
+    conn = session.connection()
+    if conn.dialect.driver == "psycopg":
+        compiled = stmt.compile(dialect=conn.dialect)
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            yield from cursor.stream(str(compiled), compiled.params, size=PG_STREAM_BATCH)
+        finally:
+            cursor.close()
+        return
+    result = conn.execute(stmt.execution_options(yield_per=TUPLE_BATCH))
+    try:
+        for batch in result.partitions():
+            yield from batch
+    finally:
+        result.close()
+
+
+def timezones(session: Session, facility_id: int | None) -> list[str | None]:
+    """Every time zone of the families that could be exported (deleted ones too)."""
+    stmt = select(Family.timezone).distinct()
+    if facility_id is not None:
+        stmt = stmt.where(Family.facility_id == facility_id)
+    return list(session.exec(stmt))
+
+
+def _local_text(session: Session, instant, offsets: Mapping[str, int]) -> ColumnElement:
+    """SQL: a stored (naive UTC) instant as the family's local ``YYYY-MM-DD HH:MM:SS``, fractions dropped."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+
+    def shifted(minutes: int) -> ColumnElement:
+        if sqlite:  # stored as "YYYY-MM-DD HH:MM:SS.ffffff": drop the fraction first, datetime() would round it
+            return func.datetime(func.substr(instant, 1, 19), literal_column(f"'{int(minutes):+d} minutes'"))
+        return func.to_char(func.date_trunc(literal_column("'second'"), instant)
+                            + literal_column(f"interval '{int(minutes)} minutes'"),
+                            literal_column("'YYYY-MM-DD HH24:MI:SS'"))
+
+    return type_coerce(case({tz: shifted(m) for tz, m in offsets.items()}, value=Family.timezone), String)
+
+
+def _one_zero(condition: ColumnElement) -> ColumnElement:
+    return case((condition, 1), else_=0)
+
+
+def answer_rows(session: Session, facility_id: int | None, offsets: Mapping[str, int]) -> Iterator[tuple]:
+    """The answers sheet: family, instrument, version, occasion, item, raw_value, value_num, score, answered_at
+    (local text), via, answered_by_role, window, measurement_completed (1/0)."""
+    stmt = (
+        select(
+            Family.code, Measurement.instrument_id, Measurement.instrument_version, Measurement.occasion,
+            Answer.item_id, Answer.raw_value, Answer.value_num, Answer.score,
+            _local_text(session, Answer.answered_at, offsets), Answer.via, Membership.role, Measurement.window,
+            _one_zero(col(Measurement.completed_at).is_not(None)),
+        )
+        .select_from(Family)
+        .join(Measurement, col(Measurement.family_id) == Family.id)
+        .join(Answer, col(Answer.measurement_id) == Measurement.id)
+        .outerjoin(Membership, and_(Membership.user_id == Answer.answered_by,
+                                    Membership.family_id == Measurement.family_id))
+        # the consent is checked once per family (not per answer), and the rows come in index order
+        .where(col(Family.id).in_(_research_families(facility_id)))
+        .order_by(Family.id, Measurement.id, Answer.id)
+    )
+    return _tuples(session, stmt)
+
+
+def session_rows(session: Session, facility_id: int | None, offsets: Mapping[str, int]) -> Iterator[tuple]:
+    """The sessions sheet: family, performer_role, protocol, day, started_at, ended_at (local text),
+    duration_seconds, status, stop_reason, step_reached, confirmed_by_mother (1/0)."""
+    stmt = (
+        select(
+            Family.code, Membership.role, MassageSession.protocol_id, MassageSession.postpartum_day,
+            _local_text(session, MassageSession.started_at, offsets),
+            _local_text(session, MassageSession.ended_at, offsets), MassageSession.duration_seconds,
+            MassageSession.status, MassageSession.stop_reason, MassageSession.step_reached,
+            _one_zero(col(MassageSession.confirmed_by_mother_at).is_not(None)),
+        )
+        .select_from(MassageSession)
+        .join(Family, col(Family.id) == MassageSession.family_id)
+        .outerjoin(Membership, and_(Membership.user_id == MassageSession.user_id,
+                                    Membership.family_id == MassageSession.family_id))
+    )
+    return _tuples(session, _live(stmt, facility_id).order_by(Family.id, MassageSession.started_at,
+                                                              MassageSession.id))
+
+
+def prepost_rows(session: Session, instrument_id: str, item_ids: Sequence[str], occasions: Sequence[str],
+                 facility_id: int | None) -> Iterator[tuple]:
+    """The wide pre/post sheet, pivoted by SQL: one row per family with a completed measurement of the
+    instrument — family code, facility, protocol, the score of each occasion, the class of each occasion, then
+    each occasion's item scores — all from the family's latest completed measurement of that occasion."""
+    ranked = (
+        select(Measurement.id, Measurement.family_id, Measurement.occasion, Measurement.score, Measurement.class_key,
+               func.row_number().over(partition_by=(Measurement.family_id, Measurement.occasion),
+                                      order_by=(col(Measurement.completed_at).desc(), col(Measurement.id).desc()))
+               .label("rank"))
+        .where(Measurement.instrument_id == instrument_id, col(Measurement.completed_at).is_not(None),
+               col(Measurement.family_id).in_(_research_families(facility_id)))
+        .subquery()
+    )
+    latest = select(ranked).where(ranked.c.rank == 1).subquery()
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    # the item scores as JSON: {occasion: {item id: score}} per family, read back one key at a time
+    group_object = func.json_group_object if sqlite else func.jsonb_object_agg
+    items = select(group_object(Answer.item_id, Answer.score)).where(Answer.measurement_id == latest.c.id) \
+        .scalar_subquery()
+
+    def per(occasion: str, value) -> ColumnElement:
+        return func.max(case((latest.c.occasion == occasion, value)))
+
+    # one row per family: each occasion's score and class side by side, and its items
+    wide = (
+        select(latest.c.family_id, *[per(o, latest.c.score).label(f"score_{k}") for k, o in enumerate(occasions)],
+               *[per(o, latest.c.class_key).label(f"class_{k}") for k, o in enumerate(occasions)],
+               group_object(latest.c.occasion, func.json(items) if sqlite else items).label("items"))
+        .group_by(latest.c.family_id)
+        .subquery()
+    )
+
+    def item_score(occasion: str, item: str) -> ColumnElement:
+        if sqlite:
+            return func.json_extract(wide.c["items"], f'$."{occasion}"."{item}"')
+        return cast(wide.c["items"].op("->")(occasion).op("->>")(item), Integer)
+
+    k_range = range(len(occasions))
+    stmt = (
+        select(Family.code, Facility.code, Family.protocol_id, *[wide.c[f"score_{k}"] for k in k_range],
+               *[wide.c[f"class_{k}"] for k in k_range], *[item_score(o, item) for o in occasions for item in item_ids])
+        .select_from(wide)
+        .join(Family, col(Family.id) == wide.c.family_id)
+        .outerjoin(Facility, col(Facility.id) == Family.facility_id)
+        .order_by(wide.c.family_id)
+    )
+    return _tuples(session, stmt)

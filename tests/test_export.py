@@ -12,7 +12,7 @@ import zipfile
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from analysis import analyze_pairs, read_pairs_text, render_compact, to_json
+from analysis import ClassLabels, analyze_pairs, read_pairs_text, render_compact, to_json
 from bot import cli
 from bot.devtools.demo import add_family
 from bot.export import exporting
@@ -179,10 +179,14 @@ async def test_analisis_matches_the_exported_wide_sheet_through_analyze_csv(bot,
 
     data = read_pairs_text(path.read_text(encoding="utf-8-sig"))
     bayi6 = scale_for(bot.runtime.content.instruments["bayi6"])  # what a CSV cannot say: derived, ordinal
-    from_csv = analyze_pairs(data.pairs, dropped=data.dropped, classes=data.classes, class_labels=data.class_labels,
-                             scale=bayi6)
+    # ... the CSV holds the class keys, the chat shows the instrument's labels (the codebook's "Lancar")
+    assert (data.class_labels.yes, data.class_labels.no) == ("lancar", "tidak_lancar")
+    names = {c.key: c.label for c in bot.runtime.content.instruments["bayi6"].classifications}
+    named = ClassLabels(yes=names[data.class_labels.yes], no=names[data.class_labels.no])
+    from_csv = analyze_pairs(data.pairs, dropped=data.dropped, classes=data.classes, class_labels=named, scale=bayi6)
     assert from_csv.n == sum(1 for f in world.a_families if f.pre and f.post) and from_csv.dropped == 1
     assert render_compact(from_csv, labels) in text_message.text
+    assert "McNemar (Lancar)" in text_message.text and "tidak_lancar" not in text_message.text
 
     # ... and `python -m bot analyze` prints the same, from the CSV and straight from the database.
     monkeypatch.setenv("DATABASE_URL", db.url)
@@ -191,6 +195,8 @@ async def test_analisis_matches_the_exported_wide_sheet_through_analyze_csv(bot,
     assert cli.main(["analyze", "--instrument", "bayi6", "--facility", world.a.code, "--json"]) == 0
     printed_db = json.loads(capsys.readouterr().out)
     db_warnings, csv_warnings = printed_db.pop("warnings"), printed_csv.pop("warnings")
+    assert (printed_db["mcnemar"]["yes"], printed_db["mcnemar"]["no"]) == ("Lancar", "Tidak lancar")
+    printed_csv["mcnemar"].update(yes="Lancar", no="Tidak lancar")  # the CSV's keys, the database's labels
     assert printed_db == printed_csv
     assert {w["code"] for w in db_warnings} == {w["code"] for w in csv_warnings} | {"derived_instrument"}
     assert "Belum cukup bukti" in text_message.text or "bermakna" in text_message.text

@@ -20,6 +20,7 @@ written as they arrive; nothing holds all rows at once.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import itertools
@@ -72,6 +73,9 @@ class Sheet:
     scoring: dict[str, str] = field(default_factory=dict)
     belongs_to: dict[str, str] = field(default_factory=dict)
     instrument: str | None = None  # the instrument of a wide pre/post sheet
+    # True: every value already has its column's kind (str for text and codes, int for INT and FLAG, int or
+    # float for NUMBER, local "YYYY-MM-DD HH:MM:SS" text for DATETIME), so writers convert only the floats
+    typed: bool = False
 
 
 # -- values ----------------------------------------------------------------------------------------
@@ -115,6 +119,24 @@ def _local(instant: datetime | None, tz: str | None) -> datetime | None:
 _ZERO = timedelta(0)
 
 
+def _local_text(instant: datetime | None, tz: str | None) -> str | None:
+    """:func:`_local` as the text the database writes for the typed sheets (``YYYY-MM-DD HH:MM:SS``)."""
+    local = _local(instant, tz)
+    return None if local is None else local.isoformat(" ", "seconds")
+
+
+def fixed_offsets(zones: Iterable[str | None]) -> dict[str, int] | None:
+    """Zone name -> UTC offset in minutes when every zone has a fixed one (the database can then write the local
+    times itself); None when one has daylight saving (or is missing) and Python must convert."""
+    out: dict[str, int] = {}
+    for tz in zones:
+        offset = _offset(tz) if tz is not None else None
+        if offset is None:
+            return None
+        out[tz] = int(offset.total_seconds()) // 60
+    return out
+
+
 def _flag(value: object) -> int | None:
     """Booleans as 1/0 (what SPSS expects)."""
     if value is None:
@@ -151,18 +173,29 @@ def _members(session: Session, facility_id: int | None, with_names: bool) -> Ite
 
 
 def _sessions(session: Session, facility_id: int | None) -> Iterator[tuple]:
+    """Typed rows (see :class:`Sheet`): from the database as they are, or converted here when a zone has
+    daylight saving."""
+    offsets = fixed_offsets(exports.timezones(session, facility_id))
+    if offsets is not None:
+        yield from exports.session_rows(session, facility_id, offsets)
+        return
     for r in exports.sessions(session, facility_id):
         tz = r["timezone"]
-        yield (r["family"], r["performer_role"], r["protocol"], r["day"], _local(r["started_at"], tz),
-               _local(r["ended_at"], tz), r["duration_seconds"], r["status"], r["stop_reason"], r["step_reached"],
-               _flag(r["confirmed_by_mother_at"] is not None))
+        yield (r["family"], r["performer_role"], r["protocol"], r["day"], _local_text(r["started_at"], tz),
+               _local_text(r["ended_at"], tz), r["duration_seconds"], r["status"], r["stop_reason"],
+               r["step_reached"], _flag(r["confirmed_by_mother_at"] is not None))
 
 
 def _answers(session: Session, facility_id: int | None) -> Iterator[tuple]:
+    """Typed rows, like :func:`_sessions`."""
+    offsets = fixed_offsets(exports.timezones(session, facility_id))
+    if offsets is not None:
+        yield from exports.answer_rows(session, facility_id, offsets)
+        return
     for r in exports.answers(session, facility_id):
         tz = r["timezone"]
         yield (r["family"], r["instrument"], r["version"], r["occasion"], r["item"], r["raw_value"], r["value_num"],
-               r["score"], _local(r["answered_at"], tz), r["via"], r["answered_by_role"],
+               r["score"], _local_text(r["answered_at"], tz), r["via"], r["answered_by_role"],
                r["window"], _flag(r["completed"]))
 
 
@@ -234,27 +267,17 @@ def prepost_columns(item_ids: Sequence[str], occasions: Sequence[str]) -> list[s
 
 def _prepost(session: Session, instrument_id: str, item_ids: Sequence[str], occasions: Sequence[str],
              facility_id: int | None) -> Iterator[tuple]:
-    rows = exports.completed_measurements(session, instrument_id, facility_id, with_items=True)
-    for _, family_rows in itertools.groupby(rows, key=lambda r: r["family_id"]):
-        latest: dict[str, dict] = {}  # occasion -> the family's latest measurement of it
-        items: dict[int, dict[str, int]] = {}  # measurement id -> item scores
-        first = None
-        for r in family_rows:
-            first = first or r
-            latest[r["occasion"]] = r
-            if r["item"] is not None:
-                items.setdefault(r["measurement_id"], {})[r["item"]] = r["item_score"]
-        assert first is not None
-        scores = [latest[o]["score"] if o in latest else None for o in occasions]
-        row: list[object] = [first["family"], first["facility"], first["protocol"], *scores]
-        if "pre" in occasions and "post" in occasions:
-            pre, post = scores[occasions.index("pre")], scores[occasions.index("post")]
-            row.append(post - pre if pre is not None and post is not None else None)
-        row += [latest[o]["class_key"] if o in latest else None for o in occasions]
-        for o in occasions:
-            chosen = items.get(latest[o]["measurement_id"], {}) if o in latest else {}
-            row += [chosen.get(item) for item in item_ids]
-        yield tuple(row)
+    """One row per family from the family's latest completed measurement of each occasion (pivoted by SQL);
+    the difference post - pre is added here."""
+    k = len(occasions)
+    pre = occasions.index("pre") + 3 if "pre" in occasions and "post" in occasions else None
+    post = occasions.index("post") + 3 if pre is not None else 0
+    for r in exports.prepost_rows(session, instrument_id, item_ids, occasions, facility_id):
+        if pre is None:
+            yield r
+            continue
+        a, b = r[pre], r[post]
+        yield (*r[:3 + k], b - a if a is not None and b is not None else None, *r[3 + k:])
 
 
 SHEET_TITLES = {FAMILIES: "keluarga", MEMBERS: "anggota", SESSIONS: "sesi", ANSWERS: "jawaban", ALERTS: "tanda_bahaya",
@@ -382,7 +405,7 @@ def prepost_sheets(session: Session, content: Content, facility_id: int | None) 
                       _prepost(session, instrument_id, item_ids, occasions, facility_id), describe,
                       t("export.sheets.prepost", instrumen=instrument.title if instrument else instrument_id),
                       title=t("export.sheet_titles.prepost", instrumen=instrument_id)[:31],
-                      headers=[header(c) for c in columns], instrument=instrument_id)
+                      headers=[header(c) for c in columns], instrument=instrument_id, typed=True)
         version = f"{instrument_id} v{instrument.version}" if instrument else instrument_id
         sheet.scoring = _scoring_rules(content, instrument, occasions, columns)
         sheet.belongs_to = dict.fromkeys(columns, version)
@@ -415,10 +438,10 @@ def build_sheets(session: Session, content: Content, facility_id: int | None, *,
                       _members(session, facility_id, with_names), describer(MEMBERS), about(MEMBERS)),
         lambda: Sheet(SESSIONS, ["family", "performer_role", "protocol", "day", "started_at", "ended_at",
                                  "duration_seconds", "status", "stop_reason", "step_reached", "confirmed_by_mother"],
-                      _sessions(session, facility_id), describer(SESSIONS), about(SESSIONS)),
+                      _sessions(session, facility_id), describer(SESSIONS), about(SESSIONS), typed=True),
         lambda: Sheet(ANSWERS, ["family", "instrument", "version", "occasion", "item", "raw_value", "value_num",
                                 "score", "answered_at", "via", "answered_by_role", "window", "measurement_completed"],
-                      _answers(session, facility_id), describer(ANSWERS), about(ANSWERS)),
+                      _answers(session, facility_id), describer(ANSWERS), about(ANSWERS), typed=True),
     ]
     for build in sheets:
         sheet = dress(build(), content)
@@ -615,6 +638,8 @@ def _cell_writers(ws, specs: Sequence[schema.Column], value_labels: Sequence[dic
             out.append(labelled)
         elif spec.kind == schema.DATETIME:
             def when(r: int, c: int, v: object) -> None:
+                if type(v) is str:  # a typed sheet's local "YYYY-MM-DD HH:MM:SS"
+                    v = datetime.fromisoformat(v)
                 if type(v) is datetime:
                     delta = v - _EXCEL_EPOCH  # naive local wall time
                     write_number(r, c, delta.days + delta.seconds / 86400, datetime_format)
@@ -665,6 +690,8 @@ def _cell_encoders(specs: Sequence[schema.Column], value_labels: Sequence[dict |
         return inline_cell(ref, "", _clean(v)) if type(v) is str else any_value(ref, v)  # type: ignore[arg-type]
 
     def when(ref: str, v: object) -> str:
+        if type(v) is str:  # a typed sheet's local "YYYY-MM-DD HH:MM:SS"
+            v = datetime.fromisoformat(v)
         if type(v) is datetime:
             delta = v - _EXCEL_EPOCH  # type: ignore[operator]
             return number_cell(ref, dt_style, delta.days + delta.seconds / 86400)
@@ -701,10 +728,13 @@ def _clean(text: str) -> str:
     return _CONTROL.sub("", text) if _CONTROL.search(text) else text
 
 
-def _csv_converter(sheet: Sheet, dialect: str) -> Callable[[Sequence[object]], Sequence[object]]:
-    """A row function that formats only the columns that need it (numbers, dates); the rest pass as they are."""
+def _csv_converter(sheet: Sheet, dialect: str) -> Callable[[Sequence[object]], Sequence[object]] | None:
+    """A row function that formats only the columns that need it (numbers, dates); the rest pass as they are.
+    None when no column needs it (a typed sheet without NUMBER columns)."""
     comma = dialect == CSV_EXCEL
     specs = sheet.specs or [schema.Column(c) for c in sheet.columns]
+    if sheet.typed:
+        return _typed_converter([i for i, s in enumerate(specs) if s.kind == schema.NUMBER], comma)
     numeric = [i for i, s in enumerate(specs) if s.kind in (schema.INT, schema.NUMBER, schema.FLAG)]
     dated = [i for i, s in enumerate(specs) if s.kind in (schema.DATE, schema.DATETIME)]
     loose = [i for i, s in enumerate(specs) if s.kind in (schema.TEXT, schema.CODE)]
@@ -740,26 +770,71 @@ def _csv_converter(sheet: Sheet, dialect: str) -> Callable[[Sequence[object]], S
     return convert
 
 
+def _float_text(v: float, comma: bool) -> object:
+    if v.is_integer():
+        return int(v)
+    return repr(v).replace(".", ",") if comma else repr(v)
+
+
+def _typed_converter(floats: Sequence[int], comma: bool) -> Callable[[Sequence[object]], Sequence[object]] | None:
+    """For a typed sheet only the floats of its NUMBER columns change (3.0 -> 3, 2.5 -> "2,5")."""
+    if not floats:
+        return None
+    if len(floats) == 1:
+        i = floats[0]
+
+        def one(row: Sequence[object]) -> Sequence[object]:
+            v = row[i]
+            if type(v) is not float:
+                return row
+            out = list(row)
+            out[i] = _float_text(v, comma)  # type: ignore[arg-type]
+            return out
+        return one
+
+    def some(row: Sequence[object]) -> Sequence[object]:
+        out = list(row)
+        for i in floats:
+            if type(out[i]) is float:
+                out[i] = _float_text(out[i], comma)  # type: ignore[arg-type]
+        return out
+    return some
+
+
+CSV_CHUNK = 2000  # rows encoded and written at once
+
+
 def _write_csv(sheet: Sheet, raw: BinaryIO, dialect: str = CSV_EXCEL) -> int:
+    """The sheet as one CSV; rows are formatted by the csv module into text chunks, each encoded at once."""
     if dialect not in CSV_DIALECTS:
         raise ValueError(f"unknown CSV dialect {dialect!r}")
     excel = dialect == CSV_EXCEL
-    text = io.TextIOWrapper(raw, encoding="utf-8-sig" if excel else "utf-8", newline="", write_through=False)
-    writer = csv.writer(text, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n")
+    parts: list[str] = []
+    sink = _Sink(parts.append)
+    writer = csv.writer(sink, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n")
+    if excel:
+        raw.write(codecs.BOM_UTF8)
     writer.writerow(sheet.columns)
     convert = _csv_converter(sheet, dialect)
+    rows: Iterator[Sequence[object]] = iter(sheet.rows)
+    if convert is not None:
+        rows = map(convert, rows)
     n = 0
+    while True:
+        chunk = list(itertools.islice(rows, CSV_CHUNK))
+        writer.writerows(chunk)
+        n += len(chunk)
+        raw.write("".join(parts).encode("utf-8"))
+        parts.clear()
+        if len(chunk) < CSV_CHUNK:
+            return n
 
-    def counted(rows: Iterable[Sequence[object]]) -> Iterator[Sequence[object]]:
-        nonlocal n
-        for row in rows:
-            n += 1
-            yield convert(row)
 
-    writer.writerows(counted(sheet.rows))
-    text.flush()
-    text.detach()
-    return n
+@dataclass
+class _Sink:
+    """What csv.writer writes into: each formatted row is appended to a list (no encoding per row)."""
+
+    write: Callable[[str], object]
 
 
 def _csv_value(value: object) -> object:

@@ -48,6 +48,7 @@ class PairedScores:
     incomplete: list[str] = field(default_factory=list)  # family codes with only one of pre/post
     pre_only: int = 0
     post_only: int = 0
+    class_names: dict[str, str] = field(default_factory=dict)  # class key -> the instrument's label
 
     @property
     def n(self) -> int:
@@ -65,7 +66,14 @@ class PairedScores:
 
         if self.classes is None or self.positive is None:
             return None
-        return ClassLabels(yes=self.positive, no=self.negative)
+        names = self.class_names  # what the report shows: "Lancar", not the key "lancar"
+        return ClassLabels(yes=names.get(self.positive, self.positive),
+                           no=names.get(self.negative, self.negative) if self.negative is not None else None)
+
+
+def class_names(instrument: Instrument) -> dict[str, str]:
+    """The instrument's class labels by key (content/instruments/*.yaml)."""
+    return {c.key: c.label for c in instrument.classifications}
 
 
 def binary_classes(instrument: Instrument) -> tuple[str, str] | None:
@@ -118,7 +126,7 @@ def paired_scores(session: Session, instrument: Instrument, facility_id: int | N
     return PairedScores(
         instrument_id=instrument.id, pairs=pairs, classes=classes if binary else None,
         positive=binary[0] if binary else None, negative=binary[1] if binary and seen_negative else None,
-        incomplete=incomplete, pre_only=pre_only, post_only=post_only,
+        incomplete=incomplete, pre_only=pre_only, post_only=post_only, class_names=class_names(instrument),
     )
 
 
@@ -513,7 +521,7 @@ def study(session: Session, content: Content, protocol_id: str, facility_id: int
         scores = PairedScores(
             instrument_id=instrument.id, pairs=included, classes=classes if binary else None,
             positive=binary[0] if binary else None, negative=binary[1] if binary and seen_negative else None,
-            incomplete=incomplete, pre_only=pre_only, post_only=post_only)
+            incomplete=incomplete, pre_only=pre_only, post_only=post_only, class_names=class_names(instrument))
         outside = sum(n for reason, n in excluded.items() if reason.startswith("window_"))
         results.append(PairData(pair, scores, excluded, outside, level_table(
             {pair.pre: keys[0], pair.post: keys[1]}, [(c.key, c.label) for c in instrument.classifications]),
