@@ -15,6 +15,7 @@ Three locks, each enough on its own:
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from telegram import Update
@@ -83,6 +84,14 @@ async def refuse_non_private_buttons(update: object, context: ContextTypes.DEFAU
     raise ApplicationHandlerStop
 
 
+@dataclass(frozen=True)
+class SentMessage:
+    """Where a sent message went (what :meth:`GuardedBot.send_text` answers)."""
+
+    chat_id: int
+    message_id: int | None
+
+
 class GuardedBot(ExtBot):
     """The Bot API client of the bot and the reminder workers.
 
@@ -115,6 +124,16 @@ class GuardedBot(ExtBot):
     def allow_in_groups(self, text: str) -> None:
         if len(self._group_texts) < 16:
             self._group_texts.add(text)
+
+    async def send_text(self, chat_id: int, text: str, reply_markup: Any = None, **extra: Any) -> SentMessage:
+        """``sendMessage``, answered with where the message went instead of a python-telegram-bot ``Message``:
+        building one from Telegram's answer costs about a tenth of a reply's CPU, and a turn needs only the
+        chat and message ids (``Outgoing.on_sent``). Same request, same guards and rate limiter."""
+        result = await self._post("sendMessage", {"chat_id": chat_id, "text": text, "reply_markup": reply_markup,
+                                                  **extra})
+        chat = result.get("chat") if isinstance(result, dict) else None
+        return SentMessage(chat_id=chat.get("id", chat_id) if isinstance(chat, dict) else chat_id,
+                           message_id=result.get("message_id") if isinstance(result, dict) else None)
 
     async def get_updates(self, *args: Any, **kwargs: Any) -> tuple[Update, ...]:
         # PTB would parse the whole batch at once (one bad update fails them all); ``_post`` reads each update

@@ -181,17 +181,17 @@ def _without_url_buttons(keyboard: InlineKeyboardMarkup) -> InlineKeyboardMarkup
 
 
 async def deliver(bot, out: Outgoing) -> Any:
-    """Perform one queued effect. Returns the sent Message (or None)."""
+    """Perform one queued effect. Returns the sent Message (or where a text went: ``SentMessage``; or None)."""
     if out.kind == "send":
+        send = getattr(bot, "send_text", None) or bot.send_message  # the lean one (chat_privacy.GuardedBot)
         try:
-            return await bot.send_message(out.chat_id, out.text, reply_markup=out.keyboard, **out.extra)
+            return await send(out.chat_id, out.text, reply_markup=out.keyboard, **out.extra)
         except BadRequest as exc:
             # A "chat with this person" (tg://user?id=) button is refused when that person's privacy settings
             # forbid it; the message itself (a danger-sign alert) must still arrive, without that button.
             if "privacy" not in str(exc).lower() or out.keyboard is None:
                 raise
-            return await bot.send_message(out.chat_id, out.text, reply_markup=_without_url_buttons(out.keyboard),
-                                          **out.extra)
+            return await send(out.chat_id, out.text, reply_markup=_without_url_buttons(out.keyboard), **out.extra)
     if out.kind == "edit":
         try:
             return await bot.edit_message_text(
