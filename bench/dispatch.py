@@ -90,7 +90,7 @@ async def _worker(args: argparse.Namespace) -> None:
 
     settings = Settings(token=args.token, api_url=args.api, database_url=args.url, rate_limit=args.rate_limit,
                         run_dispatcher=False, health_file=None, log_level="WARNING",
-                        **({"paid_broadcast": True} if args.paid_broadcast else {}))
+                        sending_processes=args.senders, **({"paid_broadcast": True} if args.paid_broadcast else {}))
     db = Database(args.url)
     runtime = Runtime(settings=settings, db=db, clock=FakeClock(NOW), worker_id=f"bench-{args.name}")
     bot = build_bot(settings)
@@ -115,7 +115,7 @@ async def _worker(args: argparse.Namespace) -> None:
 
 
 async def drain(fake: FakeServer, url: str, workers: int, *, rate_limit: bool = False, seconds: float = 0,
-                on_tick=None, paid_broadcast: bool = False) -> dict:
+                on_tick=None, paid_broadcast: bool = False, senders: int = 1) -> dict:
     """Start ``workers`` worker processes, release them together, wait until they are done."""
     procs = []
     for k in range(workers):
@@ -127,6 +127,7 @@ async def drain(fake: FakeServer, url: str, workers: int, *, rate_limit: bool = 
             cmd.append("--paid-broadcast")
         if seconds:
             cmd += ["--seconds", str(seconds)]
+        cmd += ["--senders", str(senders)]
         procs.append(await asyncio.create_subprocess_exec(*cmd, stdin=asyncio.subprocess.PIPE,
                                                           stdout=asyncio.subprocess.PIPE, cwd=_repo_root()))
     for p in procs:
@@ -198,7 +199,7 @@ async def paid_broadcast(report: Report, fake: FakeServer, url: str, db_name: st
 async def rate_limited(report: Report, fake: FakeServer, url: str, *, quick: bool) -> None:
     seconds = 7 if quick else 20
     skip = 2.0 if quick else 5.0  # the limiter lets a first burst through; measure what follows
-    for workers in (1, 2):
+    for workers, senders in ((1, 1), (2, 1), (2, 2)):
         reset(url)
         await fake.call("clear")
         marks: list[tuple[float, int]] = []
@@ -208,7 +209,7 @@ async def rate_limited(report: Report, fake: FakeServer, url: str, *, quick: boo
                 await asyncio.sleep(0.5)
                 marks.append((time.perf_counter() - start, status_counts(url).get("sent", 0)))
 
-        out = await drain(fake, url, workers, rate_limit=True, seconds=seconds, on_tick=watch)
+        out = await drain(fake, url, workers, rate_limit=True, seconds=seconds, on_tick=watch, senders=senders)
         window = [(t, s) for t, s in marks if t >= skip]
         if len(window) >= 2:
             (t0, s0), (t1, s1) = window[0], window[-1]
@@ -216,14 +217,18 @@ async def rate_limited(report: Report, fake: FakeServer, url: str, *, quick: boo
         else:
             rate = out["sent"] / out["wall"]
         per_chat = out["fake"]["messages_per_chat"]
-        print(f"    SQLite, limiter on, {workers} worker(s): {out['sent']:,} sent in {out['wall']:.0f} s; {rate:.1f}/s "
+        print(f"    SQLite, limiter on, {workers} worker(s), SENDING_PROCESSES={senders}: {out['sent']:,} sent in {out['wall']:.0f} s; {rate:.1f}/s "
               f"after the first {skip:.0f} s; messages per chat {per_chat}", flush=True)
         if workers == 1:
             report.add("dispatch", "dispatch, limiter on (30/s cap), SQLite, 1 worker, sustained: msgs/s", rate, "/s",
                        target="≥ 28/s, ≤ 30/s", met=28 <= rate <= 30.5)
+        elif senders == 1:
+            report.add("dispatch", "dispatch, limiter on, 2 worker processes on one token, SENDING_PROCESSES "
+                       "not set: msgs/s", rate, "/s", note="each process has its own 30/s limiter: over Telegram's cap")
         else:
-            report.add("dispatch", "dispatch, limiter on, 2 worker processes on one token: msgs/s", rate, "/s",
-                       target="≤ 30/s", met=rate <= 30.5, note="each process has its own 30/s limiter")
+            report.add("dispatch", "dispatch, limiter on, 2 worker processes on one token, SENDING_PROCESSES=2: "
+                       "msgs/s", rate, "/s", target="≥ 28/s, ≤ 30/s", met=28 <= rate <= 30.5,
+                       note="each process limited to 15/s")
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -237,6 +242,7 @@ def main(argv: list[str] | None = None) -> None:
     w.add_argument("--rate-limit", action="store_true")
     w.add_argument("--seconds", type=float, default=0)
     w.add_argument("--paid-broadcast", action="store_true", help="PAID_BROADCAST=true (the 1,000/s paid limiter)")
+    w.add_argument("--senders", type=int, default=1, help="SENDING_PROCESSES: processes sharing the token's 30/s")
     args = parser.parse_args(argv)
     asyncio.run(_worker(args))
 

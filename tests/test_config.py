@@ -74,3 +74,16 @@ def test_paid_broadcast_threads_and_concurrency_from_the_environment():
         settings_from_env({"DISPATCH_CONCURRENCY": "0"})
     with pytest.raises(ConfigError):
         settings_from_env({"PAID_BROADCAST": "maybe"})
+
+
+def test_sending_processes_share_the_tokens_thirty_a_second():
+    """The bot and its workers each have a limiter of their own: SENDING_PROCESSES splits Telegram's 30/s."""
+    from bot.commands.worker import build_bot
+
+    assert settings_from_env({}).process_rate == 30
+    two = settings_from_env({"SENDING_PROCESSES": "2", "TELEGRAM_BOT_TOKEN": "123:abc"})
+    assert (two.sending_processes, two.process_rate) == (2, 15)
+    assert settings_from_env({"SENDING_PROCESSES": "40"}).process_rate == 1
+    with pytest.raises(ConfigError, match="SENDING_PROCESSES"):
+        settings_from_env({"SENDING_PROCESSES": "0"})
+    assert build_bot(two).rate_limiter._base_limiter.max_rate == 15

@@ -31,7 +31,8 @@ def build_bot(settings: Settings, connections: int | None = None, read_timeout: 
     """A Bot API client like the Application's (same limits), without update handling. PTB's limiter keeps
     paid-broadcast sends (PAID_BROADCAST) to Telegram's 1,000/s and everything else to 30/s."""
     connections = connections or max(16, settings.sends_in_flight)
-    limiter = AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=3) if settings.rate_limit else None
+    limiter = (AIORateLimiter(overall_max_rate=settings.process_rate, overall_time_period=1, max_retries=3)
+               if settings.rate_limit else None)
     request = AiohttpRequest(connection_pool_size=connections, connect_timeout=10, read_timeout=read_timeout,
                              write_timeout=30)
     return GuardedBot(  # never anything into a non-private chat (bot/core/chat_privacy.py)

@@ -182,7 +182,9 @@ def build_application(
         get_updates_request=AiohttpRequest(connection_pool_size=1, connect_timeout=10, read_timeout=35,
                                            write_timeout=30),
         # PTB's default max_retries=0 raises RetryAfter at once; retry a few times instead.
-        rate_limiter=AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=3) if use_limiter else None,
+        # SENDING_PROCESSES: the bot and its workers share the token's 30/s (Settings.process_rate).
+        rate_limiter=(AIORateLimiter(overall_max_rate=settings.process_rate, overall_time_period=1, max_retries=3)
+                      if use_limiter else None),
     )
     builder: ApplicationBuilder = (
         Application.builder()

@@ -97,6 +97,7 @@ class Settings:
     db_threads: int | None = None  # database work off the event loop; None = as many as the connection pool
     paid_broadcast: bool = False  # reminders sent with allow_paid_broadcast (Telegram charges Stars)
     dispatch_concurrency: int | None = None  # sends in flight at once; None = 8, or 100 with paid broadcast
+    sending_processes: int = 1  # processes sending with this token (the bot and its workers): they share 30/s
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -118,6 +119,12 @@ class Settings:
         """Messages a second the reminder dispatcher may send: Telegram's free 30, or 1,000 with paid
         broadcasts (README.md, "National morning")."""
         return PAID_BROADCAST_RATE if self.paid_broadcast else FREE_RATE
+
+    @property
+    def process_rate(self) -> int:
+        """Messages a second this process may send for free: Telegram's 30 for the token, shared by the
+        ``sending_processes`` processes that send with it (each has its own limiter)."""
+        return max(1, FREE_RATE // max(1, self.sending_processes))
 
     @property
     def sends_in_flight(self) -> int:
@@ -190,6 +197,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         db_threads=_optional_int(get("DB_THREADS"), "DB_THREADS"),
         paid_broadcast=_bool(get("PAID_BROADCAST"), "PAID_BROADCAST", False),
         dispatch_concurrency=_optional_int(get("DISPATCH_CONCURRENCY"), "DISPATCH_CONCURRENCY", minimum=1),
+        sending_processes=_optional_int(get("SENDING_PROCESSES"), "SENDING_PROCESSES", minimum=1) or 1,
     )
 
 
