@@ -186,14 +186,26 @@ async def paid_broadcast(report: Report, fake: FakeServer, url: str, db_name: st
     the dispatcher sending 100 at once in batches of 200."""
     reset(url)
     await fake.call("clear")
-    out = await drain(fake, url, 1, rate_limit=True, paid_broadcast=True)
+    marks: list[tuple[float, int]] = []
+
+    async def watch(start: float) -> None:
+        while True:
+            await asyncio.sleep(0.25)
+            marks.append((time.perf_counter() - start, status_counts(url).get("sent", 0)))
+
+    out = await drain(fake, url, 1, rate_limit=True, paid_broadcast=True, on_tick=watch)
     counts = status_counts(url)
     once = counts.get("sent", 0) == n and out["fake"]["messages_per_chat"] == {"1": n}
-    rate = n / out["wall"]
-    print(f"    {db_name}, limiter on, paid broadcast, 1 worker: {n:,} in {out['wall']:.1f} s; rows {counts}",
-          flush=True)
-    report.add("dispatch", f"dispatch, paid broadcast (limiter at 1,000/s), {db_name}, 1 worker: msgs/s", rate, "/s",
-               target="≤ 1,000/s", met=rate <= 1010, note="each sent exactly once" if once else "NOT each once")
+    overall = n / out["wall"]
+    # The limiter (PTB's, a leaky bucket) lets a first second's burst through, as for the free 30/s: the cap
+    # is judged on what follows, while rows are still being sent.
+    window = [(t, sent) for t, sent in marks if t >= 1.0 and sent < n]
+    rate = (window[-1][1] - window[0][1]) / (window[-1][0] - window[0][0]) if len(window) >= 2 else overall
+    print(f"    {db_name}, limiter on, paid broadcast, 1 worker: {n:,} in {out['wall']:.1f} s ({overall:,.0f}/s "
+          f"overall, {rate:,.0f}/s after the first second); rows {counts}", flush=True)
+    report.add("dispatch", f"dispatch, paid broadcast (limiter at 1,000/s), {db_name}, 1 worker, after the first "
+               "second: msgs/s", rate, "/s", target="≤ 1,000/s", met=rate <= 1010,
+               note=("each sent exactly once" if once else "NOT each once") + f"; {overall:,.0f}/s overall")
 
 
 async def rate_limited(report: Report, fake: FakeServer, url: str, *, quick: bool) -> None:
