@@ -7,6 +7,7 @@ same file at once. PostgreSQL is used as given (``postgresql+psycopg://…``).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -104,6 +105,24 @@ class Database:
             except BaseException:
                 session.rollback()
                 raise
+
+    def round_trip_seconds(self, samples: int = 5) -> float | None:
+        """The median time of a ``SELECT 1`` on one pooled connection (after a first one that may connect);
+        None if the database cannot be reached now."""
+        from sqlalchemy import text
+
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+                times = []
+                for _ in range(samples):
+                    start = time.perf_counter()
+                    conn.execute(text("SELECT 1"))
+                    times.append(time.perf_counter() - start)
+        except Exception:  # noqa: BLE001 - the caller falls back to a default
+            log.warning("could not time a round trip to the database", exc_info=True)
+            return None
+        return sorted(times)[len(times) // 2]
 
     def upgrade(self, revision: str = "head") -> None:
         """Bring the schema to ``revision`` with Alembic (creates the database if it is new)."""

@@ -181,9 +181,20 @@ async def test_sigterm_while_a_body_waits_on_postgresql_finishes_it_and_exits_0(
     db.dispose()
 
 
-def test_the_database_threads_follow_the_connection_pool(db):
+def test_the_database_threads_follow_the_round_trip_to_the_database(db):
+    """Little's law: as many threads as the measured round trip calls for, 2 for a server on this host, up to
+    the connection pool's size far away; DB_THREADS overrides; none on SQLite."""
     from bot.core.config import Settings
-    from bot.core.runtime import Runtime
+    from bot.core.runtime import Runtime, threads_for_round_trip
 
-    assert Runtime(settings=Settings(), db=db).db_threads == (0 if db.is_sqlite else db.pool_size)
+    threads = Runtime(settings=Settings(), db=db).db_threads
+    if db.is_sqlite:
+        assert threads == 0
+    else:
+        assert 2 <= threads <= db.pool_size
+        assert threads == threads_for_round_trip(db.round_trip_seconds(), db.pool_size) or threads <= 4
     assert Runtime(settings=Settings(db_threads=3), db=db).db_threads == 3
+    assert threads_for_round_trip(0.00015, 20) == 2  # the same host
+    assert threads_for_round_trip(0.0023, 20) == 10  # 1 ms each way
+    assert threads_for_round_trip(0.0044, 20) == 18  # 2 ms each way
+    assert threads_for_round_trip(0.05, 20) == 20  # never more than the pooled connections

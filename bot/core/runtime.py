@@ -2,8 +2,9 @@
 
 It also owns the bounded thread pool that keeps synchronous database work off the event loop
 (:meth:`Runtime.run_sync`): on PostgreSQL each query is a network round trip, and a handler body running on
-the loop would hold every other chat for the whole of it. The pool has as many threads as the database's
-connection pool has connections (``DB_THREADS`` overrides; 0 runs the work on the loop, the SQLite default,
+the loop would hold every other chat for the whole of it. The pool is sized to the round trip measured at start
+(:func:`threads_for_round_trip`: 2 threads for a database on the same host, up to the connection pool's size
+for one a few milliseconds away; ``DB_THREADS`` overrides; 0 runs the work on the loop, the SQLite default,
 where a query costs CPU only and a thread would add a hand-over but no overlap).
 """
 
@@ -12,6 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import logging
+import math
 import os
 import socket
 import threading
@@ -28,15 +31,39 @@ from content import Content, get_content
 from storage.db import Database
 
 RUNTIME_KEY = "runtime"
+log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
+# Sizing the pool by Little's law: threads needed = updates a second x the time each holds a thread waiting on
+# the database. One process handles at most about UPDATES_PER_SECOND on its CPU, and an update waits for about
+# ROUND_TRIPS_PER_UPDATE round trips (BEGIN, ~4-6 statements, COMMIT). More threads than that buy no overlap and
+# cost CPU: every extra thread contends for the GIL at each query (measured in BENCHMARKS.md: with the database
+# on the same host, 2 threads answered /start at 450/s, 6 at 363/s, 20 at 325/s).
+UPDATES_PER_SECOND = 500
+ROUND_TRIPS_PER_UPDATE = 8
+MIN_DB_THREADS = 2
+
+
+def threads_for_round_trip(round_trip_s: float, pool_size: int) -> int:
+    """Threads that keep UPDATES_PER_SECOND flowing when each query takes ``round_trip_s`` (2 … pool size)."""
+    wanted = math.ceil(UPDATES_PER_SECOND * ROUND_TRIPS_PER_UPDATE * round_trip_s)
+    return max(MIN_DB_THREADS, min(pool_size, wanted))
+
+
 def db_threads_for(settings: Settings, db: Database) -> int:
-    """How many threads run database work: ``settings.db_threads``, else the connection pool's size on
-    PostgreSQL and 0 (on the event loop) on SQLite."""
+    """How many threads run database work: ``settings.db_threads``; 0 (on the event loop) on SQLite; on
+    PostgreSQL as many as the measured round trip to the server calls for (the connection pool's size if it
+    cannot be measured now)."""
     if settings.db_threads is not None:
         return max(0, settings.db_threads)
-    return 0 if db.is_sqlite else db.pool_size
+    if db.is_sqlite:
+        return 0
+    round_trip = db.round_trip_seconds()
+    threads = db.pool_size if round_trip is None else threads_for_round_trip(round_trip, db.pool_size)
+    log.info("database round trip %s: %d database threads", "unknown" if round_trip is None
+             else f"{round_trip * 1000:.2f} ms", threads)
+    return threads
 
 
 @dataclass
