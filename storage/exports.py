@@ -7,7 +7,8 @@ never holds them all in memory. Consume one generator completely before starting
 Families that were deleted are never exported, except in the research rows (answers, measurements): those
 hold only families with research consent (:func:`research_consent`), including a consenting family that used
 /hapus (its answers were kept without any personal field). ``facility_id=None`` means every facility.
-Names are only read when ``with_names`` is True; Telegram ids are never exported.
+Names (and the alerts' words and replies, which /hapus removes) are only read when ``with_names`` is
+True; Telegram ids are never exported.
 
 The ``*_rows`` functions are the fast form of the largest sheets: plain tuples in the sheet's column order,
 with the local wall-clock times already written by the database (``YYYY-MM-DD HH:MM:SS``, seconds truncated)
@@ -37,6 +38,7 @@ from sqlmodel import Session, col, select
 
 from storage.models import (
     Alert,
+    AlertEvent,
     Answer,
     Facility,
     Family,
@@ -234,25 +236,39 @@ def completed_measurements(session: Session, instrument_id: str, facility_id: in
 
 
 def alerts(session: Session, facility_id: int | None, *, with_names: bool = False) -> Iterator[dict]:
-    """Every danger-sign alert and who handled it (a staff name only with names)."""
+    """Every danger-sign alert: its episode, how far it escalated, why it closed, who handled it.
+
+    ``events`` and ``coordinator_told`` come from one grouped subquery over the alert events (joined in, not
+    one query per alert). The staff name, the family's words and the midwife's reply only with names.
+    """
     handler = aliased(User)
+    logged = select(AlertEvent.alert_id.label("alert_id"), func.count().label("events"),
+                    func.max(_one_zero(AlertEvent.event == "coordinator")).label("coordinator_told"))
+    if facility_id is not None:
+        logged = logged.join(Alert, col(Alert.id) == AlertEvent.alert_id).where(Alert.facility_id == facility_id)
+    logged = logged.group_by(AlertEvent.alert_id).subquery("logged")
     cols = [
-        Family.code.label("family"), Family.timezone.label("timezone"), Alert.sign_id.label("sign"),
+        Family.code.label("family"), Family.timezone.label("timezone"),
+        func.coalesce(Alert.episode_id, Alert.id).label("episode"), Alert.sign_id.label("sign"),
         Alert.source.label("source"), Alert.raised_at.label("raised_at"), Alert.repeats.label("repeats"),
+        Alert.step.label("step"), func.coalesce(logged.c.coordinator_told, 0).label("coordinator_told"),
+        func.coalesce(logged.c.events, 0).label("events"),
         Alert.handled_at.label("handled_at"), (col(Alert.handled_by).is_not(None)).label("handled"),
+        Alert.closed_reason.label("closed_reason"),
     ]
     if with_names:
-        cols.append(func.coalesce(handler.display_name, handler.first_name).label("handled_by_name"))
+        cols += [func.coalesce(handler.display_name, handler.first_name).label("handled_by_name"),
+                 Alert.words.label("words"), Alert.reply.label("reply")]
     stmt = (
         select(*cols).select_from(Alert)
         .join(Family, col(Family.id) == Alert.family_id)
         .outerjoin(handler, handler.id == Alert.handled_by)
+        .outerjoin(logged, logged.c.alert_id == Alert.id)
     )
     stmt = _live(stmt, None)
     if facility_id is not None:
         stmt = stmt.where(Alert.facility_id == facility_id)
     return _stream(session, stmt.order_by(Alert.raised_at, Alert.id))
-
 
 
 # -- the fast form of the large sheets: tuples ready for the writers ---------------------------------------

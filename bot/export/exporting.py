@@ -199,12 +199,21 @@ def _answers(session: Session, facility_id: int | None) -> Iterator[tuple]:
                r["window"], _flag(r["completed"]))
 
 
+ALERT_COLUMNS = ["family", "episode", "sign", "source", "raised_at", "repeats", "step", "coordinator_told", "events",
+                 "handled", "handled_at", "minutes_to_ack", "closed_reason"]
+ALERT_NAME_COLUMNS = ["handled_by_name", "words", "reply"]  # personal: only in the export with names
+
+
 def _alerts(session: Session, facility_id: int | None, with_names: bool) -> Iterator[tuple]:
     for r in exports.alerts(session, facility_id, with_names=with_names):
         tz = r["timezone"]
-        row = (r["family"], r["sign"], r["source"], _local(r["raised_at"], tz), r["repeats"], _flag(r["handled"]),
-               _local(r["handled_at"], tz))
-        yield (*row, r["handled_by_name"]) if with_names else row
+        handled = r["handled"]
+        minutes = (round((r["handled_at"] - r["raised_at"]).total_seconds() / 60, 1)
+                   if handled and r["handled_at"] is not None else None)
+        row = (r["family"], r["episode"], r["sign"], r["source"], _local(r["raised_at"], tz), r["repeats"], r["step"],
+               _flag(r["coordinator_told"]), r["events"], _flag(handled), _local(r["handled_at"], tz), minutes,
+               r["closed_reason"])
+        yield (*row, r["handled_by_name"], r["words"], r["reply"]) if with_names else row
 
 
 QUESTIONS = "questions"
@@ -452,8 +461,7 @@ def build_sheets(session: Session, content: Content, facility_id: int | None, *,
         shown.append(sheet)
         yield sheet
 
-    alerts = dress(Sheet(ALERTS, named(["family", "sign", "source", "raised_at", "repeats", "handled", "handled_at"],
-                                       "handled_by_name"),
+    alerts = dress(Sheet(ALERTS, ALERT_COLUMNS + (ALERT_NAME_COLUMNS if with_names else []),
                          _alerts(session, facility_id, with_names), describer(ALERTS), about(ALERTS)), content)
     shown.append(alerts)
     yield alerts

@@ -107,6 +107,14 @@ COLUMNS: dict[str, Column] = {c.id: c for c in (
     _c("handled", FLAG, values="yesno"),
     _c("handled_at", DATETIME),
     _c("handled_by_name", TEXT, width=20),
+    _c("episode", INT, measure=NOMINAL),
+    _c("step", INT, values="alert_step", measure=ORDINAL),
+    _c("coordinator_told", FLAG, values="yesno"),
+    _c("events", INT, measure=SCALE, unit="catatan"),
+    _c("minutes_to_ack", NUMBER, measure=SCALE, unit="menit"),
+    _c("closed_reason", CODE, values="alert_closed", width=22),
+    _c("words", TEXT, width=40),
+    _c("reply", TEXT, width=40),
     # the codebook's own columns
     _c("sheet", TEXT, width=24),
     _c("column", TEXT, width=24),
@@ -125,7 +133,7 @@ SHEET_COLUMNS: dict[tuple[str, str], Column] = {
     ("sessions", "status"): COLUMNS["session_status"].with_(id="status"),
 }
 
-STATIC_SETS = ("yesno", "family_status", "role", "session_status", "occasion", "via", "alert_source")
+STATIC_SETS = ("yesno", "family_status", "role", "session_status", "occasion", "via", "alert_source", "alert_closed")
 YESNO_CODES = {1: "1", 0: "0"}
 
 
@@ -142,6 +150,8 @@ def value_labels(content: Content, value_set: str) -> dict[str, str]:
         return {i.id: i.title for i in content.instruments.values()}
     if value_set == "sign":
         return {s.id: s.text for s in content.danger_signs}
+    if value_set == "alert_step":
+        return alert_step_labels(content)
     if value_set.startswith("class:"):
         inst = content.instruments.get(value_set[len("class:"):])
         return {c.key: c.label for c in inst.classifications} if inst else {}
@@ -160,6 +170,25 @@ def value_labels(content: Content, value_set: str) -> dict[str, str]:
         return {score: " / ".join(names) for score, names in labels.items()}
     prefix = f"export.values.{value_set}."
     return {key[len(prefix):]: text for key, text in content.texts.items() if key.startswith(prefix)}
+
+
+def alert_step_labels(content: Content) -> dict[str, str]:
+    """The escalation ladder's steps (bot/flows/alerts.py) with what each one means."""
+    from bot.flows.alerts import COORDINATOR_STEP, FAMILY_STEP, MAX_REPEATS
+
+    def meaning(step: int) -> str:
+        if step == 0:
+            return "first"
+        if step < COORDINATOR_STEP:
+            return "midwife_repeat"
+        if step == COORDINATOR_STEP:
+            return "coordinator"
+        if step == FAMILY_STEP:
+            return "family_told"
+        return "last" if step == MAX_REPEATS else "staff_repeat"
+
+    return {str(step): content.text(f"export.alert_steps.{meaning(step)}", **({"ke": step} if step else {}))
+            for step in range(MAX_REPEATS + 1)}
 
 
 def spss_codes(labels: Mapping[str, str]) -> dict[str, int]:
