@@ -29,6 +29,7 @@ from bench.fakeproc import FakeServer, _repo_root
 
 # 07:05 WIB; the reminders were due from 06:55 to 07:05 (inside the 2 h grace, outside the quiet hours).
 NOW = datetime(2026, 11, 23, 0, 5, tzinfo=UTC)
+PAID_BURST = 1000  # PTB's limiter for allow_paid_broadcast: a bucket of 1,000, refilled at 1,000 a second
 
 
 def seed_reminders(url: str, n: int) -> None:
@@ -197,15 +198,18 @@ async def paid_broadcast(report: Report, fake: FakeServer, url: str, db_name: st
     counts = status_counts(url)
     once = counts.get("sent", 0) == n and out["fake"]["messages_per_chat"] == {"1": n}
     overall = n / out["wall"]
-    # The limiter (PTB's, a leaky bucket) lets a first second's burst through, as for the free 30/s: the cap
-    # is judged on what follows, while rows are still being sent.
+    # The limiter (PTB's, a leaky bucket of 1,000) lets a burst of 1,000 through and then 1,000 a second: in
+    # T seconds at most 1,000 + 1,000 T. A worker that sends little faster than the cap takes many seconds to
+    # spend the burst, so a short run is judged on that bound, not on its average rate.
     window = [(t, sent) for t, sent in marks if t >= 1.0 and sent < n]
     rate = (window[-1][1] - window[0][1]) / (window[-1][0] - window[0][0]) if len(window) >= 2 else overall
+    bound = PAID_BURST + PAID_BURST * out["wall"]
     print(f"    {db_name}, limiter on, paid broadcast, 1 worker: {n:,} in {out['wall']:.1f} s ({overall:,.0f}/s "
-          f"overall, {rate:,.0f}/s after the first second); rows {counts}", flush=True)
-    report.add("dispatch", f"dispatch, paid broadcast (limiter at 1,000/s), {db_name}, 1 worker, after the first "
-               "second: msgs/s", rate, "/s", target="≤ 1,000/s", met=rate <= 1010,
-               note=("each sent exactly once" if once else "NOT each once") + f"; {overall:,.0f}/s overall")
+          f"overall, {rate:,.0f}/s after the first second; the limiter allows {bound:,.0f} in that time); "
+          f"rows {counts}", flush=True)
+    report.add("dispatch", f"dispatch, paid broadcast (limiter at 1,000/s), {db_name}, 1 worker: msgs/s", overall,
+               "/s", target="≤ 1,000 + 1,000/s × time", met=n <= bound * 1.01,
+               note=("each sent exactly once" if once else "NOT each once") + f"; {rate:,.0f}/s after the first second")
 
 
 async def rate_limited(report: Report, fake: FakeServer, url: str, *, quick: bool) -> None:
