@@ -275,3 +275,34 @@ def test_a_sheet_longer_than_excel_allows_goes_on_in_a_second_tab(monkeypatch):
     values = [row for ws in wb.worksheets for row in ws.iter_rows(min_row=2, values_only=True)]
     assert values == [(f"K{i}", i) for i in range(7)]
     assert all(ws["A1"].value == content.text("export.headers.family") for ws in wb.worksheets)
+
+
+def test_every_workbook_header_is_indonesian_and_answers_read_as_the_family_saw_them(db, clock, tmp_path,
+                                                                                      monkeypatch, capsys):
+    """Issue 15: no sheet shows a machine id as its header, and the answers sheet shows each item's question
+    and each answer's words ("bercak_oranye" stays in the CSV and the codebook), and the window in words."""
+    from bot.devtools.demo import seed_study_demo
+
+    with db.session() as s:
+        seed_study_demo(s, clock.now(), families_per_protocol=4)
+    out = tmp_path / "book.xlsx"
+    export_cli(db, monkeypatch, tmp_path, "--format", "xlsx", "--out", str(out))
+    wb = load_workbook(out, read_only=True)
+    content = get_content()
+    for ws in wb.worksheets:
+        header = next(ws.iter_rows(values_only=True, max_row=1))
+        machine = [h for h in header if h and re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)*", str(h))]
+        assert machine == [], (ws.title, machine)
+    rows = list(wb["Jawaban ceklis"].iter_rows(values_only=True))
+    head = rows[0]
+    items = {r[head.index(content.text("export.headers.item"))] for r in rows[1:]}
+    answers = {r[head.index(content.text("export.headers.raw_value"))] for r in rows[1:]}
+    windows = {r[head.index(content.text("export.headers.window"))] for r in rows[1:]}
+    bayi6 = content.instruments["bayi6"]
+    assert bayi6.item("bak_warna").text in items and "bak_warna" not in items
+    codes = {str(c.value) for inst in content.instruments.values() for i in inst.items if i.answer_type == "choice"
+             for c in i.choices}
+    assert not (answers & codes), answers & codes
+    assert {"ya", "tidak"}.isdisjoint(answers)
+    assert content.text("export.values.window.on_time") in windows and "on_time" not in windows
+    capsys.readouterr()

@@ -79,6 +79,14 @@ COLUMNS: dict[str, Column] = {c.id: c for c in (
     _c("joined_at", DATETIME),
     _c("reachable", FLAG, values="yesno"),
     _c("consent_research", FLAG, values="yesno"),
+    # the optional Table 1 answers (issue 14), as the mother chose them (bot/handlers/study.py)
+    _c("birth_time", TEXT, width=10),
+    _c("mother_age", INT, measure=SCALE, unit="tahun"),
+    _c("parity", INT, measure=ORDINAL),
+    _c("education", CODE, values="t1:education", measure=ORDINAL),
+    _c("work", CODE, values="t1:work"),
+    _c("birth_mode", CODE, values="t1:birth_mode"),
+    _c("protocol_version", INT, measure=NOMINAL),
     _c("name", TEXT, width=20),
     _c("performer_role", CODE, values="role"),
     _c("day", INT, measure=ORDINAL, unit="hari"),
@@ -92,12 +100,13 @@ COLUMNS: dict[str, Column] = {c.id: c for c in (
     _c("instrument", CODE, values="instrument", width=12),
     _c("version", INT, measure=NOMINAL),
     _c("occasion", CODE, values="occasion"),
-    _c("item", TEXT, width=22),
-    _c("raw_value", TEXT, width=14),
+    _c("item", CODE, values="item", width=40),
+    _c("raw_value", CODE, values="answer", width=24),
     _c("value_num", NUMBER, measure=SCALE),
     _c("score", INT, measure=ORDINAL, unit="poin"),
     _c("answered_at", DATETIME),
     _c("via", CODE, values="via"),
+    _c("window", CODE, values="window"),
     _c("answered_by_role", CODE, values="role"),
     _c("measurement_completed", FLAG, values="yesno"),
     _c("sign", CODE, values="sign", width=30),
@@ -133,7 +142,8 @@ SHEET_COLUMNS: dict[tuple[str, str], Column] = {
     ("sessions", "status"): COLUMNS["session_status"].with_(id="status"),
 }
 
-STATIC_SETS = ("yesno", "family_status", "role", "session_status", "occasion", "via", "alert_source", "alert_closed")
+STATIC_SETS = ("yesno", "family_status", "role", "session_status", "occasion", "via", "alert_source", "alert_closed",
+               "window")
 YESNO_CODES = {1: "1", 0: "0"}
 
 
@@ -152,6 +162,10 @@ def value_labels(content: Content, value_set: str) -> dict[str, str]:
         return {s.id: s.text for s in content.danger_signs}
     if value_set == "alert_step":
         return alert_step_labels(content)
+    if value_set == "item":
+        return _unambiguous((item.id, item.text) for inst in content.instruments.values() for item in inst.items)
+    if value_set == "answer":
+        return answer_labels(content)
     if value_set.startswith("class:"):
         inst = content.instruments.get(value_set[len("class:"):])
         return {c.key: c.label for c in inst.classifications} if inst else {}
@@ -168,8 +182,32 @@ def value_labels(content: Content, value_set: str) -> dict[str, str]:
             labels.setdefault(str(choice.score), []).append(
                 choice.label if not isinstance(choice.value, bool) else content.text(f"export.values.yesno.{int(choice.value)}"))
         return {score: " / ".join(names) for score, names in labels.items()}
+    if value_set.startswith("t1:"):  # the words the mother chose from (content/texts/study.yaml)
+        prefix = f"study.t1_choice.{value_set[len('t1:'):]}."
+        return {key[len(prefix):]: text for key, text in content.texts.items() if key.startswith(prefix)}
     prefix = f"export.values.{value_set}."
     return {key[len(prefix):]: text for key, text in content.texts.items() if key.startswith(prefix)}
+
+
+def _unambiguous(pairs) -> dict[str, str]:
+    """code -> label, leaving out a code that means different things in different places (it stays a code)."""
+    out: dict[str, str] = {}
+    clash: set[str] = set()
+    for code, label in pairs:
+        if out.setdefault(code, label) != label:
+            clash.add(code)
+    return {code: label for code, label in out.items() if code not in clash}
+
+
+def answer_labels(content: Content) -> dict[str, str]:
+    """A stored answer's words as the family saw them: each choice's label, "Ya"/"Tidak" for yes/no answers
+    (stored as bot/flows/answers.py's YES/NO); numbers stay numbers."""
+    from bot.flows.answers import NO, YES
+
+    pairs = [(YES, content.text("export.values.yesno.1")), (NO, content.text("export.values.yesno.0"))]
+    pairs += [(str(c.value), c.label) for inst in content.instruments.values() for item in inst.items
+              if item.answer_type == "choice" for c in item.choices]
+    return _unambiguous(pairs)
 
 
 def alert_step_labels(content: Content) -> dict[str, str]:
