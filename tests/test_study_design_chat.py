@@ -150,3 +150,23 @@ def test_flow_frequencies_and_table1_by_hand():
                                               {"mother_age": None}])}
     assert [(r.category, r.n) for r in tables["age"].rows] == [("lt20", 1), ("20_35", 0), ("gt35", 1)]
     assert tables["age"].missing == 1 and tables["parity"].rows[1].n == 1
+
+
+async def test_analisis_asks_which_protocol_version_when_families_are_on_two(bot, db, clock, fake_tg):
+    """Versions are never pooled: a facility whose seed001 families registered under two versions is asked."""
+    with db.session() as s:
+        demo = seed_study_demo(s, clock.now(), settings=bot.settings, midwife_telegram_id=MIDWIFE)
+        facility = s.get(Facility, demo.facilities[STUDY_MIDWIFE_PROTOCOL].id)
+        newer = add_family(s, facility, now=clock.now(), age_days=6, protocol_id=STUDY_MIDWIFE_PROTOCOL,
+                           mother=(880_101, "Baru"))
+        s.get(Family, newer.family_id).protocol_version = 2
+    midwife = fake_tg.user(user_id=MIDWIFE, first_name="Bidan")
+    await midwife.send("/analisis")
+    assert "lebih dari satu versi" in midwife.last_reply.text
+    labels = midwife.last_reply.button_labels
+    assert labels[0].startswith("Versi 2: 1 keluarga") and labels[1].startswith("Versi 1:")
+    await midwife.press(labels[1])
+    joined = "\n".join(m.text or "" for m in midwife.replies_since_last_action)
+    assert "(versi 1)" in joined and "Hari ke-1: sebelum dan sesudah pijat" in joined
+    await midwife.send(f"/analisis {STUDY_MIDWIFE_PROTOCOL} 2")  # or straight away, by its number
+    assert "(versi 2)" in "\n".join(m.text or "" for m in midwife.replies_since_last_action)

@@ -98,6 +98,14 @@ def _set_facility(turn: Turn, protocol_id: str) -> None:
 @turn_handler
 def on_study_button(turn: Turn) -> None:
     parts = (turn.callback_data or "").split(":")
+    if len(parts) == 4 and parts[1] == "av" and parts[2] in turn.content.protocols and parts[3].isdigit():
+        staff = staff_or_refuse(turn)
+        if staff is None:
+            return
+        turn.answer()
+        turn.edit_markup(None)
+        report(turn, staff, parts[2], int(parts[3]))
+        return
     if len(parts) != 3 or parts[2] not in turn.content.protocols:
         stale(turn)
         return

@@ -39,7 +39,8 @@ def run_analysis(turn: Turn) -> None:
             turn.reply(turn.t("study.unknown_protocol", nama=wanted[:32],
                               pilihan=", ".join(sorted(turn.content.protocols))))
             return
-        report(turn, staff, wanted)
+        version = int(turn.args[1]) if len(turn.args) > 1 and turn.args[1].isdigit() else None
+        report(turn, staff, wanted, version)
         return
     if len(used) > 1:
         turn.reply(turn.t("study.choose_protocol"),
@@ -54,9 +55,18 @@ def _research_protocols(turn: Turn, staff: Staff) -> list[tuple[str, int]]:
             if p in turn.content.protocols]
 
 
-def report(turn: Turn, staff: Staff, protocol_id: str) -> None:
+def report(turn: Turn, staff: Staff, protocol_id: str, version: int | None = None) -> None:
+    """The study report of one protocol version; asks which version first when the facility's families are on
+    more than one (versions are never pooled: their schedules or instruments may differ)."""
     facility = facilities.get(turn.session, staff.facility_id)
-    found = study_data.study(turn.session, turn.content, protocol_id, staff.facility_id)
+    if version is None:
+        versions = research.versions(turn.session, protocol_id, staff.facility_id)
+        if len(versions) > 1:
+            turn.reply(turn.t("study.choose_version", protokol=protocol_line(turn, protocol_id)),
+                       inline([[(turn.t("study.version_line", versi=v, n=n), callback("stp", "av", protocol_id, v))]
+                               for v, n in versions]))
+            return
+    found = study_data.study(turn.session, turn.content, protocol_id, staff.facility_id, version=version)
     reports = study_data.analyse_study(found)
     audit.record(turn.session, action="analysis", now=turn.now, actor="telegram", actor_user_id=staff.user_id,
                  facility_id=staff.facility_id, rows=found.flow.analysed,
