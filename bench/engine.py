@@ -206,20 +206,15 @@ async def run_round(fake: FakeServer, variant: Variant, people: People, *, n: in
 
 
 def query_round_trip_ms(url: str, n: int = 200) -> float:
-    from sqlalchemy import create_engine, text
+    """The median ``SELECT 1`` through this URL (the measurement the bot sizes its database threads by)."""
+    from storage.db import Database
 
-    engine = create_engine(url)
+    db = Database(url)
     try:
-        with engine.connect() as conn:
-            conn.execute(text("select 1"))
-            times = []
-            for _ in range(n):
-                t = time.perf_counter()
-                conn.execute(text("select 1"))
-                times.append(time.perf_counter() - t)
-        return percentile(times, 50) * 1000
+        seconds = db.round_trip_seconds(samples=n)
+        return float("nan") if seconds is None else seconds * 1000
     finally:
-        engine.dispose()
+        db.dispose()
 
 
 async def run(report: Report, *, quick: bool, pg_base: str | None, rate: float = 100.0,
