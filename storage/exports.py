@@ -53,6 +53,14 @@ TUPLE_BATCH = 2000  # rows per fetch of the tuple streams
 PG_STREAM_BATCH = 500  # rows per chunk of a PostgreSQL stream
 
 
+def _of_sessions(stmt: Select) -> Select:
+    """The massage sessions with their family and the performer's membership (both forms of the sheet)."""
+    return (stmt.select_from(MassageSession)
+            .join(Family, col(Family.id) == MassageSession.family_id)
+            .outerjoin(Membership, and_(Membership.user_id == MassageSession.user_id,
+                                        Membership.family_id == MassageSession.family_id)))
+
+
 def _live(stmt: Select, facility_id: int | None) -> Select:
     stmt = stmt.where(col(Family.deleted_at).is_(None), Family.status != "deleted")
     if facility_id is not None:
@@ -157,13 +165,9 @@ def sessions(session: Session, facility_id: int | None) -> Iterator[dict]:
             MassageSession.step_reached.label("step_reached"),
             MassageSession.confirmed_by_mother_at.label("confirmed_by_mother_at"),
         )
-        .select_from(MassageSession)
-        .join(Family, col(Family.id) == MassageSession.family_id)
-        .outerjoin(Membership, and_(Membership.user_id == MassageSession.user_id,
-                                    Membership.family_id == MassageSession.family_id))
     )
-    return _stream(session, _live(stmt, facility_id).order_by(Family.id, MassageSession.started_at,
-                                                              MassageSession.id))
+    return _stream(session, _live(_of_sessions(stmt), facility_id).order_by(Family.id, MassageSession.started_at,
+                                                                            MassageSession.id))
 
 
 def answers(session: Session, facility_id: int | None) -> Iterator[dict]:
@@ -361,13 +365,9 @@ def session_rows(session: Session, facility_id: int | None, offsets: Mapping[str
             MassageSession.status, MassageSession.stop_reason, MassageSession.step_reached,
             _one_zero(col(MassageSession.confirmed_by_mother_at).is_not(None)),
         )
-        .select_from(MassageSession)
-        .join(Family, col(Family.id) == MassageSession.family_id)
-        .outerjoin(Membership, and_(Membership.user_id == MassageSession.user_id,
-                                    Membership.family_id == MassageSession.family_id))
     )
-    return _tuples(session, _live(stmt, facility_id).order_by(Family.id, MassageSession.started_at,
-                                                              MassageSession.id))
+    return _tuples(session, _live(_of_sessions(stmt), facility_id).order_by(Family.id, MassageSession.started_at,
+                                                                            MassageSession.id))
 
 
 def prepost_rows(session: Session, instrument_id: str, item_ids: Sequence[str], occasions: Sequence[str],
