@@ -5,6 +5,7 @@ Plus the window rules as plain functions."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlmodel import select
@@ -52,6 +53,28 @@ async def test_demo_analisis_for_seed001_per_day_and_three_levels(bot, db, clock
     assert wb.sheetnames[:2] == ["Alur dan tabel studi", "Kepatuhan pijat"]
     first = [r[0] for r in wb["Alur dan tabel studi"].iter_rows(values_only=True) if r and r[0]]
     assert "Alur peserta" in first and any(str(x).startswith("Hari ke-1:") for x in first)
+    # The per-item tables (issue 14): each item's text, the answers the family saw, n and % per occasion,
+    # the counts adding up to the occasion's n, the same n as the chat's frequencies.
+    assert wb.sheetnames[2] == "Frekuensi per butir"
+    item_rows = [list(r) for r in wb["Frekuensi per butir"].iter_rows(values_only=True)]
+    texts_in_sheet = "\n".join(str(r[0]) for r in item_rows if r and r[0])
+    instrument = get_content().instruments["skala3"]
+    for item in instrument.items:
+        assert item.text in texts_in_sheet
+        for choice in item.choices:
+            assert choice.label in texts_in_sheet
+    header = next(i for i, r in enumerate(item_rows) if r[0] == "Jawaban")
+    total = next(r for r in item_rows[header:] if r[0] == "Jumlah")
+    answers = item_rows[header + 2:item_rows.index(total)]
+    assert len(answers) == 3
+    chat_n = [int(n) for n in re.findall(r"\(hari ke-\d\) \(n = (\d+)\)", frequencies)]
+    assert len(chat_n) == 6 and sum(chat_n) > 0
+    assert [total[1 + 2 * k] for k in range(6)] == chat_n
+    for k in range(6):
+        assert sum(r[1 + 2 * k] for r in answers) == chat_n[k]
+        if chat_n[k]:
+            assert abs(sum(r[2 + 2 * k] for r in answers) - 100) < 0.5
+    assert item_rows[header][1].startswith("Sebelum (hari ke-1)")
 
     # A second protocol in her facility: /analisis asks which one.
     with db.session() as s:
@@ -170,3 +193,39 @@ async def test_analisis_asks_which_protocol_version_when_families_are_on_two(bot
     assert "(versi 1)" in joined and "Hari ke-1: sebelum dan sesudah pijat" in joined
     await midwife.send(f"/analisis {STUDY_MIDWIFE_PROTOCOL} 2")  # or straight away, by its number
     assert "(versi 2)" in "\n".join(m.text or "" for m in midwife.replies_since_last_action)
+
+
+def test_item_sheet_names_the_criterion_of_number_items_and_ya_tidak(db, clock, tmp_path):
+    """seed 000 (bayi6: counts scored by a criterion, choices) and seed 003 (oksitosin16: 16 yes/no
+    statements): one block per item, before and after, the counts adding up to each occasion's n."""
+    from openpyxl import Workbook, load_workbook
+
+    from bot.flows import study_data, study_report
+
+    content = get_content()
+    with db.session() as s:
+        demo = seed_study_demo(s, clock.now())
+        found = {p: study_data.study(s, content, p, demo.facilities[p].id) for p in ("seed000", "seed003")}
+    for protocol_id, expected in (("seed000", "Memenuhi kriteria (≥ 6 kali)"), ("seed003", "Ya")):
+        path = tmp_path / f"{protocol_id}.xlsx"
+        Workbook().save(path)
+        study = found[protocol_id]
+        study_report.add_study_sheets(path, content.text, study, study_data.analyse_study(study), "Demo")
+        sheet = load_workbook(path)["Frekuensi per butir"]
+        rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+        assert sheet.cell(1, 1).font.bold
+        headers = [i for i, r in enumerate(rows) if r[0] == "Jawaban"]
+        assert len(headers) == len(study.instrument.items)
+        for item, at in zip(study.instrument.items, headers, strict=True):
+            assert item.text in str(rows[at - 1][0])
+            assert sheet.cell(at + 1, 1).font.bold and sheet.cell(at + 2, 2).font.bold
+            assert [rows[at][1], rows[at][3]] == [study_report.occasion_name(content.text, study, o)
+                                                  for o in study.occasions]
+            end = next(j for j in range(at, len(rows)) if rows[j][0] == "Jumlah")
+            answers = rows[at + 2:end]
+            assert len(answers) == 2  # Ya/Tidak, met/not met, or the choices scoring 1 / 0
+            assert sum(r[1] for r in answers) == rows[end][1] and sum(r[3] for r in answers) == rows[end][3]
+            assert rows[end][1] == next(i.total for i in study.items if i.item_id == item.id
+                                        and i.occasion == study.occasions[0])
+        assert rows[headers[0] + 2][0] == expected  # the first item's first answer: the criterion met, or Ya
+        assert rows[headers[0] + 2][1] + rows[headers[0] + 3][1] > 0

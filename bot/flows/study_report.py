@@ -230,7 +230,8 @@ def dumps(study: Study, reports: list, labels=None) -> str:
 
 def add_study_sheets(path, words: Words, study: Study, reports: list, facility_name: str) -> None:
     """Put the study report first in the /analisis workbook: a sheet with the flow, the pairs, the frequencies
-    and Table 1 (as in the chat), and an adherence sheet (sessions per family per day against the plan)."""
+    and Table 1 (as in the chat), an adherence sheet (sessions per family per day against the plan) and the
+    per-item frequencies (bot/flows/study_items.py)."""
     from openpyxl import load_workbook
 
     wb = load_workbook(path)
@@ -248,5 +249,9 @@ def add_study_sheets(path, words: Words, study: Study, reports: list, facility_n
         adherence.append([row.code, *(n for _, n, _ in row.per_day), *(m for _, _, m in row.per_day),
                           row.full_days])
     adherence.append([words("study.col_plan", n=study.protocol.sessions_per_day)])
+    from bot.flows.study_items import write_item_sheet
+
+    write_item_sheet(wb.create_sheet(words("study.sheet_items")[:31], 2), words, study,
+                     lambda label: occasion_name(words, study, label))
     wb.active = 0
     wb.save(path)

@@ -94,7 +94,7 @@ def report(turn: Turn, staff: Staff, protocol_id: str, version: int | None = Non
         chart_bytes, book_bytes = chart.read_bytes(), book.read_bytes()
     turn.photo(chart_bytes, turn.t("midwife.analysis_chart_caption", n=primary.n))
     turn.document(book_bytes, f"analisis-{facility.code}-{protocol_id}.xlsx",
-                  turn.t("midwife.analysis_book_caption", instrumen=found.instrument.title))
+                  turn.t("study.book_caption", instrumen=found.instrument.title))
 
 
 def instrument_analysis(turn: Turn, staff: Staff, instrument_id: str) -> None:
