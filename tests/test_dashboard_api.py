@@ -210,3 +210,132 @@ def test_web_settings():
     for bad in ({"WEB_APP_URL": "http://x.org/app/"}, {"WEB_PORT": "70000"}, {"WEB_PORT": "abc"}):
         with pytest.raises(ConfigError):
             settings_from_env(bad)
+
+
+def _chat_report(midwife) -> tuple[list[str], object]:
+    """The /analisis messages in monospace (the report) and the workbook, as the chat got them."""
+    replies = midwife.replies_since_last_action
+    return [m.text for m in replies if m.text], next(m for m in replies if m.kind == "document")
+
+
+def _study_sheets(document: bytes) -> tuple[list[str], list]:
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(BytesIO(document), read_only=True)
+    first = [r[0] for r in wb[wb.sheetnames[0]].iter_rows(values_only=True) if r and r[0]]
+    return wb.sheetnames, first
+
+
+async def test_the_analysis_tab_is_the_per_protocol_report_of_analisis(settings, db, clock, fake_tg, midwife):
+    """The seed 001 demo facility: the same report as /analisis (per-day pairs, flow, frequencies, Table 1),
+    the same workbook into her chat, audited from the dashboard; a family member is refused."""
+    from bot.devtools.demo import STUDY_MIDWIFE_PROTOCOL, add_midwife, seed_study_demo
+
+    with db.session() as s:
+        demo = seed_study_demo(s, clock.now(), settings=settings, midwife_telegram_id=MIDWIFE_A,
+                               midwife_name="Bidan Aminah")
+        add_midwife(s, demo.facilities["seed002"], telegram_id=MIDWIFE_B, name="Bidan Rina", now=clock.now())
+    async with dashboard_bot(settings, db, clock, fake_tg) as (running, base):
+        mine = "tma " + init_data(running, MIDWIFE_A)
+        status, data = await call(base, "GET", "/app/api/analysis", mine)
+        assert status == 200, data
+        assert data["protocol"]["id"] == STUDY_MIDWIFE_PROTOCOL and data["protocol"]["version"] == 1
+        assert data["protocols"] == [] and data["versions"] == []  # one protocol, one version: no selector
+        joined = "\n".join(data["messages"])
+        for day in (1, 2, 3):
+            assert f"Hari ke-{day}: sebelum dan sesudah pijat" in joined
+        assert "Alur peserta" in joined and "Karakteristik responden" in joined
+        assert joined.count("Sig. eksak p") == 3 and joined.count("asimtotik p") == 3
+        assert joined.count("Kesimpulan (uji Wilcoxon, Sig. eksak)") == 3
+        report = data["report"]
+        assert report["protocol"] == {"id": "seed001", "version": 1, "instrument": report["protocol"]["instrument"]}
+        assert [p["day"] for p in report["pairs"]] == [1, 2, 3]
+        assert report["flow"]["registered"] == len(demo.families["seed001"])
+        for pair in report["pairs"]:
+            assert len(pair["levels"]) == 2 and pair["n"] >= 1
+            assert pair["wilcoxon"]["p_exact"] is not None and pair["wilcoxon"]["p"] is not None
+            assert pair["conclusion"]["direction"] and isinstance(pair["warnings"], list)
+        assert data["ready"] and data["chart"].startswith("data:image/png;base64,") and data["n"] >= 1
+        # Exactly what the chat shows: each message of /analisis, word for word.
+        await midwife.send("/analisis")
+        chat_texts, chat_book = _chat_report(midwife)
+        assert [m for m in data["messages"] if m not in chat_texts] == []
+        assert data["table"] in "\n".join(chat_texts)
+
+        # The workbook: the one /analisis sends (the study sheets first), into her chat.
+        status, sent = await call(base, "POST", "/app/api/analysis/book", mine, {"protocol": "seed001"})
+        assert status == 200 and sent["ok"], sent
+        book = midwife.last_reply
+        assert book.filename == chat_book.filename == sent["filename"]
+        assert _study_sheets(book.document) == _study_sheets(chat_book.document)
+        assert _study_sheets(book.document)[0][:2] == ["Alur dan tabel studi", "Kepatuhan pijat"]
+        with db.session() as session:
+            audited = session.exec(select(AuditLog).where(AuditLog.action == "analysis")
+                                   .order_by(AuditLog.id)).all()
+            assert [a.actor for a in audited] == ["dashboard", "telegram", "dashboard"]
+            assert all(a.detail["protocol"] == "seed001" and a.detail["version"] == 1 for a in audited)
+
+        # Facility-scoped: the seed 002 facility's midwife gets her own protocol's report.
+        status, theirs = await call(base, "GET", "/app/api/analysis", "tma " + init_data(running, MIDWIFE_B))
+        assert status == 200 and theirs["protocol"]["id"] == "seed002"
+        assert theirs["report"]["flow"]["registered"] == len(demo.families["seed002"])
+        # A family member, correctly signed, is no midwife: refused, nothing sent, nothing audited.
+        stranger = "tma " + init_data(running, MOTHER, first_name="Siti")
+        before = len(midwife.messages)
+        for method, path in (("GET", "/app/api/analysis"), ("GET", "/app/api/analysis?protocol=seed001"),
+                             ("POST", "/app/api/analysis/book")):
+            status, _ = await call(base, method, path, stranger, {"protocol": "seed001"} if method == "POST" else None)
+            assert status == 403, path
+        for method, path in (("GET", "/app/api/analysis"), ("POST", "/app/api/analysis/book")):
+            status, _ = await call(base, method, path, forged(running, MIDWIFE_A)["signed with another token"],
+                                   {} if method == "POST" else None)
+            assert status == 401, path
+        assert len(midwife.messages) == before
+        with db.session() as session:
+            assert len(session.exec(select(AuditLog).where(AuditLog.action == "analysis")).all()) == 4
+
+
+async def test_the_analysis_tab_offers_the_protocols_and_versions_of_her_families(settings, db, clock, fake_tg):
+    """Two protocols in her facility: the one with the most families is shown, with the choice; the other on
+    asking. Two versions of one protocol: the newest is shown, with the choice (never pooled)."""
+    from bot.devtools.demo import STUDY_MIDWIFE_PROTOCOL, add_family, seed_study_demo
+    from storage.models import Facility, Family
+
+    with db.session() as s:
+        demo = seed_study_demo(s, clock.now(), settings=settings, midwife_telegram_id=MIDWIFE_A)
+        facility = s.get(Facility, demo.facilities[STUDY_MIDWIFE_PROTOCOL].id)
+        add_family(s, facility, now=clock.now(), age_days=6, protocol_id="seed002", mother=(880_001, "Lain"))
+    async with dashboard_bot(settings, db, clock, fake_tg) as (running, base):
+        mine = "tma " + init_data(running, MIDWIFE_A)
+        status, data = await call(base, "GET", "/app/api/analysis", mine)
+        assert status == 200 and data["protocol"]["id"] == "seed001"
+        assert "lebih dari satu protokol" in data["choose_protocol"]
+        assert [(p["id"], p["n"], p["selected"]) for p in data["protocols"]] == [
+            ("seed001", len(demo.families["seed001"]), True), ("seed002", 1, False)]
+        assert data["protocols"][1]["label"].startswith("seed002 (versi 1)")
+        status, other = await call(base, "GET", "/app/api/analysis?protocol=seed002", mine)
+        assert status == 200 and other["report"]["protocol"]["id"] == "seed002"
+        assert other["report"]["flow"]["registered"] == 1 and "Seed 002" in other["messages"][0]
+        assert [p["selected"] for p in other["protocols"]] == [False, True]
+        assert not other["ready"] and other["message"]  # one family: too few for the statistics
+        status, sent = await call(base, "POST", "/app/api/analysis/book", mine, {"protocol": "seed002"})
+        assert status == 200 and not sent["ok"] and sent["message"] == other["message"]
+        for bad in ("?protocol=nope", "?protocol=seed001&version=7", "?protocol=seed001&version=x"):
+            status, _ = await call(base, "GET", "/app/api/analysis" + bad, mine)
+            assert status == 400, bad
+
+        with db.session() as s:
+            newer = add_family(s, s.get(Facility, facility.id), now=clock.now(), age_days=6,
+                               protocol_id=STUDY_MIDWIFE_PROTOCOL, mother=(880_101, "Baru"))
+            s.get(Family, newer.family_id).protocol_version = 2
+        status, data = await call(base, "GET", "/app/api/analysis", mine)
+        assert data["protocol"] == {"id": "seed001", "version": 2, "label": data["protocol"]["label"]}
+        assert "lebih dari satu versi" in data["choose_version"]
+        assert [(v["version"], v["n"], v["selected"]) for v in data["versions"]] == [
+            (2, 1, True), (1, len(demo.families["seed001"]), False)]
+        assert data["versions"][0]["label"] == "Versi 2: 1 keluarga"
+        status, first = await call(base, "GET", "/app/api/analysis?protocol=seed001&version=1", mine)
+        assert first["report"]["protocol"]["version"] == 1 and "(versi 1)" in first["messages"][0]
+        assert [p["day"] for p in first["report"]["pairs"]] == [1, 2, 3] and first["ready"]

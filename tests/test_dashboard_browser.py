@@ -1,6 +1,7 @@
 """The dashboard driven in a real headless browser (Debian's chromium, through Playwright), against the running
 bot's own web server and the fake Bot API: her families only (urgent first), a family page, "Sudah ditangani"
-updating the chat message and telling the family, the analysis, an export into her chat, light and dark
+updating the chat message and telling the family, the per-protocol analysis of /analisis (with a selector when
+her families are on more than one protocol) and its workbook, an export into her chat, light and dark
 themes on a small phone screen, and a forged initData showing the error page.
 
 Telegram's ``telegram-web-app.js`` is stubbed (the page loads it from telegram.org as Telegram documents; no
@@ -17,10 +18,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.devtools.demo import add_family, seed_demo
+from bot.devtools.demo import STUDY_MIDWIFE_PROTOCOL, add_family, seed_demo, seed_study_demo
 from storage import facilities, users
 from storage import questions as question_store
-from storage.models import Alert
+from storage.models import Alert, Facility
 from tests.dashboard_support import dashboard_bot, init_data
 from tests.test_midwife_desk import consent
 from tests.test_midwife_support import HUSBAND, MIDWIFE_A, MOTHER
@@ -173,8 +174,12 @@ async def test_the_dashboard_as_a_midwife_uses_it(browser, settings, db, clock, 
         # The analysis with its chart, and an export sent into her chat.
         await page.click("#back")
         await page.click("#tabs button[data-tab=analysis]")
-        await page.wait_for_selector("#tab-analysis img.chart, #tab-analysis p:not(.muted)")
+        await page.wait_for_selector("body[data-state=analysis]")
         assert await page.query_selector("#tab-analysis img.chart") is not None
+        # The per-protocol report of /analisis, as its text; one protocol: no selector.
+        report = await page.eval_on_selector_all("#tab-analysis pre.report", "ps => ps.map(p => p.textContent)")
+        assert report and "Alur peserta" in report[0]
+        assert await page.query_selector("#analysis-protocol") is None
         await page.screenshot(path=os.path.join(shot, "dashboard-analysis.png"), full_page=True)
         await page.click("#tabs button[data-tab=export]")
         before = len(midwife.messages)
@@ -193,6 +198,54 @@ async def test_the_dashboard_as_a_midwife_uses_it(browser, settings, db, clock, 
         bg = await dark.evaluate("getComputedStyle(document.body).backgroundColor")
         assert bg == "rgb(23, 33, 43)"
         await dark.screenshot(path=os.path.join(shot, "dashboard-dark.png"), full_page=True)
+        assert leaked == []
+
+
+async def test_the_analysis_tab_shows_the_report_of_analisis_and_a_protocol_selector(browser, settings, db, clock,
+                                                                                      fake_tg, midwife, tmp_path):
+    """The seed 001 demo facility with one seed 002 family: the report text exactly as /analisis words it
+    (per-day pairs), a selector of the two protocols, the other protocol on choosing it, the workbook."""
+    with db.session() as s:
+        demo = seed_study_demo(s, clock.now(), settings=settings, midwife_telegram_id=MIDWIFE_A,
+                               midwife_name="Bidan Aminah")
+        add_family(s, s.get(Facility, demo.facilities[STUDY_MIDWIFE_PROTOCOL].id), now=clock.now(), age_days=6,
+                   protocol_id="seed002", mother=(880_001, "Lain"))
+    async with dashboard_bot(settings, db, clock, fake_tg) as (running, base):
+        content = running.runtime.content
+        page, leaked = await open_page(browser, base, init_data(running, MIDWIFE_A))
+        await page.wait_for_selector("body[data-state=families]")
+        await page.click("#tabs button[data-tab=analysis]")
+        await page.wait_for_selector("body[data-state=analysis]")
+        report = "\n".join(await page.eval_on_selector_all("#tab-analysis pre.report",
+                                                          "ps => ps.map(p => p.textContent)"))
+        for day in (1, 2, 3):
+            assert f"Hari ke-{day}: sebelum dan sesudah pijat" in report
+        assert "Sig. eksak p" in report and "Karakteristik responden" in report
+        await midwife.send("/analisis")  # the chat asks which protocol; its report of seed 001 is the page's
+        await midwife.press(next(b for b in midwife.last_reply.button_labels if b.startswith("seed001")))
+        chat = [m.text for m in midwife.replies_since_last_action if m.text]
+        shown = await page.eval_on_selector_all("#tab-analysis pre.report", "ps => ps.map(p => p.textContent)")
+        assert shown and all(text in chat for text in shown)
+        options = await page.eval_on_selector_all("#analysis-protocol option", "os => os.map(o => o.value)")
+        assert options == ["seed001", "seed002"]
+        assert await page.input_value("#analysis-protocol") == "seed001"
+        assert content.text("study.choose_protocol") in await page.inner_text("#tab-analysis label.choice")
+        shot = os.environ.get("DASHBOARD_SCREENSHOT_DIR") or str(tmp_path)
+        await page.screenshot(path=os.path.join(shot, "dashboard-analysis-protocol.png"), full_page=True)
+        assert await page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+        # The workbook /analisis sends, into her chat.
+        await page.click("#analysis-book")
+        await page.wait_for_function("document.getElementById('analysis-note').textContent === "
+                                     + json.dumps(content.text("desk.export_sent")))
+        assert midwife.last_reply.filename == f"analisis-{demo.facilities['seed001'].code}-seed001.xlsx"
+
+        # Choosing the other protocol shows its own report.
+        await page.select_option("#analysis-protocol", "seed002")
+        await page.wait_for_selector("body[data-state=analysis] #tab-analysis[data-protocol=seed002]")
+        other = await page.inner_text("#tab-analysis")
+        assert "Seed 002" in other and "Hari ke-1: sebelum dan sesudah pijat" not in other
+        assert await page.query_selector("#tab-analysis p.too-few") is not None  # one family: too few
         assert leaked == []
 
 

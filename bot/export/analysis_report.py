@@ -1,5 +1,6 @@
-"""One instrument's pre/post analysis of a facility (header, compact table, chart, workbook), audited: shared by
-/analisis INSTRUMEN (bot/handlers/steps/analysis.py) and the dashboard (bot/web/server.py)."""
+"""One instrument's pre/post analysis of a facility, pooled over its protocols (header, compact table, chart,
+workbook), audited: ``/analisis INSTRUMEN`` (bot/handlers/steps/analysis.py). The per-protocol study report
+(/analisis and the dashboard) is bot/export/protocol_report.py."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from storage import audit, facilities
 from storage.models import Staff
 
 
-def analysis_report(session, content, staff: Staff, instrument, *, now: datetime, actor: str = "telegram",
-                    with_book: bool = True) -> tuple[str, str, bytes, bytes | None, int] | str:
+def analysis_report(session, content, staff: Staff, instrument, *, now: datetime,
+                    actor: str = "telegram") -> tuple[str, str, bytes, bytes, int] | str:
     """(header, compact table, chart PNG, workbook, pairs) of the facility's analysis, audited; or the sentence
-    saying why there is none yet. Shared by /analisis and the dashboard."""
+    saying why there is none yet."""
     facility = facilities.get(session, staff.facility_id)
     scores = study_data.paired_scores(session, instrument, staff.facility_id)
     report = study_data.analyse(scores, instrument=instrument)
@@ -34,7 +35,6 @@ def analysis_report(session, content, staff: Staff, instrument, *, now: datetime
         chart = Path(tmp) / "grafik.png"
         book = Path(tmp) / "analisis.xlsx"
         draw_chart(report, chart, labels)
-        if with_book:
-            write_xlsx(report, book, labels)
-        chart_bytes, book_bytes = chart.read_bytes(), book.read_bytes() if with_book else None
+        write_xlsx(report, book, labels)
+        chart_bytes, book_bytes = chart.read_bytes(), book.read_bytes()
     return header, render_compact(report, labels), chart_bytes, book_bytes, scores.n

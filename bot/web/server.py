@@ -1,7 +1,8 @@
 """The dashboard's web server (aiohttp), started inside the bot's process next to python-telegram-bot.
 
 Routes: ``/app/`` (the page and its files), ``/app/api/texts`` (the page's Indonesian words, public), and the
-authenticated JSON API. Every API call needs ``Authorization: tma <initData>``: a missing, forged or expired
+authenticated JSON API (``/app/api/analysis?protocol=P&version=V`` is the per-protocol report of /analisis,
+``POST /app/api/analysis/book`` sends its workbook into her chat). Every API call needs ``Authorization: tma <initData>``: a missing, forged or expired
 one gets 401, a valid Telegram user who is not an active midwife gets 403, and a family, alert or question of
 another facility (or none at all) gets 403 — the same answer either way, as in the chat.
 
@@ -25,14 +26,14 @@ from telegram.ext import Application
 from bot.chat.keyboards import inline
 from bot.core.runtime import Runtime, get_runtime
 from bot.core.turn import Outgoing, deliver
-from bot.export.analysis_report import analysis_report
+from bot.export import protocol_report
 from bot.export.document import export_document
 from bot.flows import alerts as alert_flow
-from bot.flows import desk, study_data
+from bot.flows import desk, study_data, study_report
 from bot.flows import midwife as rules
 from bot.flows import questions as question_flow
 from bot.web.auth import InitDataError, validate
-from storage import facilities
+from storage import facilities, research
 from storage import questions as question_store
 from storage import staff as staff_store
 from storage.models import Family, Staff, User
@@ -236,24 +237,68 @@ def family(call: Call, request, body) -> dict:
             "questions": questions, "messages": [reply_json(r) for r in replies if r.question_id is None]}
 
 
-def _instrument(call: Call, request):
-    content = call.rt.content
-    instrument_id = request.query.get("instrument") or study_data.facility_instrument(
-        call.session, content, call.staff.facility_id)
-    instrument = content.instruments.get(instrument_id)
-    if instrument is None:
-        raise Refused(400, "unknown instrument")
-    return instrument
+def _study_choice(call: Call, asked: dict) -> tuple[str, int | None, list[tuple[str, int]], list[tuple[int, int]]]:
+    """(protocol, version, the facility's protocols, that protocol's versions) asked for: by default the
+    protocol with the most families (as /analisis) and its newest version; versions are never pooled."""
+    content, session, facility_id = call.rt.content, call.session, call.staff.facility_id
+    used = protocol_report.protocols_used(session, content, facility_id)
+    protocol_id = str(asked.get("protocol") or "").lower() or protocol_report.default_protocol(
+        session, content, facilities.get(session, facility_id))
+    if protocol_id not in content.protocols:
+        raise Refused(400, "unknown protocol")
+    versions = research.versions(session, protocol_id, facility_id)
+    raw = asked.get("version")
+    if raw in (None, ""):
+        return protocol_id, versions[0][0] if versions else None, used, versions
+    if not str(raw).isdigit() or int(raw) not in {v for v, _ in versions}:
+        raise Refused(400, "unknown version")
+    return protocol_id, int(raw), used, versions
 
 
 def analysis(call: Call, request, body) -> dict:
-    made = analysis_report(call.session, call.rt.content, call.staff, _instrument(call, request),
-                           now=call.rt.clock.now(), actor="dashboard", with_book=False)
-    if isinstance(made, str):
-        return {"ready": False, "message": made}
-    header, table, chart, _book, n = made
-    return {"ready": True, "header": header, "table": table, "n": n,
-            "chart": "data:image/png;base64," + base64.b64encode(chart).decode()}
+    """The per-protocol study report /analisis shows: its messages (the page shows them as the chat does),
+    the report as JSON (bot/flows/study_report.to_json), the primary pair's table and chart, and the choices
+    of protocol and version when the facility's families are on more than one."""
+    content = call.rt.content
+    protocol_id, version, used, versions = _study_choice(call, request.query)
+    made = protocol_report.protocol_report(call.session, content, call.staff, protocol_id, version,
+                                           now=call.rt.clock.now(), actor="dashboard")
+    line = protocol_report.protocol_line(content, protocol_id)
+    out = {
+        "protocol": {"id": protocol_id, "version": made.study.version, "label": line},
+        "choose_protocol": call.t("study.choose_protocol") if len(used) > 1 else None,
+        "protocols": [{"id": p, "label": protocol_report.protocol_line(content, p), "n": n,
+                       "selected": p == protocol_id} for p, n in used] if len(used) > 1 else [],
+        "choose_version": call.t("study.choose_version", protokol=line) if len(versions) > 1 else None,
+        "versions": [{"version": v, "label": call.t("study.version_line", versi=v, n=n), "n": n,
+                      "selected": v == made.study.version} for v, n in versions] if len(versions) > 1 else [],
+        "messages": made.messages,
+        "report": study_report.to_json(made.study, made.reports, protocol_report.labels_of(content)),
+        "ready": made.primary is not None,
+    }
+    if made.primary is None:
+        out["message"] = protocol_report.too_few(content, made)
+        return out
+    chart, _ = protocol_report.chart_and_book(content, made, with_book=False)
+    out.update(header=protocol_report.header(content, made), table=protocol_report.compact_table(content, made),
+               n=made.primary.n, chart="data:image/png;base64," + base64.b64encode(chart).decode())
+    return out
+
+
+def analysis_book(call: Call, request, body) -> dict:
+    """The workbook /analisis sends (the study sheets first), sent into her chat; audited as the chat does."""
+    content = call.rt.content
+    protocol_id, version, _, _ = _study_choice(call, body)
+    user_chat = _chat_id(call)
+    made = protocol_report.protocol_report(call.session, content, call.staff, protocol_id, version,
+                                           now=call.rt.clock.now(), actor="dashboard")
+    if made.primary is None:
+        return {"ok": False, "message": protocol_report.too_few(content, made)}
+    _, book = protocol_report.chart_and_book(content, made)
+    filename = protocol_report.book_filename(made)
+    call.outgoing.append(Outgoing("document", chat_id=user_chat, data=book, filename=filename,
+                                  text=protocol_report.book_caption(content, made)))
+    return {"ok": True, "filename": filename, "message": call.t("desk.export_sent")}
 
 
 # -- act -------------------------------------------------------------------------------------------
@@ -369,6 +414,7 @@ def make_web_app(app: Application) -> web.Application:
     web_app.router.add_post("/app/api/alerts/{id}/ack", api(ack))
     web_app.router.add_post("/app/api/questions/{id}/reply", api(reply))
     web_app.router.add_get("/app/api/analysis", api(analysis))
+    web_app.router.add_post("/app/api/analysis/book", api(analysis_book))
     web_app.router.add_post("/app/api/export", api(export))
     return web_app
 

@@ -6,22 +6,18 @@ bot/handlers/study.py."""
 from __future__ import annotations
 
 import html
-import tempfile
-from pathlib import Path
 
-from analysis import draw_chart, render_compact, write_xlsx
 from bot.chat.keyboards import callback, inline
 from bot.core.turn import Turn
+from bot.export import protocol_report as shared
 from bot.export.analysis_report import analysis_report
-from bot.flows import protocols, study_data, study_report
 from bot.handlers.steps.staff import staff_or_refuse
-from storage import audit, facilities, research
+from storage import facilities, research
 from storage.models import Staff
 
 
 def protocol_line(turn: Turn, protocol_id: str) -> str:
-    p = turn.content.protocols.get(protocol_id) or turn.content.default_protocol
-    return turn.t("study.protocol_line", kode=p.id, judul=p.title, versi=p.version)
+    return shared.protocol_line(turn.content, protocol_id)
 
 
 def run_analysis(turn: Turn) -> None:
@@ -32,7 +28,6 @@ def run_analysis(turn: Turn) -> None:
     if turn.args and turn.args[0].lower() in turn.content.instruments:
         instrument_analysis(turn, staff, turn.args[0].lower())
         return
-    used = [p for p, _ in _research_protocols(turn, staff)]
     if turn.args:
         wanted = turn.args[0].lower()
         if wanted not in turn.content.protocols:
@@ -42,23 +37,18 @@ def run_analysis(turn: Turn) -> None:
         version = int(turn.args[1]) if len(turn.args) > 1 and turn.args[1].isdigit() else None
         report(turn, staff, wanted, version)
         return
+    used = [p for p, _ in shared.protocols_used(turn.session, turn.content, staff.facility_id)]
     if len(used) > 1:
         turn.reply(turn.t("study.choose_protocol"),
                    inline([[(protocol_line(turn, p), callback("stp", "an", p))] for p in used]))
         return
-    facility = facilities.get(turn.session, staff.facility_id)
-    report(turn, staff, used[0] if used else protocols.facility_protocol(turn.content, facility).id)
-
-
-def _research_protocols(turn: Turn, staff: Staff) -> list[tuple[str, int]]:
-    return [(p, n) for p, n in research.protocols_of_facility(turn.session, staff.facility_id)
-            if p in turn.content.protocols]
+    report(turn, staff, shared.default_protocol(turn.session, turn.content,
+                                                facilities.get(turn.session, staff.facility_id)))
 
 
 def report(turn: Turn, staff: Staff, protocol_id: str, version: int | None = None) -> None:
     """The study report of one protocol version; asks which version first when the facility's families are on
     more than one (versions are never pooled: their schedules or instruments may differ)."""
-    facility = facilities.get(turn.session, staff.facility_id)
     if version is None:
         versions = research.versions(turn.session, protocol_id, staff.facility_id)
         if len(versions) > 1:
@@ -66,35 +56,17 @@ def report(turn: Turn, staff: Staff, protocol_id: str, version: int | None = Non
                        inline([[(turn.t("study.version_line", versi=v, n=n), callback("stp", "av", protocol_id, v))]
                                for v, n in versions]))
             return
-    found = study_data.study(turn.session, turn.content, protocol_id, staff.facility_id, version=version)
-    reports = study_data.analyse_study(found)
-    audit.record(turn.session, action="analysis", now=turn.now, actor="telegram", actor_user_id=staff.user_id,
-                 facility_id=staff.facility_id, rows=found.flow.analysed,
-                 detail={"protocol": protocol_id, "version": found.version})
-    for message in study_report.messages(turn.t, found, reports, facility.name):
+    made = shared.protocol_report(turn.session, turn.content, staff, protocol_id, version, now=turn.now)
+    for message in made.messages:
         turn.reply("<pre>" + html.escape(message) + "</pre>", parse_mode="HTML")
-    primary_data, primary = reports[0] if reports else (None, None)
-    if primary is None:
-        turn.reply(turn.t("midwife.analysis_too_few", n=primary_data.scores.n if primary_data else 0,
-                          minimum=study_data.MIN_PAIRS, fasilitas=facility.name, instrumen=found.instrument.title))
+    if made.primary is None:
+        turn.reply(shared.too_few(turn.content, made))
         return
-
-    def labels(key: str, /, **params: object) -> str:
-        return turn.t(f"analysis.{key}", **params)
-
-    header = turn.t("midwife.analysis_header", fasilitas=facility.name, instrumen=found.instrument.title,
-                    n=primary.n)
-    turn.reply(html.escape(header) + "\n<pre>" + html.escape(render_compact(primary, labels)) + "</pre>",
-               parse_mode="HTML")
-    with tempfile.TemporaryDirectory() as tmp:
-        chart, book = Path(tmp) / "grafik.png", Path(tmp) / "analisis.xlsx"
-        draw_chart(primary, chart, labels)
-        write_xlsx(primary, book, labels)
-        study_report.add_study_sheets(book, turn.t, found, reports, facility.name)
-        chart_bytes, book_bytes = chart.read_bytes(), book.read_bytes()
-    turn.photo(chart_bytes, turn.t("midwife.analysis_chart_caption", n=primary.n))
-    turn.document(book_bytes, f"analisis-{facility.code}-{protocol_id}.xlsx",
-                  turn.t("study.book_caption", instrumen=found.instrument.title))
+    turn.reply(html.escape(shared.header(turn.content, made)) + "\n<pre>"
+               + html.escape(shared.compact_table(turn.content, made)) + "</pre>", parse_mode="HTML")
+    chart_bytes, book_bytes = shared.chart_and_book(turn.content, made)
+    turn.photo(chart_bytes, turn.t("midwife.analysis_chart_caption", n=made.primary.n))
+    turn.document(book_bytes, shared.book_filename(made), shared.book_caption(turn.content, made))
 
 
 def instrument_analysis(turn: Turn, staff: Staff, instrument_id: str) -> None:

@@ -67,7 +67,7 @@ function show(tab) {
   for (const b of document.querySelectorAll("#tabs button")) {
     b.classList.toggle("active", b.dataset.tab === tab || (tab === "family" && b.dataset.tab === "families"));
   }
-  if (tab === "analysis") loadAnalysis();
+  if (tab === "analysis") loadAnalysis(null);
   if (tab === "export") renderExport();
   if (tg && tg.BackButton) { tab === "family" ? tg.BackButton.show() : tg.BackButton.hide(); }
 }
@@ -232,14 +232,55 @@ async function openFamily(id) {
 
 // -- analysis and export ---------------------------------------------------------------------------
 
-async function loadAnalysis() {
+// The per-protocol study report of /analisis: its messages as the chat shows them (worded by the server),
+// a selector when her facility's families are on more than one protocol or version, the primary pair's
+// table and chart, and its workbook sent into her chat.
+function choiceSelect(id, prompt, options, pick) {
+  const select = el("select", { id, onchange: () => pick(select.value) },
+    options.map(o => el("option", { value: o.value, selected: o.selected }, o.label)));
+  return el("label", { class: "choice" }, el("span", { class: "muted" }, prompt), select);
+}
+
+async function loadAnalysis(choice) {
   const box = document.getElementById("tab-analysis");
+  document.body.dataset.state = "loading";
   box.replaceChildren(el("p", { class: "muted" }, t("loading")));
+  const query = choice ? "?protocol=" + encodeURIComponent(choice.protocol) +
+    (choice.version ? "&version=" + encodeURIComponent(choice.version) : "") : "";
   let a;
-  try { a = await api("analysis"); } catch (err) { showError(err); return; }
-  if (!a.ready) { box.replaceChildren(el("p", {}, a.message)); return; }
-  box.replaceChildren(el("p", { class: "muted" }, t("analysis_intro")), el("h2", {}, a.header),
-    el("img", { class: "chart", src: a.chart, alt: t("chart_alt") }), el("pre", {}, a.table));
+  try { a = await api("analysis" + query); } catch (err) { showError(err); return; }
+  const parts = [el("p", { class: "muted" }, t("analysis_intro"))];
+  if (a.protocols.length) {
+    parts.push(choiceSelect("analysis-protocol", a.choose_protocol,
+      a.protocols.map(p => ({ value: p.id, label: p.label, selected: p.selected })),
+      value => loadAnalysis({ protocol: value })));
+  }
+  if (a.versions.length) {
+    parts.push(choiceSelect("analysis-version", a.choose_version,
+      a.versions.map(v => ({ value: String(v.version), label: v.label, selected: v.selected })),
+      value => loadAnalysis({ protocol: a.protocol.id, version: value })));
+  }
+  parts.push(...a.messages.map(m => el("pre", { class: "report" }, m)));
+  if (!a.ready) {
+    parts.push(el("p", { class: "too-few" }, a.message));
+  } else {
+    const note = el("p", { class: "muted", id: "analysis-note" });
+    const book = el("button", { class: "act", id: "analysis-book", onclick: async () => {
+      book.disabled = true;
+      note.textContent = t("export_sending");
+      try {
+        const r = await api("analysis/book", { protocol: a.protocol.id, version: a.protocol.version });
+        note.textContent = r.message;
+      } catch (err) { if (err.status === 401 || err.status === 403) showError(err); else note.textContent = t("error_other"); }
+      finally { book.disabled = false; }
+    } }, t("analysis_book"));
+    parts.push(el("h2", {}, a.header), el("pre", { class: "compact" }, a.table),
+      el("img", { class: "chart", src: a.chart, alt: t("chart_alt") }), book, note);
+  }
+  box.replaceChildren(...parts);
+  box.dataset.protocol = a.protocol.id;
+  box.dataset.version = String(a.protocol.version);
+  document.body.dataset.state = "analysis";
 }
 
 function renderExport() {
