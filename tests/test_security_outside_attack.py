@@ -277,14 +277,16 @@ def test_an_unreadable_getupdates_answer_is_a_network_error_so_polling_backs_off
     once, forever. A getUpdates answer that is not a list of updates now raises NetworkError."""
     from telegram.error import NetworkError
 
-    from bot.core.intake import UnreadableUpdates, readable_batch
+    from bot.core.intake import UnreadableUpdates, parsed_batch
 
     counter = UnreadableUpdates()
     for answer in ({"ok": True}, "x", [{"message": {}}], [{"update_id": "7"}], [None]):
         with pytest.raises(NetworkError):
-            readable_batch(answer, None, counter)
+            parsed_batch(answer, None, counter)
     good = {"update_id": 8, "message": {"message_id": 1, "date": 0, "chat": {"id": 1, "type": "private"},
                                         "text": "halo"}}
     bad = {"update_id": 9, "poll_answer": {"poll_id": "1", "option_ids": [0]}}
-    assert readable_batch([good, bad], None, counter) == [good, {"update_id": 9}]
+    read = parsed_batch([good, bad], None, counter)
+    assert [u.update_id for u in read] == [8, 9]
+    assert read[0].message.text == "halo" and read[1].to_dict() == {"update_id": 9}  # the bad one: bare
     assert counter.count == 1

@@ -72,30 +72,16 @@ def parsed(raw: Any, bot: Any, counter: UnreadableUpdates) -> tuple[Update, bool
     return update, True
 
 
-def readable(raw: Any, bot: Any, counter: UnreadableUpdates) -> dict[str, Any]:
-    """``raw`` if python-telegram-bot can parse it, else a bare ``{"update_id": …}`` (counted)."""
-    update, ok = parsed(raw, bot, counter)
-    return raw if ok else {"update_id": update.update_id}
-
-
-def _batch(result: Any, read: Any) -> list:
+def parsed_batch(result: Any, bot: Any, counter: UnreadableUpdates) -> tuple[Update, ...]:
+    """The ``getUpdates`` result parsed, each update once, an unreadable one replaced by a bare one
+    (:class:`bot.core.chat_privacy.GuardedBot` hands these to PTB); ``NetworkError`` if it is not a list of
+    updates (PTB's polling loop then backs off)."""
     if not isinstance(result, list):
         raise NetworkError("getUpdates answered something that is not a list of updates")
     try:
-        return [read(raw) for raw in result]
+        return tuple(parsed(raw, bot, counter)[0] for raw in result)
     except ValueError:
         raise NetworkError("getUpdates answered an update without an update_id") from None
-
-
-def readable_batch(result: Any, bot: Any, counter: UnreadableUpdates) -> list[dict[str, Any]]:
-    """The ``getUpdates`` result with unreadable updates replaced by bare ones; ``NetworkError`` if it is not
-    a list of updates (PTB's polling loop then backs off)."""
-    return _batch(result, lambda raw: readable(raw, bot, counter))
-
-
-def parsed_batch(result: Any, bot: Any, counter: UnreadableUpdates) -> tuple[Update, ...]:
-    """The same, parsed: each update read once (:class:`bot.core.chat_privacy.GuardedBot` hands these to PTB)."""
-    return tuple(_batch(result, lambda raw: parsed(raw, bot, counter)[0]))
 
 
 # -- webhook mode -------------------------------------------------------------------------------------------
