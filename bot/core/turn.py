@@ -183,7 +183,7 @@ def _without_url_buttons(keyboard: InlineKeyboardMarkup) -> InlineKeyboardMarkup
 async def deliver(bot, out: Outgoing) -> Any:
     """Perform one queued effect. Returns the sent Message (or where a text went: ``SentMessage``; or None)."""
     if out.kind == "send":
-        send = getattr(bot, "send_text", None) or bot.send_message  # the lean one (chat_privacy.GuardedBot)
+        send = bot.send_text  # the lean sendMessage of chat_privacy.GuardedBot, the only bot the turns use
         try:
             return await send(out.chat_id, out.text, reply_markup=out.keyboard, **out.extra)
         except BadRequest as exc:

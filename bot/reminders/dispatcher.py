@@ -301,8 +301,7 @@ class Dispatcher:
                                                      **extra)
             return await self.bot.send_photo(chat_id, photo, caption=rendered.text, reply_markup=markup, **extra)
         # The lean sendMessage (bot/core/chat_privacy.py): only the message id is kept, so no PTB Message is built.
-        send = getattr(self.bot, "send_text", None) or self.bot.send_message
-        return await send(chat_id, rendered.text, reply_markup=markup, **extra)
+        return await self.bot.send_text(chat_id, rendered.text, reply_markup=markup, **extra)
 
     async def _send(self, job: _Job, counts: dict[str, int]) -> bool:
         """Send one row and record the result; False when the person turned out to be unreachable."""
