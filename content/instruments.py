@@ -11,7 +11,7 @@ such items need ``day=`` when scoring and raise :class:`ValueError` without it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
@@ -106,6 +106,15 @@ class Item:
         if self.criterion is not None:
             return bool(self.criterion.by_day)
         return any(c.score_by_day for c in self.choices)
+
+    def labels_by_score(self, label: Callable[[Choice], str] | None = None) -> dict[int, list[str]]:
+        """Each score a choice (or yes/no) answer can give, with the labels of the choices that give it, in the
+        instrument's order (``label`` words a choice, its own label by default)."""
+        out: dict[int, list[str]] = {}
+        for c in self.choices:
+            for score in sorted(c.possible_scores):
+                out.setdefault(score, []).append(label(c) if label else c.label)
+        return out
 
     def choice(self, value: Answer) -> Choice:
         for c in self.choices:

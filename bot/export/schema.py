@@ -177,11 +177,12 @@ def value_labels(content: Content, value_set: str) -> dict[str, str]:
         item = inst.item(item_id)
         if item.answer_type == "number":
             return {"1": content.text("export.values.criterion.met"), "0": content.text("export.values.criterion.not_met")}
-        labels: dict[str, list[str]] = {}
-        for choice in item.choices:  # answers with the same score share one value label
-            labels.setdefault(str(choice.score), []).append(
-                choice.label if not isinstance(choice.value, bool) else content.text(f"export.values.yesno.{int(choice.value)}"))
-        return {score: " / ".join(names) for score, names in labels.items()}
+        def word(choice) -> str:
+            return choice.label if not isinstance(choice.value, bool) else content.text(
+                f"export.values.yesno.{int(choice.value)}")
+
+        # answers with the same score share one value label
+        return {str(score): " / ".join(names) for score, names in item.labels_by_score(word).items()}
     if value_set.startswith("t1:"):  # the words the mother chose from (content/texts/study.yaml)
         prefix = f"study.t1_choice.{value_set[len('t1:'):]}."
         return {key[len(prefix):]: text for key, text in content.texts.items() if key.startswith(prefix)}

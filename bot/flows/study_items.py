@@ -24,11 +24,7 @@ def answer_rows(words: Words, item: Item, seen: set[int]) -> list[tuple[int, str
         kriteria = words("study.item_criterion_by_day") if crit.by_day else crit.default.describe(item.unit)
         rows = [(1, words("study.item_met", kriteria=kriteria)), (0, words("study.item_not_met", kriteria=kriteria))]
     else:
-        labels: dict[int, list[str]] = {}
-        for c in item.choices:
-            for score in sorted(c.possible_scores):
-                labels.setdefault(score, []).append(c.label)
-        rows = [(score, " / ".join(names)) for score, names in labels.items()]
+        rows = [(score, " / ".join(names)) for score, names in item.labels_by_score().items()]
     known = {score for score, _ in rows}
     return rows + [(score, str(score)) for score in sorted(seen - known)]
 
