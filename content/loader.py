@@ -31,6 +31,8 @@ API (all objects are frozen dataclasses; lists are tuples, dicts are read-only m
                            #            on_the_way, private, crisis)
     c.danger_sign(id)      # one sign by id
     c.match_danger_signs(free_text) -> [DangerSign]   # urgent first; whose sign, negation, numbers
+    c.read_message(free_text) -> MessageReading(signs, kind 'danger'|'health'|'social'|'other',
+                                 hypothetical, scores, mentioned)   # content/reading.py
 
     c.education[id]        # EducationMessage(id, day, audience, title, text, source)
     c.protocols[id]        # Protocol(id, title, description, instrument, performer, days,
@@ -64,6 +66,7 @@ from content.guide import Guide, parse_guide
 from content.instruments import Instrument, parse_instrument
 from content.lexicon import Lexicon, parse_lexicon
 from content.protocols import Protocol, parse_protocol
+from content.reading import MessageKinds, MessageReading, parse_message_kinds, read
 from content.schema import Node, display_name, load_yaml
 from content.sop import SafetyQuestion, Sop, parse_safety, parse_sop
 from content.sources import Source, parse_sources
@@ -136,6 +139,7 @@ class Content:
     guide: Guide | None = None  # the cards, reminder and pacing of guide.yaml
     danger_language: Language | None = None
     day_norms: DayNorms | None = None
+    message_kinds: MessageKinds | None = None
 
     def text(self, key: str, /, **params: object) -> str:
         """The sentence for ``key`` with its named placeholders filled.
@@ -181,6 +185,12 @@ class Content:
             return []
         return match_signs(self.danger_signs, free_text, self.danger_language)
 
+    def read_message(self, free_text: str) -> MessageReading:
+        """The danger signs a message reports now, its kind and whether it is hypothetical (content/reading.py)."""
+        if self.danger_language is None or self.message_kinds is None:
+            return MessageReading((), "other")
+        return read(self.danger_signs, self.danger_language, self.message_kinds, free_text)
+
 
 def _node(path: Path, root: Path) -> Node:
     return Node(load_yaml(path, root), display_name(path, root))
@@ -206,6 +216,7 @@ def load_content(root: Path = CONTENT_DIR) -> Content:
     language = parse_language(_node(root / "danger_language.yaml", root))
     signs = parse_danger_signs(_node(root / "danger_signs.yaml", root), sources, language)
     object.__setattr__(language, "vocabulary", known_words(language, signs))
+    message_kinds = parse_message_kinds(_node(root / "message_kinds.yaml", root), language)
     day_norms = parse_day_norms(_node(root / "day_norms.yaml", root), sources)
     education = parse_education(_node(root / "education.yaml", root), sources)
     lexicon = parse_lexicon(_node(root / "lexicon.yaml", root))
@@ -237,6 +248,7 @@ def load_content(root: Path = CONTENT_DIR) -> Content:
         guide=guide,
         danger_language=language,
         day_norms=day_norms,
+        message_kinds=message_kinds,
     )
 
 

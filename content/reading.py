@@ -1,0 +1,150 @@
+"""Reading a family's free text: which danger signs it names, and what kind of message it is.
+
+The rules of content/danger.py find the signs; ``message_kinds.yaml`` says what is small talk and what makes
+a sign hypothetical (a question about signs in general, "kalau nanti", a video, someone else's baby, the
+weather, a past event that is over). The learned reader (content/danger_model.py), when given, may add a sign
+the rules did not find; the rules stay authoritative where they are exact (numbers against thresholds,
+negation, whose sign). The public entry point is ``get_content().read_message(text)``
+(see content/message_reading.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from content.danger import DangerSign, Language, Phrase, match_signs
+from content.schema import Node
+
+KINDS = ("danger", "health", "social", "other")
+
+
+@dataclass(frozen=True)
+class MessageReading:
+    """What one free-text message says.
+
+    signs: the danger signs it reports as happening now (urgent first); empty when ``hypothetical``.
+    kind: 'danger' (a sign found), 'health' (about the body, the baby, feelings or a number, no sign),
+        'social' (thanks, greetings, "oke", an emoji) or 'other'.
+    hypothetical: a sign is named, but not as happening to this family now ("kalau nanti bayi demam?",
+        a video, the weather, someone else's baby, a past event that is over). Such a message is a question:
+        kind is 'health' and ``mentioned`` holds the signs named.
+    scores: the learned reader's probability per sign id (empty when it was not used).
+    """
+
+    signs: tuple[DangerSign, ...]
+    kind: str
+    hypothetical: bool = False
+    scores: Mapping[str, float] = field(default_factory=dict, hash=False, compare=False)
+    mentioned: tuple[DangerSign, ...] = ()
+
+    @property
+    def urgent(self) -> bool:
+        return any(s.urgent for s in self.signs)
+
+    @property
+    def crisis(self) -> bool:
+        return any(s.crisis for s in self.signs)
+
+    @property
+    def private(self) -> bool:
+        return any(s.private for s in self.signs)
+
+    @property
+    def sign_ids(self) -> tuple[str, ...]:
+        return tuple(s.id for s in self.signs)
+
+
+@dataclass(frozen=True)
+class MessageKinds:
+    social_words: frozenset[str]
+    social_max_words: int
+    strong: tuple[Phrase, ...]
+    general: tuple[Phrase, ...]
+    own: tuple[Phrase, ...]
+    now: tuple[Phrase, ...]
+
+
+def parse_message_kinds(root: Node, lang: Language) -> MessageKinds:
+    root.mapping(required={"social", "hypothetical"})
+    social = root.get("social")
+    social.mapping(required={"words", "max_words"})
+    hypo = root.get("hypothetical")
+    hypo.mapping(required={"strong", "general", "own", "now"})
+
+    def phrases(key: str) -> tuple[Phrase, ...]:
+        out = tuple(tuple(lang.tokens(p, fuzzy=False)) for p in hypo.get(key).str_list(min_len=1))
+        if not all(out):
+            raise hypo.error("a phrase has no words", f"hypothetical.{key}")
+        return out
+
+    words = frozenset(w for raw in social.get("words").str_list(min_len=1)
+                      for w in [raw.lower(), *lang.tokens(raw, fuzzy=False)])
+    return MessageKinds(words, social.get("max_words").int(min_value=1), phrases("strong"), phrases("general"),
+                        phrases("own"), phrases("now"))
+
+
+def _has(tokens: Sequence[str], phrase: Phrase, gap: int = 3) -> bool:
+    """The phrase's words occur in order, at most ``gap`` words between two of them."""
+    n = len(tokens)
+    for start in range(n):
+        if tokens[start] != phrase[0]:
+            continue
+        pos, ok = start, True
+        for word in phrase[1:]:
+            nxt = next((j for j in range(pos + 1, min(n, pos + 2 + gap)) if tokens[j] == word), None)
+            if nxt is None:
+                ok = False
+                break
+            pos = nxt
+        if ok:
+            return True
+    return False
+
+
+def is_hypothetical(kinds: MessageKinds, tokens: Sequence[str]) -> bool:
+    """The message talks about signs that are not happening to this family now."""
+    if any(_has(tokens, p, 0) for p in kinds.now):
+        return False
+    if any(_has(tokens, p) for p in kinds.strong):
+        return True
+    if any(_has(tokens, p) for p in kinds.general):
+        return not any(_has(tokens, p, 0) for p in kinds.own)
+    return False
+
+
+def is_social(kinds: MessageKinds, text: str, tokens: Sequence[str]) -> bool:
+    words = [t for t in tokens if t.isalpha()]
+    if not text.strip() or len(words) > kinds.social_max_words:
+        return False
+    if any(t[0].isdigit() for t in tokens):
+        return False
+    raw = [w for w in text.lower().replace("-", " ").split()]
+    raw_words = ["".join(ch for ch in w if ch.isalpha()) for w in raw]
+    return all(w in kinds.social_words for w in words) or all(
+        not w or w in kinds.social_words for w in raw_words)
+
+
+# The learned reader: text -> (probability per sign id, the sign ids it raises)
+Model = Callable[[str], tuple[Mapping[str, float], frozenset[str]]]
+
+
+def read(signs: Sequence[DangerSign], lang: Language, kinds: MessageKinds, text: str,
+         model: Model | None = None) -> MessageReading:
+    text = text or ""
+    tokens = lang.tokens(text)
+    found = match_signs(signs, text, lang)
+    scores: Mapping[str, float] = {}
+    if model is not None and text.strip():
+        scores, raised = model(text)
+        have = {s.id for s in found}
+        extra = [s for s in signs if s.id in raised and s.id not in have]
+        found = sorted([*found, *extra], key=lambda s: (not s.urgent, signs.index(s)))
+    hypothetical = bool(found) and is_hypothetical(kinds, tokens)
+    if found and not hypothetical:
+        return MessageReading(tuple(found), "danger", False, scores)
+    if found or lang.mentions_health(text) or any(t[0].isdigit() for t in tokens):
+        return MessageReading((), "health", hypothetical, scores, tuple(found))
+    if is_social(kinds, text, tokens):
+        return MessageReading((), "social", False, scores)
+    return MessageReading((), "other", False, scores)
