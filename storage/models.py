@@ -317,6 +317,11 @@ class Question(SQLModel, table=True):
     answered_by: int | None = Field(default=None, foreign_key="users.id")
     answered_at: datetime | None = _utc(default=None)
     reminders: int = Field(default=0)
+    # "question" (Tanya bidan) | "family" (free text the bot forwarded: a family message). Further messages
+    # of the family while it is unanswered join it (``messages`` counts them), so a chatty family cannot
+    # bury the others.
+    kind: str = Field(default="question", max_length=16, sa_column_kwargs={"server_default": "question"})
+    messages: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class QuestionReply(SQLModel, table=True):

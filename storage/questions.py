@@ -24,13 +24,41 @@ def get(session: Session, question_id: int) -> Question | None:
     return session.get(Question, question_id)
 
 
+QUESTION = "question"
+FAMILY = "family"  # free text the bot forwarded to the midwives (a family message)
+
+
 def ask(session: Session, *, family_id: int, facility_id: int | None, asked_by: int | None, text: str,
-        now: datetime) -> Question:
+        now: datetime, kind: str = QUESTION) -> Question:
     q = Question(family_id=family_id, facility_id=facility_id, asked_by=asked_by, text=text[:TEXT_MAX],
-                 asked_at=now)
+                 asked_at=now, kind=kind)
     session.add(q)
     session.flush()
     return q
+
+
+def open_of_kind(session: Session, family_id: int, kind: str) -> Question | None:
+    """The family's oldest unanswered entry of this kind (further messages join it)."""
+    return session.exec(select(Question).where(Question.family_id == family_id, Question.kind == kind,
+                                               col(Question.answered_at).is_(None))
+                        .order_by(col(Question.asked_at), col(Question.id))).first()
+
+
+def join(session: Session, q: Question, text: str) -> None:
+    """One more message of the family joins ``q``: counted, its text added (the newest kept when too long)."""
+    joined = f"{q.text}\n• {text}" if q.text else text
+    q.text = joined if len(joined) <= TEXT_MAX else "…" + joined[-(TEXT_MAX - 1):]
+    q.messages = (q.messages or 1) + 1
+    session.add(q)
+    session.flush()
+
+
+def waiting_without_facility(session: Session, family_id: int) -> list[Question]:
+    """Unanswered entries kept while the family had no facility (sent when it links)."""
+    return list(session.exec(select(Question).where(Question.family_id == family_id,
+                                                    col(Question.facility_id).is_(None),
+                                                    col(Question.answered_at).is_(None))
+                             .order_by(col(Question.asked_at), col(Question.id))))
 
 
 def reply(session: Session, *, family_id: int, staff_user_id: int, text: str, now: datetime,

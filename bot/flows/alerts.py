@@ -41,7 +41,7 @@ from bot.chat.keyboards import inline
 from bot.flows.desk import remember_on_send
 from bot.flows.outbox_kinds import Rendered, renderer
 from bot.flows.study_data import postpartum_day
-from content import Content
+from content import Content, advice
 from storage import alerts as alert_store
 from storage import families as family_store
 from storage import staff as staff_store
@@ -73,7 +73,7 @@ def raise_danger(turn: Turn, *, family_id: int | None, sign_ids: list[str], sour
     raiser = _user_by_telegram(session, turn.user_id)
     if family is None:
         if tell_family:
-            for text in family_advice(turn.content, sign_ids, facility_name=None, reached=False):
+            for text in family_advice(turn.content, sign_ids, facility_name=None, reached=False, words=words):
                 turn.send(turn.chat_id, text)
         else:
             turn.send(turn.chat_id, turn.t("danger.no_facility"))
@@ -103,13 +103,13 @@ def raise_danger(turn: Turn, *, family_id: int | None, sign_ids: list[str], sour
     facility = session.get(Facility, family.facility_id) if family.facility_id else None
     if tell_family:
         for text in family_advice(turn.content, sign_ids, facility_name=facility.name if facility else None,
-                                  reached=bool(staff)):
+                                  reached=bool(staff), words=words):
             turn.send(turn.chat_id, text)
     elif new and not staff:
         turn.send(turn.chat_id, turn.t("danger.no_facility"))
     if not new:
         return []
-    _tell_other_members(turn, family, raiser, new)
+    _tell_other_members(turn, family, raiser, new, words)
     if head is not None and head in new:
         if staff:
             _start_ladder(session, turn.content, head, now=turn.now, every=turn.settings.alert_repeat,
@@ -121,42 +121,23 @@ def raise_danger(turn: Turn, *, family_id: int | None, sign_ids: list[str], sour
     return new
 
 
-def family_advice(content: Content, sign_ids: list[str], *, facility_name: str | None, reached: bool) -> list[str]:
-    """The family's replies for these signs: go now (urgent) or today, 119 / 112, whether the midwife was told;
-    then, for an urgent sign, what to do on the way. Each message stays short (one idea each)."""
-    signs = [s for s in (_sign(content, i) for i in dict.fromkeys(sign_ids)) if s is not None]
-    if not signs:
-        return []
-    urgent = any(s.urgent for s in signs)
-    first = [content.text("danger.urgent_intro" if urgent else "danger.today_intro")]
-    second = []
-    if len(signs) == 1:
-        first.append(content.text("danger.line", tanda=signs[0].text, saran=signs[0].advice))
-    else:
-        lead = next(s for s in signs if s.urgent) if urgent else signs[0]
-        first.append("\n".join(content.text("danger.sign_only", tanda=s.text) for s in signs[:3]))
-        second.append(lead.advice)
-    first.append(content.text("danger.emergency"))
-    if any(s.crisis for s in signs):
-        second.append(content.text("danger.crisis"))
-    if reached and facility_name:
-        second.append(content.text("danger.facility_told", fasilitas=facility_name))
-    else:
-        second.append(content.text("danger.no_facility"))
-    out = ["\n\n".join(first), "\n\n".join(second)]
-    ways = list(dict.fromkeys(s.on_the_way for s in signs if s.urgent and s.on_the_way))
-    if ways:
-        out.append(content.text("danger.on_the_way", saran="\n".join(ways[:2])))
-    return out
+def family_advice(content: Content, sign_ids: list[str], *, facility_name: str | None, reached: bool,
+                  words: str | None = None) -> list[str]:
+    """The family's replies for these signs (content/advice.py: what was reported, in its own short words, why
+    it matters, go now or today, 119 / 112, whether the midwife was told, then what to do on the way)."""
+    told = (content.text("danger.facility_told", fasilitas=facility_name) if reached and facility_name
+            else content.text("danger.no_facility"))
+    return advice.family_messages(content, advice.sign_advice(content, sign_ids, words), told=told)
 
 
-def _tell_other_members(turn: Turn, family: Family, raiser: User | None, alerts: list[Alert]) -> None:
-    shown = [s for s in (_sign(turn.content, a.sign_id) for a in alerts) if s is not None and not s.private]
+def _tell_other_members(turn: Turn, family: Family, raiser: User | None, alerts: list[Alert],
+                        words: str | None = None) -> None:
+    shown = [a for a in advice.sign_advice(turn.content, [a.sign_id for a in alerts], words) if not a.sign.private]
     if not shown:
         return
     name = (raiser.display_name or raiser.first_name) if raiser else None
     text = turn.t("danger.other_member", nama=name or "-",
-                  tanda="; ".join(s.text for s in shown), saran=" ".join(dict.fromkeys(s.advice for s in shown)))
+                  tanda="; ".join(a.words for a in shown), saran=" ".join(dict.fromkeys(a.why for a in shown[:2])))
     for member in family_store.members(turn.session, family.id):
         if member.user.chat_id is None or (raiser is not None and member.user.id == raiser.id):
             continue

@@ -38,6 +38,7 @@ SAFETY_STOP_PREFIX = "safety:"
 NOT_LISTED = "not_listed"
 RESTARTED = "restarted"
 STOPPED_BY_USER = "user"
+DANGER_SIGN = "danger_sign"  # a danger sign was reported during the session (bot/handlers/steps/interrupt.py)
 NEW_COMPLAINT = "keluhan_baru"  # the answer key of the short check
 
 CUE_KIND = "massage_cue"

@@ -32,6 +32,7 @@ class Outcome:
     edits: list[tuple[int, int, str, Buttons]] = field(default_factory=list)  # chat, message, text, buttons
     question: Question | None = None
     delivered: int = 0  # family members (or midwives) the message goes to
+    joined: bool = False  # the message joined the family's open entry (no new message to the midwives)
 
 
 def _role(content: Content, role: str) -> str:
@@ -49,11 +50,13 @@ def question_text(session: Session, content: Content, q: Question, *, reminder: 
     m = family_store.membership_of(session, asker.id) if asker else None
     params = dict(kode=family.code if family else "-", nama=family_name(session, q.family_id),
                   waktu=local_time(q.asked_at, tz), pertanyaan=q.text or "-")
+    prefix = "desk.family_message" if q.kind == store.FAMILY else "desk.question"
+    count = ("\n" + content.text("desk.messages_count", jumlah=q.messages)) if (q.messages or 1) > 1 else ""
     if reminder:
-        return content.text("desk.question_remind", ke=str(reminder), **params)
+        return content.text(f"{prefix}_remind", ke=str(reminder), **params) + count
     asker_name = (asker.display_name or asker.first_name) if asker else None
     params["nama"] = asker_name or params["nama"]
-    return content.text("desk.question_new", peran=_role(content, m.role) if m else "-", **params)
+    return content.text(f"{prefix}_new", peran=_role(content, m.role) if m else "-", **params) + count
 
 
 def question_buttons(session: Session, content: Content, q: Question, *, answered: bool = False) -> Buttons:
@@ -63,19 +66,52 @@ def question_buttons(session: Session, content: Content, q: Question, *, answere
 
 
 def ask(session: Session, content: Content, *, family: Family, asker: User, text: str, now: datetime,
-        every: timedelta) -> Outcome:
-    """Store the question and queue it to every midwife of the family's facility (with reminders)."""
+        every: timedelta, kind: str = store.QUESTION) -> Outcome:
+    """Store the question (or family message, ``kind``) and queue it to every midwife of the family's facility
+    (with reminders). While an entry of this kind is unanswered, a new one joins it: counted, its text added,
+    the midwives' messages updated in place, no new message and no new reminders (one family, one entry).
+    Without a facility it is kept, and sent when the family links (:func:`link_facility`)."""
     out = Outcome()
+    q = store.open_of_kind(session, family.id, kind)
+    if q is not None and q.facility_id == family.facility_id:
+        store.join(session, q, text)
+        out.question, out.joined = q, True
+        message = question_text(session, content, q)
+        buttons = question_buttons(session, content, q)
+        for m in store.messages_of(session, "question", q.id):
+            out.edits.append((m.chat_id, m.message_id, message, buttons))
+        out.delivered = len(staff_store.recipients(session, family.facility_id)) if family.facility_id else 0
+        return out
     q = store.ask(session, family_id=family.id, facility_id=family.facility_id, asked_by=asker.id, text=text,
-                  now=now)
+                  now=now, kind=kind)
     out.question = q
+    _to_midwives(session, content, q, out, now=now, every=every)
+    return out
+
+
+def _to_midwives(session: Session, content: Content, q: Question, out: Outcome, *, now: datetime,
+                 every: timedelta) -> None:
     message = question_text(session, content, q)
     buttons = question_buttons(session, content, q)
-    for _staff, user in staff_store.recipients(session, family.facility_id) if family.facility_id else []:
+    for _staff, user in staff_store.recipients(session, q.facility_id) if q.facility_id else []:
         out.sends.append((user.chat_id, message, buttons, ("question", q.id)))
         out.delivered += 1
         store.schedule_reminder(session, question_id=q.id, n=1, user_id=user.id, chat_id=user.chat_id,
                                 due_at=now + every, every_seconds=int(every.total_seconds()), now=now)
+
+
+def link_facility(session: Session, content: Content, *, family: Family, now: datetime,
+                  every: timedelta) -> Outcome:
+    """The family has just linked to a facility: its messages and questions kept without one go to the
+    facility's midwives now (each kind joining any open entry there)."""
+    out = Outcome()
+    if family.facility_id is None:
+        return out
+    for q in store.waiting_without_facility(session, family.id):
+        q.facility_id = family.facility_id
+        session.add(q)
+        session.flush()
+        _to_midwives(session, content, q, out, now=now, every=every)
     return out
 
 

@@ -57,6 +57,23 @@ def clean_name(text: str) -> str | None:
     return name
 
 
+NAME_WORDS_MAX = 4
+
+
+def looks_like_name(text: str, lang) -> bool:
+    """At a name question: is the text a name ("Kejang Sutrisno", "budi") rather than a report ("bayi saya
+    kejang")? A name has at most four words, all capitalised, or names nobody (no "bayi", "saya", "istri")."""
+    name = clean_name(text)
+    if name is None or len(name.split()) > NAME_WORDS_MAX:
+        return False
+    words = [w for w in name.split() if w[:1].isalpha()]
+    if words and all(w[0].isupper() for w in words):
+        return True
+    if lang is None:
+        return False
+    return len(words) <= 3 and not any(t in lang.subjects for t in lang.tokens(name, fuzzy=False))
+
+
 def parse_timezone(text: str) -> str | None:
     word = text.strip().upper().replace(".", "")
     for short, zone in sorted(TIMEZONES.items(), key=lambda kv: -len(kv[0])):

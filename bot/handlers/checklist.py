@@ -108,7 +108,26 @@ def _on_back(turn: Turn, parts: list[str]) -> None:
     ask(turn, m, inst, prev)
 
 
-@text_flow(FLOW)
+PLAIN_ANSWER_WORDS = 3  # "kuning", "6 kali", "tidak ada": an answer; a sentence with a danger sign is a report
+
+
+def plain_answer(turn: Turn, st: ChatState) -> bool:
+    """The text is just an answer to the question waiting ("kuning" for a stool colour): the checklist takes it
+    and its own rules judge it; a longer message naming a danger sign interrupts the checklist instead."""
+    if len(turn.text.split()) > PLAIN_ANSWER_WORDS:
+        return False
+    m = store.get(turn.session, parse_int(str(st.data.get("m", ""))) or 0)
+    inst = instrument_for(turn, m) if m is not None else None
+    if inst is None:
+        return False
+    try:
+        item = inst.item(str(st.data.get("item")))
+    except KeyError:
+        return False
+    return answer_rules.parse_typed(item, turn.text, turn.content.lexicon).ok
+
+
+@text_flow(FLOW, answers=plain_answer)
 def checklist_text(turn: Turn, st: ChatState) -> None:
     owned = _owned_measurement(turn, str(st.data.get("m", "")))
     if owned is None:

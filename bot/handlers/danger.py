@@ -9,7 +9,7 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler
 
 from bot.chat.keyboards import inline
-from bot.chat.routing import text_flow
+from bot.chat.routing import ANY, text_flow
 from bot.core.turn import Turn, turn_handler
 from bot.flows import alerts as alert_flow
 from bot.flows import midwife as rules
@@ -41,7 +41,7 @@ def on_callback(turn: Turn) -> None:
                inline([[(turn.t("danger.button_cancel"), "dg:cancel")]]))
 
 
-@text_flow(FLOW)
+@text_flow(FLOW, answers=ANY)
 def reply_text(turn: Turn, state: ChatState) -> None:
     text = turn.text
     if len(text) > MAX_CHARS:

@@ -1,31 +1,31 @@
-"""What the bot says to everything nobody else handled: kind, short, never an error.
+"""What the bot says to typed text: danger signs first, then the conversation waiting for it, then a person.
 
-Free text first goes through the danger-sign matcher: a message naming a danger sign ("bayi kejang") gets
-the urgent advice at once, and the family's midwife is alerted. Then it goes to the conversation waiting
-for it (``bot.chat.routing``), or gets a short helpful answer with the menu.
+Every free text is read first (``content.read_message``: its danger signs, its kind, whether it is
+hypothetical). A danger sign is a global interrupt (bot/handlers/steps/interrupt.py): the urgent advice and
+the midwife alerted, then the guided massage stops or the checklist / registration pauses (/lanjut), unless
+the conversation says the text is a plain answer to its question (``bot.chat.routing`` ``answers``).
+Otherwise the text goes to the conversation waiting for it; text no conversation waits for is small talk (a
+short kind reply), a question about signs that are not happening ("kalau nanti…": what to do, no alert), or
+anything else: forwarded at once to the family's midwives (bot/handlers/steps/family_message.py). Nobody
+is left with "belum mengerti".
 """
 
 from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot.chat.routing import TEXT_FLOWS
+from bot.chat.routing import ANSWER_PROBES, TEXT_FLOWS
 from bot.core.chat_privacy import group_hint
 from bot.core.turn import Turn, turn_handler
 from bot.handlers.context import consented_user
-from bot.handlers.steps.ask_offer import offer, offer_keyboard
-from bot.handlers.steps.danger_advice import urgent_advice, was_taken_as_answer
+from bot.handlers.steps.danger_advice import hypothetical_answer
+from bot.handlers.steps.family_message import forward, person_word
+from bot.handlers.steps.interrupt import interrupt
 from storage import chatstate, staff
 from storage import families as family_store
-from storage.models import Family
+from storage.models import ChatState, Family
 
 PRIORITY = 100
-
-
-def safety_net_applies(turn: Turn) -> bool:
-    """The text is about the body, the baby, blood, pain, fever or breathing (danger_language.yaml)."""
-    lang = turn.content.danger_language
-    return lang is not None and lang.mentions_health(turn.text)
 
 
 def _family_of_sender(turn: Turn) -> Family | None:
@@ -33,38 +33,49 @@ def _family_of_sender(turn: Turn) -> Family | None:
     return family_store.family_of(turn.session, user.id) if user is not None else None
 
 
+def _plain_answer(turn: Turn, st: ChatState) -> bool:
+    probe = ANSWER_PROBES.get(st.flow)
+    return probe is not None and bool(probe(turn, st))
+
+
 @turn_handler
 def text(turn: Turn) -> None:
-    """Free text: danger signs first, then the conversation waiting for it, else a short helpful answer."""
-    state = chatstate.get(turn.session, turn.user_id)
-    # Midwives type notes and names in their own conversations: the family matcher is not for them, unless
-    # the midwife is in a family herself (a midwife who just gave birth): then her danger signs count.
-    from_staff = (staff.active_for_telegram_id(turn.session, turn.user_id) is not None
-                  and _family_of_sender(turn) is None)
-    signs = turn.content.match_danger_signs(turn.text) if turn.text and not from_staff else []
-    body = TEXT_FLOWS.get(state.flow)
-    if body is not None:
-        before = len(turn.outgoing)
-        body(turn, state)
-        if signs and not was_taken_as_answer(turn):
-            # The advice goes first, before the conversation's own reply.
-            later = turn.outgoing[before:]
-            del turn.outgoing[before:]
-            urgent_advice(turn, _family_of_sender(turn), [s.id for s in signs], source="text", words=turn.text)
-            turn.outgoing.extend(later)
-        return
-    if signs:
-        urgent_advice(turn, _family_of_sender(turn), [s.id for s in signs], source="text", words=turn.text)
-        return
+    """Free text: danger signs first, then the conversation waiting for it, else a person hears it."""
+    st = chatstate.get(turn.session, turn.user_id)
     family = _family_of_sender(turn)
-    if not from_staff and safety_net_applies(turn):
-        # Not understood, but about health: what to watch for, when to go, 119 / 112 (never "belum mengerti");
-        # with "Kirim ke bidan" (Tanya bidan) when the family has a facility.
-        turn.reply(turn.t("danger.safety_net"), offer_keyboard(turn, family) if family is not None else None)
+    # Midwives type notes and names in their own conversations: the family reader is not for them, unless
+    # the midwife is in a family herself (a midwife who just gave birth): then her danger signs count.
+    from_staff = staff.active_for_telegram_id(turn.session, turn.user_id) is not None and family is None
+    reading = turn.content.read_message(turn.text) if turn.text and not from_staff else None
+    if reading is not None and reading.signs and not _plain_answer(turn, st):
+        interrupt(turn, st, family, list(reading.sign_ids), turn.text)
         return
-    if family is not None:
-        offer(turn, family)  # "Tanya bidan": offer to send the message to the midwife
-    elif consented_user(turn) is not None:
+    body = TEXT_FLOWS.get(st.flow)
+    if body is not None:
+        body(turn, st)
+        return
+    _free_text(turn, family, reading, from_staff=from_staff)
+
+
+def _free_text(turn: Turn, family: Family | None, reading, *, from_staff: bool) -> None:
+    user = consented_user(turn)
+    if reading is not None and reading.kind == "social":
+        if family is not None:
+            turn.reply(turn.t("common.social_reply", panggilan=person_word(turn, user, short=True)))
+        else:
+            turn.reply(turn.t("common.social_reply_no_family"))
+        return
+    if reading is not None and reading.hypothetical and hypothetical_answer(
+            turn, [s.id for s in reading.mentioned], turn.text):
+        return
+    if family is not None and user is not None:
+        forward(turn, user, family, turn.text)  # a person hears it: the midwife, or kept until the family links
+        return
+    if not from_staff and reading is not None and reading.kind == "health":
+        # Not registered yet, but about health: what to watch for, when to go, 119 / 112.
+        turn.reply(turn.t("danger.safety_net"))
+        return
+    if user is not None:
         turn.reply(turn.t("common.unknown_text"))
     else:
         turn.reply(f"{turn.t('common.unknown_text')}\n\n{turn.t('menu.need_start')}")

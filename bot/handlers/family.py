@@ -57,7 +57,12 @@ def open_facility_link(turn: Turn, code: str) -> None:
 
 # -- joining ----------------------------------------------------------------------------------------------
 
-@text_flow(JOIN)
+def name_answer(turn: Turn, st: ChatState) -> bool:
+    """At the name question a name is an answer, even one a danger word is part of ("Kejang Sutrisno")."""
+    return st.step == NAME and registration.looks_like_name(turn.text, turn.content.danger_language)
+
+
+@text_flow(JOIN, answers=name_answer)
 def join_text(turn: Turn, st: ChatState) -> None:
     user = consented_user(turn)
     if user is None:

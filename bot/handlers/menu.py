@@ -25,6 +25,7 @@ from bot.handlers.context import (
     state,
 )
 from bot.handlers.steps import checklist, massage
+from bot.handlers.steps.interrupt import restore
 from bot.handlers.steps.main_menu import main_keyboard
 from bot.handlers.steps.welcome import resume_flow
 from storage import families as family_store
@@ -87,7 +88,7 @@ def continue_all(turn: Turn) -> None:
     if user is None:
         turn.reply(turn.t("menu.need_start"))
         return
-    st = state(turn)
+    st = restore(turn)  # a conversation a danger sign paused is where it was again
     family = family_store.family_of(turn.session, user.id)
     if family is None:
         if not resume_flow(turn, st):

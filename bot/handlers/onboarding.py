@@ -51,7 +51,12 @@ def take_birth(turn: Turn, data: dict, parsed: dates.ParsedDate | None, *, zone:
     return True
 
 
-@text_flow(FLOW)
+def name_answer(turn: Turn, st: ChatState) -> bool:
+    """At the name question a name is an answer, even one a danger word is part of ("Kejang Sutrisno")."""
+    return st.step == registration.NAME and registration.looks_like_name(turn.text, turn.content.danger_language)
+
+
+@text_flow(FLOW, answers=name_answer)
 def registration_text(turn: Turn, st: ChatState) -> None:
     data = dict(st.data)
     step = st.step

@@ -1,11 +1,12 @@
 """"Tanya bidan": a family's question to its midwives, and the midwife's reply (or message) back.
 
-- Family: ``/tanya`` (or ``/tanya <question>``), the menu's "Tanya bidan" button, or the fallback's offer for
-  a message the bot did not understand. Flow ``tanya`` waits for the question.
+- Family: ``/tanya`` (or ``/tanya <question>``) or the menu's "Tanya bidan" button. Flow ``tanya`` waits for
+  the question. (Free text outside any conversation is forwarded by the fallback as a family message:
+  bot/handlers/steps/family_message.py.) While a question of the family is unanswered, a new one joins it.
 - Midwife: "Balas" under a question (``mw:reply:<question id>``) or "Kirim pesan lewat bot" on a family
   (``mw:msg:<family id>``); flow ``mw_reply`` waits for her text, which goes to every member of the family.
 
-Callback data: ``ask:start``, ``ask:send`` (the fallback's offer), ``ask:cancel``.
+Callback data: ``ask:start``, ``ask:send`` (the older "Kirim ke bidan" offer, still honoured), ``ask:cancel``.
 """
 
 from __future__ import annotations
@@ -13,15 +14,15 @@ from __future__ import annotations
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.chat.keyboards import inline
-from bot.chat.routing import text_flow
-from bot.core.turn import Outgoing, Turn, turn_handler
+from bot.chat.routing import ANY, text_flow
+from bot.core.turn import Turn, turn_handler
 from bot.flows import desk
 from bot.flows import midwife as rules
 from bot.flows import questions as flow
-from bot.flows.desk import remember_on_send
 from bot.handlers.context import clear_state, consented_user, family_context, put_state, state
-from bot.handlers.steps.ask_offer import ASK_FLOW, OFFER, offer
+from bot.handlers.steps.ask_offer import ASK_FLOW, OFFER
 from bot.handlers.steps.danger_advice import urgent_advice
+from bot.handlers.steps.family_message import forward, send_outcome
 from bot.handlers.steps.midwife_message import REPLY_FLOW
 from storage import facilities
 from storage import questions as store
@@ -29,16 +30,6 @@ from storage import staff as staff_store
 from storage.models import ChatState, Family
 
 TEXT_MIN = 2
-
-
-def _send_outcome(turn: Turn, out: flow.Outcome) -> None:
-    for chat_id, text, buttons, remember in out.sends:
-        sent = turn.send(chat_id, text, inline(buttons) if buttons else None)
-        if remember is not None:
-            remember_on_send(turn, sent, *remember)
-    for chat_id, message_id, text, buttons in out.edits:
-        turn.outgoing.append(Outgoing("edit", chat_id=chat_id, message_id=message_id, text=text,
-                                      keyboard=inline(buttons) if buttons else None))
 
 
 def _ready(turn: Turn, family: Family) -> bool:
@@ -68,9 +59,10 @@ def submit(turn: Turn, text: str) -> None:
     if ctx is None:
         return
     user, family = ctx
-    signs = [s.id for s in turn.content.match_danger_signs(text)]
-    if signs:  # the urgent advice first (once per update, also when typed in the "tanya" conversation)
-        urgent_advice(turn, family, signs, source="text")
+    reading = turn.content.read_message(text)
+    signs = list(reading.sign_ids)
+    if signs:  # the urgent advice first (/tanya <text>; typed in the conversation, the fallback gave it)
+        urgent_advice(turn, family, signs, source="text", words=text)
     if not _ready(turn, family):
         if signs:
             turn.reply(turn.t("desk.ask_emergency"))
@@ -83,7 +75,7 @@ def submit(turn: Turn, text: str) -> None:
     out = flow.ask(turn.session, turn.content, family=family, asker=user, text=text, now=turn.now,
                    every=turn.settings.question_repeat)
     clear_state(turn)
-    _send_outcome(turn, out)
+    send_outcome(turn, out)
     facility = facilities.get(turn.session, family.facility_id)
     turn.reply(turn.t("desk.ask_sent", fasilitas=facility.name))
     if not desk.is_open(facility.hours, turn.now, facility.timezone):
@@ -100,10 +92,11 @@ def ask_command(turn: Turn) -> None:
 
 @text_flow(ASK_FLOW)
 def ask_text(turn: Turn, st: ChatState) -> None:
-    if st.step == OFFER:  # a new message instead of pressing "Kirim ke bidan": offer that one instead
+    if st.step == OFFER:  # a new message instead of pressing the old "Kirim ke bidan": it is forwarded
         ctx = family_context(turn)
+        clear_state(turn)
         if ctx is not None:
-            offer(turn, ctx[1])
+            forward(turn, ctx[0], ctx[1], turn.text)
         return
     submit(turn, turn.text)
 
@@ -140,7 +133,7 @@ def send_midwife_message(turn: Turn, family: Family, staff_user_id: int, text: s
                                 now=turn.now, question=question)
 
 
-@text_flow(REPLY_FLOW)
+@text_flow(REPLY_FLOW, answers=ANY)
 def reply_text(turn: Turn, st: ChatState) -> None:
     found = rules.staff_for_family(turn.session, turn.user_id, int(st.data.get("family_id") or 0))
     if found is None:
@@ -154,7 +147,7 @@ def reply_text(turn: Turn, st: ChatState) -> None:
         return
     out = send_midwife_message(turn, family, staff.user_id, text, int(st.step) if st.step.isdigit() else None)
     clear_state(turn)
-    _send_outcome(turn, out)
+    send_outcome(turn, out)
     if out.delivered:
         turn.reply(turn.t("desk.reply_sent", jumlah=out.delivered, kode=family.code))
     else:

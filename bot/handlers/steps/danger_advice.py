@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from bot.core.turn import Turn
 from bot.flows.alerts import raise_danger
+from content import advice
 from storage.models import Family
 
 _GIVEN = "_danger_signs_given"
@@ -35,6 +36,17 @@ def urgent_advice(turn: Turn, family: Family | None, sign_ids: list[str], *, sou
     given.update(fresh)
     raise_danger(turn, family_id=family.id if family is not None else None, sign_ids=fresh, source=source,
                  words=words, tell_family=True)
+
+
+def hypothetical_answer(turn: Turn, sign_ids: list[str], words: str) -> bool:
+    """A question about signs that are not happening now ("kalau nanti bayi demam?"): what to do if it
+    happens, as information; no alert. False when no sign is known (then it is forwarded as a message)."""
+    found = advice.sign_advice(turn.content, sign_ids, words)[:2]
+    if not found:
+        return False
+    lines = "\n".join(turn.t("danger.sign_only", tanda=a.words) for a in found)
+    turn.reply(turn.t("danger.if_later", tanda=lines, saran=" ".join(dict.fromkeys(a.why for a in found))))
+    return True
 
 
 def _known(turn: Turn, sign_id: str) -> bool:

@@ -4,16 +4,18 @@
 from __future__ import annotations
 
 from bot.core.turn import Turn
-from bot.flows import protocols
+from bot.flows import protocols, questions
 from bot.flows.alerts import link_facility
 from bot.flows.schedule import reschedule_family
+from bot.handlers.steps.family_message import send_outcome
 from storage import facilities
 from storage import families as family_store
 from storage.models import Family
 
 
 def attach(turn: Turn, family: Family, facility_id: int) -> None:
-    """Link the family to the facility and alert its open signs reported before (shared with the fas_ link)."""
+    """Link the family to the facility, alert its open signs reported before and send the messages kept
+    meanwhile (shared with the fas_ link)."""
     facility = facilities.get(turn.session, facility_id)
     if facility is None:
         return
@@ -22,6 +24,11 @@ def attach(turn: Turn, family: Family, facility_id: int) -> None:
     turn.reply(turn.t("danger.facility_linked", fasilitas=facility.name))
     if link_facility(turn, family):
         turn.reply(turn.t("danger.facility_linked_alerts", fasilitas=facility.name))
+    kept = questions.link_facility(turn.session, turn.content, family=family, now=turn.now,
+                                   every=turn.settings.question_repeat)
+    send_outcome(turn, kept)
+    if kept.delivered:
+        turn.reply(turn.t("desk.family_kept_sent", fasilitas=facility.name))
 
 
 def follow_facility_protocol(turn: Turn, family, facility) -> None:
