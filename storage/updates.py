@@ -55,3 +55,11 @@ def prune(session: Session, now: datetime) -> int:
 def highest(session: Session) -> int:
     """The highest update id recorded (0 if none)."""
     return session.exec(select(func.max(ProcessedUpdate.update_id))).one() or 0
+
+
+def recorded(session: Session, update_ids: list[int]) -> set[int]:
+    """Which of these update ids are recorded (handled)."""
+    if not update_ids:
+        return set()
+    rows = session.exec(select(ProcessedUpdate.update_id).where(ProcessedUpdate.update_id.in_(update_ids)))
+    return {int(r) for r in rows}

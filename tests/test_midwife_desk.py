@@ -251,19 +251,18 @@ async def test_a_question_is_answered_through_the_relay_stored_and_exported(bot,
     assert "jamu" in str(rows[1]) and "Bidan Aminah" in str(rows[1]) and "Air putih" in str(rows[1])
 
 
-async def test_the_fallback_offers_to_ask_the_midwife(bot, db, clock, mother, midwife):
+async def test_free_text_goes_to_the_midwife_at_once(bot, db, clock, mother, midwife):
     two_facilities(db, clock.now(), a_extra=0, b_count=0)
     consent(db, clock, MOTHER, HUSBAND)
     await mother.send("kapan kontrol berikutnya ya")
-    assert mother.last_reply.text == t(bot, "desk.offer_ask")
-    await mother.press(t(bot, "desk.button_offer_send"))
+    assert t(bot, "danger.net") in mother.last_reply.text  # told the midwife will read it, with the safety net
     assert "kontrol berikutnya" in midwife.last_reply.text
     assert t(bot, "desk.button_reply") in midwife.last_reply.button_labels
-    # Not understood but about health: the safety net (what to watch for, 119 / 112) offers the midwife too.
+    # A further message while the first is unanswered joins it: one entry, counted, no new message to her.
+    before = len(midwife.messages)
     await mother.send("bayi saya cegukan terus dari tadi")
-    assert mother.last_reply.text == t(bot, "danger.safety_net")
-    await mother.press(t(bot, "desk.button_offer_send"))
-    assert "cegukan" in midwife.last_reply.text
+    assert t(bot, "desk.family_joined", fasilitas=FACILITY_A) in mother.last_reply.text
+    assert len(midwife.messages) == before
     # The menu has the button too.
     await mother.send("/menu")
     assert t(bot, "desk.button_ask") in mother.last_reply.button_labels
@@ -279,7 +278,7 @@ async def test_a_family_without_facility_is_told_how_to_link_one_and_closed_hour
     await rani.send("/tanya bayi kejang")
     texts = [m.text for m in rani.replies_since_last_action]
     assert t(bot, "desk.ask_no_facility") in texts and t(bot, "desk.ask_emergency") in texts
-    assert any(bot.runtime.content.danger_sign("bayi_kejang").advice in x for x in texts)
+    assert any(t(bot, "danger.sign.bayi_kejang.why") in x for x in texts)
 
     world = two_facilities(db, clock.now(), a_extra=0, b_count=0)
     consent(db, clock, MOTHER)

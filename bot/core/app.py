@@ -21,6 +21,7 @@ from bot.core.config import Settings
 from bot.core.health import schedule_heartbeat
 from bot.core.logs import add_secret
 from bot.core.runtime import RUNTIME_KEY, Runtime, get_runtime
+from bot.core.spool import schedule_replay
 from bot.core.telegram_http import AiohttpRequest
 from bot.core.updates import PerChatUpdateProcessor
 from bot.handlers import handler_modules
@@ -202,4 +203,5 @@ def build_application(
     app.add_handler(TypeHandler(Update, record_unhandled_update), group=LAST_GROUP)
     app.add_error_handler(on_error)
     schedule_heartbeat(app)
+    schedule_replay(app)  # danger reports kept while the database was down (bot/core/spool.py)
     return app

@@ -90,6 +90,8 @@ class Settings:
     run_dispatcher: bool = True  # tests and benchmarks drive the dispatcher themselves
     alert_repeat: timedelta = timedelta(minutes=30)
     health_file: str | None = "data/heartbeat"  # touched by the running bot; None = off
+    # Danger reports heard while the database was down, raised once it is back (bot/core/spool.py); None = off
+    danger_spool: str | None = "data/danger_spool.jsonl"
     question_repeat: timedelta = timedelta(hours=2)  # an unanswered "Tanya bidan" question is reminded
     web_port: int | None = None  # the dashboard's web server (settings_from_env: WEB_PORT, default 8080)
     web_listen: str = "0.0.0.0"
@@ -190,6 +192,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         rate_limit=_bool(get("RATE_LIMIT"), "RATE_LIMIT", True),
         alert_repeat=timedelta(minutes=_number(get("ALERT_REPEAT_MINUTES"), "ALERT_REPEAT_MINUTES", 30, 1)),
         health_file=get("HEALTH_FILE") or "data/heartbeat",
+        danger_spool=get("DANGER_SPOOL") or "data/danger_spool.jsonl",
         question_repeat=timedelta(minutes=_number(get("QUESTION_REPEAT_MINUTES"), "QUESTION_REPEAT_MINUTES", 120, 1)),
         web_port=_web_port(get("WEB_PORT")),
         web_listen=get("WEB_LISTEN") or "0.0.0.0",

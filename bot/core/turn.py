@@ -25,6 +25,7 @@ from telegram.ext import ContextTypes
 
 from bot.core import reply_delivery
 from bot.core.runtime import Runtime, get_runtime
+from bot.core.spool import database_down, offline_reply, replay, spool_of
 from storage.db import stale_connection
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,9 @@ class Turn:
         self.after: list[Callable[[], Awaitable[None]]] = []
         self.callback_answered = False
         self.notes: dict[str, Any] = {}  # what one handler body tells another within this update
+        # When this update is a danger report kept while the database was down, fed again (bot/core/spool.py):
+        # when it was first heard.
+        self.replayed_from: datetime | None = None
 
     # -- who and what -------------------------------------------------------------------------
     @property
@@ -416,6 +420,26 @@ def _attempt(turn: Turn, body: Callable[[Turn], None], record: bool) -> bool:
     return True
 
 
+def _keep_danger_report(turn: Turn, spool) -> bool:
+    """The database is down: a private text that reads as a danger sign still gets the advice (from memory,
+    119 / 112) and is kept in the spool, raised once the database is back (bot/core/spool.py)."""
+    msg = turn.update.effective_message
+    chat = turn.update.effective_chat
+    if msg is None or chat is None or chat.type != "private" or not msg.text or turn.update.callback_query:
+        return False
+    replies = offline_reply(turn.content, turn.text)
+    if not replies:
+        return False
+    try:
+        spool.keep(update=turn.update, text=turn.text, at=turn.now)
+    except OSError:
+        log.exception("danger spool: could not keep the report of update %s", turn.update.update_id)
+        replies = offline_reply(turn.content, turn.text, told="danger.spool_failed")
+    for text in replies:
+        turn.reply(text)
+    return True
+
+
 def turn_handler(body: Callable[[Turn], None]):
     """Wrap a synchronous handler body into a PTB callback with one committed session per update.
 
@@ -428,15 +452,23 @@ def turn_handler(body: Callable[[Turn], None]):
     async def callback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         rt = get_runtime(context)
         turn = Turn(update, context, rt)
+        spool = spool_of(context)
+        turn.replayed_from = spool.replaying.get(update.update_id) if spool is not None else None
         record = not update_recorded(context)
         setattr(context, RECORDED, True)
         try:
             fresh = await rt.run_sync(_run_body, turn, body, record)
-        except Exception:  # rolled back, the update id too: a redelivery would be handled afresh
+        except Exception as exc:  # rolled back, the update id too: a redelivery would be handled afresh
             log.exception(
                 "handler %s failed for update %s (user %s)", body.__name__, update.update_id, turn.user_id
             )
             turn.discard()
+            if turn.replayed_from is not None:  # a kept report, the database down again: the next pass
+                spool.replaying.pop(update.update_id, None)
+                return
+            if spool is not None and database_down(exc) and _keep_danger_report(turn, spool):
+                await flush(turn)
+                return
             message = rt.content.text("common.error_try_again")
             if update.callback_query is not None:
                 turn.answer(message, alert=True)
@@ -446,8 +478,14 @@ def turn_handler(body: Callable[[Turn], None]):
             return
         if not fresh:
             log.info("dropping duplicate update %s", update.update_id)
+            if turn.replayed_from is not None:
+                spool.done(update.update_id)
             return
         await flush(turn)
+        if turn.replayed_from is not None:
+            spool.done(update.update_id)
+        elif spool is not None and spool.has_pending():
+            context.application.create_task(replay(context.application))  # the database answers again
 
     callback.turn_body = body  # type: ignore[attr-defined]
     return callback

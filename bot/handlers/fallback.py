@@ -18,7 +18,7 @@ from bot.chat.routing import ANSWER_PROBES, TEXT_FLOWS
 from bot.core.chat_privacy import group_hint
 from bot.core.turn import Turn, turn_handler
 from bot.handlers.context import consented_user
-from bot.handlers.steps.danger_advice import hypothetical_answer
+from bot.handlers.steps.danger_advice import hypothetical_answer, report_heard_offline
 from bot.handlers.steps.family_message import forward, person_word
 from bot.handlers.steps.interrupt import interrupt
 from storage import chatstate, staff
@@ -47,6 +47,10 @@ def text(turn: Turn) -> None:
     # the midwife is in a family herself (a midwife who just gave birth): then her danger signs count.
     from_staff = staff.active_for_telegram_id(turn.session, turn.user_id) is not None and family is None
     reading = turn.content.read_message(turn.text) if turn.text and not from_staff else None
+    if turn.replayed_from is not None:  # a report kept while the database was down: only its alert, now
+        if reading is not None and reading.signs and not _plain_answer(turn, st):
+            report_heard_offline(turn, family, list(reading.sign_ids), turn.text)
+        return
     if reading is not None and reading.signs and not _plain_answer(turn, st):
         interrupt(turn, st, family, list(reading.sign_ids), turn.text)
         return

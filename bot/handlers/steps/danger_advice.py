@@ -5,6 +5,7 @@ matcher of bot/handlers/fallback.py stays quiet for it)."""
 from __future__ import annotations
 
 from bot.core.turn import Turn
+from bot.flows import alerts
 from bot.flows.alerts import raise_danger
 from content import advice
 from storage.models import Family
@@ -36,6 +37,16 @@ def urgent_advice(turn: Turn, family: Family | None, sign_ids: list[str], *, sou
     given.update(fresh)
     raise_danger(turn, family_id=family.id if family is not None else None, sign_ids=fresh, source=source,
                  words=words, tell_family=True)
+
+
+def report_heard_offline(turn: Turn, family: Family | None, sign_ids: list[str], words: str) -> None:
+    """A danger report kept while the database was down, fed again now (bot/core/spool.py): the midwife is
+    alerted as for any report; the family, who had the advice then, hears that the midwife has it now."""
+    raise_danger(turn, family_id=family.id if family is not None else None, sign_ids=sign_ids, source="spool",
+                 words=words, tell_family=False)
+    when = alerts.local_time(turn.replayed_from, family.timezone if family is not None else "Asia/Jakarta")
+    if family is not None and family.facility_id is not None:
+        turn.reply(turn.t("danger.spool_sent", waktu=when))
 
 
 def hypothetical_answer(turn: Turn, sign_ids: list[str], words: str) -> bool:
