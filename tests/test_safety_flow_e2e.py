@@ -1,0 +1,271 @@
+"""Issue 23, the handling side, end to end from the outside (the real Application over HTTP against the fake
+Bot API, a real SQLite file, the FakeClock):
+
+- a danger sign typed during the guided massage stops it: no more cues, no "Selesai", stored as stopped for
+  a danger sign, the mother not told it finished;
+- in a checklist the text is not read as an answer; the checklist pauses and /lanjut resumes it;
+- the database down: the advice with 119 / 112 still comes, the report is spooled and, once the database is
+  back, alerted exactly once (restarts included);
+- a family without a facility: its message is kept and forwarded when it links;
+- small talk gets a short kind reply; a health message the bot does not understand goes to the midwife,
+  reminded until she answers with "Balas"; further messages join it.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import timedelta
+
+from sqlmodel import select
+
+import storage.db
+from bot.core.spool import replay, spool_of
+from bot.devtools.demo import add_midwife
+from bot.devtools.harness import RunningBot
+from bot.reminders.dispatcher import dispatch_once
+from content import get_content
+from storage import facilities
+from storage.db import Database
+from storage.models import Alert, ChatState, MassageSession, Outbox, Question
+from tests.test_conversation_edges import quick_register
+from tests.test_danger_e2e import alerts_of, family_with_facility
+from tests.test_guide_e2e import family, run_timing, start  # noqa: F401  (the fixture)
+from tests.test_midwife_support import FACILITY_A
+from tests.test_reliability_support import bot_settings, register
+
+
+def t(key: str, **params) -> str:
+    return get_content().text(key, **params)
+
+
+def said(person) -> str:
+    return "\n".join(m.text or "" for m in person.replies_since_last_action)
+
+
+# -- the global interrupt -------------------------------------------------------------------------------
+
+async def test_a_danger_sign_typed_during_the_massage_stops_it(bot, db, clock, family, husband, mother):  # noqa: F811
+    await start(husband)
+    await husband.press("✅ Semua tidak ada")
+    for _ in range(5):
+        await husband.press("Lanjut ▶")
+    await husband.press("Mulai pijat ▶")
+    await run_timing(bot, clock, husband, 25)
+    mother_before = len(mother.messages)
+
+    await husband.send("bayi saya kejang kejang matanya mendelik")
+    reply = said(husband)
+    assert "119" in reply and "Bayi kejang" in reply and t("danger.massage_stopped") in reply
+    assert "tombol" not in reply  # not "Silakan pakai tombol di bawah pesan terakhir"
+
+    count = len(husband.messages)
+    cues = await run_timing(bot, clock, husband, get_content().default_protocol.session_seconds)
+    assert cues == [] and len(husband.messages) == count  # no more cues, no "Selesai"
+    assert not any(t("guide.end") in (m.text or "") for m in husband.messages)
+    row = _last_session(db)
+    assert row.status == "stopped" and row.stop_reason == "danger_sign"
+    with db.session() as s:
+        statuses = {r.status for r in s.exec(select(Outbox).where(Outbox.kind == "massage_cue")).all()}
+        assert statuses <= {"sent", "cancelled"} and "cancelled" in statuses
+    assert not any("menit" in (m.text or "") and "pijat" in (m.text or "") for m in mother.messages[mother_before:]
+                   if "⚠️" not in (m.text or ""))  # the mother is told of the sign, not of a finished massage
+
+
+def _last_session(db) -> MassageSession:
+    with db.session() as s:
+        return s.exec(select(MassageSession).order_by(MassageSession.id.desc())).first()
+
+
+def _state(db, telegram_id: int) -> ChatState | None:
+    with db.session() as s:
+        return s.exec(select(ChatState).where(ChatState.telegram_id == telegram_id)).first()
+
+
+async def test_a_danger_sign_in_a_checklist_pauses_it_and_lanjut_resumes(bot, db, clock, mother):
+    await register(mother, db)
+    await mother.send("/ceklis")
+    question = mother.last_reply.text
+    item = _state(db, mother.id).data["item"]
+
+    await mother.send("bayi demam 39 dan lemas")
+    reply = said(mother)
+    assert "Bayi demam" in reply and "119" in reply and t("danger.flow_paused") in reply
+    assert "terlalu" not in reply and "Coba lagi" not in reply  # not read as the answer 39
+    assert "Badan bayi teraba dingin" not in reply  # the fever advice, not the cold-baby advice
+    assert _state(db, mother.id).flow == "paused"
+
+    await mother.send("oke")  # small talk while paused: a kind word, not an answer
+    assert mother.last_reply.text == t("common.social_reply", panggilan="Bu")
+
+    await mother.send("/lanjut")
+    assert mother.last_reply.text.endswith(question.split("\n\n", 1)[-1]) or item in str(_state(db, mother.id).data)
+    assert _state(db, mother.id).flow == "checklist" and _state(db, mother.id).data["item"] == item
+    await mother.send("5")
+    assert _state(db, mother.id).data.get("item") != item  # the next question: nothing was lost
+
+
+async def test_a_name_with_a_danger_word_at_registration_is_a_name(bot, db, clock, mother):
+    await mother.send("/start")
+    await mother.press("Setuju")
+    await mother.press("Boleh")
+    await mother.press("Ibu")
+    await mother.send("Kejang Sutrisno")
+    assert "119" not in said(mother) and _state(db, mother.id).data.get("name") == "Kejang Sutrisno"
+
+
+async def test_a_danger_sign_at_registration_pauses_it(bot, db, clock, mother):
+    await mother.send("/start")
+    await mother.press("Setuju")
+    await mother.press("Boleh")
+    await mother.press("Ibu")
+    await mother.send("bayi saya kejang dari tadi")
+    assert "119" in said(mother) and t("danger.flow_paused") in said(mother)
+    await mother.send("/lanjut")
+    assert _state(db, mother.id).flow == "registration"
+    await mother.send("Siti")
+    assert _state(db, mother.id).data.get("name") == "Siti"
+
+
+# -- nobody left unheard --------------------------------------------------------------------------------
+
+async def test_small_talk_gets_a_short_kind_reply_addressed_to_who_writes(bot, db, clock, mother, husband, midwife):
+    family_with_facility(db, clock)
+    before = len(midwife.messages)
+    await mother.send("terima kasih bu bidan 🙏")
+    assert mother.last_reply.text == t("common.social_reply", panggilan="Bu")
+    await husband.send("oke siap")
+    assert husband.last_reply.text == t("common.social_reply", panggilan="Pak")
+    await mother.send("👍")
+    assert "belum mengerti" not in said(mother) and len(mother.replies_since_last_action) == 1
+    assert len(midwife.messages) == before
+
+
+async def test_a_message_the_bot_does_not_understand_reaches_the_midwife_and_her_answer_the_family(
+        bot, db, clock, mother, husband, midwife):
+    family_with_facility(db, clock)
+    await mother.send("bayi saya cegukan terus habis menyusu, wajar tidak?")
+    reply = mother.last_reply.text
+    assert t("desk.family_forwarded", fasilitas=FACILITY_A, sapaan="Ibu") in reply and "119" in reply
+    assert "belum mengerti" not in reply
+    note = midwife.last_reply
+    assert "PESAN KELUARGA" in note.text and "cegukan" in note.text and t("desk.button_reply") in note.button_labels
+    assert alerts_of(midwife) == []
+
+    # A chatty family: further messages join the open entry (one message for her, counted, newest shown).
+    before = len(midwife.messages)
+    await mother.send("oh ya bayi juga sering bersin")
+    await husband.send("istri saya tanya kapan boleh mandi air hangat")
+    assert len(midwife.messages) == before
+    with db.session() as s:
+        rows = s.exec(select(Question)).all()
+        assert len(rows) == 1 and rows[0].kind == "family" and rows[0].messages == 3
+    assert "3 pesan" in midwife.messages[before - 1].text and "mandi air hangat" in midwife.messages[before - 1].text
+
+    # Reminded until answered, like a question.
+    clock.advance(bot.settings.question_repeat + timedelta(minutes=1))
+    await dispatch_once(bot.runtime, bot.app.bot)
+    assert "belum dibalas" in midwife.last_reply.text and "PESAN" not in midwife.last_reply.text
+
+    await midwife.press(t("desk.button_reply"))
+    await midwife.send("Cegukan wajar, Bu. Mandi air hangat boleh.")
+    assert "Cegukan wajar" in mother.last_reply.text and "Cegukan wajar" in husband.last_reply.text
+    with db.session() as s:
+        assert s.exec(select(Question)).one().answered_at is not None
+    clock.advance(bot.settings.question_repeat * 3)
+    count = len(midwife.messages)
+    await dispatch_once(bot.runtime, bot.app.bot)
+    assert len(midwife.messages) == count  # answered: no more reminders
+
+
+async def test_a_hypothetical_question_is_answered_without_an_alert(bot, db, clock, mother, midwife):
+    family_with_facility(db, clock)
+    await mother.send("kalau nanti bayi demam, harus ngapain?")
+    reply = mother.last_reply.text
+    assert reply.startswith("Bila nanti itu terjadi") and "Bayi demam" in reply and "119" in reply
+    assert alerts_of(midwife) == []
+
+
+async def test_a_family_without_a_facility_is_told_to_call_and_its_message_is_forwarded_when_it_links(
+        bot, db, clock, mother, midwife):
+    with db.session() as session:
+        facility = facilities.create(session, name="Puskesmas Tanjung", now=clock.now())
+        code = facility.code
+        add_midwife(session, facility, telegram_id=midwife.id, name="Bidan Aminah", now=clock.now())
+    await quick_register(mother)  # no facility code
+    await mother.send("perut bayi saya agak keras dan rewel malam ini")
+    reply = mother.last_reply.text
+    assert t("desk.family_kept", sapaan="Ibu") in reply and "119" in reply and "puskesmas" in reply
+    assert midwife.messages == []
+
+    clock.advance(timedelta(hours=3))
+    await mother.send("/keluarga")
+    await mother.press(t("danger.button_facility"))
+    await mother.send(code.lower())
+    assert t("desk.family_kept_sent", fasilitas="Puskesmas Tanjung") in said(mother)
+    note = midwife.last_reply
+    assert "PESAN KELUARGA" in note.text and "perut bayi saya agak keras" in note.text
+    assert t("desk.button_reply") in note.button_labels
+
+
+# -- the database down ------------------------------------------------------------------------------------
+
+async def _settle(running) -> None:
+    """Feed the spooled reports and wait until the application has processed them."""
+    for _ in range(3):
+        await replay(running.app)
+        await running.app.update_queue.join()
+
+
+async def test_a_danger_report_while_the_database_is_down_is_advised_and_alerted_once_it_is_back(
+        fake_tg, clock, tmp_path, monkeypatch, mother, midwife):
+    monkeypatch.setattr(storage.db, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    path = tmp_path / "bot.db"
+    db = Database(f"sqlite:///{path}")
+    db.upgrade()
+    spool_file = tmp_path / "spool.jsonl"
+    running = RunningBot(settings=bot_settings(fake_tg, db, danger_spool=str(spool_file)), db=db, clock=clock,
+                         fake=fake_tg)
+    await running.start()
+    family_with_facility(db, clock)
+    other = sqlite3.connect(path, isolation_level=None, timeout=0)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # the database cannot take a write: as good as down for a turn
+        other.execute("UPDATE bot_meta SET value = value")
+        for _ in range(2):
+            await mother.send("bayi saya kejang terus")
+            reply = said(mother)
+            assert "119" in reply and "Bayi kejang" in reply and t("danger.spool_kept") in reply
+            assert t("common.error_try_again") not in reply
+        await mother.send("jam berapa sekarang")  # not a danger sign: the usual "try again"
+        assert mother.last_reply.text == t("common.error_try_again")
+        assert alerts_of(midwife) == []
+        assert len(spool_of(running.app).pending()) == 2
+        lines = [json.loads(x) for x in spool_file.read_text().splitlines()]
+        assert {"chat_id", "user_id", "text", "at"} <= set(lines[0]) and lines[0]["text"] == "bayi saya kejang terus"
+
+        await _settle(running)  # still down: nothing raised, nothing lost
+        assert alerts_of(midwife) == [] and len(spool_of(running.app).pending()) == 2
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+    await running.restart()  # a new process still has the reports: they are in the file
+    await mother.send("/menu")  # the next good turn notices the spool
+    await _settle(running)
+    assert len(alerts_of(midwife)) == 1  # one alert for the two reports of the same sign
+    assert "bayi saya kejang terus" in alerts_of(midwife)[0]
+    assert t("midwife.alert_source_spool") in alerts_of(midwife)[0]
+    assert any(m.text and m.text.startswith("Laporan Ibu/Bapak tadi") for m in mother.messages)
+    assert spool_of(running.app).pending() == []
+    with db.session() as s:
+        assert len(s.exec(select(Alert)).all()) == 1
+
+    # A crash between the alert's commit and the spool's "done" mark: the restarted bot does not alert again.
+    spool_file.write_text("\n".join(x for x in spool_file.read_text().splitlines() if '"done"' not in x) + "\n")
+    await running.restart()
+    await _settle(running)
+    await mother.send("/menu")
+    await _settle(running)
+    assert len(alerts_of(midwife)) == 1 and spool_of(running.app).pending() == []
+    await running.stop()
