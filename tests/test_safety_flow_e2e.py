@@ -167,6 +167,9 @@ async def test_a_message_the_bot_does_not_understand_reaches_the_midwife_and_her
     await dispatch_once(bot.runtime, bot.app.bot)
     assert "belum dibalas" in midwife.last_reply.text and "PESAN" not in midwife.last_reply.text
 
+    await midwife.send("/pasien")
+    assert t("desk.reason_family_message", jumlah=1).strip() in said(midwife)
+
     await midwife.press(t("desk.button_reply"))
     await midwife.send("Cegukan wajar, Bu. Mandi air hangat boleh.")
     assert "Cegukan wajar" in mother.last_reply.text and "Cegukan wajar" in husband.last_reply.text

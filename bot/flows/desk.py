@@ -33,7 +33,8 @@ class TriageRow:
     rank: int
     oldest_alert: Alert | None = None
     open_alerts: list[Alert] = field(default_factory=list)
-    open_questions: int = 0
+    open_questions: int = 0  # unanswered questions and family messages
+    open_messages: int = 0  # of which forwarded family messages (free text, bot/handlers/steps/family_message.py)
     due: list[str] = field(default_factory=list)  # occasions due or overdue ("pre", "post")
     last_contact: datetime | None = None
 
@@ -64,12 +65,14 @@ def triage(session: Session, content: Content, facility_id: int, *, now: datetim
                           .order_by(col(Alert.raised_at), col(Alert.id))):
         alerts.setdefault(a.family_id, []).append(a)
     questions = _open_questions(session, facility_id)
+    messages = _open_questions(session, facility_id, kind="family")
     done = _done_occasions(session, facility_id)
     contact = last_contacts(session, facility_id)
     rows = []
     for s in summaries:
         fid = s.family.id
         row = TriageRow(s, REST, open_alerts=alerts.get(fid, []), open_questions=questions.get(fid, 0),
+                        open_messages=messages.get(fid, 0),
                         due=_due_occasions(content, s, done.get(fid, set())), last_contact=contact.get(fid))
         row.oldest_alert = row.open_alerts[0] if row.open_alerts else None
         if row.open_alerts:
@@ -137,14 +140,16 @@ def facility_summaries(session: Session, content: Content, facility_id: int, fam
     return out
 
 
-def _open_questions(session: Session, facility_id: int) -> dict[int, int]:
+def _open_questions(session: Session, facility_id: int, kind: str | None = None) -> dict[int, int]:
     from sqlalchemy import func
 
     from storage.models import Question
 
-    return {fid: int(n) for fid, n in session.exec(
-        _of_facility(select(Question.family_id, func.count()), Question, facility_id)
-        .where(col(Question.answered_at).is_(None)).group_by(Question.family_id))}
+    stmt = (_of_facility(select(Question.family_id, func.count()), Question, facility_id)
+            .where(col(Question.answered_at).is_(None)))
+    if kind is not None:
+        stmt = stmt.where(Question.kind == kind)
+    return {fid: int(n) for fid, n in session.exec(stmt.group_by(Question.family_id))}
 
 
 def matches(row: TriageRow, only: str | None) -> bool:

@@ -114,8 +114,10 @@ def _reason_lines(turn: Turn, row: desk.TriageRow) -> list[str]:
     if row.oldest_alert is not None:
         signs = ", ".join(dict.fromkeys(alert_flow.sign_text(turn.content, a.sign_id) for a in row.open_alerts))
         lines.append(turn.t("desk.reason_alert", waktu=_local(turn, row.oldest_alert.raised_at, tz), tanda=signs))
-    if row.open_questions:
-        lines.append(turn.t("desk.reason_question", jumlah=row.open_questions))
+    if row.open_messages:
+        lines.append(turn.t("desk.reason_family_message", jumlah=row.open_messages))
+    if row.open_questions - row.open_messages:
+        lines.append(turn.t("desk.reason_question", jumlah=row.open_questions - row.open_messages))
     for occasion in row.due:
         key = f"desk.reason_due_{occasion}"
         if turn.content.has_text(key):

@@ -227,6 +227,7 @@ def family(call: Call, request, body) -> dict:
                 "when": _local(r.sent_at, tz), "text": r.text}
 
     questions = [{"id": q.id, "when": _local(q.asked_at, tz), "text": q.text, "answered": q.answered_at is not None,
+                  "kind": q.kind, "count": q.messages,
                   "replies": [reply_json(r) for r in replies if r.question_id == q.id]}
                  for q in question_store.for_family(session, fam.id)]
     return {"id": fam.id, "code": fam.code, "name": s.mother_name or "-", "day": s.day,

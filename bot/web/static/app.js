@@ -204,6 +204,7 @@ async function openFamily(id) {
     parts.push(el("h2", {}, t("section_questions")));
     for (const q of f.questions) {
       parts.push(el("div", { class: "card question", "data-question": q.id }, el("div", { class: "muted" }, q.when),
+        q.kind === "family" ? el("strong", {}, t("family_message", { jumlah: q.count })) : null,
         el("div", {}, q.text || t("none")),
         q.replies.map(r => el("div", { class: "muted" }, "↳ " + r.name + ", " + r.when + ": " + r.text)),
         q.answered ? null : el("div", { class: "alert-text" }, t("question_open")),
