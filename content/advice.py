@@ -123,14 +123,16 @@ def family_messages(content, advice: Sequence[SignAdvice], *, told: str | None) 
     urgent = any(a.sign.urgent for a in advice)
     crisis = any(a.sign.crisis for a in advice)
     shown = sorted(advice, key=lambda a: not a.sign.urgent)[:3]
-    intro = "danger.crisis_intro" if crisis else ("danger.urgent_intro" if urgent else "danger.today_intro")
+    feelings_only = all(a.sign.crisis for a in shown)  # kinder words first; a body sign keeps "go now"
+    intro = ("danger.crisis_intro" if feelings_only
+             else "danger.urgent_intro" if urgent else "danger.today_intro")
     lines = [content.text(intro)]
     whys: list[str] = []
     for a in shown:
         lines.append(content.text("danger.sign_only", tanda=a.words))
         if a.why not in whys:
             whys.append(a.why)
-    first = ["\n".join(lines), " ".join(whys[:1 if crisis else 2]), content.text("danger.emergency")]
+    first = ["\n".join(lines), " ".join(whys[:1 if feelings_only else 2]), content.text("danger.emergency")]
     second = []
     if crisis:
         second.append(content.text("danger.crisis"))

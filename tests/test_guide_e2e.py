@@ -204,8 +204,8 @@ async def test_a_marked_danger_sign_stops_the_massage_and_raises_the_alert(bot, 
     await husband.press("Kirim (2 dipilih)")
     texts = "\n".join(m.text or "" for m in husband.replies_since_last_action)
     assert "Perdarahan yang banyak bisa berbahaya" in texts
-    sign = get_content().danger_sign("ibu_perdarahan")
-    assert sign.advice in texts and "sekarang" in texts  # the same advice as a typed message gets
+    why = get_content().text("danger.sign.ibu_perdarahan.why")
+    assert why in texts and "sekarang" in texts  # the same advice as a typed message gets
     row = _session(db)
     assert row.status == "stopped" and row.safety_answers["perdarahan"] is True
     assert row.safety_answers["pusing_sesak"] is True and row.safety_answers["demam"] is False
