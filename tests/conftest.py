@@ -87,8 +87,9 @@ async def fake_tg() -> AsyncIterator[object]:
 
 
 @pytest.fixture
-def settings(fake_tg, db) -> Settings:
+def settings(fake_tg, db, tmp_path) -> Settings:
     return Settings(
+        danger_spool=str(tmp_path / "danger_spool.jsonl"),  # never the working copy's data/
         token=fake_tg.token,
         api_url=fake_tg.base_url,
         database_url=db.url,

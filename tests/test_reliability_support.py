@@ -51,6 +51,7 @@ def bot_settings(fake: FakeTelegram, db: Database, **changes: Any) -> Settings:
         rate_limit=False,
         run_dispatcher=False,
         health_file=None,
+        danger_spool=None,  # tests of the danger spool pass their own file
         log_level="DEBUG",
         extra=dict(FAST_RETRIES),
     )
