@@ -17,6 +17,7 @@ import json
 import sqlite3
 from datetime import timedelta
 
+from sqlalchemy.engine import make_url
 from sqlmodel import select
 
 import storage.db
@@ -28,10 +29,12 @@ from content import get_content
 from storage import facilities
 from storage.db import Database
 from storage.models import Alert, ChatState, MassageSession, Outbox, Question
+from tests.conftest import needs_postgres
 from tests.test_conversation_edges import quick_register
 from tests.test_danger_e2e import alerts_of, family_with_facility
 from tests.test_guide_e2e import family, run_timing, start  # noqa: F401  (the fixture)
 from tests.test_midwife_support import FACILITY_A
+from tests.test_reliability_database import TcpProxy, pg_url  # noqa: F401  (the fixture)
 from tests.test_reliability_support import bot_settings, register
 
 
@@ -272,3 +275,34 @@ async def test_a_danger_report_while_the_database_is_down_is_advised_and_alerted
     await _settle(running)
     assert len(alerts_of(midwife)) == 1 and spool_of(running.app).pending() == []
     await running.stop()
+
+
+@needs_postgres
+async def test_postgres_unreachable_a_danger_report_is_advised_and_alerted_once_it_is_back(
+        fake_tg, clock, tmp_path, pg_url, mother, midwife):  # noqa: F811
+    url = make_url(pg_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    db = Database(url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False))
+    db.upgrade()
+    running = RunningBot(settings=bot_settings(fake_tg, db, danger_spool=str(tmp_path / "spool.jsonl")), db=db,
+                         clock=clock, fake=fake_tg)
+    await running.start()
+    try:
+        family_with_facility(db, clock)
+        proxy.cut()  # the server unreachable (connections refused)
+        for _ in range(2):
+            await mother.send("bayi saya kejang terus")
+            reply = said(mother)
+            assert "119" in reply and t("danger.spool_kept") in reply
+            assert t("common.error_try_again") not in reply
+        proxy.restore()
+        await mother.send("/menu")
+        await _settle(running)
+        assert len(alerts_of(midwife)) == 1 and "bayi saya kejang terus" in alerts_of(midwife)[0]
+        await running.restart()
+        await _settle(running)
+        assert len(alerts_of(midwife)) == 1 and spool_of(running.app).pending() == []
+    finally:
+        await running.stop()
+        db.dispose()
+        proxy.close()
