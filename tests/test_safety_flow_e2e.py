@@ -174,14 +174,26 @@ async def test_a_message_the_bot_does_not_understand_reaches_the_midwife_and_her
     assert t("desk.reason_family_message", jumlah=1).strip() in said(midwife)
 
     await midwife.press(t("desk.button_reply"))
-    await midwife.send("Cegukan wajar, Bu. Mandi air hangat boleh.")
+    await midwife.send("Cegukan wajar, Bu. Mandi air hangat boleh. Kalau bayi kejang atau demam, langsung ke RS.")
     assert "Cegukan wajar" in mother.last_reply.text and "Cegukan wajar" in husband.last_reply.text
+    assert alerts_of(midwife) == []  # her reply is a message to the family, never read as a report
     with db.session() as s:
         assert s.exec(select(Question)).one().answered_at is not None
     clock.advance(bot.settings.question_repeat * 3)
     count = len(midwife.messages)
     await dispatch_once(bot.runtime, bot.app.bot)
     assert len(midwife.messages) == count  # answered: no more reminders
+
+
+async def test_a_danger_sign_while_writing_a_question_gets_the_advice_and_the_question_stays_open(
+        bot, db, clock, mother, midwife):
+    family_with_facility(db, clock)
+    await mother.send("/tanya")
+    await mother.send("bayi saya kejang")
+    assert "119" in said(mother) and len(alerts_of(midwife)) == 1
+    assert _state(db, mother.id).flow == "tanya"
+    await mother.send("apakah boleh tetap diberi ASI di jalan?")
+    assert "PERTANYAAN KELUARGA" in midwife.last_reply.text and "diberi ASI" in midwife.last_reply.text
 
 
 async def test_a_hypothetical_question_is_answered_without_an_alert(bot, db, clock, mother, midwife):

@@ -11,7 +11,7 @@ From the bottom up (a module imports only those before it):
 
 - main_menu, danger_advice, phone_question, staff, family_message, family_view, join, registration_questions,
   checklist_due, table1_offer, midwife_message: nothing of this layer;
-- ask_offer → main_menu; checklist → checklist_due, danger_advice; pre_checklist → checklist_due;
+- ask_offer: names only; checklist → checklist_due, danger_advice; pre_checklist → checklist_due;
   interrupt → danger_advice; facility_link → family_message;
   analysis → staff;
 - welcome → join, registration_questions, facility_link, main_menu; massage → pre_checklist, checklist_due.

@@ -5,8 +5,9 @@ waiting for a typed answer is paused, not broken.
   ``danger_sign``; the mother is not told it finished);
 - a checklist, the registration, joining a family or editing it is paused: the place is kept in a ``paused``
   conversation, the text is not read as an answer, and /lanjut continues where it stopped (:func:`restore`);
-- any other conversation waiting for text (a question, the schedule, a facility code) is left: the text was
-  the report, and the alert carries it to the midwife.
+- a question to the midwife ("Tanya bidan") stays open: the alert already carries these words, and the next
+  text is still the question;
+- any other conversation waiting for text (the schedule, a facility code) is closed: the text was the report.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from storage.models import ChatState, Family
 
 PAUSED = "paused"
 RESUMABLE = ("registration", "family_edit", "join", "checklist")
-UNTOUCHED = ("onboarding", "")  # the consent and role buttons: nothing typed is taken there
+UNTOUCHED = ("onboarding", "", "tanya")  # the consent and role buttons; a question still being written
 
 
 def stop_massage(turn: Turn, family: Family | None) -> bool:
