@@ -20,6 +20,7 @@ from storage import staff as staff_store
 from storage.models import Facility, Family, Question, User
 
 MAX_REMINDERS = 4
+SHOWN_MAX = 700  # the newest part of a long (joined) entry shown in the chat; the dashboard shows it all
 REMIND_KIND = store.REMIND_KIND
 Buttons = list[list[tuple[str, str]]]
 
@@ -49,7 +50,7 @@ def question_text(session: Session, content: Content, q: Question, *, reminder: 
 
     m = family_store.membership_of(session, asker.id) if asker else None
     params = dict(kode=family.code if family else "-", nama=family_name(session, q.family_id),
-                  waktu=local_time(q.asked_at, tz), pertanyaan=q.text or "-")
+                  waktu=local_time(q.asked_at, tz), pertanyaan=_shown(q.text))
     prefix = "desk.family_message" if q.kind == store.FAMILY else "desk.question"
     count = ("\n" + content.text("desk.messages_count", jumlah=q.messages)) if (q.messages or 1) > 1 else ""
     if reminder:
@@ -57,6 +58,12 @@ def question_text(session: Session, content: Content, q: Question, *, reminder: 
     asker_name = (asker.display_name or asker.first_name) if asker else None
     params["nama"] = asker_name or params["nama"]
     return content.text(f"{prefix}_new", peran=_role(content, m.role) if m else "-", **params) + count
+
+
+def _shown(text: str | None) -> str:
+    if not text:
+        return "-"
+    return text if len(text) <= SHOWN_MAX else "…" + text[-(SHOWN_MAX - 1):]
 
 
 def question_buttons(session: Session, content: Content, q: Question, *, answered: bool = False) -> Buttons:
