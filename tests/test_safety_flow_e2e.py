@@ -71,8 +71,9 @@ async def test_a_danger_sign_typed_during_the_massage_stops_it(bot, db, clock, f
     with db.session() as s:
         statuses = {r.status for r in s.exec(select(Outbox).where(Outbox.kind == "massage_cue")).all()}
         assert statuses <= {"sent", "cancelled"} and "cancelled" in statuses
-    assert not any("menit" in (m.text or "") and "pijat" in (m.text or "") for m in mother.messages[mother_before:]
-                   if "⚠️" not in (m.text or ""))  # the mother is told of the sign, not of a finished massage
+    told = mother.messages[mother_before:]
+    assert any("Bayi kejang" in (m.text or "") for m in told)  # the mother hears of the sign …
+    assert not any(t("session.button_confirm") in m.button_labels for m in told)  # … not of a finished massage
 
 
 def _last_session(db) -> MassageSession:
@@ -106,6 +107,24 @@ async def test_a_danger_sign_in_a_checklist_pauses_it_and_lanjut_resumes(bot, db
     assert _state(db, mother.id).flow == "checklist" and _state(db, mother.id).data["item"] == item
     await mother.send("5")
     assert _state(db, mother.id).data.get("item") != item  # the next question: nothing was lost
+
+
+async def test_the_advice_names_only_what_was_reported_and_says_nothing_twice(bot, db, clock, mother, midwife):
+    family_with_facility(db, clock)
+    await mother.send("saya pusing berat dan sesak napas")
+    replies = [m.text or "" for m in mother.replies_since_last_action]
+    reply = "\n".join(replies)
+    assert "sakit kepala berat" in reply and "sesak napas" in reply and "119" in reply
+    for unreported in ("bengkak", "kabur", "kejang", "Tekanan darah 140/90"):
+        assert unreported.lower() not in reply.lower().replace("bila kejang", ""), unreported
+    sentences = [x.strip() for r in replies for x in r.replace("\n", ". ").split(". ") if len(x.strip()) > 20]
+    assert len(sentences) == len(set(sentences)), sentences
+    assert all(len(r) <= 600 and r.count("\n") < 10 for r in replies)
+
+    await mother.send("bayi demam 38,5 dari semalam")
+    fever = said(mother)
+    assert t("danger.sign.bayi_demam_dingin.demam.way") in fever
+    assert t("danger.sign.bayi_demam_dingin.dingin.way") not in fever
 
 
 async def test_a_name_with_a_danger_word_at_registration_is_a_name(bot, db, clock, mother):
