@@ -322,6 +322,9 @@ class Question(SQLModel, table=True):
     # bury the others.
     kind: str = Field(default="question", max_length=16, sa_column_kwargs={"server_default": "question"})
     messages: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    # Who wrote a family message (user ids): the midwife's reply goes to them only, never automatically to
+    # the other family member (a message may hold feelings the writer did not share with the family).
+    writers: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
 class QuestionReply(SQLModel, table=True):

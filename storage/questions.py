@@ -31,7 +31,7 @@ FAMILY = "family"  # free text the bot forwarded to the midwives (a family messa
 def ask(session: Session, *, family_id: int, facility_id: int | None, asked_by: int | None, text: str,
         now: datetime, kind: str = QUESTION) -> Question:
     q = Question(family_id=family_id, facility_id=facility_id, asked_by=asked_by, text=text[:TEXT_MAX],
-                 asked_at=now, kind=kind)
+                 asked_at=now, kind=kind, writers=[asked_by] if asked_by is not None else [])
     session.add(q)
     session.flush()
     return q
@@ -44,11 +44,13 @@ def open_of_kind(session: Session, family_id: int, kind: str) -> Question | None
                         .order_by(col(Question.asked_at), col(Question.id))).first()
 
 
-def join(session: Session, q: Question, text: str) -> None:
+def join(session: Session, q: Question, text: str, writer: int | None = None) -> None:
     """One more message of the family joins ``q``: counted, its text added (the newest kept when too long)."""
     joined = f"{q.text}\n• {text}" if q.text else text
     q.text = joined if len(joined) <= TEXT_MAX else "…" + joined[-(TEXT_MAX - 1):]
     q.messages = (q.messages or 1) + 1
+    if writer is not None and writer not in (q.writers or []):
+        q.writers = [*(q.writers or []), writer]
     session.add(q)
     session.flush()
 
@@ -129,6 +131,10 @@ def forget_asker(session: Session, user_id: int) -> None:
     from sqlalchemy import update
 
     session.exec(update(Question).where(col(Question.asked_by) == user_id).values(asked_by=None, text=""))
+    for q in session.exec(select(Question).where(col(Question.writers).is_not(None))).all():
+        if user_id in (q.writers or []):  # a joined family message: the words stay with the family's entry
+            q.writers = [w for w in q.writers if w != user_id]
+            session.add(q)
 
 
 # -- reminders -------------------------------------------------------------------------------------

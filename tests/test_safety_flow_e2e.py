@@ -204,6 +204,17 @@ async def test_a_message_the_bot_does_not_understand_reaches_the_midwife_and_her
     assert len(midwife.messages) == count  # answered: no more reminders
 
 
+async def test_the_answer_to_a_family_message_goes_to_its_writer_only(bot, db, clock, mother, husband, midwife):
+    family_with_facility(db, clock)
+    await mother.send("boleh tidak saya minum jamu kunyit asam?")
+    husband_before = len(husband.messages)
+    await midwife.press(t("desk.button_reply"))
+    assert "hanya dikirim ke yang menulis" in midwife.last_reply.text
+    await midwife.send("Sebaiknya tunggu dulu, Bu, kita bahas saat kunjungan.")
+    assert "kita bahas" in mother.last_reply.text
+    assert len(husband.messages) == husband_before  # not passed on to the other member
+
+
 async def test_a_danger_sign_while_writing_a_question_gets_the_advice_and_the_question_stays_open(
         bot, db, clock, mother, midwife):
     family_with_facility(db, clock)

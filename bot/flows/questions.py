@@ -81,7 +81,7 @@ def ask(session: Session, content: Content, *, family: Family, asker: User, text
     out = Outcome()
     q = store.open_of_kind(session, family.id, kind)
     if q is not None and q.facility_id == family.facility_id:
-        store.join(session, q, text)
+        store.join(session, q, text, writer=asker.id)
         out.question, out.joined = q, True
         message = question_text(session, content, q)
         buttons = question_buttons(session, content, q)
@@ -133,7 +133,11 @@ def midwife_message(session: Session, content: Content, *, family: Family, staff
     to_family = content.text("desk.reply_to_family", nama=name, fasilitas=facility.name if facility else "-",
                              pesan=text)
     again: Buttons = [[(content.text("desk.button_ask_again"), "ask:start")]]
+    only = set(question.writers or [question.asked_by]) if question is not None and question.kind == store.FAMILY \
+        else None  # a family message: its writers only, never automatically the other member
     for c in desk.contacts(session, family.id):
+        if only is not None and c.user_id not in only:
+            continue
         user = session.get(User, c.user_id)
         if user is not None and user.chat_id is not None and user.reachable:
             out.sends.append((user.chat_id, to_family, again, None))

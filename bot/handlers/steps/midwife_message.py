@@ -25,6 +25,7 @@ def start_midwife_message(turn: Turn, action: str, ref: int | None) -> None:
     family = found[1]
     turn.answer()
     put_state(turn, REPLY_FLOW, str(question.id) if question else "", {"family_id": family.id})
-    key = "desk.reply_prompt" if question else "desk.relay_prompt"
+    key = ("desk.reply_prompt_family" if question.kind == store.FAMILY else "desk.reply_prompt") if question \
+        else "desk.relay_prompt"
     turn.reply(turn.t(key, kode=family.code, nama=family_name(turn.session, family.id)),
                inline([[(turn.t("desk.button_cancel"), "ask:cancel")]]))

@@ -1,4 +1,5 @@
-"""questions: the kind (a "Tanya bidan" question or a forwarded family message) and how many messages joined it
+"""questions: the kind (a "Tanya bidan" question or a forwarded family message), how many messages joined it
+and who wrote them
 
 Revision ID: 0023
 Revises: 0017
@@ -19,9 +20,11 @@ def upgrade() -> None:
     with op.batch_alter_table('questions', schema=None) as batch_op:
         batch_op.add_column(sa.Column('kind', sa.String(length=16), nullable=False, server_default='question'))
         batch_op.add_column(sa.Column('messages', sa.Integer(), nullable=False, server_default='1'))
+        batch_op.add_column(sa.Column('writers', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('questions', schema=None) as batch_op:
+        batch_op.drop_column('writers')
         batch_op.drop_column('messages')
         batch_op.drop_column('kind')
