@@ -10,8 +10,10 @@ negation, whose sign). The public entry point is ``get_content().read_message(te
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from content.danger import DangerSign, Language, Phrase, match_signs
 from content.schema import Node
@@ -125,8 +127,21 @@ def is_social(kinds: MessageKinds, text: str, tokens: Sequence[str]) -> bool:
         not w or w in kinds.social_words for w in raw_words)
 
 
-# The learned reader: text -> (probability per sign id, the sign ids it raises)
-Model = Callable[[str], tuple[Mapping[str, float], frozenset[str]]]
+class Model(Protocol):
+    """The learned reader (content/danger_model.py)."""
+
+    def __call__(self, text: str) -> tuple[Mapping[str, float], frozenset[str]]: ...  # scores, raised
+
+    def kind(self, text: str) -> tuple[str, float]: ...  # kind, its probability
+
+
+def normalizer(lang: Language) -> Callable[[str], str]:
+    """The words of a message as the rules read them (spelling, number words), for the learned reader."""
+    return functools.partial(_normalized, lang)
+
+
+def _normalized(lang: Language, text: str) -> str:
+    return " ".join(lang.tokens(text, fuzzy=False))
 
 
 def read(signs: Sequence[DangerSign], lang: Language, kinds: MessageKinds, text: str,
