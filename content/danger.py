@@ -56,6 +56,8 @@ class Language:
     concepts: Mapping[str, tuple[str, ...]]  # name -> raw phrases (may name other concepts)
     vocabulary: frozenset[str] = frozenset()  # every word the rules know (filled by the loader)
     numbers: NumberWords | None = None  # number words -> digits, count and duration markers
+    question_tags: frozenset[str] = frozenset()  # "normal nggak ...": the negation asks, it does not negate
+    joining_breaks: frozenset[str] = frozenset()  # "," and "dan": the next clause may continue the topic
 
     def tokens(self, text: str, *, fuzzy: bool = True) -> list[str]:
         """The message as standard words; punctuation that ends a clause is kept as a token."""
@@ -238,6 +240,8 @@ def _negated(lang: Language, tokens: Sequence[str], start: int, end: int) -> boo
     while j >= 0 and budget > 0:
         t = tokens[j]
         if t in lang.negations:
+            if j >= 1 and tokens[j - 1] in lang.question_tags:
+                return False  # "normal nggak BAB bayi warnanya abu-abu?": a question, not a negation
             return not (j >= 1 and tokens[j - 1] in lang.negations)  # "tidak berhenti menangis"
         if t in lang.negation_skip:
             pass
@@ -265,19 +269,36 @@ class _Clause:
 
 
 def _clauses(lang: Language, tokens: list[str]) -> list[_Clause]:
+    """The clauses; a clause after "," or "dan" that names no person is also read joined to the one before
+    ("tali pusar bayi basah terus, baunya tidak enak"), so a sign's parts may sit on both sides."""
     parts: list[list[str]] = [[]]
+    joins: list[bool] = [False]
     for t in tokens:
         if t in lang.clause_breaks:
             if parts[-1]:
                 parts.append([])
+                joins.append(t in lang.joining_breaks)
+            elif t not in lang.joining_breaks:
+                joins[-1] = False
         else:
             parts[-1].append(t)
+    kept = [(p, j) for p, j in zip(parts, joins, strict=True) if p]
+    parts, joins = [p for p, _ in kept], [j for _, j in kept]
+    out = _read_clauses(lang, parts)
+    joined = [_read_clauses(lang, [parts[i - 1] + parts[i]])[0]
+              for i in range(1, len(parts)) if joins[i] and not out[i].markers]
+    for c in joined:
+        c.carried = None
+    return out + joined
+
+
+def _read_clauses(lang: Language, parts: list[list[str]]) -> list[_Clause]:
     out: list[_Clause] = []
     carried: str | None = None
     for part in parts:
         if not part:
             continue
-        markers = []
+        markers: list[tuple[int, str]] = []
         for i, t in enumerate(part):
             who = None
             for phrase, person in lang.subject_phrases:
@@ -291,6 +312,8 @@ def _clauses(lang: Language, tokens: list[str]) -> list[_Clause]:
             if t in ("saya", "aku", "ku") and i > 0 and part[i - 1] in lang.subjects \
                     and part[i - 1] not in ("saya", "aku", "ku", "nifas"):
                 continue  # "bayi saya", "istri saya": possessive
+            if who == "baby" and markers and markers[-1][1] == "other" and i - markers[-1][0] <= 3:
+                who = "other"  # "sepupu saya bayinya", "teman aku bayinya": someone else's baby
             markers.append((i, who))
         out.append(_Clause(part, markers, carried, _index(part)))
         if markers:
@@ -375,11 +398,12 @@ def _pair(tokens: Sequence[str], m: Measure, cued: bool, paired: set[int]) -> bo
     return verdict
 
 
-def _sign_in_clause(lang: Language, sign: DangerSign, clause: _Clause) -> bool:
+def _measured(lang: Language, sign: DangerSign, clause: _Clause) -> bool | None:
+    """A stated number for the sign: True beyond its threshold, False in the normal range, None none."""
     tokens = clause.tokens
     for phrases in sign.compiled_unless:
         if clause.find(phrases):
-            return False
+            return None
     stated_normal = False
     for m in sign.measures:
         cue_spans = clause.find(m.cue)
@@ -403,8 +427,13 @@ def _sign_in_clause(lang: Language, sign: DangerSign, clause: _Clause) -> bool:
             if m.fires(value):
                 return True
             stated_normal = True
-    if stated_normal:
-        return False  # a stated, normal value outweighs vaguer words in the same clause
+    return False if stated_normal else None
+
+
+def _sign_in_clause(lang: Language, sign: DangerSign, clause: _Clause) -> bool:
+    for phrases in sign.compiled_unless:
+        if clause.find(phrases):
+            return False
     for pattern in sign.compiled:
         spans = _pattern_spans(lang, clause, pattern)
         if spans is not None and _subject_ok(pattern.subject, _subject(clause, spans), sign.who):
@@ -414,6 +443,19 @@ def _sign_in_clause(lang: Language, sign: DangerSign, clause: _Clause) -> bool:
 
 def match_signs(signs: Sequence[DangerSign], free_text: str, lang: Language) -> list[DangerSign]:
     """Signs found in ``free_text``; urgent ones first, otherwise in file order."""
-    clauses = _clauses(lang, lang.tokens(free_text))
-    hits = [s for s in signs if any(_sign_in_clause(lang, s, c) for c in clauses)]
+    return match_tokens(signs, lang.tokens(free_text), lang)
+
+
+def match_tokens(signs: Sequence[DangerSign], tokens: list[str], lang: Language) -> list[DangerSign]:
+    """Signs found in a message already cut into words (``Language.tokens``)."""
+    clauses = _clauses(lang, tokens)
+    hits = []
+    for s in signs:
+        measured = [_measured(lang, s, c) for c in clauses] if s.measures else []
+        if any(measured):
+            hits.append(s)
+        elif False in measured:
+            continue  # a stated, normal value outweighs vaguer words ("37,1, apakah itu demam?")
+        elif any(_sign_in_clause(lang, s, c) for c in clauses):
+            hits.append(s)
     return sorted(hits, key=lambda s: not s.urgent)

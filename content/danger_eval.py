@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from content import get_content
-from content.danger import match_signs
+from content.danger import match_signs, match_tokens
 from content.danger_corpus import CORPUS_DIR, R0_NOTE, SEALED, Message, load, read_file, sync
 from content.danger_model import DangerModel, read_settings, train
 from content.loader import Content
@@ -59,7 +59,8 @@ def rules_reading(content: Content, messages: Sequence[Message]) -> list[tuple[f
     out = []
     for m in messages:
         found = frozenset(s.id for s in match_signs(content.danger_signs, m.text, lang))
-        out.append((found, bool(found) and is_hypothetical(kinds, lang.tokens(m.text))))
+        still = lambda rest: bool(match_tokens(content.danger_signs, rest, lang))  # noqa: E731
+        out.append((found, is_hypothetical(kinds, lang.tokens(m.text), still)))
     return out
 
 

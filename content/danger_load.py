@@ -18,7 +18,7 @@ from content.sources import Source, read_source
 def parse_language(root: Node) -> Language:
     keys = {"spelling", "reduplication_adds", "suffixes", "fuzzy", "clause_breaks", "subjects", "address_words",
             "negations", "negation_skip", "negation_lists", "negation_after", "slot_window", "concepts"}
-    root.mapping(required=keys, allowed=keys | {"numbers"})
+    root.mapping(required=keys, allowed=keys | {"numbers", "question_tags", "joining_breaks"})
     spelling: dict[str, str] = {}
     for standard, node in root.get("spelling").items():
         for variant in node.str_list(min_len=1):
@@ -53,6 +53,8 @@ def parse_language(root: Node) -> Language:
         slot_window=root.get("slot_window").int(min_value=0, max_value=20),
         concepts=concepts,
         numbers=parse_number_words(root.get("numbers")) if root.has("numbers") else None,
+        question_tags=frozenset(root.get("question_tags").str_list()) if root.has("question_tags") else frozenset(),
+        joining_breaks=frozenset(root.get("joining_breaks").str_list()) if root.has("joining_breaks") else frozenset(),
     )
     after = tuple(tuple(lang.tokens(p, fuzzy=False)) for p in root.get("negation_after").str_list())
     object.__setattr__(lang, "negation_after", after)

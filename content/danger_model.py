@@ -26,6 +26,7 @@ import sklearn
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
 
 from content.danger_corpus import CORPUS_DIR, Message, digest, load
 from content.schema import Node, load_yaml
@@ -66,7 +67,7 @@ class DangerModel:
     word: TfidfVectorizer
     weights: csr_matrix  # features x signs
     bias: np.ndarray
-    kinds: LogisticRegression | None
+    kinds: OneVsRestClassifier | None
     threshold: float
     normalize: Normalizer | None = None
 
@@ -119,7 +120,8 @@ def train(messages: Sequence[Message], settings: Settings, normalize: Normalizer
     kinded = [(i, m.kind) for i, m in enumerate(messages) if m.kind != "?"]
     kinds = None
     if len({k for _, k in kinded}) >= 2:
-        kinds = LogisticRegression(C=settings.C, solver="liblinear", dual=True, tol=1e-3, max_iter=300)
+        kinds = OneVsRestClassifier(LogisticRegression(C=settings.C, solver="liblinear", dual=True, tol=1e-3,
+                                                        max_iter=300))
         kinds.fit(x[[i for i, _ in kinded]], [k for _, k in kinded])
     return DangerModel(tuple(ids), char, word, weights, np.array(bias, dtype=np.float32), kinds,
                        settings.threshold, normalize)
