@@ -19,8 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 
-from content.schema import Node, unique_ids
-from content.sources import Source, read_source
+from content.danger_numbers import NumberWords
 
 WHO = ("baby", "mother")
 SUBJECT_MODES = ("any", "named")
@@ -56,17 +55,23 @@ class Language:
     slot_window: int
     concepts: Mapping[str, tuple[str, ...]]  # name -> raw phrases (may name other concepts)
     vocabulary: frozenset[str] = frozenset()  # every word the rules know (filled by the loader)
+    numbers: NumberWords | None = None  # number words -> digits, count and duration markers
+    question_tags: frozenset[str] = frozenset()  # "normal nggak ...": the negation asks, it does not negate
+    joining_breaks: frozenset[str] = frozenset()  # "," and "dan": the next clause may continue the topic
 
     def tokens(self, text: str, *, fuzzy: bool = True) -> list[str]:
         """The message as standard words; punctuation that ends a clause is kept as a token."""
         text = text.lower().replace("°", " derajat ").replace("\n", " . ")
         text = re.sub(r"(\d+)[,.](\d+)", r"\1.\2", text)
         text = re.sub(r"(\d+)\s+koma\s+(\d+)", r"\1.\2", text)
+        text = re.sub(r"(\d{2,3})\s*/\s*(\d{2,3})", r"\1 per \2", text)  # "160/110": blood pressure
         text = re.sub(r"(\d)(?=[a-z])", r"\1 ", text)  # "39derajat", "3x"
         text = re.sub(r"-(" + "|".join(self.suffixes) + r")\b", r"\1", text)
         text = re.sub(r"\b([a-z]{2,})2(an|nya)?\b", r"\1 \1\2", text)  # "kejang2", "ngos2an"
         text = re.sub(r"([a-z])-(?=[a-z])", r"\1 ", text)  # "kejang-kejang", "ngos-ngosan"
         raw = re.findall(r"\d+(?:\.\d+)?|[a-z]+|[.,;!?]", text)
+        if self.numbers is not None:
+            raw = self.numbers.read(raw)
         out: list[str] = []
         for tok in raw:
             tok = re.sub(r"([a-z])\1{2,}", r"\1", tok)  # "bangeeet" -> "banget"
@@ -179,6 +184,8 @@ class Measure:
     decimal_is_cue: bool = False
     not_followed_by: frozenset[str] = frozenset()
     subject: str = "any"
+    pair_at_least: float | None = None  # "150 per 95": the second number's threshold (blood pressure)
+    pair_is_cue: bool = False  # "160/110" needs no cue word
 
     def fires(self, value: float) -> bool:
         return ((self.at_least is not None and value >= self.at_least)
@@ -233,6 +240,8 @@ def _negated(lang: Language, tokens: Sequence[str], start: int, end: int) -> boo
     while j >= 0 and budget > 0:
         t = tokens[j]
         if t in lang.negations:
+            if j >= 1 and tokens[j - 1] in lang.question_tags:
+                return False  # "normal nggak BAB bayi warnanya abu-abu?": a question, not a negation
             return not (j >= 1 and tokens[j - 1] in lang.negations)  # "tidak berhenti menangis"
         if t in lang.negation_skip:
             pass
@@ -260,19 +269,36 @@ class _Clause:
 
 
 def _clauses(lang: Language, tokens: list[str]) -> list[_Clause]:
+    """The clauses; a clause after "," or "dan" that names no person is also read joined to the one before
+    ("tali pusar bayi basah terus, baunya tidak enak"), so a sign's parts may sit on both sides."""
     parts: list[list[str]] = [[]]
+    joins: list[bool] = [False]
     for t in tokens:
         if t in lang.clause_breaks:
             if parts[-1]:
                 parts.append([])
+                joins.append(t in lang.joining_breaks)
+            elif t not in lang.joining_breaks:
+                joins[-1] = False
         else:
             parts[-1].append(t)
+    kept = [(p, j) for p, j in zip(parts, joins, strict=True) if p]
+    parts, joins = [p for p, _ in kept], [j for _, j in kept]
+    out = _read_clauses(lang, parts)
+    joined = [_read_clauses(lang, [parts[i - 1] + parts[i]])[0]
+              for i in range(1, len(parts)) if joins[i] and not out[i].markers]
+    for c in joined:
+        c.carried = None
+    return out + joined
+
+
+def _read_clauses(lang: Language, parts: list[list[str]]) -> list[_Clause]:
     out: list[_Clause] = []
     carried: str | None = None
     for part in parts:
         if not part:
             continue
-        markers = []
+        markers: list[tuple[int, str]] = []
         for i, t in enumerate(part):
             who = None
             for phrase, person in lang.subject_phrases:
@@ -286,6 +312,8 @@ def _clauses(lang: Language, tokens: list[str]) -> list[_Clause]:
             if t in ("saya", "aku", "ku") and i > 0 and part[i - 1] in lang.subjects \
                     and part[i - 1] not in ("saya", "aku", "ku", "nifas"):
                 continue  # "bayi saya", "istri saya": possessive
+            if who == "baby" and markers and markers[-1][1] == "other" and i - markers[-1][0] <= 3:
+                who = "other"  # "sepupu saya bayinya", "teman aku bayinya": someone else's baby
             markers.append((i, who))
         out.append(_Clause(part, markers, carried, _index(part)))
         if markers:
@@ -352,15 +380,42 @@ def _numbers(tokens: Sequence[str]) -> list[tuple[int, float, bool]]:
     return out
 
 
-def _sign_in_clause(lang: Language, sign: DangerSign, clause: _Clause) -> bool:
+def _pair(tokens: Sequence[str], m: Measure, cued: bool, paired: set[int]) -> bool | None:
+    """A pair "A per B" (blood pressure): True above a threshold, False stated normal, None no pair."""
+    verdict: bool | None = None
+    for i in range(len(tokens) - 2):
+        if tokens[i + 1] != "per" or not (tokens[i].replace(".", "").isdigit()
+                                         and tokens[i + 2].replace(".", "").isdigit()):
+            continue
+        high, low = float(tokens[i]), float(tokens[i + 2])
+        if not (m.low <= high <= m.high and 30 <= low < high) or not (cued or m.pair_is_cue):
+            continue
+        paired.update((i, i + 2))
+        if (m.at_least is not None and high >= m.at_least) or (m.pair_at_least is not None
+                                                             and low >= m.pair_at_least):
+            return True
+        verdict = False
+    return verdict
+
+
+def _measured(lang: Language, sign: DangerSign, clause: _Clause) -> bool | None:
+    """A stated number for the sign: True beyond its threshold, False in the normal range, None none."""
     tokens = clause.tokens
     for phrases in sign.compiled_unless:
         if clause.find(phrases):
-            return False
+            return None
     stated_normal = False
     for m in sign.measures:
         cue_spans = clause.find(m.cue)
+        paired: set[int] = set()
+        if m.pair_at_least is not None:
+            verdict = _pair(tokens, m, bool(cue_spans), paired)
+            if verdict:
+                return True
+            stated_normal = stated_normal or verdict is False
         for i, value, decimal in _numbers(tokens):
+            if i in paired:
+                continue
             if not (m.low <= value <= m.high):
                 continue
             if i + 1 < len(tokens) and tokens[i + 1] in m.not_followed_by:
@@ -372,8 +427,13 @@ def _sign_in_clause(lang: Language, sign: DangerSign, clause: _Clause) -> bool:
             if m.fires(value):
                 return True
             stated_normal = True
-    if stated_normal:
-        return False  # a stated, normal value outweighs vaguer words in the same clause
+    return False if stated_normal else None
+
+
+def _sign_in_clause(lang: Language, sign: DangerSign, clause: _Clause) -> bool:
+    for phrases in sign.compiled_unless:
+        if clause.find(phrases):
+            return False
     for pattern in sign.compiled:
         spans = _pattern_spans(lang, clause, pattern)
         if spans is not None and _subject_ok(pattern.subject, _subject(clause, spans), sign.who):
@@ -383,161 +443,19 @@ def _sign_in_clause(lang: Language, sign: DangerSign, clause: _Clause) -> bool:
 
 def match_signs(signs: Sequence[DangerSign], free_text: str, lang: Language) -> list[DangerSign]:
     """Signs found in ``free_text``; urgent ones first, otherwise in file order."""
-    clauses = _clauses(lang, lang.tokens(free_text))
-    hits = [s for s in signs if any(_sign_in_clause(lang, s, c) for c in clauses)]
-    return sorted(hits, key=lambda s: not s.urgent)
+    return match_tokens(signs, lang.tokens(free_text), lang)
 
 
-# -- loading ---------------------------------------------------------------------------------------
-
-def parse_language(root: Node) -> Language:
-    keys = {"spelling", "reduplication_adds", "suffixes", "fuzzy", "clause_breaks", "subjects", "address_words",
-            "negations", "negation_skip", "negation_lists", "negation_after", "slot_window", "concepts"}
-    root.mapping(required=keys)
-    spelling: dict[str, str] = {}
-    for standard, node in root.get("spelling").items():
-        for variant in node.str_list(min_len=1):
-            spelling[variant.lower()] = standard
-    subjects: dict[str, str] = {}
-    phrases: list[tuple[Phrase, str]] = []
-    for who, node in root.get("subjects").items():
-        if who not in ("baby", "mother", "other"):
-            raise node.error(f"{who!r} is not one of baby, mother, other")
-        for w in node.str_list(min_len=1):
-            words = tuple(w.lower().split())
-            subjects[words[0]] = who
-            phrases.append((words, who))
-    phrases.sort(key=lambda p: -len(p[0]))
-    fuzzy = root.get("fuzzy")
-    fuzzy.mapping(required={"min_length", "keep"})
-    concepts = {name: node.str_list(min_len=1) for name, node in root.get("concepts").items()}
-    lang = Language(
-        spelling=spelling,
-        reduplication_adds=root.get("reduplication_adds").str(),
-        suffixes=root.get("suffixes").str_list(min_len=1),
-        fuzzy_min_length=fuzzy.get("min_length").int(min_value=3),
-        fuzzy_keep=frozenset(fuzzy.get("keep").str_list()),
-        clause_breaks=frozenset(root.get("clause_breaks").str_list(min_len=1)),
-        subjects=subjects,
-        subject_phrases=tuple(phrases),
-        address_words=frozenset(root.get("address_words").str_list()),
-        negations=frozenset(root.get("negations").str_list(min_len=1)),
-        negation_skip=frozenset(root.get("negation_skip").str_list()),
-        negation_lists=frozenset(root.get("negation_lists").str_list()),
-        negation_after=(),
-        slot_window=root.get("slot_window").int(min_value=0, max_value=20),
-        concepts=concepts,
-    )
-    after = tuple(tuple(lang.tokens(p, fuzzy=False)) for p in root.get("negation_after").str_list())
-    object.__setattr__(lang, "negation_after", after)
-    for name in concepts:
-        try:
-            lang.expand(f"@{name}")
-        except KeyError as exc:
-            raise root.error(f"concept uses an unknown or circular group: {exc}", f"concepts.{name}") from None
-    return lang
-
-
-def _compile_part(lang: Language, node: Node, spec: str) -> tuple[Phrase, ...]:
-    try:
-        phrases = tuple(lang.expand(spec))
-    except KeyError as exc:
-        raise node.error(f"unknown word group {exc}") from None
-    if not phrases:
-        raise node.error("a pattern part has no words")
-    return phrases
-
-
-def _compile_pattern(lang: Language, node: Node) -> Pattern:
-    if isinstance(node.value, dict):
-        node.mapping(allowed={"subject"}, required={"match"})
-        raw = node.get("match").str()
-        subject = node.get("subject").choice(SUBJECT_MODES) if node.has("subject") else "any"
-    else:
-        raw = node.str()
-        subject = "any"
-    slots = []
-    for part in raw.split(" + "):
-        part = part.strip()
-        negated = part.startswith("-")
-        slots.append(Slot(_compile_part(lang, node, part.lstrip("-")), negated))
-    return Pattern(raw, tuple(slots), subject)
-
-
-def _compile_measure(lang: Language, node: Node) -> Measure:
-    node.mapping(allowed={"at_least", "at_most", "below", "decimal_is_cue", "not_followed_by", "subject"},
-                 required={"cue", "range"})
-    rng = node.get("range").list(min_len=2)
-    low, high = (float(n.value) for n in rng[:2])
-
-    def num(key: str) -> float | None:
-        if not node.has(key):
-            return None
-        value = node.get(key).value
-        if not isinstance(value, int | float):
-            raise node.error("expected a number", f"{node.key}.{key}")
-        return float(value)
-
-    m = Measure(
-        cue=_compile_part(lang, node, node.get("cue").str()), low=low, high=high,
-        at_least=num("at_least"), at_most=num("at_most"), below=num("below"),
-        decimal_is_cue=node.get("decimal_is_cue").bool() if node.has("decimal_is_cue") else False,
-        not_followed_by=frozenset(w for p in _compile_part(lang, node, node.get("not_followed_by").str())
-                                  for w in p) if node.has("not_followed_by") else frozenset(),
-        subject=node.get("subject").choice(SUBJECT_MODES) if node.has("subject") else "any",
-    )
-    if m.at_least is None and m.at_most is None and m.below is None:
-        raise node.error("a measure needs at_least, at_most or below")
-    return m
-
-
-def parse_danger_signs(root: Node, sources: dict[str, Source], lang: Language | None = None) -> tuple[DangerSign, ...]:
-    root.mapping(required={"signs"})
-    nodes = root.get("signs").list(min_len=1)
-    out = []
-    for node in nodes:
-        node.mapping(
-            allowed={"note", "unless", "measures", "on_the_way", "private", "crisis"},
-            required={"id", "who", "text", "urgent", "advice", "patterns", "source"},
-        )
-        pattern_nodes = node.get("patterns").list(min_len=1)
-        compiled = tuple(_compile_pattern(lang, n) for n in pattern_nodes) if lang else ()
-        unless = node.get("unless").str_list(min_len=1) if node.has("unless") else ()
-        compiled_unless = tuple(_compile_part(lang, node, u) for u in unless) if lang else ()
-        measures = tuple(_compile_measure(lang, n) for n in node.get("measures").list(min_len=1)) \
-            if lang and node.has("measures") else ()
-        source, note = read_source(node, sources)
-        out.append(DangerSign(
-            id=node.get("id").ident(),
-            who=node.get("who").choice(WHO),
-            text=node.get("text").str(),
-            urgent=node.get("urgent").bool(),
-            advice=node.get("advice").str(),
-            patterns=tuple(n.value if isinstance(n.value, str) else n.value.get("match", "") for n in pattern_nodes),
-            source=source,
-            note=note,
-            unless=unless,
-            on_the_way=node.get("on_the_way").str() if node.has("on_the_way") else None,
-            private=node.get("private").bool() if node.has("private") else False,
-            crisis=node.get("crisis").bool() if node.has("crisis") else False,
-            compiled=compiled,
-            compiled_unless=compiled_unless,
-            measures=measures,
-        ))
-    unique_ids([(s.id, n) for s, n in zip(out, nodes, strict=True)], "danger sign")
-    return tuple(out)
-
-
-def known_words(lang: Language, signs: Iterable[DangerSign]) -> frozenset[str]:
-    """Every word the rules use: the only words a typing slip is corrected to."""
-    words: set[str] = set(lang.spelling) | set(lang.spelling.values()) | set(lang.subjects)
-    words |= lang.negations | lang.negation_skip | lang.negation_lists | lang.fuzzy_keep | lang.address_words
-    for name in lang.concepts:
-        for p in lang.expand(f"@{name}"):
-            words.update(p)
+def match_tokens(signs: Sequence[DangerSign], tokens: list[str], lang: Language) -> list[DangerSign]:
+    """Signs found in a message already cut into words (``Language.tokens``)."""
+    clauses = _clauses(lang, tokens)
+    hits = []
     for s in signs:
-        for pat in s.compiled:
-            for slot in pat.slots:
-                for p in slot.phrases:
-                    words.update(p)
-    return frozenset(w for w in words if w.isalpha())
+        measured = [_measured(lang, s, c) for c in clauses] if s.measures else []
+        if any(measured):
+            hits.append(s)
+        elif False in measured:
+            continue  # a stated, normal value outweighs vaguer words ("37,1, apakah itu demam?")
+        elif any(_sign_in_clause(lang, s, c) for c in clauses):
+            hits.append(s)
+    return sorted(hits, key=lambda s: not s.urgent)

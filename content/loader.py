@@ -51,6 +51,7 @@ Day numbering everywhere: the birth day is day 0, day 1 is the day after birth.
 
 from __future__ import annotations
 
+import hashlib
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -58,7 +59,8 @@ from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
-from content.danger import DangerSign, Language, known_words, match_signs, parse_danger_signs, parse_language
+from content.danger import DangerSign, Language, match_signs
+from content.danger_load import known_words, parse_danger_signs, parse_language
 from content.day_norms import DayNorms, parse_day_norms
 from content.education import EducationMessage, parse_education
 from content.errors import ContentError
@@ -66,7 +68,8 @@ from content.guide import Guide, parse_guide
 from content.instruments import Instrument, parse_instrument
 from content.lexicon import Lexicon, parse_lexicon
 from content.protocols import Protocol, parse_protocol
-from content.reading import MessageKinds, MessageReading, parse_message_kinds, read
+from content import danger_model
+from content.reading import MessageKinds, MessageReading, normalizer, parse_message_kinds, read
 from content.schema import Node, display_name, load_yaml
 from content.sop import SafetyQuestion, Sop, parse_safety, parse_sop
 from content.sources import Source, parse_sources
@@ -140,6 +143,7 @@ class Content:
     danger_language: Language | None = None
     day_norms: DayNorms | None = None
     message_kinds: MessageKinds | None = None
+    rules_digest: str = ""  # the reading rules' files, part of the learned reader's cache key
 
     def text(self, key: str, /, **params: object) -> str:
         """The sentence for ``key`` with its named placeholders filled.
@@ -189,7 +193,11 @@ class Content:
         """The danger signs a message reports now, its kind and whether it is hypothetical (content/reading.py)."""
         if self.danger_language is None or self.message_kinds is None:
             return MessageReading((), "other")
-        return read(self.danger_signs, self.danger_language, self.message_kinds, free_text)
+        model = None
+        if danger_model.enabled():
+            model = danger_model.cached_model(normalizer(self.danger_language), self.rules_digest,
+                                              [s.id for s in self.danger_signs])
+        return read(self.danger_signs, self.danger_language, self.message_kinds, free_text, model)
 
 
 def _node(path: Path, root: Path) -> Node:
@@ -249,6 +257,7 @@ def load_content(root: Path = CONTENT_DIR) -> Content:
         danger_language=language,
         day_norms=day_norms,
         message_kinds=message_kinds,
+        rules_digest=hashlib.sha256((root / "danger_language.yaml").read_bytes()).hexdigest()[:16],
     )
 
 

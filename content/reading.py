@@ -10,10 +10,12 @@ negation, whose sign). The public entry point is ``get_content().read_message(te
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
-from content.danger import DangerSign, Language, Phrase, match_signs
+from content.danger import DangerSign, Language, Phrase, match_signs, match_tokens
 from content.schema import Node
 
 KINDS = ("danger", "health", "social", "other")
@@ -61,7 +63,10 @@ class MessageKinds:
     social_max_words: int
     strong: tuple[Phrase, ...]
     general: tuple[Phrase, ...]
+    conditional: frozenset[str]
     own: tuple[Phrase, ...]
+    past: tuple[Phrase, ...]
+    resolved: tuple[Phrase, ...]
     now: tuple[Phrase, ...]
 
 
@@ -70,7 +75,7 @@ def parse_message_kinds(root: Node, lang: Language) -> MessageKinds:
     social = root.get("social")
     social.mapping(required={"words", "max_words"})
     hypo = root.get("hypothetical")
-    hypo.mapping(required={"strong", "general", "own", "now"})
+    hypo.mapping(required={"strong", "general", "conditional", "own", "past", "resolved", "now"})
 
     def phrases(key: str) -> tuple[Phrase, ...]:
         out = tuple(tuple(lang.tokens(p, fuzzy=False)) for p in hypo.get(key).str_list(min_len=1))
@@ -81,7 +86,8 @@ def parse_message_kinds(root: Node, lang: Language) -> MessageKinds:
     words = frozenset(w for raw in social.get("words").str_list(min_len=1)
                       for w in [raw.lower(), *lang.tokens(raw, fuzzy=False)])
     return MessageKinds(words, social.get("max_words").int(min_value=1), phrases("strong"), phrases("general"),
-                        phrases("own"), phrases("now"))
+                        frozenset(w for p in phrases("conditional") for w in p), phrases("own"), phrases("past"),
+                        phrases("resolved"), phrases("now"))
 
 
 def _has(tokens: Sequence[str], phrase: Phrase, gap: int = 3) -> bool:
@@ -102,14 +108,29 @@ def _has(tokens: Sequence[str], phrase: Phrase, gap: int = 3) -> bool:
     return False
 
 
-def is_hypothetical(kinds: MessageKinds, tokens: Sequence[str]) -> bool:
-    """The message talks about signs that are not happening to this family now."""
+def _where(tokens: Sequence[str], phrase: Phrase) -> int:
+    """Where the phrase (adjacent words) ends in ``tokens``, the last time; -1 if nowhere."""
+    n = len(phrase)
+    ends = [i + n for i in range(len(tokens) - n + 1) if tuple(tokens[i:i + n]) == phrase]
+    return ends[-1] if ends else -1
+
+
+def is_hypothetical(kinds: MessageKinds, tokens: Sequence[str], still: Callable[[list[str]], bool] | None = None) -> bool:
+    """The message talks about signs that are not happening to this family now.
+
+    ``still(words)``: whether a sign is found in the words after a "sekarang sudah ..." (then it is real).
+    """
     if any(_has(tokens, p, 0) for p in kinds.now):
         return False
     if any(_has(tokens, p) for p in kinds.strong):
         return True
-    if any(_has(tokens, p) for p in kinds.general):
-        return not any(_has(tokens, p, 0) for p in kinds.own)
+    words = [t for t in tokens if t.isalpha()]
+    general = any(_has(tokens, p) for p in kinds.general) or any(t in kinds.conditional for t in words[:4])
+    if general and not any(_has(tokens, p, 0) for p in kinds.own):
+        return True
+    resolved = max((_where(tokens, p) for p in kinds.resolved), default=-1)
+    if resolved >= 0 and any(_has(tokens, p, 0) for p in kinds.past):
+        return still is None or not still(list(tokens[resolved:]))
     return False
 
 
@@ -125,8 +146,21 @@ def is_social(kinds: MessageKinds, text: str, tokens: Sequence[str]) -> bool:
         not w or w in kinds.social_words for w in raw_words)
 
 
-# The learned reader: text -> (probability per sign id, the sign ids it raises)
-Model = Callable[[str], tuple[Mapping[str, float], frozenset[str]]]
+class Model(Protocol):
+    """The learned reader (content/danger_model.py)."""
+
+    def __call__(self, text: str) -> tuple[Mapping[str, float], frozenset[str]]: ...  # scores, raised
+
+    def kind(self, text: str) -> tuple[str, float]: ...  # kind, its probability
+
+
+def normalizer(lang: Language) -> Callable[[str], str]:
+    """The words of a message as the rules read them (spelling, number words), for the learned reader."""
+    return functools.partial(_normalized, lang)
+
+
+def _normalized(lang: Language, text: str) -> str:
+    return " ".join(lang.tokens(text, fuzzy=False))
 
 
 def read(signs: Sequence[DangerSign], lang: Language, kinds: MessageKinds, text: str,
@@ -140,7 +174,8 @@ def read(signs: Sequence[DangerSign], lang: Language, kinds: MessageKinds, text:
         have = {s.id for s in found}
         extra = [s for s in signs if s.id in raised and s.id not in have]
         found = sorted([*found, *extra], key=lambda s: (not s.urgent, signs.index(s)))
-    hypothetical = bool(found) and is_hypothetical(kinds, tokens)
+    hypothetical = bool(found) and is_hypothetical(
+        kinds, tokens, lambda rest: bool(match_tokens(signs, rest, lang)))
     if found and not hypothetical:
         return MessageReading(tuple(found), "danger", False, scores)
     if found or lang.mentions_health(text) or any(t[0].isdigit() for t in tokens):

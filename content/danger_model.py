@@ -1,0 +1,176 @@
+"""The learned reader: a text classifier that may raise a danger sign the rules did not find.
+
+Character n-grams (char_wb, 2-5, on the lower-cased text) and word n-grams (1-2, on the words as the rules
+read them: chat spelling respelled, number words as digits) feed one logistic regression per sign
+(one-vs-rest) and one for the message's kind. It is trained from the corpus in content/danger_corpus/ on first
+use and cached as a pickle in a cache folder, keyed by the corpus, the settings (danger_model.yaml), the
+reading rules and the scikit-learn version; training takes a few seconds, reading a message about a
+millisecond. The rules stay authoritative where they are exact: the model only adds signs (content/reading.py).
+
+The cache folder is ``$PIJAT_MODEL_CACHE``, else ``$XDG_CACHE_HOME/pijat-oksitosin-bot``, else
+``~/.cache/pijat-oksitosin-bot``; ``DANGER_MODEL=off`` turns the learned reader off (rules only).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import sklearn
+from scipy.sparse import csr_matrix, hstack
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.multiclass import OneVsRestClassifier
+
+from content.danger_corpus import CORPUS_DIR, Message, digest, load
+from content.schema import Node, load_yaml
+
+MODEL_VERSION = "1"
+SETTINGS = Path(__file__).resolve().parent / "danger_model.yaml"
+
+Normalizer = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Settings:
+    threshold: float
+    target_false_alarms: float
+    C: float
+    char_ngrams: tuple[int, int]
+    word_ngrams: tuple[int, int]
+    min_df: int
+
+
+def read_settings(path: Path = SETTINGS) -> Settings:
+    node = Node(load_yaml(path), path.name)
+    node.mapping(required={"threshold", "target_false_alarms", "C", "char_ngrams", "word_ngrams", "min_df"})
+
+    def pair(key: str) -> tuple[int, int]:
+        a, b = (n.int(min_value=1) for n in node.get(key).list(min_len=2))
+        return a, b
+
+    return Settings(float(node.get("threshold").value), float(node.get("target_false_alarms").value),
+                    float(node.get("C").value), pair("char_ngrams"), pair("word_ngrams"),
+                    node.get("min_df").int(min_value=1))
+
+
+@dataclass
+class DangerModel:
+    sign_ids: tuple[str, ...]
+    char: TfidfVectorizer
+    word: TfidfVectorizer
+    weights: csr_matrix  # features x signs
+    bias: np.ndarray
+    kinds: OneVsRestClassifier | None
+    threshold: float
+    normalize: Normalizer | None = None
+
+    def _x(self, texts: Sequence[str]):
+        norm = self.normalize or str.lower
+        return hstack([self.char.transform([t.lower() for t in texts]),
+                       self.word.transform([norm(t) for t in texts])]).tocsr()
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """messages x signs."""
+        z = np.asarray((self._x(texts) @ self.weights).todense()) + self.bias
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def kind(self, text: str) -> tuple[str, float]:
+        if self.kinds is None:
+            return "other", 0.0
+        p = self.kinds.predict_proba(self._x([text]))[0]
+        best = int(np.argmax(p))
+        return str(self.kinds.classes_[best]), float(p[best])
+
+    def __call__(self, text: str) -> tuple[Mapping[str, float], frozenset[str]]:
+        p = self.probabilities([text])[0]
+        scores = {sid: round(float(v), 4) for sid, v in zip(self.sign_ids, p, strict=True)}
+        return scores, frozenset(sid for sid, v in scores.items() if v >= self.threshold)
+
+
+def train(messages: Sequence[Message], settings: Settings, normalize: Normalizer | None = None,
+          sign_ids: Sequence[str] | None = None) -> DangerModel:
+    """Fit the reader on ``messages`` (a few seconds for a few thousand)."""
+    norm = normalize or str.lower
+    texts = [m.text for m in messages]
+    char = TfidfVectorizer(analyzer="char_wb", ngram_range=settings.char_ngrams, min_df=settings.min_df,
+                           sublinear_tf=True, dtype=np.float32)
+    word = TfidfVectorizer(analyzer="word", ngram_range=settings.word_ngrams, min_df=settings.min_df,
+                           sublinear_tf=True, token_pattern=r"[^ ]+", dtype=np.float32)
+    x = hstack([char.fit_transform([t.lower() for t in texts]), word.fit_transform([norm(t) for t in texts])]).tocsr()
+    ids = list(sign_ids) if sign_ids is not None else sorted({s for m in messages for s in m.signs})
+    cols, bias = [], []
+    for sid in ids:
+        y = np.array([sid in m.signs for m in messages])
+        if y.sum() < 2:
+            cols.append(np.zeros(x.shape[1]))
+            bias.append(-20.0)  # never raised
+            continue
+        lr = LogisticRegression(C=settings.C, solver="liblinear", dual=True, tol=1e-3, max_iter=300)
+        lr.fit(x, y)
+        cols.append(lr.coef_[0])
+        bias.append(float(lr.intercept_[0]))
+    weights = csr_matrix(np.vstack(cols).T.astype(np.float32))
+    kinded = [(i, m.kind) for i, m in enumerate(messages) if m.kind != "?"]
+    kinds = None
+    if len({k for _, k in kinded}) >= 2:
+        kinds = OneVsRestClassifier(LogisticRegression(C=settings.C, solver="liblinear", dual=True, tol=1e-3,
+                                                        max_iter=300))
+        kinds.fit(x[[i for i, _ in kinded]], [k for _, k in kinded])
+    return DangerModel(tuple(ids), char, word, weights, np.array(bias, dtype=np.float32), kinds,
+                       settings.threshold, normalize)
+
+
+def cache_dir() -> Path:
+    if os.environ.get("PIJAT_MODEL_CACHE"):
+        return Path(os.environ["PIJAT_MODEL_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "pijat-oksitosin-bot"
+
+
+def cache_key(rules_digest: str, corpus: Path = CORPUS_DIR, settings: Path = SETTINGS) -> str:
+    h = hashlib.sha256()
+    for part in (MODEL_VERSION, sklearn.__version__, digest(corpus), settings.read_text(encoding="utf-8"),
+                 rules_digest):
+        h.update(part.encode())
+    return h.hexdigest()[:20]
+
+
+_MODELS: dict[str, DangerModel] = {}
+
+
+def enabled() -> bool:
+    return os.environ.get("DANGER_MODEL", "on").lower() not in ("off", "0", "no", "false")
+
+
+def cached_model(normalize: Normalizer, rules_digest: str, sign_ids: Sequence[str]) -> DangerModel:
+    """The model for the repository's corpus: from memory, else the cache folder, else trained now."""
+    key = cache_key(rules_digest)
+    model = _MODELS.get(key)
+    if model is not None:
+        return model
+    path = cache_dir() / f"danger_model_{key}.pickle"
+    try:
+        with path.open("rb") as fh:
+            model = pickle.load(fh)  # noqa: S301 - our own cache file, keyed by content hash
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+        model = None
+    if not isinstance(model, DangerModel):
+        model = train(load(), read_settings(), normalize, sign_ids)
+        model.normalize = None  # the rules' reading is not pickled: it is the current one, by the key
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as fh:
+                pickle.dump(model, fh)
+            os.replace(fh.name, path)
+        except OSError:
+            pass  # no writable cache: keep it in memory
+    model.normalize = normalize
+    _MODELS[key] = model
+    return model
