@@ -19,6 +19,8 @@ from content.danger import DangerSign, Phrase
 from content.schema import load_yaml
 
 ADVICE_FILE = Path(__file__).with_name("advice.yaml")
+MESSAGE_MAX = 600
+LINES_MAX = 10
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,11 @@ def family_messages(content, advice: Sequence[SignAdvice], *, told: str | None) 
         lines.append(content.text("danger.sign_only", tanda=a.words))
         if a.why not in whys:
             whys.append(a.why)
-    first = ["\n".join(lines), " ".join(whys[:1 if feelings_only else 2]), content.text("danger.emergency")]
+    keep = 1 if feelings_only else 2
+    first = ["\n".join(lines), " ".join(whys[:keep]), content.text("danger.emergency")]
+    while keep > 1 and (len("\n\n".join(first)) > MESSAGE_MAX or "\n\n".join(first).count("\n") >= LINES_MAX):
+        keep -= 1  # long reasons: the most urgent one only (content/STYLE.md: one message, 600 characters)
+        first[1] = " ".join(whys[:keep])
     second = []
     if crisis:
         second.append(content.text("danger.crisis"))
