@@ -11,9 +11,9 @@ The rule (issue 15, following statistics.md):
   both are printed, as SPSS prints them.
 - p >= 0.05 means "not enough evidence of a difference", never "no difference".
 - The direction comes from the paired differences themselves (issue 24): how many pairs went up, how many went
-  down, and the median difference. Up > down with a median >= 0 is a rise, down > up with a median <= 0 a fall;
-  anything else (as many up as down, or counts and median disagreeing) has no direction ("unchanged"), whatever
-  the rank sums say. It is worded from the instrument: a rise is an improvement when a higher score is better.
+  down, their sum and the median difference. More up than down with a positive sum and a median >= 0 is a rise,
+  the mirror a fall; anything else (as many up as down, ups and downs that cancel out to a zero sum, or counts
+  and median disagreeing) has no direction ("unchanged"), whatever the rank sums say. It is worded from the instrument: a rise is an improvement when a higher score is better.
 """
 
 from __future__ import annotations
@@ -95,12 +95,14 @@ class Conclusion:
                 "up": self.up, "down": self.down, "median_diff": self.median_diff}
 
 
-def paired_direction(up: int, down: int, median_diff: float | None) -> bool | None:
-    """True (scores rose), False (fell) or None (no direction) from the paired differences."""
+def paired_direction(up: int, down: int, median_diff: float | None, mean_diff: float = 0.0) -> bool | None:
+    """True (scores rose), False (fell) or None (no direction: the differences balance) from the paired
+    differences: the counts up and down, their mean (its sign is the sum's) and their median."""
     median = median_diff or 0.0
-    if up > down and median >= 0:
+    mean = round(mean_diff or 0.0, 10)
+    if up > down and mean > 0 and median >= 0:
         return True
-    if down > up and median <= 0:
+    if down > up and mean < 0 and median <= 0:
         return False
     return None
 
@@ -138,7 +140,7 @@ def conclude(*, n: int, ordinal: bool, higher_is_better: bool, shapiro_diff_p: f
         p, kind = t_p, EXACT
     else:
         p, kind = wilcoxon_p(n, wilcoxon_p_exact, wilcoxon_p_asymptotic)
-    rose = paired_direction(up, down, median_diff)
+    rose = paired_direction(up, down, median_diff, mean_diff)
     significant = p is not None and p < ALPHA
     return Conclusion(test, p, kind, significant, direction(rose, higher_is_better), reason,
                       ttest_secondary=ordinal, rose=rose, up=up, down=down, median_diff=median_diff)

@@ -68,7 +68,8 @@ def csv_scale(args: argparse.Namespace) -> Scale:
 
     kind = getattr(args, "scale", None)
     return Scale(higher_is_better=not getattr(args, "lower_is_better", False),
-                 ordinal=None if kind in (None, "auto") else kind == "ordinal")
+                 ordinal=None if kind in (None, "auto") else kind == "ordinal",
+                 minimum=getattr(args, "min", None), maximum=getattr(args, "max", None))
 
 
 def output(report: PairedReport, args: argparse.Namespace) -> int:
@@ -189,6 +190,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="the class value counted as positive in pre_class/post_class (default: lancar)")
     parser.add_argument("--lower-is-better", action="store_true",
                         help="for --csv: a lower score is better (e.g. skala3: 0 = lancar); sets the direction")
+    parser.add_argument("--min", type=float, default=None, metavar="LOWEST",
+                        help="for --csv: the lowest possible score (e.g. 0); scores below it are refused and every "
+                             "95%% CI is kept inside --min/--max (the database routes use the instrument's range)")
+    parser.add_argument("--max", type=float, default=None, metavar="HIGHEST",
+                        help="for --csv: the highest possible score (e.g. 6 for bayi6); scores above it are refused")
     parser.add_argument("--scale", choices=("auto", "ordinal", "interval"), default="auto",
                         help="for --csv: ordinal scores use the Wilcoxon test and show the paired t as secondary; "
                              "auto = ordinal when every score is a whole number within 7 levels")

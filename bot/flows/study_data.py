@@ -433,8 +433,9 @@ class Study:
     adherence: list
     levels: object  # analysis.frequencies.LevelTable
     items: list
-    characteristics: list
+    characteristics: list  # Table 1 of the research-consenting families
     occasions: list[str]
+    characteristics_analysed: list = field(default_factory=list)  # Table 1 of the analysed (primary pair)
 
 
 def _taken(rows: Iterator[dict]) -> dict[int, dict[str, dict]]:
@@ -453,13 +454,12 @@ def _taken(rows: Iterator[dict]) -> dict[int, dict[str, dict]]:
 
 
 def _reason(fam: dict, m: dict | None, missing: str) -> str | None:
-    if m is None:
-        return "paused" if fam["paused"] else "unreachable" if fam["unreachable"] else missing
-    if m["window"] != "on_time":
-        return f"window_{m['window']}"
-    if m["score"] is None:
-        return "no_score"
-    return None
+    """analysis.flow.loss_reason for one family's measurement (None: it counts)."""
+    from analysis.flow import loss_reason
+
+    return loss_reason(paused=bool(fam["paused"]), unreachable=bool(fam["unreachable"]),
+                       window=None if m is None else m["window"], missing=missing,
+                       scored=m is not None and m["score"] is not None)
 
 
 def study(session: Session, content: Content, protocol_id: str, facility_id: int | None, *,
@@ -553,13 +553,26 @@ def study(session: Session, content: Content, protocol_id: str, facility_id: int
                                                                      for o in occasions})
     return Study(protocol, version, instrument, facility_id, results, the_flow,
                  adherence(courses, protocol.days, protocol.sessions_per_day), levels, items,
-                 table1(consenting), occasions)
+                 table1(consenting), occasions, table1([f for f in consenting if f["family"] in analysed]))
 
 
 def analyse_study(s: Study) -> list[tuple[PairData, PairedReport | None]]:
     """The pre/post report of each of the protocol's pairs (None: too few pairs)."""
     return [(p, analyse(p.scores, instrument=s.instrument, excluded=p.beyond_dropped,
                         outside_window=p.outside_window)) for p in s.pairs]
+
+
+def holm_adjusted(reports: list) -> list[float | None]:
+    """Holm-adjusted p of each pair's conclusion (the p the report concludes on), over the pairs that were
+    tested; None for a pair with too few families. With one tested pair it is that pair's own p."""
+    from analysis.multiplicity import holm
+
+    return holm([r.conclusion.p if r is not None and r.conclusion is not None else None for _, r in reports])
+
+
+def tested_pairs(reports: list) -> int:
+    """How many of the protocol's pairs were tested (the k of the multiple-testing note)."""
+    return sum(1 for _, r in reports if r is not None and r.conclusion is not None and r.conclusion.p is not None)
 
 
 def database_study(protocol_id: str, facility: str | None = None, *, database_url: str | None = None,
