@@ -453,6 +453,16 @@ def _taken(rows: Iterator[dict]) -> dict[int, dict[str, dict]]:
     return out
 
 
+def latest_taken(rows: Iterator[dict]) -> dict[int, dict[str, dict]]:
+    """family id -> occasion -> the latest finished measurement (what the report and the wide files read)."""
+    return _taken(rows)
+
+
+def counts(fam: dict, m: dict) -> bool:
+    """Whether a family's taken measurement enters the analysis (on time, scored): the report's rule."""
+    return _reason(fam, m, "no_pre") is None
+
+
 def _reason(fam: dict, m: dict | None, missing: str) -> str | None:
     """analysis.flow.loss_reason for one family's measurement (None: it counts)."""
     from analysis.flow import loss_reason
