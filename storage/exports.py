@@ -31,6 +31,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    or_,
     type_coerce,
 )
 from sqlalchemy.orm import aliased
@@ -133,7 +134,12 @@ def families(session: Session, facility_id: int | None, *, with_names: bool = Fa
         )
         cols.append(mother_name.label("mother_name"))
     stmt = select(*cols).select_from(Family).outerjoin(Facility, col(Facility.id) == Family.facility_id)
-    return _stream(session, _live(stmt, facility_id).order_by(Family.id))
+    # a family that used /hapus after research consent stays as a pseudonymous row (its answers are kept), so
+    # every file counts the same families as the flow; the caller blanks its personal fields
+    kept = or_(and_(col(Family.deleted_at).is_(None), Family.status != "deleted"), research_consent().is_(True))
+    if facility_id is not None:
+        stmt = stmt.where(Family.facility_id == facility_id)
+    return _stream(session, stmt.where(kept).order_by(Family.id))
 
 
 def members(session: Session, facility_id: int | None, *, with_names: bool = False) -> Iterator[dict]:

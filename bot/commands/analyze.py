@@ -1,8 +1,8 @@
 """``python -m bot analyze --csv FILE | --instrument ID [--facility CODE] [--json] [--chart OUT.png]
 [--xlsx OUT.xlsx]``: the midwife's pre/post statistics, printed the way SPSS prints them.
 
-``--instrument`` reads the pairs from the database (bot/flows/study_data.py: each family's latest pre and
-post checklist; families with only one of them are counted as dropped, as an exported CSV would show them).
+``--instrument`` never pools protocols: it is the report of the one protocol version measuring with the
+instrument (as ``--protocol``), or a refusal naming the protocol versions to choose from.
 
 Reading pairs from another source (e.g. the database) only needs a new branch in :func:`run` that
 builds ``(participant, pre, post)`` tuples and calls :func:`report_pairs`.
@@ -121,18 +121,16 @@ def _fail_line(message: str) -> int:
 
 
 def run_database(args: argparse.Namespace) -> int:
-    """Pairs from the database: each family's latest pre and post checklist of ``--instrument``."""
-    from bot.flows.study_data import StudyDataError, database_scores
+    """``--instrument``: never pooled over protocols. With one protocol version measuring with it, that protocol's
+    report (exactly ``--protocol P --version V``); with several, a refusal naming them."""
+    from bot.flows.study_data import StudyDataError, database_instrument
 
     try:
-        scores = database_scores(args.instrument, args.facility)
+        protocol_id, version = database_instrument(args.instrument, args.facility)
     except StudyDataError as exc:
         return _fail_line(str(exc))
-    from bot.flows.instrument_scale import scale_for
-
-    instrument = get_content().instruments[args.instrument]
-    return report_pairs(scores.pairs, args, dropped=scores.dropped_pairs(), classes=scores.classes,
-                        class_labels=scores.class_labels(), scale=scale_for(instrument))
+    args.protocol, args.version = protocol_id, version
+    return run_protocol(args)
 
 
 def run_protocol(args: argparse.Namespace) -> int:

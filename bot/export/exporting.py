@@ -124,10 +124,21 @@ def _flag(value: object) -> int | None:
 
 def _families(session: Session, facility_id: int | None, with_names: bool) -> Iterator[tuple]:
     for r in exports.families(session, facility_id, with_names=with_names):
+        if r["status"] == "deleted":  # withdrawn after research consent: pseudonymous, no personal field
+            yield withdrawn_row(r, with_names)
+            continue
         row = (r["family"], r["facility"], r["protocol"], r["birth_date"], r["timezone"], r["status"],
                _flag(r["reminders_paused"]), _local(r["registered_at"], r["timezone"]), r["members"],
-               r["sessions_done"], *study_columns(r))
+               r["sessions_done"], *study_columns(r), 0)
         yield (*row, r["mother_name"]) if with_names else row
+
+
+def withdrawn_row(r, with_names: bool) -> tuple:
+    """A family that used /hapus after research consent: its code, facility, protocol and version, status,
+    sessions and consent (study data kept), and nothing personal (no dates, time zone, Table 1 or name)."""
+    row = (r["family"], r["facility"], r["protocol"], None, None, r["status"], None, None, 0, r["sessions_done"],
+           None, None, None, None, None, None, r["protocol_version"] or 1, _flag(r["consent_research"]), 1)
+    return (*row, None) if with_names else row
 
 
 STUDY_FAMILY_COLUMNS = ["birth_time", "mother_age", "parity", "education", "work", "birth_mode", "protocol_version",
@@ -258,7 +269,7 @@ def build_sheets(session: Session, content: Content, facility_id: int | None, *,
     sheets = [
         lambda: Sheet(FAMILIES, named(["family", "facility", "protocol", "birth_date", "timezone", "status",
                                        "reminders_paused", "registered_at", "members", "sessions_done",
-                                       *STUDY_FAMILY_COLUMNS],
+                                       *STUDY_FAMILY_COLUMNS, "withdrawn"],
                                       "mother_name"),
                       _families(session, facility_id, with_names), describer(FAMILIES), about(FAMILIES)),
         lambda: Sheet(MEMBERS, named(["family", "member", "role", "active", "joined_at", "reachable",
