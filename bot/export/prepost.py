@@ -294,5 +294,11 @@ def sheets(session: Session, content: Content, facility_id: int | None) -> Itera
         first = next(iter(made.rows), None)
         if first is None:
             continue
-        made.rows = itertools.chain([first], made.rows)
+        made.rows = _again(first, made.rows)
         yield made
+
+
+def _again(first: tuple, rest) -> Iterator[tuple]:
+    """The rows with the one already read put back in front (still a generator: streamed, read once)."""
+    yield first
+    yield from rest
