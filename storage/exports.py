@@ -67,6 +67,15 @@ def _live(stmt: Select, facility_id: int | None) -> Select:
     return stmt
 
 
+def _kept(stmt: Select, facility_id: int | None) -> Select:
+    """Live families, and a family that used /hapus after research consent (its study rows are kept, without any
+    personal field): the families, sessions and answers sheets count the same families as the study's flow."""
+    kept = or_(and_(col(Family.deleted_at).is_(None), Family.status != "deleted"), research_consent().is_(True))
+    if facility_id is not None:
+        stmt = stmt.where(Family.facility_id == facility_id)
+    return stmt.where(kept)
+
+
 def research_consent():
     """SQL: the family's research consent — the mother's, or the registering person's when no mother joined."""
     mother = (
@@ -132,12 +141,9 @@ def families(session: Session, facility_id: int | None, *, with_names: bool = Fa
         )
         cols.append(mother_name.label("mother_name"))
     stmt = select(*cols).select_from(Family).outerjoin(Facility, col(Facility.id) == Family.facility_id)
-    # a family that used /hapus after research consent stays as a pseudonymous row (its answers are kept), so
-    # every file counts the same families as the flow; the caller blanks its personal fields
-    kept = or_(and_(col(Family.deleted_at).is_(None), Family.status != "deleted"), research_consent().is_(True))
-    if facility_id is not None:
-        stmt = stmt.where(Family.facility_id == facility_id)
-    return _stream(session, stmt.where(kept).order_by(Family.id))
+    # a family that used /hapus after research consent stays as a pseudonymous row (the caller blanks its
+    # personal fields)
+    return _stream(session, _kept(stmt, facility_id).order_by(Family.id))
 
 
 def members(session: Session, facility_id: int | None, *, with_names: bool = False) -> Iterator[dict]:
@@ -170,7 +176,7 @@ def sessions(session: Session, facility_id: int | None) -> Iterator[dict]:
             MassageSession.confirmed_by_mother_at.label("confirmed_by_mother_at"),
         )
     )
-    return _stream(session, _live(_of_sessions(stmt), facility_id).order_by(Family.id, MassageSession.started_at,
+    return _stream(session, _kept(_of_sessions(stmt), facility_id).order_by(Family.id, MassageSession.started_at,
                                                                             MassageSession.id))
 
 
@@ -370,6 +376,6 @@ def session_rows(session: Session, facility_id: int | None, offsets: Mapping[str
             _one_zero(col(MassageSession.confirmed_by_mother_at).is_not(None)),
         )
     )
-    return _tuples(session, _live(_of_sessions(stmt), facility_id).order_by(Family.id, MassageSession.started_at,
+    return _tuples(session, _kept(_of_sessions(stmt), facility_id).order_by(Family.id, MassageSession.started_at,
                                                                             MassageSession.id))
 
