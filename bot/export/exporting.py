@@ -3,8 +3,9 @@ the SPSS files are bot/export/spss.py.
 
 Sheets, in order (machine name / workbook tab): ``families`` / Keluarga, ``members`` / Anggota keluarga,
 ``sessions`` / Sesi pijat, ``answers`` / Jawaban ceklis (long form: one row per answer),
-``prepost_<instrument>`` / Sebelum-sesudah <instrument> (wide form, one row per family, ready for SPSS and for
-``analyze --csv``: ``participant,pre,post,pre_class,post_class`` plus item scores), ``alerts`` / Tanda bahaya
+``prepost_<protocol>_v<version>`` / Pre-post <protocol> v<version> (wide form, one per protocol version, one row
+per research-consenting family, the protocol's own occasions with their window status, on-time scores only:
+bot/export/prepost.py; ready for SPSS and for ``analyze --csv``), ``alerts`` / Tanda bahaya
 and ``dictionary`` / Kamus data (the codebook: every variable with its label, type, unit, values with labels,
 scoring rule, source and instrument version).
 
@@ -12,6 +13,9 @@ Every column is declared once in bot/export/schema.py. The workbook shows Indone
 bold frozen header rows and Excel dates in the family's local time; the CSV keeps the snake_case names and the
 codes (explained in the codebook), in the Indonesian-Excel dialect by default (UTF-8 with BOM, ``;``, decimal
 comma) or ``plain``.
+
+A family that used /hapus after research consent stays in ``families``, ``sessions``, ``answers`` and the wide
+sheets as a pseudonymous row marked ``withdrawn`` (no personal field), so every file counts the flow's families.
 
 Identifiers are pseudonymous: the family's stable code, a member number within the family; no Telegram
 ids ever, names only with ``with_names``. Rows come from generators over server-side cursors and are

@@ -3,8 +3,13 @@
 JSON (``python -m bot analyze --protocol P --json``): the primary pair's statistics at the top level (as
 before, for old readers), plus ``"protocol": {"id", "version", "instrument"}``, ``"flow"`` (registered,
 consented_research, pre_on_time, post_on_time, analysed, excluded {reason: count}, losses, sessions),
-``"pairs"`` (one per protocol pair: ``pre``, ``post``, ``day``, ``n``, ``excluded``, ``outside_window`` and the
-statistics), ``"frequencies"``, ``"items"``, ``"characteristics"`` and ``"adherence"``.
+``"pairs"`` (one per protocol pair: ``pre``, ``post``, ``day``, ``n``, ``excluded``, ``outside_window``, the
+statistics and ``p_holm``), ``"frequencies"``, ``"items"``, ``"characteristics"`` (Table 1 of the consenting
+families), ``"characteristics_analysed"`` (of the analysed), ``"multiple_testing"`` (``method`` holm, ``tests``,
+``note`` when more than one pair was tested) and ``"adherence"``; ``flow.per_protocol`` counts the analysed
+families that had every planned session.
+
+The text (chat, terminal, the workbook's study sheet) prints, per pair, the Holm-adjusted p and every warning.
 """
 
 from __future__ import annotations
