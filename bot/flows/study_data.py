@@ -49,6 +49,7 @@ class PairedScores:
     pre_only: int = 0
     post_only: int = 0
     class_names: dict[str, str] = field(default_factory=dict)  # class key -> the instrument's label
+    incomplete_reasons: list[str] = field(default_factory=list)  # aligned with incomplete: why (the loss rule)
 
     @property
     def n(self) -> int:
@@ -59,7 +60,8 @@ class PairedScores:
         from analysis import DroppedPair
         from analysis.paired import MISSING
 
-        return [DroppedPair(code, MISSING) for code in self.incomplete]
+        reasons = self.incomplete_reasons if len(self.incomplete_reasons) == len(self.incomplete) else []
+        return [DroppedPair(code, reasons[i] if reasons else MISSING) for i, code in enumerate(self.incomplete)]
 
     def class_labels(self) -> ClassLabels | None:
         from analysis import ClassLabels
@@ -536,6 +538,7 @@ def study(session: Session, content: Content, protocol_id: str, facility_id: int
         excluded: dict[str, int] = {}
         beyond: dict[str, int] = {}  # excluded but not already a dropped pair
         incomplete: list[str] = []
+        incomplete_reasons: list[str] = []
         pre_only = post_only = 0
         seen_negative = False
         for fam in consenting:
@@ -546,6 +549,7 @@ def study(session: Session, content: Content, protocol_id: str, facility_id: int
                 excluded[why] = excluded.get(why, 0) + 1
                 if (pre is None) != (post is None):  # listed as a dropped pair (missing) in the report
                     incomplete.append(fam["family"])
+                    incomplete_reasons.append(why)
                     pre_only += int(pre is not None)
                     post_only += int(post is not None)
                 else:
@@ -561,7 +565,8 @@ def study(session: Session, content: Content, protocol_id: str, facility_id: int
         scores = PairedScores(
             instrument_id=instrument.id, pairs=included, classes=classes if binary else None,
             positive=binary[0] if binary else None, negative=binary[1] if binary and seen_negative else None,
-            incomplete=incomplete, pre_only=pre_only, post_only=post_only, class_names=class_names(instrument))
+            incomplete=incomplete, pre_only=pre_only, post_only=post_only, class_names=class_names(instrument),
+            incomplete_reasons=incomplete_reasons)
         outside = sum(n for reason, n in excluded.items() if reason.startswith("window_"))
         results.append(PairData(pair, scores, excluded, outside, level_table(
             {pair.pre: keys[0], pair.post: keys[1]}, [(c.key, c.label) for c in instrument.classifications]),
