@@ -26,7 +26,13 @@ from scipy import stats
 from sqlmodel import select
 
 from bot import cli
-from bot.devtools.demo import STUDY_FACILITIES, STUDY_MIDWIFE_PROTOCOL, add_midwife, seed_study_demo
+from bot.devtools.demo import (
+    STUDY_FACILITIES,
+    STUDY_MIDWIFE_PROTOCOL,
+    add_family,
+    add_midwife,
+    seed_study_demo,
+)
 from bot.export import exporting, protocol_report
 from bot.flows import study_data
 from content import get_content
@@ -227,3 +233,17 @@ async def test_analisis_in_the_chat_prints_the_same_figures(bot, db, clock, fake
     again = "\n".join(m.text or "" for m in midwife.replies_since_last_action)
     for p in data["pairs"]:
         assert f"Hari ke-{p['day']}: sebelum dan sesudah pijat (n = {p['n']})" in again
+
+    # oksitosin16 in a facility with families on seed 002 and seed 003: she chooses one, never both pooled
+    with db.session() as s:
+        facility = s.get(Facility, demo.facilities[STUDY_MIDWIFE_PROTOCOL].id)
+        for k, protocol_id in enumerate(("seed002", "seed003", "seed002", "seed003")):
+            add_family(s, facility, now=clock.now(), age_days=8, protocol_id=protocol_id,
+                       mother=(MIDWIFE + 500 + 2 * k, "Ani"))
+    await midwife.send("/analisis oksitosin16")
+    choice = midwife.last_reply
+    assert "tidak digabung" in choice.text
+    assert choice.button_labels == ["seed002 versi 1 (2 keluarga)", "seed003 versi 1 (2 keluarga)"]
+    await midwife.press("seed003 versi 1 (2 keluarga)")
+    chosen = "\n".join(m.text or "" for m in midwife.replies_since_last_action)
+    assert "Seed 003" in chosen and "Seed 002" not in chosen
