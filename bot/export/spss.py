@@ -123,6 +123,10 @@ def syntax(sheet: exporting.Sheet, sav_name: str, content: Content) -> str:
         "  /CINTERVAL 95",
         "  /MISSING PAIRWISE",
         "  /NOTOTAL.",
+    ]
+    if not lay.pairs:  # a protocol without a before/after pair: descriptives only
+        return "\r\n".join([*lines, "", f"* {t('export.spss.warning')}.", "EXECUTE.", ""])
+    lines += [
         "",
         f"* {t('export.spss.wilcoxon')}.",
         "NPAR TESTS",
