@@ -123,7 +123,8 @@ def _fail_line(message: str) -> int:
 def run_database(args: argparse.Namespace) -> int:
     """``--instrument``: never pooled over protocols. With one protocol version measuring with it, that protocol's
     report (exactly ``--protocol P --version V``); with several, a refusal naming them."""
-    from bot.flows.study_data import StudyDataError, database_instrument
+    from bot.flows.study_data import StudyDataError
+    from bot.flows.study_instrument import database_instrument
 
     try:
         protocol_id, version = database_instrument(args.instrument, args.facility)

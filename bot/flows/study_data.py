@@ -136,51 +136,6 @@ class StudyDataError(ValueError):
     """An unknown instrument or facility; the message is one Indonesian sentence for the operator."""
 
 
-def instrument_protocols(session: Session, content: Content, instrument_id: str,
-                         facility_id: int | None) -> list[tuple[str, int, int]]:
-    """(protocol id, version, families) of every protocol version measuring with the instrument that has families
-    in the facility (None: all). An instrument is analysed per protocol version, never pooled over them: their
-    schedules, windows and pairs differ."""
-    from storage import research
-
-    out = []
-    for protocol_id, _ in sorted(research.protocols_of_facility(session, facility_id)):
-        protocol = content.protocols.get(protocol_id)
-        if protocol is None or protocol.instrument != instrument_id:
-            continue
-        out += [(protocol_id, v, n) for v, n in sorted(research.versions(session, protocol_id, facility_id))]
-    return out
-
-
-def instrument_choice(content: Content, instrument_id: str, found: list[tuple[str, int, int]]) -> tuple[str, int]:
-    """The one protocol version of an instrument's analysis, or :class:`StudyDataError` with the Indonesian reason
-    (no data yet, or several protocol versions, which are never pooled)."""
-    instrument = content.instruments[instrument_id]
-    if not found:
-        raise StudyDataError(content.text("study.instrument_no_protocol", instrumen=instrument.title))
-    if len(found) > 1:
-        listed = ", ".join(content.text("study.instrument_protocol_item", kode=p, versi=v, n=n) for p, v, n in found)
-        raise StudyDataError(content.text("study.instrument_pooled", instrumen=instrument.title, daftar=listed))
-    protocol_id, version, _ = found[0]
-    return protocol_id, version
-
-
-def database_instrument(instrument_id: str, facility: str | None = None, *, database_url: str | None = None,
-                        content: Content | None = None) -> tuple[str, int]:
-    """``python -m bot analyze --instrument``: the one protocol version to report (see :func:`instrument_choice`).
-
-    ``facility`` is a facility code or name; None means every facility.
-    """
-    content = content or get_content()
-    if content.instruments.get(instrument_id) is None:
-        raise StudyDataError(content.text("export.cli.unknown_instrument", nama=instrument_id,
-                                          pilihan=", ".join(sorted(content.instruments))))
-    found = _from_database(database_url, content, facility,
-                           lambda session, facility_id: instrument_protocols(session, content, instrument_id,
-                                                                             facility_id))
-    return instrument_choice(content, instrument_id, found)
-
-
 def analyse(scores: PairedScores, *, instrument: Instrument | None = None, excluded: dict[str, int] | None = None,
             outside_window: int = 0) -> PairedReport | None:
     """The analysis library's report on the pairs; None when there are too few pairs.
@@ -607,18 +562,6 @@ def analyse_study(s: Study) -> list[tuple[PairData, PairedReport | None]]:
                         outside_window=p.outside_window)) for p in s.pairs]
 
 
-def holm_adjusted(reports: list) -> list[float | None]:
-    """Holm-adjusted p of each pair's conclusion (the p the report concludes on), over the pairs that were
-    tested; None for a pair with too few families. With one tested pair it is that pair's own p."""
-    from analysis.multiplicity import holm
-
-    return holm([r.conclusion.p if r is not None and r.conclusion is not None else None for _, r in reports])
-
-
-def tested_pairs(reports: list) -> int:
-    """How many of the protocol's pairs were tested (the k of the multiple-testing note)."""
-    return sum(1 for _, r in reports if r is not None and r.conclusion is not None and r.conclusion.p is not None)
-
 
 def database_study(protocol_id: str, facility: str | None = None, *, database_url: str | None = None,
                    content: Content | None = None, version: int | None = None) -> Study:
@@ -627,12 +570,12 @@ def database_study(protocol_id: str, facility: str | None = None, *, database_ur
     if protocol_id not in content.protocols:
         raise StudyDataError(content.text("study.unknown_protocol", nama=protocol_id,
                                           pilihan=", ".join(sorted(content.protocols))))
-    return _from_database(database_url, content, facility,
+    return from_database(database_url, content, facility,
                           lambda session, facility_id: study(session, content, protocol_id, facility_id,
                                                              version=version))
 
 
-def _from_database(database_url: str | None, content: Content, facility: str | None, query):
+def from_database(database_url: str | None, content: Content, facility: str | None, query):
     """Open the configured database (migrated), resolve ``facility`` (code or name; None: every facility) and
     return ``query(session, facility_id)``."""
     from bot.core.config import settings_from_env

@@ -18,8 +18,9 @@ import json
 from collections.abc import Callable
 
 from analysis.conclusion import PAIRED_T
+from analysis.multiplicity import holm
 from analysis.spssformat import fmt, fmt_number, p_phrase
-from bot.flows.study_data import MIN_PAIRS, PairData, Study, holm_adjusted, tested_pairs
+from bot.flows.study_data import MIN_PAIRS, PairData, Study
 
 Words = Callable[..., str]
 SEP = ","
@@ -39,6 +40,17 @@ def _reason_word(words: Words, reason: str) -> str:
         return words(f"study.reason.{reason}")
     except Exception:  # noqa: BLE001 - an unknown reason is shown by its code
         return reason
+
+
+def holm_adjusted(reports: list) -> list[float | None]:
+    """Holm-adjusted p of each pair's conclusion (the p the report concludes on), over the pairs that were
+    tested; None for a pair with too few families. With one tested pair it is that pair's own p."""
+    return holm([r.conclusion.p if r is not None and r.conclusion is not None else None for _, r in reports])
+
+
+def tested_pairs(reports: list) -> int:
+    """How many of the protocol's pairs were tested (the k of the multiple-testing note)."""
+    return sum(1 for _, r in reports if r is not None and r.conclusion is not None and r.conclusion.p is not None)
 
 
 def occasion_name(words: Words, study: Study, label: str) -> str:

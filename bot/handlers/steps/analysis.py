@@ -10,7 +10,7 @@ import html
 from bot.chat.keyboards import callback, inline
 from bot.core.turn import Turn
 from bot.export import protocol_report as shared
-from bot.flows import study_data
+from bot.flows import study_data, study_instrument
 from bot.handlers.steps.staff import staff_or_refuse
 from storage import facilities, research
 from storage.models import Staff
@@ -77,14 +77,14 @@ def instrument_analysis(turn: Turn, staff: Staff, instrument_id: str) -> None:
         turn.reply(turn.t("midwife.analysis_unknown_instrument", nama=instrument_id[:32],
                           pilihan=", ".join(sorted(turn.content.instruments))))
         return
-    found = study_data.instrument_protocols(turn.session, turn.content, instrument_id, staff.facility_id)
+    found = study_instrument.instrument_protocols(turn.session, turn.content, instrument_id, staff.facility_id)
     if len(found) > 1:
         turn.reply(turn.t("study.instrument_choose", instrumen=instrument.title),
                    inline([[(turn.t("study.instrument_protocol_item", kode=p, versi=v, n=n),
                              callback("stp", "av", p, v))] for p, v, n in found]))
         return
     try:
-        protocol_id, version = study_data.instrument_choice(turn.content, instrument_id, found)
+        protocol_id, version = study_instrument.instrument_choice(turn.content, instrument_id, found)
     except study_data.StudyDataError as exc:
         turn.reply(str(exc))
         return
