@@ -2,7 +2,9 @@
 
 Each warning is a code and named numbers; the words come from ``labels("warnings.<code>...")``.
 Codes: ``small_n``, ``no_control_group``, ``ordinal``, ``many_ties``, ``excluded``,
-``derived_instrument``, ``outside_window``.
+``derived_instrument``, ``outside_window``, ``cannot_reach_alpha`` (so few changed pairs that no exact test can
+reach p < 0.05: the smallest two-sided exact p of k changed pairs is 2 / 2^k, at least .0625 for k <= 5),
+``bounded_ci`` (a 95% CI was cut at the ends of the scale; the method is named).
 
 Callers that know more than the pairs (who was excluded and why, which measurements fell outside
 their window) pass it as plain numbers: ``excluded`` maps a reason code to a count,
@@ -24,6 +26,9 @@ MANY_TIES = "many_ties"
 EXCLUDED = "excluded"
 DERIVED = "derived_instrument"
 OUTSIDE_WINDOW = "outside_window"
+CANNOT_REACH = "cannot_reach_alpha"
+BOUNDED_CI = "bounded_ci"
+ALPHA = 0.05
 
 MANY_TIES_SHARE = 0.25  # at least a quarter of the pairs unchanged
 
@@ -38,8 +43,13 @@ class Caveat:
 
 def caveats(*, n: int, ties: int, ordinal: bool, excluded: Mapping[str, int] | None = None,
             outside_window: int = 0, derived: bool = False, instrument: str | None = None,
-            source: str | None = None) -> list[Caveat]:
+            source: str | None = None, nonzero: int | None = None,
+            bounds: tuple[float, float] | None = None) -> list[Caveat]:
+    """``nonzero``: pairs whose score changed (None: not known); ``bounds``: the scale's (min, max) when a CI
+    was cut at them."""
     out: list[Caveat] = []
+    if nonzero is not None and 2 * 0.5 ** nonzero >= ALPHA:
+        out.append(Caveat(CANNOT_REACH, "cannot_reach_alpha", {"n": n, "nonzero": nonzero}))
     if n < SMALL_N:
         out.append(Caveat(SMALL_N_CODE, "small_n_very", {"n": n, "limit": SMALL_N}))
     elif n < FEW_PAIRS:
@@ -57,7 +67,13 @@ def caveats(*, n: int, ties: int, ordinal: bool, excluded: Mapping[str, int] | N
                           {"instrument": instrument or "-", "source": source or "-"}))
     if outside_window:
         out.append(Caveat(OUTSIDE_WINDOW, "outside_window", {"count": int(outside_window)}))
+    if bounds is not None:
+        out.append(Caveat(BOUNDED_CI, "bounded_ci", {"min": _score(bounds[0]), "max": _score(bounds[1])}))
     return out
+
+
+def _score(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 def caveat_text(caveat: Caveat, labels) -> str:

@@ -10,7 +10,10 @@ The rule (issue 15, following statistics.md):
 - The Wilcoxon decision uses the exact p when n <= ``EXACT_MAX_N`` (50) and the asymptotic p above;
   both are printed, as SPSS prints them.
 - p >= 0.05 means "not enough evidence of a difference", never "no difference".
-- The direction is worded from the instrument: a rise is an improvement when a higher score is better.
+- The direction comes from the paired differences themselves (issue 24): how many pairs went up, how many went
+  down, their sum and the median difference. More up than down with a positive sum and a median >= 0 is a rise,
+  the mirror a fall; anything else (as many up as down, ups and downs that cancel out to a zero sum, or counts
+  and median disagreeing) has no direction ("unchanged"), whatever the rank sums say. It is worded from the instrument: a rise is an improvement when a higher score is better.
 """
 
 from __future__ import annotations
@@ -53,6 +56,8 @@ class Scale:
 
     higher_is_better: bool = True
     ordinal: bool | None = None
+    minimum: float | None = None  # the lowest possible score (an instrument's range, or --min)
+    maximum: float | None = None  # the highest possible score
     instrument: str | None = None  # a human name of the instrument, for the texts
     derived: bool = False
     source: str | None = None
@@ -80,10 +85,26 @@ class Conclusion:
     reason: str  # why this test: SMALL_SAMPLE, ORDINAL, DIFF_NORMAL, DIFF_NOT_NORMAL, NORMALITY_UNAVAILABLE
     ttest_secondary: bool  # the paired t is printed only as a secondary figure
     rose: bool | None  # scores went up (True), down (False), or neither (None)
+    up: int = 0  # pairs whose score went up
+    down: int = 0  # pairs whose score went down
+    median_diff: float | None = None  # median of post - pre
 
     def to_json(self) -> dict:
         return {"test": self.test, "p": self.p, "p_kind": self.p_kind, "significant": self.significant,
-                "direction": self.direction, "reason": self.reason, "ttest_secondary": self.ttest_secondary}
+                "direction": self.direction, "reason": self.reason, "ttest_secondary": self.ttest_secondary,
+                "up": self.up, "down": self.down, "median_diff": self.median_diff}
+
+
+def paired_direction(up: int, down: int, median_diff: float | None, mean_diff: float = 0.0) -> bool | None:
+    """True (scores rose), False (fell) or None (no direction: the differences balance) from the paired
+    differences: the counts up and down, their mean (its sign is the sum's) and their median."""
+    median = median_diff or 0.0
+    mean = round(mean_diff or 0.0, 10)
+    if up > down and mean > 0 and median >= 0:
+        return True
+    if down > up and mean < 0 and median <= 0:
+        return False
+    return None
 
 
 def choose_test(n: int, ordinal: bool, shapiro_diff_p: float | None, t_available: bool) -> tuple[str, str]:
@@ -113,14 +134,13 @@ def direction(rose: bool | None, higher_is_better: bool) -> str:
 
 def conclude(*, n: int, ordinal: bool, higher_is_better: bool, shapiro_diff_p: float | None,
              t_p: float | None, mean_diff: float, wilcoxon_p_exact: float | None,
-             wilcoxon_p_asymptotic: float | None, wilcoxon_rose: bool | None) -> Conclusion:
+             wilcoxon_p_asymptotic: float | None, up: int, down: int, median_diff: float | None) -> Conclusion:
     test, reason = choose_test(n, ordinal, shapiro_diff_p, t_p is not None)
     if test == PAIRED_T:
         p, kind = t_p, EXACT
-        rose = None if mean_diff == 0 else mean_diff > 0
     else:
         p, kind = wilcoxon_p(n, wilcoxon_p_exact, wilcoxon_p_asymptotic)
-        rose = wilcoxon_rose
+    rose = paired_direction(up, down, median_diff, mean_diff)
     significant = p is not None and p < ALPHA
     return Conclusion(test, p, kind, significant, direction(rose, higher_is_better), reason,
-                      ttest_secondary=ordinal, rose=rose)
+                      ttest_secondary=ordinal, rose=rose, up=up, down=down, median_diff=median_diff)

@@ -50,23 +50,36 @@ class Flow:
     days: list[DaySessions]
     losses: dict[str, dict[str, int]]  # step -> reason -> families
     excluded: dict[str, int]  # reason -> families left out of the primary analysis
+    per_protocol: int = 0  # of the analysed, families with every planned session on every day ("per protocol")
 
     def as_json(self) -> dict:
         return {
             "registered": self.registered, "consented_research": self.consented_research,
             "pre_on_time": self.pre_on_time, "post_on_time": self.post_on_time, "analysed": self.analysed,
-            "excluded": dict(self.excluded), "losses": {k: dict(v) for k, v in self.losses.items()},
+            "per_protocol": self.per_protocol, "excluded": dict(self.excluded),
+            "losses": {k: dict(v) for k, v in self.losses.items()},
             "sessions": [{"day": d.day, "planned_per_family": d.planned, "families_full": d.families_full,
                           "sessions": d.sessions, "minutes": round(d.minutes, 1)} for d in self.days],
         }
 
 
-def _why_missing(f: FamilyCourse, when: str) -> str:
-    if f.paused:
-        return "paused"
-    if f.unreachable:
-        return "unreachable"
-    return when
+def loss_reason(*, paused: bool, unreachable: bool, window: str | None, missing: str,
+                scored: bool = True) -> str | None:
+    """Why one measurement keeps a family out of the analysis, or None when it counts: the one rule every
+    count of exclusions uses (the flow, each pair's excluded counts, the warnings, the wide files' window
+    columns). ``window`` None means the measurement was not taken (``missing`` then names the step, unless the
+    family paused its reminders or cannot be reached)."""
+    if window is None:
+        return "paused" if paused else "unreachable" if unreachable else missing
+    if window != ON_TIME:
+        return f"window_{window}"
+    if not scored:
+        return "no_score"
+    return None
+
+
+def _why(f: FamilyCourse, window: str | None, missing: str) -> str | None:
+    return loss_reason(paused=f.paused, unreachable=f.unreachable, window=window, missing=missing)
 
 
 def flow(families: Sequence[FamilyCourse], days: Sequence[int], per_day: int) -> Flow:
@@ -78,18 +91,18 @@ def flow(families: Sequence[FamilyCourse], days: Sequence[int], per_day: int) ->
             losses["consent"]["deleted" if f.deleted else "no_consent"] += 1
     pre_ok = []
     for f in consented:
-        if f.pre == ON_TIME:
+        reason = _why(f, f.pre, "no_pre")
+        if reason is None:
             pre_ok.append(f)
         else:
-            reason = f"window_{f.pre}" if f.pre else _why_missing(f, "no_pre")
             losses["pre"][reason] += 1
             excluded[reason] += 1
     post_ok = []
     for f in pre_ok:
-        if f.post == ON_TIME:
+        reason = _why(f, f.post, "no_post_yet")
+        if reason is None:
             post_ok.append(f)
         else:
-            reason = f"window_{f.post}" if f.post else _why_missing(f, "no_post_yet")
             losses["post"][reason] += 1
             excluded[reason] += 1
     analysed = [f for f in post_ok if f.analysed]
@@ -102,8 +115,14 @@ def flow(families: Sequence[FamilyCourse], days: Sequence[int], per_day: int) ->
         done = [f.sessions.get(d, (0, 0)) for f in consented]
         day_rows.append(DaySessions(d, per_day, sum(1 for n, _ in done if n >= per_day), sum(n for n, _ in done),
                                     sum(s for _, s in done) / 60))
+    per_protocol = sum(1 for f in analysed if as_planned(f, days, per_day))
     return Flow(len(families), len(consented), len(pre_ok), len(post_ok), len(analysed), day_rows,
-                {k: dict(v) for k, v in losses.items() if v}, dict(excluded))
+                {k: dict(v) for k, v in losses.items() if v}, dict(excluded), per_protocol)
+
+
+def as_planned(f: FamilyCourse, days: Sequence[int], per_day: int) -> bool:
+    """Every planned session done on every protocol day ("per protocol")."""
+    return all(f.sessions.get(d, (0, 0))[0] >= per_day for d in days)
 
 
 @dataclass(frozen=True)

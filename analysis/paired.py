@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from analysis import conclusion as concl
 from analysis.caveats import Caveat, caveats
@@ -19,7 +19,7 @@ from analysis.errors import AnalysisError
 from analysis.mcnemar import McNemarResult, mcnemar
 from analysis.normality import ShapiroResult, shapiro_wilk
 from analysis.ttest import PairedTTest, paired_ttest
-from analysis.wilcoxon import EQUAL, NEGATIVE, WilcoxonResult, differences, wilcoxon_signed_rank
+from analysis.wilcoxon import WilcoxonResult, differences, wilcoxon_signed_rank
 
 MIN_PAIRS = 3
 ALPHA = 0.05
@@ -33,6 +33,10 @@ DIFF_NOT_NORMAL = concl.DIFF_NOT_NORMAL  # p < 0.05
 NORMALITY_UNAVAILABLE = concl.NORMALITY_UNAVAILABLE  # W cannot be computed (e.g. constant differences)
 SMALL_SAMPLE = concl.SMALL_SAMPLE  # fewer than 10 pairs: Wilcoxon, no normality-based choice
 ORDINAL = concl.ORDINAL  # ordinal scores: Wilcoxon, the paired t only as a secondary figure
+
+# How the 95% CIs of the means were made.
+T_CI = "t"  # mean +- t(.975, n-1) * SE, as SPSS
+T_BOUNDED = "t_bounded_to_scale"  # the same interval intersected with the scale's range (it keeps its coverage)
 
 # Why a pair was dropped.
 MISSING = "missing"  # pre or post is empty
@@ -101,6 +105,7 @@ class PairedReport:
     warnings: tuple[Caveat, ...] = ()
     scale: Scale = Scale()
     ordinal: bool = False
+    ci_method: str = "t"  # T_CI, or T_BOUNDED when a CI was cut at the scale's ends (the warnings say so)
 
     @property
     def n(self) -> int:
@@ -186,6 +191,7 @@ def analyze_pairs(
         if classes is not None:
             kept_classes.append(classes[index])
 
+    check_range(kept, scale)
     if len(kept) < MIN_PAIRS:
         raise AnalysisError("too_few_pairs", n=len(kept), minimum=MIN_PAIRS, dropped=len(all_dropped))
 
@@ -197,11 +203,11 @@ def analyze_pairs(
     normality = Normality(shapiro_wilk(pre), shapiro_wilk(post), shapiro_wilk(diff))
     n = len(kept)
     ordinal = concl.is_ordinal(scale, pre + post)
-    rose = None if wil.based_on in (None, EQUAL) else wil.based_on == NEGATIVE
+    diff_desc = describe(diff)
     conclusion = concl.conclude(
         n=n, ordinal=ordinal, higher_is_better=scale.higher_is_better, shapiro_diff_p=normality.diff.p,
         t_p=tt.p, mean_diff=tt.mean_diff, wilcoxon_p_exact=wil.p_exact, wilcoxon_p_asymptotic=wil.p,
-        wilcoxon_rose=rose)
+        up=wil.positive.n, down=wil.negative.n, median_diff=diff_desc.median)
     recommended = TTEST if conclusion.test == concl.PAIRED_T else WILCOXON
     r, r_interval = r_ci(wil.z, n)
     dz, dz_interval = dz_ci(diff) if tt.t is not None and tt.sd else (None, None)
@@ -211,8 +217,11 @@ def analyze_pairs(
         excluded_all[d.reason] = excluded_all.get(d.reason, 0) + 1
     for reason, count in (excluded or {}).items():
         excluded_all[reason] = excluded_all.get(reason, 0) + int(count)
+    pre_desc, post_desc, diff_desc, tt, cut = bounded(describe(pre), describe(post), diff_desc, tt, scale)
     warnings = caveats(n=n, ties=wil.ties, ordinal=ordinal, excluded=excluded_all, outside_window=outside_window,
-                       derived=scale.derived, instrument=scale.instrument, source=scale.source)
+                       derived=scale.derived, instrument=scale.instrument, source=scale.source,
+                       nonzero=wil.nonzero,
+                       bounds=(scale.minimum, scale.maximum) if cut else None)  # type: ignore[arg-type]
 
     mc = None
     class_missing = 0
@@ -224,9 +233,9 @@ def analyze_pairs(
     return PairedReport(
         pairs=tuple(kept),
         dropped_pairs=tuple(all_dropped),
-        pre=describe(pre),
-        post=describe(post),
-        diff=describe(diff),
+        pre=pre_desc,
+        post=post_desc,
+        diff=diff_desc,
         shapiro=normality,
         wilcoxon=wil,
         ttest=tt,
@@ -240,4 +249,46 @@ def analyze_pairs(
         warnings=tuple(warnings),
         scale=scale,
         ordinal=ordinal,
+        ci_method=T_BOUNDED if cut else T_CI,
     )
+
+
+def check_range(pairs: Sequence[Pair], scale: Scale) -> None:
+    """Every score inside the scale's range, else :class:`AnalysisError` ``out_of_range`` naming the first."""
+    low, high = scale.minimum, scale.maximum
+    if low is not None and high is not None and low >= high:
+        raise AnalysisError("bad_range", min=_shown(low), max=_shown(high))
+    for p in pairs:
+        for value in (p.pre, p.post):
+            if (low is not None and value < low) or (high is not None and value > high):
+                raise AnalysisError("out_of_range", value=_shown(value), participant=p.participant or "-",
+                                    min=_shown(low) if low is not None else "-",
+                                    max=_shown(high) if high is not None else "-")
+
+
+def _shown(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _clip(ci: tuple[float, float] | None, low: float, high: float) -> tuple[tuple[float, float] | None, bool]:
+    if ci is None:
+        return None, False
+    cut = (max(low, min(high, ci[0])), max(low, min(high, ci[1])))
+    return cut, cut != ci
+
+
+def bounded(pre: Descriptives, post: Descriptives, diff: Descriptives, tt: PairedTTest, scale: Scale):
+    """The t-based 95% CIs cut at the scale's ends: a mean score lies in [min, max], a mean difference in
+    [-(max - min), max - min]. A confidence set intersected with the parameter's possible values keeps its
+    coverage, so this is the SPSS interval where it fits and an honest one where it does not. Returns the four
+    results and whether any interval was cut."""
+    if scale.minimum is None or scale.maximum is None:
+        return pre, post, diff, tt, False
+    low, high = float(scale.minimum), float(scale.maximum)
+    width = high - low
+    pre_ci, a = _clip(pre.ci95, low, high)
+    post_ci, b = _clip(post.ci95, low, high)
+    diff_ci, c = _clip(diff.ci95, -width, width)
+    tt_ci, d = _clip(tt.ci95, -width, width)
+    return (replace(pre, ci95=pre_ci), replace(post, ci95=post_ci), replace(diff, ci95=diff_ci),
+            replace(tt, ci95=tt_ci), a or b or c or d)

@@ -5,6 +5,7 @@
 - Z = (min(T+, T-) - k(k+1)/4) / sqrt(k(k+1)(2k+1)/24 - sum(t^3 - t)/48), no continuity
   correction, so Z <= 0; SPSS's footnote names the smaller sum ("based on negative ranks" when
   most pairs went up). Asymptotic p = 2 * Phi(-|Z|).
+- Every difference zero: Z = 0, p = 1 (SPSS prints Z = .000, Sig. = 1.000); ``reason`` says why.
 - The exact p is the two-sided probability of a rank sum at least as extreme under random signs,
   conditional on the observed midranks (what SPSS Exact Tests computes), for up to
   ``EXACT_MAX_NONZERO`` nonzero differences.
@@ -31,7 +32,7 @@ POSITIVE = "positive"
 EQUAL = "equal"  # sums are equal: Z = 0, p = 1
 
 # Reasons a result is missing.
-ALL_TIES = "all_ties"  # every difference is zero: nothing to rank
+ALL_TIES = "all_ties"  # every difference is zero: nothing to rank; Z = 0 and p = 1, as SPSS prints them
 TOO_MANY_FOR_EXACT = "too_many_for_exact"
 
 
@@ -102,7 +103,8 @@ def wilcoxon_signed_rank(pre: Sequence[float], post: Sequence[float]) -> Wilcoxo
     pos = _row(ranks[nonzero > 0])
     ties = total - k
     if k == 0:
-        return WilcoxonResult(neg, pos, ties, total, None, None, None, None, ALL_TIES, ALL_TIES)
+        # SPSS prints Z = .000 and Asymp. Sig. = 1.000 when every difference is zero (nothing moved).
+        return WilcoxonResult(neg, pos, ties, total, 0.0, 1.0, 1.0, EQUAL, ALL_TIES, None)
 
     t_small = min(neg.sum_ranks, pos.sum_ranks)
     mean = k * (k + 1) / 4

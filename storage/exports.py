@@ -12,25 +12,24 @@ True; Telegram ids are never exported.
 
 The ``*_rows`` functions are the fast form of the largest sheets: plain tuples in the sheet's column order,
 with the local wall-clock times already written by the database (``YYYY-MM-DD HH:MM:SS``, seconds truncated)
-for families whose zone has a fixed UTC offset (``offsets``: zone name -> minutes), flags as 1/0, and the
-wide pre/post sheet pivoted by SQL.
+for families whose zone has a fixed UTC offset (``offsets``: zone name -> minutes), flags as 1/0. The wide
+pre/post sheets are read per protocol version (storage/research.py, bot/export/prepost.py).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 
 from sqlalchemy import (
     ColumnElement,
-    Integer,
     Select,
     String,
     and_,
     case,
-    cast,
     func,
     literal,
     literal_column,
+    or_,
     type_coerce,
 )
 from sqlalchemy.orm import aliased
@@ -66,6 +65,15 @@ def _live(stmt: Select, facility_id: int | None) -> Select:
     if facility_id is not None:
         stmt = stmt.where(Family.facility_id == facility_id)
     return stmt
+
+
+def _kept(stmt: Select, facility_id: int | None) -> Select:
+    """Live families, and a family that used /hapus after research consent (its study rows are kept, without any
+    personal field): the families, sessions and answers sheets count the same families as the study's flow."""
+    kept = or_(and_(col(Family.deleted_at).is_(None), Family.status != "deleted"), research_consent().is_(True))
+    if facility_id is not None:
+        stmt = stmt.where(Family.facility_id == facility_id)
+    return stmt.where(kept)
 
 
 def research_consent():
@@ -133,7 +141,9 @@ def families(session: Session, facility_id: int | None, *, with_names: bool = Fa
         )
         cols.append(mother_name.label("mother_name"))
     stmt = select(*cols).select_from(Family).outerjoin(Facility, col(Facility.id) == Family.facility_id)
-    return _stream(session, _live(stmt, facility_id).order_by(Family.id))
+    # a family that used /hapus after research consent stays as a pseudonymous row (the caller blanks its
+    # personal fields)
+    return _stream(session, _kept(stmt, facility_id).order_by(Family.id))
 
 
 def members(session: Session, facility_id: int | None, *, with_names: bool = False) -> Iterator[dict]:
@@ -166,7 +176,7 @@ def sessions(session: Session, facility_id: int | None) -> Iterator[dict]:
             MassageSession.confirmed_by_mother_at.label("confirmed_by_mother_at"),
         )
     )
-    return _stream(session, _live(_of_sessions(stmt), facility_id).order_by(Family.id, MassageSession.started_at,
+    return _stream(session, _kept(_of_sessions(stmt), facility_id).order_by(Family.id, MassageSession.started_at,
                                                                             MassageSession.id))
 
 
@@ -366,55 +376,6 @@ def session_rows(session: Session, facility_id: int | None, offsets: Mapping[str
             _one_zero(col(MassageSession.confirmed_by_mother_at).is_not(None)),
         )
     )
-    return _tuples(session, _live(_of_sessions(stmt), facility_id).order_by(Family.id, MassageSession.started_at,
+    return _tuples(session, _kept(_of_sessions(stmt), facility_id).order_by(Family.id, MassageSession.started_at,
                                                                             MassageSession.id))
 
-
-def prepost_rows(session: Session, instrument_id: str, item_ids: Sequence[str], occasions: Sequence[str],
-                 facility_id: int | None) -> Iterator[tuple]:
-    """The wide pre/post sheet, pivoted by SQL: one row per family with a completed measurement of the
-    instrument — family code, facility, protocol, the score of each occasion, the class of each occasion, then
-    each occasion's item scores — all from the family's latest completed measurement of that occasion."""
-    ranked = (
-        select(Measurement.id, Measurement.family_id, Measurement.occasion, Measurement.score, Measurement.class_key,
-               func.row_number().over(partition_by=(Measurement.family_id, Measurement.occasion),
-                                      order_by=(col(Measurement.completed_at).desc(), col(Measurement.id).desc()))
-               .label("rank"))
-        .where(Measurement.instrument_id == instrument_id, col(Measurement.completed_at).is_not(None),
-               col(Measurement.family_id).in_(_research_families(facility_id)))
-        .subquery()
-    )
-    latest = select(ranked).where(ranked.c.rank == 1).subquery()
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    # the item scores as JSON: {occasion: {item id: score}} per family, read back one key at a time
-    group_object = func.json_group_object if sqlite else func.jsonb_object_agg
-    items = select(group_object(Answer.item_id, Answer.score)).where(Answer.measurement_id == latest.c.id) \
-        .scalar_subquery()
-
-    def per(occasion: str, value) -> ColumnElement:
-        return func.max(case((latest.c.occasion == occasion, value)))
-
-    # one row per family: each occasion's score and class side by side, and its items
-    wide = (
-        select(latest.c.family_id, *[per(o, latest.c.score).label(f"score_{k}") for k, o in enumerate(occasions)],
-               *[per(o, latest.c.class_key).label(f"class_{k}") for k, o in enumerate(occasions)],
-               group_object(latest.c.occasion, func.json(items) if sqlite else items).label("items"))
-        .group_by(latest.c.family_id)
-        .subquery()
-    )
-
-    def item_score(occasion: str, item: str) -> ColumnElement:
-        if sqlite:
-            return func.json_extract(wide.c["items"], f'$."{occasion}"."{item}"')
-        return cast(wide.c["items"].op("->")(occasion).op("->>")(item), Integer)
-
-    k_range = range(len(occasions))
-    stmt = (
-        select(Family.code, Facility.code, Family.protocol_id, *[wide.c[f"score_{k}"] for k in k_range],
-               *[wide.c[f"class_{k}"] for k in k_range], *[item_score(o, item) for o in occasions for item in item_ids])
-        .select_from(wide)
-        .join(Family, col(Family.id) == wide.c.family_id)
-        .outerjoin(Facility, col(Facility.id) == Family.facility_id)
-        .order_by(wide.c.family_id)
-    )
-    return _tuples(session, stmt)

@@ -150,11 +150,11 @@ class TestInProcess:
         code, out, _ = self.run(capsys, "--csv", path, "--json")
         data = json.loads(out)
         assert code == 0
-        assert data["wilcoxon"]["z"] is None and data["ttest"]["t"] is None
+        assert (data["wilcoxon"]["z"], data["wilcoxon"]["p"]) == (0.0, 1.0) and data["ttest"]["t"] is None
         assert data["shapiro"]["diff"] == {"w": None, "p": None}
-        assert data["effect"] == {"r": None, "r_ci95": None, "r_n": 3, "dz": None, "dz_ci95": None,
+        assert data["effect"] == {"r": 0.0, "r_ci95": None, "r_n": 3, "dz": None, "dz_ci95": None,
                                   "hodges_lehmann": {"estimate": 0.0, "ci95": None, "exact": False}}
-        assert data["conclusion"]["direction"] == "unchanged" and data["conclusion"]["p"] is None
+        assert data["conclusion"]["direction"] == "unchanged" and data["conclusion"]["p"] == 1.0
         code, out, _ = self.run(capsys, "--csv", path)
         assert labels("wilcoxon.reason.all_ties") in out
 

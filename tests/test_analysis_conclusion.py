@@ -47,7 +47,8 @@ def test_n5_concludes_not_enough_evidence_on_the_exact_p(labels):
     data = to_json(report, labels)
     assert data["conclusion"] == {"test": "wilcoxon", "p": pytest.approx(0.0625), "p_kind": "exact",
                                   "significant": False, "direction": "improved", "reason": "small_n",
-                                  "ttest_secondary": True}
+                                  "ttest_secondary": True, "up": 5, "down": 0, "median_diff": 1.0}
+    assert "cannot_reach_alpha" in codes(report)  # 5 changed pairs: no exact test can reach .05
     small = [w for w in data["warnings"] if w["code"] == "small_n"]
     assert small and "5" in small[0]["text"]
 
@@ -132,8 +133,10 @@ def test_lower_is_better_turns_a_fall_into_an_improvement(labels):
 def test_unchanged_when_every_pair_ties(labels):
     report = analyze_pairs([(str(i), 3, 3) for i in range(12)])
     assert report.conclusion.direction == "unchanged"
-    assert report.conclusion.p is None and not report.conclusion.significant
-    render_text(report, labels)  # no crash on all-None statistics
+    # SPSS prints Z = .000, Sig. = 1.000 when nothing moved
+    assert report.conclusion.p == 1.0 and not report.conclusion.significant
+    assert (report.wilcoxon.z, report.wilcoxon.p) == (0.0, 1.0)
+    assert labels("decision.direction_word.unchanged") in render_text(report, labels)
 
 
 # -- warnings ---------------------------------------------------------------------------------------------

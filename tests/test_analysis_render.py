@@ -103,7 +103,7 @@ def test_reasons_are_stated(labels):
     assert labels("wilcoxon.reason.all_ties") in text
     assert labels("ttest.reason.zero_variance") in text
     assert labels("shapiro.reason.constant", variable=labels("variable.diff")) in text
-    assert labels("decision.no_result", test=labels("decision.test.wilcoxon")) in text
+    assert labels("decision.not_significant", test=labels("decision.test.wilcoxon"), p="p = 1,000") in text
 
 
 def test_dropped_pairs_are_listed(labels):
@@ -127,7 +127,7 @@ def test_json_has_exactly_the_documented_keys():
     assert set(data["ttest"]) == {"mean_diff", "sd", "se", "ci95", "t", "df", "p"}
     assert set(data["effect"]) == {"r", "r_ci95", "r_n", "dz", "dz_ci95", "hodges_lehmann"}
     assert set(data["conclusion"]) == {"test", "p", "p_kind", "significant", "direction", "reason",
-                                       "ttest_secondary"}
+                                       "ttest_secondary", "up", "down", "median_diff"}
     assert all(set(w) == {"code", "text"} for w in data["warnings"])
     assert data["ttest"]["mean_diff"] > 0  # post - pre
     assert data["wilcoxon"]["z"] == pytest.approx(-(11**0.5))

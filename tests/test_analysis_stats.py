@@ -93,7 +93,7 @@ class TestWilcoxonByHand:
 
     def test_all_differences_zero(self):
         w = wilcoxon_signed_rank([3, 4, 5], [3, 4, 5])
-        assert (w.z, w.p, w.p_exact, w.reason) == (None, None, None, ALL_TIES)
+        assert (w.z, w.p, w.p_exact, w.reason) == (0.0, 1.0, 1.0, ALL_TIES)  # SPSS: Z = .000, Sig. = 1.000
         assert w.ties == 3
         assert w.negative.mean_rank == 0.0
 
@@ -237,12 +237,12 @@ class TestAnalyzePairsEdges:
 
     def test_all_differences_zero_gives_no_nan(self):
         report = analyze_pairs([("A", 1, 1), ("B", 2, 2), ("C", 4, 4)])
-        assert report.wilcoxon.z is None
+        assert (report.wilcoxon.z, report.wilcoxon.p) == (0.0, 1.0)
         assert report.ttest.t is None
         assert report.shapiro.diff.w is None
-        assert (report.effect.r, report.effect.dz) == (None, None)
+        assert (report.effect.r, report.effect.dz) == (0.0, None)
         assert report.recommended == WILCOXON
-        assert report.recommended_p is None
+        assert report.recommended_p == 1.0
 
     def test_decision_rule(self):
         interval = Scale(ordinal=False)  # whole numbers in 5 levels would be taken for ordinal scores

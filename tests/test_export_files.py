@@ -20,7 +20,7 @@ from content import get_content
 from storage import audit
 from tests.test_midwife_support import two_facilities
 
-SPSS_COMMANDS = {"GET", "DATASET", "EXAMINE", "NPAR", "T-TEST", "EXECUTE"}
+SPSS_COMMANDS = {"GET", "DATASET", "SELECT", "EXAMINE", "NPAR", "T-TEST", "EXECUTE"}
 
 
 def spss_commands(text: str) -> list[str]:
@@ -60,15 +60,15 @@ def test_sav_has_labels_levels_and_one_row_per_family_and_the_sps_runs_its_tests
     out = tmp_path / "spss.zip"
     export_cli(db, monkeypatch, tmp_path, "--format", "sav", "--out", str(out), "--facility", world.a.code)
     with zipfile.ZipFile(out) as zf:
-        assert sorted(zf.namelist()) == ["bayi6.sav", "bayi6.sps", "dictionary.csv"]
+        assert sorted(zf.namelist()) == ["default_v1.sav", "default_v1.sps", "dictionary.csv"]
         zf.extractall(tmp_path / "spss")
-    frame, meta = pyreadstat.read_sav(str(tmp_path / "spss" / "bayi6.sav"))
+    frame, meta = pyreadstat.read_sav(str(tmp_path / "spss" / "default_v1.sav"))
     content = get_content()
     bayi6 = content.instruments["bayi6"]
     # wide: one row per family that has a checklist, pre and post side by side
     assert len(frame) == len(world.a_families)
     assert frame["participant"].is_unique
-    assert {"pre", "post", "diff", "pre_class", "post_class", "pre_bak_frekuensi", "post_tidur_jam"} <= set(frame)
+    assert {"pre", "post", "diff", "pre_window", "post_outside", "withdrawn", "pre_class", "post_class", "pre_bak_frekuensi", "post_tidur_jam"} <= set(frame)
     labels = meta.column_names_to_labels
     assert labels["pre"].startswith("Skor sebelum") and labels["post"].startswith("Skor sesudah")
     assert "pipis" in labels["pre_bak_frekuensi"]
@@ -86,10 +86,11 @@ def test_sav_has_labels_levels_and_one_row_per_family_and_the_sps_runs_its_tests
     label = {c.key: c.label for c in bayi6.classifications}[world.mothers_family.pre[1]]
     assert mine["pre_class"] == code[label]
 
-    syntax = (tmp_path / "spss" / "bayi6.sps").read_text(encoding="utf-8")
+    syntax = (tmp_path / "spss" / "default_v1.sps").read_text(encoding="utf-8")
     commands = spss_commands(syntax)
     assert {c.split()[0].rstrip(".") for c in commands} <= SPSS_COMMANDS
-    assert commands[0] == "GET FILE='bayi6.sav'."
+    assert commands[0] == "GET FILE='default_v1.sav'."
+    assert "SELECT IF (protocol = 'default' AND protocol_version = 1)." in commands  # one protocol version
     for command in commands:
         assert variables_used(command) <= set(frame), command
     joined = "\n".join(commands)
@@ -124,7 +125,7 @@ def test_csv_dialects_round_trip_through_the_csv_module(db, clock, tmp_path, mon
             for e, p in zip(e_rows, p_rows, strict=True):
                 assert [v.replace(",", ".") if re.fullmatch(r"-?\d+,\d+", v) else v for v in e] == p
             assert not any(re.fullmatch(r"-?\d+\.0", v) for row in e_rows for v in row), name  # no "3.0"
-        wide = ze.read("prepost_bayi6.csv").decode("utf-8-sig")
+        wide = ze.read("prepost_default_v1.csv").decode("utf-8-sig")
     data = read_pairs_text(wide)  # analyze --csv reads the Excel dialect as it is
     assert data.pairs and data.class_labels.yes == "lancar"
     capsys.readouterr()
@@ -220,10 +221,10 @@ async def test_export_spss_from_the_chat_sends_the_sav_and_sps(bot, db, clock, m
     reply = midwife.last_reply
     assert reply.filename.endswith(".spss.zip") and world.a.code in reply.filename
     with zipfile.ZipFile(io.BytesIO(reply.document)) as zf:
-        assert {"bayi6.sav", "bayi6.sps", "dictionary.csv"} == set(zf.namelist())
+        assert {"default_v1.sav", "default_v1.sps", "dictionary.csv"} == set(zf.namelist())
     await midwife.send("/export spss nama")  # names never go into the SPSS files
     with zipfile.ZipFile(io.BytesIO(midwife.last_reply.document)) as zf:
-        assert "Siti" not in zf.read("bayi6.sav").decode("latin-1")
+        assert "Siti" not in zf.read("default_v1.sav").decode("latin-1")
     with db.session() as session:
         logged = audit.entries(session, action="export")
         assert [e.detail["format"] for e in logged] == ["sav", "sav"]

@@ -1,25 +1,24 @@
 """The large sheets' rows come straight from SQL (storage/exports.py ``*_rows``): local times written by the
-database, flags as 1/0, the wide pre/post sheet pivoted by SQL. These tests hold them to what Python computes
-from the same data: the fallback used when a family's zone has daylight saving, and the pre/post grouping
-written out here as the reference."""
+database, flags as 1/0. These tests hold them to what Python computes from the same data (the fallback used when
+a family's zone has daylight saving); the wide pre/post sheet takes each family's latest measurement of an
+occasion, as the report does."""
 
 from __future__ import annotations
 
 import io
-import itertools
 import zipfile
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
 from bot.devtools.demo import add_family
-from bot.export import exporting
+from bot.export import exporting, prepost
 from content import get_content
 from storage import exports
 from storage.models import Answer, Facility, Family, Measurement
 from tests.test_midwife_support import two_facilities
 
-LARGE = ("sessions.csv", "answers.csv", "prepost_bayi6.csv")
+LARGE = ("sessions.csv", "answers.csv", "prepost_default_v1.csv")
 
 
 def _files(db, dialect: str) -> dict[str, bytes]:
@@ -76,32 +75,7 @@ def test_rows_read_by_sql_are_what_python_computes(db, clock):
             assert fast_book[name] == slow_book[name], name
 
 
-def _reference_prepost(session, instrument, occasions) -> list[tuple]:
-    """The family's latest completed measurement of each occasion, its score, class and item scores."""
-    item_ids = [i.id for i in instrument.items]
-    rows = exports.completed_measurements(session, instrument.id, None, with_items=True)
-    out = []
-    for _, family_rows in itertools.groupby(rows, key=lambda r: r["family_id"]):
-        family_rows = list(family_rows)
-        latest = {r["occasion"]: r for r in family_rows}  # ordered by completion: the last one wins
-        items: dict[int, dict] = {}
-        for r in family_rows:
-            if r["item"] is not None:
-                items.setdefault(r["measurement_id"], {})[r["item"]] = r["item_score"]
-        first = family_rows[0]
-        scores = [latest[o]["score"] if o in latest else None for o in occasions]
-        pre, post = scores[occasions.index("pre")], scores[occasions.index("post")]
-        row = [first["family"], first["facility"], first["protocol"], *scores,
-               post - pre if pre is not None and post is not None else None,
-               *[latest[o]["class_key"] if o in latest else None for o in occasions]]
-        for o in occasions:
-            chosen = items.get(latest[o]["measurement_id"], {}) if o in latest else {}
-            row += [chosen.get(item) for item in item_ids]
-        out.append(tuple(row))
-    return out
-
-
-def test_the_wide_sheet_pivoted_by_sql_takes_each_familys_latest_checklist(db, clock):
+def test_the_wide_sheet_takes_each_familys_latest_checklist(db, clock):
     world = two_facilities(db, clock.now(), a_extra=5, b_count=2)
     content = get_content()
     bayi6 = content.instruments["bayi6"]
@@ -116,13 +90,15 @@ def test_the_wide_sheet_pivoted_by_sql_takes_each_familys_latest_checklist(db, c
         for item in bayi6.items[1:]:
             session.add(Answer(measurement_id=again.id, item_id=item.id, raw_value="x", score=1,
                                answered_at=clock.now()))
-    occasions = ["pre", "post"]
     with db.session() as session:
-        sheet = next(s for s in exporting.prepost_sheets(session, content, None) if s.instrument == "bayi6")
-        assert sheet.columns[:6] == ["participant", "facility", "protocol", "pre", "post", "diff"]
-        got = [tuple(r) for r in sheet.rows]
-        expected = _reference_prepost(session, bayi6, occasions)
-    assert got == expected and len(got) == len(world.a_families) + len(world.b_families)
-    redone = next(r for r in got if r[0] == fam.code)
-    k = len(bayi6.items)
-    assert (redone[3], redone[6], redone[8]) == (2, "tidak_lancar", None) and redone[9:8 + k] == (1,) * (k - 1)
+        sheet = next(s for s in prepost.sheets(session, content, None) if s.protocol == "default")
+        assert sheet.columns[:11] == ["participant", "facility", "protocol", "protocol_version", "withdrawn",
+                                      "sessions_done", "sessions_planned", "per_protocol", "pre", "post",
+                                      "pre_window"]
+        got = [dict(zip(sheet.columns, r, strict=True)) for r in sheet.rows]
+    assert len(got) == len(world.a_families) + len(world.b_families)
+    redone = next(r for r in got if r["participant"] == fam.code)  # the later "before" counts, as in the report
+    assert (redone["pre"], redone["pre_class"], redone["pre_window"]) == (2, "tidak_lancar", "on_time")
+    assert redone[f"pre_{bayi6.items[0].id}"] is None
+    assert all(redone[f"pre_{i.id}"] == 1 for i in bayi6.items[1:])
+    assert redone["diff"] == redone["post"] - redone["pre"]

@@ -79,7 +79,7 @@ def check(db: Database, n: int, tmp_path, bound_mb: float) -> None:
     out = tmp_path / "big.xlsx"
     peak, counts = export_peak(db, fid, out)
     assert counts["families"] == n and counts["members"] == 2 * n
-    assert counts["sessions"] == 6 * n and counts["answers"] == 12 * n and counts["prepost_bayi6"] == n
+    assert counts["sessions"] == 6 * n and counts["answers"] == 12 * n and counts["prepost_default_v1"] == n
     wb = load_workbook(out, read_only=True)
     assert sum(1 for _ in wb["Jawaban ceklis"].iter_rows(values_only=True)) == 12 * n + 1
     assert peak < bound_mb * 1024 * 1024, f"peak {peak / 2**20:.1f} MB for {n} families"

@@ -1,8 +1,8 @@
 """``python -m bot analyze --csv FILE | --instrument ID [--facility CODE] [--json] [--chart OUT.png]
 [--xlsx OUT.xlsx]``: the midwife's pre/post statistics, printed the way SPSS prints them.
 
-``--instrument`` reads the pairs from the database (bot/flows/study_data.py: each family's latest pre and
-post checklist; families with only one of them are counted as dropped, as an exported CSV would show them).
+``--instrument`` never pools protocols: it is the report of the one protocol version measuring with the
+instrument (as ``--protocol``), or a refusal naming the protocol versions to choose from.
 
 Reading pairs from another source (e.g. the database) only needs a new branch in :func:`run` that
 builds ``(participant, pre, post)`` tuples and calls :func:`report_pairs`.
@@ -68,7 +68,8 @@ def csv_scale(args: argparse.Namespace) -> Scale:
 
     kind = getattr(args, "scale", None)
     return Scale(higher_is_better=not getattr(args, "lower_is_better", False),
-                 ordinal=None if kind in (None, "auto") else kind == "ordinal")
+                 ordinal=None if kind in (None, "auto") else kind == "ordinal",
+                 minimum=getattr(args, "min", None), maximum=getattr(args, "max", None))
 
 
 def output(report: PairedReport, args: argparse.Namespace) -> int:
@@ -120,18 +121,17 @@ def _fail_line(message: str) -> int:
 
 
 def run_database(args: argparse.Namespace) -> int:
-    """Pairs from the database: each family's latest pre and post checklist of ``--instrument``."""
-    from bot.flows.study_data import StudyDataError, database_scores
+    """``--instrument``: never pooled over protocols. With one protocol version measuring with it, that protocol's
+    report (exactly ``--protocol P --version V``); with several, a refusal naming them."""
+    from bot.flows.study_data import StudyDataError
+    from bot.flows.study_instrument import database_instrument
 
     try:
-        scores = database_scores(args.instrument, args.facility)
+        protocol_id, version = database_instrument(args.instrument, args.facility)
     except StudyDataError as exc:
         return _fail_line(str(exc))
-    from bot.flows.instrument_scale import scale_for
-
-    instrument = get_content().instruments[args.instrument]
-    return report_pairs(scores.pairs, args, dropped=scores.dropped_pairs(), classes=scores.classes,
-                        class_labels=scores.class_labels(), scale=scale_for(instrument))
+    args.protocol, args.version = protocol_id, version
+    return run_protocol(args)
 
 
 def run_protocol(args: argparse.Namespace) -> int:
@@ -189,6 +189,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="the class value counted as positive in pre_class/post_class (default: lancar)")
     parser.add_argument("--lower-is-better", action="store_true",
                         help="for --csv: a lower score is better (e.g. skala3: 0 = lancar); sets the direction")
+    parser.add_argument("--min", type=float, default=None, metavar="LOWEST",
+                        help="for --csv: the lowest possible score (e.g. 0); scores below it are refused and every "
+                             "95%% CI is kept inside --min/--max (the database routes use the instrument's range)")
+    parser.add_argument("--max", type=float, default=None, metavar="HIGHEST",
+                        help="for --csv: the highest possible score (e.g. 6 for bayi6); scores above it are refused")
     parser.add_argument("--scale", choices=("auto", "ordinal", "interval"), default="auto",
                         help="for --csv: ordinal scores use the Wilcoxon test and show the paired t as secondary; "
                              "auto = ordinal when every score is a whole number within 7 levels")

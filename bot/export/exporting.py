@@ -3,8 +3,9 @@ the SPSS files are bot/export/spss.py.
 
 Sheets, in order (machine name / workbook tab): ``families`` / Keluarga, ``members`` / Anggota keluarga,
 ``sessions`` / Sesi pijat, ``answers`` / Jawaban ceklis (long form: one row per answer),
-``prepost_<instrument>`` / Sebelum-sesudah <instrument> (wide form, one row per family, ready for SPSS and for
-``analyze --csv``: ``participant,pre,post,pre_class,post_class`` plus item scores), ``alerts`` / Tanda bahaya
+``prepost_<protocol>_v<version>`` / Pre-post <protocol> v<version> (wide form, one per protocol version, one row
+per research-consenting family, the protocol's own occasions with their window status, on-time scores only:
+bot/export/prepost.py; ready for SPSS and for ``analyze --csv``), ``alerts`` / Tanda bahaya
 and ``dictionary`` / Kamus data (the codebook: every variable with its label, type, unit, values with labels,
 scoring rule, source and instrument version).
 
@@ -12,6 +13,9 @@ Every column is declared once in bot/export/schema.py. The workbook shows Indone
 bold frozen header rows and Excel dates in the family's local time; the CSV keeps the snake_case names and the
 codes (explained in the codebook), in the Indonesian-Excel dialect by default (UTF-8 with BOM, ``;``, decimal
 comma) or ``plain``.
+
+A family that used /hapus after research consent stays in ``families``, ``sessions``, ``answers`` and the wide
+sheets as a pseudonymous row marked ``withdrawn`` (no personal field), so every file counts the flow's families.
 
 Identifiers are pseudonymous: the family's stable code, a member number within the family; no Telegram
 ids ever, names only with ``with_names``. Rows come from generators over server-side cursors and are
@@ -28,7 +32,7 @@ import math
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
@@ -36,47 +40,23 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
-from bot.export import schema
+from bot.export import prepost, schema
+from bot.export.sheet import (  # noqa: F401 - re-exported: the sheet and its names are used as exporting.*
+    ALERTS,
+    ANSWERS,
+    DICTIONARY,
+    FAMILIES,
+    MEMBERS,
+    SESSIONS,
+    SHEET_TITLES,
+    Sheet,
+    _text_or,
+    dress,
+)
 from content import Content
 from storage import exports
 
-FAMILIES = "families"
-MEMBERS = "members"
-SESSIONS = "sessions"
-ANSWERS = "answers"
-ALERTS = "alerts"
-DICTIONARY = "dictionary"
-PREPOST_PREFIX = "prepost_"
-OCCASION_ORDER = ("pre", "post")
-
-
-@dataclass
-class Sheet:
-    """One table: its machine name, its column ids and a generator of rows (consumed once).
-
-    ``title`` is the Indonesian tab name of the workbook; ``specs`` (aligned with ``columns``) declare each
-    column (bot/export/schema.py); ``headers`` are the Indonesian headers; ``value_labels`` map a column's
-    codes to the labels the workbook shows (None: shown as is); ``scoring`` and ``belongs_to`` feed the
-    codebook.
-    """
-
-    name: str
-    columns: list[str]
-    rows: Iterable[Sequence[object]]
-    describe: Callable[[str], str] | None = None  # column id -> Indonesian description
-    about: str = ""  # what the sheet holds, in Indonesian (for the dictionary)
-    written: int = field(default=0)
-    title: str = ""
-    specs: list[schema.Column] = field(default_factory=list)
-    headers: list[str] = field(default_factory=list)
-    value_labels: list[dict[str, str] | None] = field(default_factory=list)
-    scoring: dict[str, str] = field(default_factory=dict)
-    belongs_to: dict[str, str] = field(default_factory=dict)
-    instrument: str | None = None  # the instrument of a wide pre/post sheet
-    # True: every value already has its column's kind (str for text and codes, int for INT and FLAG, int or
-    # float for NUMBER, local "YYYY-MM-DD HH:MM:SS" text for DATETIME), so writers convert only the floats
-    typed: bool = False
-
+PREPOST_PREFIX = prepost.PREFIX
 
 # -- values ----------------------------------------------------------------------------------------
 
@@ -148,10 +128,21 @@ def _flag(value: object) -> int | None:
 
 def _families(session: Session, facility_id: int | None, with_names: bool) -> Iterator[tuple]:
     for r in exports.families(session, facility_id, with_names=with_names):
+        if r["status"] == "deleted":  # withdrawn after research consent: pseudonymous, no personal field
+            yield withdrawn_row(r, with_names)
+            continue
         row = (r["family"], r["facility"], r["protocol"], r["birth_date"], r["timezone"], r["status"],
                _flag(r["reminders_paused"]), _local(r["registered_at"], r["timezone"]), r["members"],
-               r["sessions_done"], *study_columns(r))
+               r["sessions_done"], *study_columns(r), 0)
         yield (*row, r["mother_name"]) if with_names else row
+
+
+def withdrawn_row(r, with_names: bool) -> tuple:
+    """A family that used /hapus after research consent: its code, facility, protocol and version, status,
+    sessions and consent (study data kept), and nothing personal (no dates, time zone, Table 1 or name)."""
+    row = (r["family"], r["facility"], r["protocol"], None, None, r["status"], None, None, 0, r["sessions_done"],
+           None, None, None, None, None, None, r["protocol_version"] or 1, _flag(r["consent_research"]), 1)
+    return (*row, None) if with_names else row
 
 
 STUDY_FAMILY_COLUMNS = ["birth_time", "mother_age", "parity", "education", "work", "birth_mode", "protocol_version",
@@ -260,165 +251,8 @@ def _questions(session: Session, facility_id: int | None, with_names: bool) -> I
         yield (*row, q.text, name(q.answered_by), thread)
 
 
-def occasion_key(occasion: str) -> tuple[int, str]:
-    return (OCCASION_ORDER.index(occasion), occasion) if occasion in OCCASION_ORDER else (len(OCCASION_ORDER), occasion)
-
-
-def prepost_columns(item_ids: Sequence[str], occasions: Sequence[str]) -> list[str]:
-    cols = ["participant", "facility", "protocol"]
-    cols += list(occasions)
-    if "pre" in occasions and "post" in occasions:
-        cols.append("diff")
-    cols += [f"{o}_class" for o in occasions]
-    cols += [f"{o}_{item}" for o in occasions for item in item_ids]
-    return cols
-
-
-def _prepost(session: Session, instrument_id: str, item_ids: Sequence[str], occasions: Sequence[str],
-             facility_id: int | None) -> Iterator[tuple]:
-    """One row per family from the family's latest completed measurement of each occasion (pivoted by SQL);
-    the difference post - pre is added here."""
-    k = len(occasions)
-    pre = occasions.index("pre") + 3 if "pre" in occasions and "post" in occasions else None
-    post = occasions.index("post") + 3 if pre is not None else 0
-    for r in exports.prepost_rows(session, instrument_id, item_ids, occasions, facility_id):
-        if pre is None:
-            yield r
-            continue
-        a, b = r[pre], r[post]
-        yield (*r[:3 + k], b - a if a is not None and b is not None else None, *r[3 + k:])
-
-
-SHEET_TITLES = {FAMILIES: "keluarga", MEMBERS: "anggota", SESSIONS: "sesi", ANSWERS: "jawaban", ALERTS: "tanda_bahaya",
-                DICTIONARY: "kamus_data"}
 CODEBOOK_COLUMNS = ["sheet", "column", "header", "description", "type", "unit", "measure", "allowed_values",
                     "scoring", "origin", "belongs_to"]
-
-
-def _text_or(content: Content, key: str, default: str, **params: object) -> str:
-    return content.text(key, **params) if content.has_text(key) else default
-
-
-def dress(sheet: Sheet, content: Content, specs: list[schema.Column] | None = None) -> Sheet:
-    """Fill a sheet's declarations, Indonesian title, headers and value labels from the schema and content."""
-    sheet.specs = specs or [schema.column(sheet.name, c) for c in sheet.columns]
-    if not sheet.title:
-        key = SHEET_TITLES.get(sheet.name)
-        sheet.title = content.text(f"export.sheet_titles.{key}") if key else sheet.name
-    if not sheet.headers:
-        sheet.headers = [_text_or(content, f"export.headers.{c}", c) for c in sheet.columns]
-    if not sheet.value_labels:
-        sheet.value_labels = [schema.value_labels(content, spec.values) if spec.values else None
-                              for spec in sheet.specs]
-    return sheet
-
-
-def instrument_specs(instrument, occasions: Sequence[str], columns: Sequence[str]) -> list[schema.Column]:
-    """Declarations of a wide pre/post sheet's columns for one instrument."""
-    from bot.flows.instrument_scale import is_ordinal
-
-    level = schema.ORDINAL if instrument is None or is_ordinal(instrument) else schema.SCALE
-    origin = ",".join(instrument.source) if instrument else schema.SYSTEM
-    items = {i.id: i for i in instrument.items} if instrument else {}
-    specs = []
-    for c in columns:
-        if c in ("participant",):
-            specs.append(schema.Column(c, schema.TEXT, width=12))
-        elif c == "facility":
-            specs.append(schema.COLUMNS["facility"])
-        elif c == "protocol":
-            specs.append(schema.COLUMNS["protocol"])
-        elif c in occasions:
-            specs.append(schema.Column(c, schema.INT, measure=level, unit="poin", source=origin))
-        elif c == "diff":
-            specs.append(schema.Column(c, schema.INT, measure=schema.SCALE, unit="poin", source=origin))
-        elif c.endswith("_class") and c[: -len("_class")] in occasions:
-            specs.append(schema.Column(c, schema.CODE, values=f"class:{instrument.id}" if instrument else None,
-                                       source=origin, width=16))
-        else:
-            _, _, item_id = c.partition("_")  # "<occasion>_<item>"; occasions hold no "_"
-            item = items.get(item_id)
-            specs.append(schema.Column(c, schema.INT, measure=schema.ORDINAL,
-                                       values=f"item:{instrument.id}/{item_id}" if item else None,
-                                       source=",".join(item.source) if item else origin, width=10))
-    return specs
-
-
-def _scoring_rules(content: Content, instrument, occasions: Sequence[str], columns: Sequence[str]) -> dict[str, str]:
-    if instrument is None:
-        return {}
-    classes = "; ".join(f"{c.label} {c.min}-{c.max}" for c in instrument.classifications)
-    total = content.text("export.scoring.total", min=instrument.min_total, max=instrument.max_total, kelas=classes,
-                         arah=content.text("export.scoring.higher" if instrument.higher_is_better
-                                           else "export.scoring.lower"))
-    out: dict[str, str] = {}
-    for c in columns:
-        if c in occasions:
-            out[c] = total
-        elif c == "diff":
-            out[c] = content.text("export.scoring.diff")
-        elif c.endswith("_class"):
-            out[c] = classes
-        else:
-            _, _, item_id = c.partition("_")
-            try:
-                item = instrument.item(item_id)
-            except KeyError:
-                continue
-            if item.answer_type == "number" and item.criterion is not None:
-                out[c] = content.text("export.scoring.criterion", syarat=item.criterion.default.describe(item.unit))
-            else:
-                out[c] = "; ".join(f"{_choice_word(content, ch.value)} = {ch.score}" for ch in item.choices)
-    return out
-
-
-def _choice_word(content: Content, value: object) -> str:
-    if isinstance(value, bool):
-        return content.text(f"export.values.yesno.{int(value)}")
-    return str(value)
-
-
-def prepost_sheets(session: Session, content: Content, facility_id: int | None) -> Iterator[Sheet]:
-    """The wide pre/post sheets, one per instrument used (one row per family)."""
-    t = content.text
-    for instrument_id in exports.instruments_used(session, facility_id):
-        instrument = content.instruments.get(instrument_id)
-        item_ids = [i.id for i in instrument.items] if instrument else []
-        occasions = sorted(set(exports.occasions_used(session, instrument_id, facility_id)) | set(OCCASION_ORDER),
-                           key=occasion_key)
-        texts = {i.id: i.text for i in instrument.items} if instrument else {}
-        words = {o: _text_or(content, f"export.occasion_words.{o}", o) for o in occasions}
-
-        def describe(column: str, occasions=occasions, texts=texts, words=words) -> str:
-            for o in occasions:
-                if column.startswith(f"{o}_") and column[len(o) + 1:] in texts:
-                    return t("export.columns.prepost.item", waktu=words[o], butir=texts[column[len(o) + 1:]])
-            if column in occasions:
-                return t("export.columns.prepost.score", waktu=words[column])
-            if column.endswith("_class") and column[: -len("_class")] in occasions:
-                return t("export.columns.prepost.class", waktu=words[column[: -len("_class")]])
-            return t(f"export.columns.prepost.{column}")
-
-        def header(column: str, occasions=occasions, words=words) -> str:
-            if column in occasions:
-                return t("export.prepost_headers.score", waktu=words[column])
-            if column.endswith("_class") and column[: -len("_class")] in occasions:
-                return t("export.prepost_headers.class", waktu=words[column[: -len("_class")]])
-            for o in occasions:
-                if column.startswith(f"{o}_"):
-                    return t("export.prepost_headers.item", waktu=words[o].capitalize(), butir=column[len(o) + 1:])
-            return _text_or(content, f"export.prepost_headers.{column}", column)
-
-        columns = prepost_columns(item_ids, occasions)
-        sheet = Sheet(f"{PREPOST_PREFIX}{instrument_id}"[:31], columns,
-                      _prepost(session, instrument_id, item_ids, occasions, facility_id), describe,
-                      t("export.sheets.prepost", instrumen=instrument.title if instrument else instrument_id),
-                      title=t("export.sheet_titles.prepost", instrumen=instrument_id)[:31],
-                      headers=[header(c) for c in columns], instrument=instrument_id, typed=True)
-        version = f"{instrument_id} v{instrument.version}" if instrument else instrument_id
-        sheet.scoring = _scoring_rules(content, instrument, occasions, columns)
-        sheet.belongs_to = dict.fromkeys(columns, version)
-        yield dress(sheet, content, instrument_specs(instrument, occasions, columns))
 
 
 def build_sheets(session: Session, content: Content, facility_id: int | None, *,
@@ -439,7 +273,7 @@ def build_sheets(session: Session, content: Content, facility_id: int | None, *,
     sheets = [
         lambda: Sheet(FAMILIES, named(["family", "facility", "protocol", "birth_date", "timezone", "status",
                                        "reminders_paused", "registered_at", "members", "sessions_done",
-                                       *STUDY_FAMILY_COLUMNS],
+                                       *STUDY_FAMILY_COLUMNS, "withdrawn"],
                                       "mother_name"),
                       _families(session, facility_id, with_names), describer(FAMILIES), about(FAMILIES)),
         lambda: Sheet(MEMBERS, named(["family", "member", "role", "active", "joined_at", "reachable",
@@ -457,7 +291,7 @@ def build_sheets(session: Session, content: Content, facility_id: int | None, *,
         shown.append(sheet)
         yield sheet
 
-    for sheet in prepost_sheets(session, content, facility_id):
+    for sheet in prepost.sheets(session, content, facility_id):
         shown.append(sheet)
         yield sheet
 

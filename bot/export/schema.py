@@ -87,6 +87,7 @@ COLUMNS: dict[str, Column] = {c.id: c for c in (
     _c("work", CODE, values="t1:work"),
     _c("birth_mode", CODE, values="t1:birth_mode"),
     _c("protocol_version", INT, measure=NOMINAL),
+    _c("withdrawn", FLAG, values="yesno"),
     _c("name", TEXT, width=20),
     _c("performer_role", CODE, values="role"),
     _c("day", INT, measure=ORDINAL, unit="hari"),

@@ -1,5 +1,6 @@
-"""The SPSS export: per instrument a ``.sav`` (pyreadstat) in the wide layout the seeds analyse (one row per
-family, pre and post side by side) and an ``.sps`` syntax file that runs their paired tests, plus the codebook.
+"""The SPSS export: per protocol version a ``.sav`` (pyreadstat) in the wide layout the seeds analyse (one row per
+family, the protocol's occasions side by side, bot/export/prepost.py) and an ``.sps`` syntax file that selects that
+protocol version and runs its own paired tests, plus the codebook (``<protocol>_v<version>.sav`` / ``.sps``).
 
 Variables carry their Indonesian label, value labels (codes become numbers 1, 2, ... with the code's label;
 scores and 0/1 items stay themselves) and their measurement level (nominal / ordinal / scale) from
@@ -18,7 +19,7 @@ from typing import BinaryIO
 
 from sqlmodel import Session
 
-from bot.export import exporting, schema
+from bot.export import exporting, prepost, schema
 from content import Content
 
 MAX_LABEL = 250  # SPSS variable labels hold 256 bytes
@@ -86,37 +87,56 @@ def _format(spec: schema.Column, values: Sequence, is_string: bool) -> str:
 
 
 def syntax(sheet: exporting.Sheet, sav_name: str, content: Content) -> str:
-    """SPSS syntax that opens the .sav and runs what the report computes (Explore, Wilcoxon, paired t, McNemar)."""
+    """SPSS syntax for one protocol version's wide file: it keeps only that protocol version (``SELECT IF`` on the
+    protocol variables), states the score's direction, and runs what the report computes on the protocol's own
+    pairs (Explore, Wilcoxon, paired t, McNemar for a two-class instrument), with the multiple-testing note when
+    the protocol has several pairs."""
     from bot.flows.instrument_scale import is_ordinal
 
     t = content.text
-    instrument = content.instruments.get(sheet.instrument or "")
-    ordinal = instrument is None or is_ordinal(instrument)
-    binary = instrument is not None and len(instrument.classifications) == 2
+    lay = sheet.layout
+    instrument = lay.instrument
+    ordinal = is_ordinal(instrument)
+    binary = len(instrument.classifications) == 2
+    pres = " ".join(p.pre for p in lay.pairs)
+    posts = " ".join(p.post for p in lay.pairs)
+    variables = " ".join([*lay.occasions, *lay.diffs])
+    better = t("export.spss.lower_better" if not instrument.higher_is_better else "export.spss.higher_better",
+               instrumen=instrument.id, min=instrument.min_total, max=instrument.max_total)
     lines = [
         "* Encoding: UTF-8.",
-        f"* {t('export.spss.header', instrumen=sheet.instrument or '-')}.",
+        f"* {t('export.spss.header_protocol', protokol=lay.protocol.id, versi=lay.version, instrumen=instrument.id)}.",
         f"* {t('export.spss.how')}.",
         f"GET FILE='{sav_name}'.",
         f"DATASET NAME {sheet.name} WINDOW=FRONT.",
         "",
+        f"* {t('export.spss.select', protokol=lay.protocol.id, versi=lay.version)}.",
+        f"SELECT IF (protocol = '{lay.protocol.id}' AND protocol_version = {lay.version}).",
+        "",
+        f"* {better}.",
+        f"* {t('export.spss.on_time')}.",
+        "",
         f"* {t('export.spss.explore')}.",
-        "EXAMINE VARIABLES=pre post diff",
+        f"EXAMINE VARIABLES={variables}",
         "  /PLOT BOXPLOT NPPLOT",
         "  /STATISTICS DESCRIPTIVES",
         "  /CINTERVAL 95",
-        "  /MISSING LISTWISE",
+        "  /MISSING PAIRWISE",
         "  /NOTOTAL.",
+    ]
+    if not lay.pairs:  # a protocol without a before/after pair: descriptives only
+        return "\r\n".join([*lines, "", f"* {t('export.spss.warning')}.", "EXECUTE.", ""])
+    lines += [
         "",
         f"* {t('export.spss.wilcoxon')}.",
         "NPAR TESTS",
-        "  /WILCOXON=pre WITH post (PAIRED)",
+        f"  /WILCOXON={pres} WITH {posts} (PAIRED)",
         "  /STATISTICS DESCRIPTIVES QUARTILES",
         "  /MISSING ANALYSIS",
         "  /METHOD=EXACT TIMER(5).",
         "",
         f"* {t('export.spss.ttest_secondary' if ordinal else 'export.spss.ttest')}.",
-        "T-TEST PAIRS=pre WITH post (PAIRED)",
+        f"T-TEST PAIRS={pres} WITH {posts} (PAIRED)",
         "  /CRITERIA=CI(.9500)",
         "  /MISSING=ANALYSIS.",
     ]
@@ -125,9 +145,12 @@ def syntax(sheet: exporting.Sheet, sav_name: str, content: Content) -> str:
             "",
             f"* {t('export.spss.mcnemar')}.",
             "NPAR TESTS",
-            "  /MCNEMAR=pre_class WITH post_class (PAIRED)",
+            f"  /MCNEMAR={' '.join(p.pre + '_class' for p in lay.pairs)} WITH "
+            f"{' '.join(p.post + '_class' for p in lay.pairs)} (PAIRED)",
             "  /MISSING ANALYSIS.",
         ]
+    if len(lay.pairs) > 1:
+        lines += ["", f"* {t('export.spss.multiple_testing', k=len(lay.pairs))}."]
     lines += ["", f"* {t('export.spss.warning')}.", "EXECUTE.", ""]
     return "\r\n".join(lines)
 
@@ -142,9 +165,9 @@ def spss_files(session: Session, content: Content, facility_id: int | None) -> t
     counts: dict[str, int] = {}
     shown: list[exporting.Sheet] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for sheet in exporting.prepost_sheets(session, content, facility_id):
+        for sheet in prepost.sheets(session, content, facility_id):
             columns, meta = _frame(sheet)
-            name = sheet.instrument or sheet.name
+            name = sheet.layout.file_stem
             path = Path(tmp) / f"{name}.sav"
             frame = pd.DataFrame(columns, columns=list(columns))
             pyreadstat.write_sav(frame, str(path), file_label=sheet.about[:64], **meta)

@@ -30,4 +30,5 @@ def scale_for(instrument: Instrument) -> Scale:
     from analysis.conclusion import Scale
 
     return Scale(higher_is_better=instrument.higher_is_better, ordinal=is_ordinal(instrument),
-                 instrument=instrument.title, derived=is_derived(instrument), source=seed_of(instrument))
+                 instrument=instrument.title, derived=is_derived(instrument), source=seed_of(instrument),
+                 minimum=float(instrument.min_total), maximum=float(instrument.max_total))

@@ -49,6 +49,7 @@ class PairedScores:
     pre_only: int = 0
     post_only: int = 0
     class_names: dict[str, str] = field(default_factory=dict)  # class key -> the instrument's label
+    incomplete_reasons: list[str] = field(default_factory=list)  # aligned with incomplete: why (the loss rule)
 
     @property
     def n(self) -> int:
@@ -59,7 +60,8 @@ class PairedScores:
         from analysis import DroppedPair
         from analysis.paired import MISSING
 
-        return [DroppedPair(code, MISSING) for code in self.incomplete]
+        reasons = self.incomplete_reasons if len(self.incomplete_reasons) == len(self.incomplete) else []
+        return [DroppedPair(code, reasons[i] if reasons else MISSING) for i, code in enumerate(self.incomplete)]
 
     def class_labels(self) -> ClassLabels | None:
         from analysis import ClassLabels
@@ -132,21 +134,6 @@ def paired_scores(session: Session, instrument: Instrument, facility_id: int | N
 
 class StudyDataError(ValueError):
     """An unknown instrument or facility; the message is one Indonesian sentence for the operator."""
-
-
-def database_scores(instrument_id: str, facility: str | None = None, *, database_url: str | None = None,
-                    content: Content | None = None) -> PairedScores:
-    """Paired scores straight from the configured database (``python -m bot analyze --instrument``).
-
-    ``facility`` is a facility code or name; None means every facility.
-    """
-    content = content or get_content()
-    instrument = content.instruments.get(instrument_id)
-    if instrument is None:
-        raise StudyDataError(content.text("export.cli.unknown_instrument", nama=instrument_id,
-                                          pilihan=", ".join(sorted(content.instruments))))
-    return _from_database(database_url, content, facility,
-                          lambda session, facility_id: paired_scores(session, instrument, facility_id))
 
 
 def analyse(scores: PairedScores, *, instrument: Instrument | None = None, excluded: dict[str, int] | None = None,
@@ -433,8 +420,9 @@ class Study:
     adherence: list
     levels: object  # analysis.frequencies.LevelTable
     items: list
-    characteristics: list
+    characteristics: list  # Table 1 of the research-consenting families
     occasions: list[str]
+    characteristics_analysed: list = field(default_factory=list)  # Table 1 of the analysed (primary pair)
 
 
 def _taken(rows: Iterator[dict]) -> dict[int, dict[str, dict]]:
@@ -452,14 +440,23 @@ def _taken(rows: Iterator[dict]) -> dict[int, dict[str, dict]]:
     return out
 
 
+def latest_taken(rows: Iterator[dict]) -> dict[int, dict[str, dict]]:
+    """family id -> occasion -> the latest finished measurement (what the report and the wide files read)."""
+    return _taken(rows)
+
+
+def counts(fam: dict, m: dict) -> bool:
+    """Whether a family's taken measurement enters the analysis (on time, scored): the report's rule."""
+    return _reason(fam, m, "no_pre") is None
+
+
 def _reason(fam: dict, m: dict | None, missing: str) -> str | None:
-    if m is None:
-        return "paused" if fam["paused"] else "unreachable" if fam["unreachable"] else missing
-    if m["window"] != "on_time":
-        return f"window_{m['window']}"
-    if m["score"] is None:
-        return "no_score"
-    return None
+    """analysis.flow.loss_reason for one family's measurement (None: it counts)."""
+    from analysis.flow import loss_reason
+
+    return loss_reason(paused=bool(fam["paused"]), unreachable=bool(fam["unreachable"]),
+                       window=None if m is None else m["window"], missing=missing,
+                       scored=m is not None and m["score"] is not None)
 
 
 def study(session: Session, content: Content, protocol_id: str, facility_id: int | None, *,
@@ -496,6 +493,7 @@ def study(session: Session, content: Content, protocol_id: str, facility_id: int
         excluded: dict[str, int] = {}
         beyond: dict[str, int] = {}  # excluded but not already a dropped pair
         incomplete: list[str] = []
+        incomplete_reasons: list[str] = []
         pre_only = post_only = 0
         seen_negative = False
         for fam in consenting:
@@ -506,6 +504,7 @@ def study(session: Session, content: Content, protocol_id: str, facility_id: int
                 excluded[why] = excluded.get(why, 0) + 1
                 if (pre is None) != (post is None):  # listed as a dropped pair (missing) in the report
                     incomplete.append(fam["family"])
+                    incomplete_reasons.append(why)
                     pre_only += int(pre is not None)
                     post_only += int(post is not None)
                 else:
@@ -521,7 +520,8 @@ def study(session: Session, content: Content, protocol_id: str, facility_id: int
         scores = PairedScores(
             instrument_id=instrument.id, pairs=included, classes=classes if binary else None,
             positive=binary[0] if binary else None, negative=binary[1] if binary and seen_negative else None,
-            incomplete=incomplete, pre_only=pre_only, post_only=post_only, class_names=class_names(instrument))
+            incomplete=incomplete, pre_only=pre_only, post_only=post_only, class_names=class_names(instrument),
+            incomplete_reasons=incomplete_reasons)
         outside = sum(n for reason, n in excluded.items() if reason.startswith("window_"))
         results.append(PairData(pair, scores, excluded, outside, level_table(
             {pair.pre: keys[0], pair.post: keys[1]}, [(c.key, c.label) for c in instrument.classifications]),
@@ -553,13 +553,14 @@ def study(session: Session, content: Content, protocol_id: str, facility_id: int
                                                                      for o in occasions})
     return Study(protocol, version, instrument, facility_id, results, the_flow,
                  adherence(courses, protocol.days, protocol.sessions_per_day), levels, items,
-                 table1(consenting), occasions)
+                 table1(consenting), occasions, table1([f for f in consenting if f["family"] in analysed]))
 
 
 def analyse_study(s: Study) -> list[tuple[PairData, PairedReport | None]]:
     """The pre/post report of each of the protocol's pairs (None: too few pairs)."""
     return [(p, analyse(p.scores, instrument=s.instrument, excluded=p.beyond_dropped,
                         outside_window=p.outside_window)) for p in s.pairs]
+
 
 
 def database_study(protocol_id: str, facility: str | None = None, *, database_url: str | None = None,
@@ -569,12 +570,12 @@ def database_study(protocol_id: str, facility: str | None = None, *, database_ur
     if protocol_id not in content.protocols:
         raise StudyDataError(content.text("study.unknown_protocol", nama=protocol_id,
                                           pilihan=", ".join(sorted(content.protocols))))
-    return _from_database(database_url, content, facility,
+    return from_database(database_url, content, facility,
                           lambda session, facility_id: study(session, content, protocol_id, facility_id,
                                                              version=version))
 
 
-def _from_database(database_url: str | None, content: Content, facility: str | None, query):
+def from_database(database_url: str | None, content: Content, facility: str | None, query):
     """Open the configured database (migrated), resolve ``facility`` (code or name; None: every facility) and
     return ``query(session, facility_id)``."""
     from bot.core.config import settings_from_env

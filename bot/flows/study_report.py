@@ -3,8 +3,13 @@
 JSON (``python -m bot analyze --protocol P --json``): the primary pair's statistics at the top level (as
 before, for old readers), plus ``"protocol": {"id", "version", "instrument"}``, ``"flow"`` (registered,
 consented_research, pre_on_time, post_on_time, analysed, excluded {reason: count}, losses, sessions),
-``"pairs"`` (one per protocol pair: ``pre``, ``post``, ``day``, ``n``, ``excluded``, ``outside_window`` and the
-statistics), ``"frequencies"``, ``"items"``, ``"characteristics"`` and ``"adherence"``.
+``"pairs"`` (one per protocol pair: ``pre``, ``post``, ``day``, ``n``, ``excluded``, ``outside_window``, the
+statistics and ``p_holm``), ``"frequencies"``, ``"items"``, ``"characteristics"`` (Table 1 of the consenting
+families), ``"characteristics_analysed"`` (of the analysed), ``"multiple_testing"`` (``method`` holm, ``tests``,
+``note`` when more than one pair was tested) and ``"adherence"``; ``flow.per_protocol`` counts the analysed
+families that had every planned session.
+
+The text (chat, terminal, the workbook's study sheet) prints, per pair, the Holm-adjusted p and every warning.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ import json
 from collections.abc import Callable
 
 from analysis.conclusion import PAIRED_T
+from analysis.multiplicity import holm
 from analysis.spssformat import fmt, fmt_number, p_phrase
 from bot.flows.study_data import MIN_PAIRS, PairData, Study
 
@@ -34,6 +40,17 @@ def _reason_word(words: Words, reason: str) -> str:
         return words(f"study.reason.{reason}")
     except Exception:  # noqa: BLE001 - an unknown reason is shown by its code
         return reason
+
+
+def holm_adjusted(reports: list) -> list[float | None]:
+    """Holm-adjusted p of each pair's conclusion (the p the report concludes on), over the pairs that were
+    tested; None for a pair with too few families. With one tested pair it is that pair's own p."""
+    return holm([r.conclusion.p if r is not None and r.conclusion is not None else None for _, r in reports])
+
+
+def tested_pairs(reports: list) -> int:
+    """How many of the protocol's pairs were tested (the k of the multiple-testing note)."""
+    return sum(1 for _, r in reports if r is not None and r.conclusion is not None and r.conclusion.p is not None)
 
 
 def occasion_name(words: Words, study: Study, label: str) -> str:
@@ -61,6 +78,7 @@ def flow_lines(words: Words, study: Study) -> list[str]:
     if f.losses.get("post"):
         out.append(words("study.flow_loss", alasan=_reasons(words, f.losses["post"])))
     out.append(words("study.flow_analysed", n=f.analysed))
+    out.append(words("study.flow_per_protocol", n=f.per_protocol, semua=f.analysed))
     if study.pairs:
         p = study.pairs[0].pair
         out.append(words("study.flow_note", pasangan=f"{occasion_name(words, study, p.pre)} – "
@@ -88,7 +106,10 @@ def _aligned(rows: list[list[str]]) -> list[str]:
             for r in rows]
 
 
-def pair_lines(words: Words, study: Study, data: PairData, report) -> list[str]:
+def pair_lines(words: Words, study: Study, data: PairData, report, p_holm: float | None = None,
+               tests: int = 1) -> list[str]:
+    """One pair's block: its levels, descriptives, tests and conclusion, the Holm-adjusted p when the protocol
+    tests several pairs, what was left out, and the report's warnings (every warning, in every format)."""
     n = data.scores.n
     if data.pair.day is not None:
         out = [words("study.pair_title_day", hari=data.pair.day, n=n)]
@@ -105,11 +126,28 @@ def pair_lines(words: Words, study: Study, data: PairData, report) -> list[str]:
                              sd=fmt(d.sd, 3, SEP), min=fmt_number(d.min, SEP), max=fmt_number(d.max, SEP),
                              low=fmt(lo, 2, SEP), high=fmt(hi, 2, SEP)))
         out += _test_lines(words, report)
+        if tests > 1 and p_holm is not None:
+            out.append(words("study.holm_row", k=tests, p=p_phrase(p_holm, SEP),
+                             hasil=words("study.holm_significant" if p_holm < 0.05 else "study.holm_not_significant")))
     if data.excluded:
         out.append(words("study.pair_excluded", daftar=_reasons(words, data.excluded)))
     if data.outside_window:
         out.append(words("study.pair_outside", n=data.outside_window))
+    if report is not None and report.warnings:
+        from analysis.caveats import caveat_text
+
+        labels = analysis_words(words)
+        out.append(words("study.warnings_title"))
+        out += [words("study.warning_item", teks=caveat_text(w, labels)) for w in report.warnings]
     return out
+
+
+def analysis_words(words: Words) -> Words:
+    """The analysis library's texts (``analysis.<key>``) through the same lookup."""
+    def labels(key: str, /, **params: object) -> str:
+        return words(f"analysis.{key}", **params)
+
+    return labels
 
 
 def _test_lines(words: Words, report) -> list[str]:
@@ -142,16 +180,22 @@ def frequency_lines(words: Words, study: Study) -> list[str]:
 
 
 def table1_lines(words: Words, study: Study) -> list[str]:
-    out = [words("study.table1_title", n=study.flow.consented_research)]
+    """Table 1 of the consenting families with, beside each row, the analysed families' count (the sample the
+    statistics describe)."""
+    out = [words("study.table1_title", n=study.flow.consented_research),
+           words("study.table1_columns", n=study.flow.consented_research, dianalisis=study.flow.analysed)]
     if not any(t.answered for t in study.characteristics):
         return out + [words("study.table1_none")]
+    analysed = {t.variable: {r.category: r for r in t.rows} for t in study.characteristics_analysed}
     for t in study.characteristics:
         out.append(words("study.table1_variable", nama=words(f"study.variable.{t.variable}"), dijawab=t.answered,
                          kosong=t.missing))
         for r in t.rows:
             if r.n:
-                out.append(words("study.table1_row", kategori=words(f"study.category.{r.category}"), n=r.n,
-                                 persen=_pct(r.share)))
+                a = analysed.get(t.variable, {}).get(r.category)
+                out.append(words("study.table1_row_both", kategori=words(f"study.category.{r.category}"), n=r.n,
+                                 persen=_pct(r.share), n_analisis=a.n if a else 0,
+                                 persen_analisis=_pct(a.share if a else None)))
     return out
 
 
@@ -159,9 +203,13 @@ def messages(words: Words, study: Study, reports: list, facility_name: str) -> l
     """The chat report: header and flow; one message per pair; the frequencies; Table 1."""
     header = words("study.header", fasilitas=facility_name, judul=study.protocol.title, versi=study.version,
                    instrumen=study.instrument.title)
-    out = ["\n".join([header, "", *flow_lines(words, study)])]
-    for data, report in reports:
-        out.append("\n".join(pair_lines(words, study, data, report)))
+    tests = tested_pairs(reports)
+    first = [header, "", *flow_lines(words, study)]
+    if tests > 1:
+        first += ["", words("analysis.warnings.multiple_testing", k=tests)]
+    out = ["\n".join(first)]
+    for (data, report), p_holm in zip(reports, holm_adjusted(reports), strict=True):
+        out.append("\n".join(pair_lines(words, study, data, report, p_holm, tests)))
     out.append("\n".join(frequency_lines(words, study)))
     out.append("\n".join([*table1_lines(words, study), "", words("study.cannot_show")]))
     return out
@@ -202,8 +250,18 @@ def _levels_json(table) -> list[dict]:
             for o in table.occasions]
 
 
+def _table1_json(tables) -> list[dict]:
+    return [{"variable": t.variable, "answered": t.answered, "missing": t.missing,
+             "rows": [{"category": r.category, "n": r.n, "share": r.share} for r in t.rows]} for t in tables]
+
+
 def to_json(study: Study, reports: list, labels=None) -> dict:
+    """Adds to each pair ``p_holm`` (Holm-adjusted over the protocol's tested pairs), and at the top
+    ``multiple_testing`` ({method, tests, note}), ``characteristics_analysed`` (Table 1 of the analysed)."""
     pairs = [_pair_json(d, r, labels) for d, r in reports]
+    tests = tested_pairs(reports)
+    for pair, p_holm in zip(pairs, holm_adjusted(reports), strict=True):
+        pair["p_holm"] = p_holm
     out: dict = _stats(*reports[0], labels) if reports else {"n": 0}  # the primary pair, as before
     out.update({
         "protocol": {"id": study.protocol.id, "version": study.version, "instrument": study.instrument.id},
@@ -212,9 +270,11 @@ def to_json(study: Study, reports: list, labels=None) -> dict:
         "frequencies": _levels_json(study.levels),
         "items": [{"item": i.item_id, "occasion": i.occasion, "n": i.total,
                    "counts": [{"score": v, "n": n, "share": sh} for v, n, sh in i.counts]} for i in study.items],
-        "characteristics": [{"variable": t.variable, "answered": t.answered, "missing": t.missing,
-                             "rows": [{"category": r.category, "n": r.n, "share": r.share} for r in t.rows]}
-                            for t in study.characteristics],
+        "characteristics": _table1_json(study.characteristics),
+        "characteristics_analysed": _table1_json(study.characteristics_analysed),
+        "multiple_testing": {"method": "holm", "tests": tests,
+                             "note": (labels("warnings.multiple_testing", k=tests) if labels is not None
+                                      else "multiple_testing") if tests > 1 else None},
         "adherence": [{"family": a.code, "full_days": a.full_days, "planned_per_day": a.planned,
                        "days": [{"day": d, "sessions": n, "minutes": m} for d, n, m in a.per_day]}
                       for a in study.adherence],

@@ -10,7 +10,7 @@ import html
 from bot.chat.keyboards import callback, inline
 from bot.core.turn import Turn
 from bot.export import protocol_report as shared
-from bot.export.analysis_report import analysis_report
+from bot.flows import study_data, study_instrument
 from bot.handlers.steps.staff import staff_or_refuse
 from storage import facilities, research
 from storage.models import Staff
@@ -70,20 +70,22 @@ def report(turn: Turn, staff: Staff, protocol_id: str, version: int | None = Non
 
 
 def instrument_analysis(turn: Turn, staff: Staff, instrument_id: str) -> None:
-    """/analisis INSTRUMEN: one instrument's pre/post pairs over the facility (research consent only)."""
-    session = turn.session
-    facility = facilities.get(session, staff.facility_id)
+    """/analisis INSTRUMEN: never pooled over protocols. One protocol version measuring with the instrument: its
+    study report; several: the choice of one (buttons); none: why."""
     instrument = turn.content.instruments.get(instrument_id)
     if instrument is None:
         turn.reply(turn.t("midwife.analysis_unknown_instrument", nama=instrument_id[:32],
                           pilihan=", ".join(sorted(turn.content.instruments))))
         return
-    made = analysis_report(session, turn.content, staff, instrument, now=turn.now)
-    if isinstance(made, str):
-        turn.reply(made)
+    found = study_instrument.instrument_protocols(turn.session, turn.content, instrument_id, staff.facility_id)
+    if len(found) > 1:
+        turn.reply(turn.t("study.instrument_choose", instrumen=instrument.title),
+                   inline([[(turn.t("study.instrument_protocol_item", kode=p, versi=v, n=n),
+                             callback("stp", "av", p, v))] for p, v, n in found]))
         return
-    header, table, chart_bytes, book_bytes, n = made
-    turn.reply(html.escape(header) + "\n<pre>" + html.escape(table) + "</pre>", parse_mode="HTML")
-    turn.photo(chart_bytes, turn.t("midwife.analysis_chart_caption", n=n))
-    turn.document(book_bytes, f"analisis-{facility.code}-{instrument.id}.xlsx",
-                  turn.t("midwife.analysis_book_caption", instrumen=instrument.title))
+    try:
+        protocol_id, version = study_instrument.instrument_choice(turn.content, instrument_id, found)
+    except study_data.StudyDataError as exc:
+        turn.reply(str(exc))
+        return
+    report(turn, staff, protocol_id, version)
