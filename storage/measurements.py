@@ -48,11 +48,11 @@ def open_for_family(session: Session, family_id: int) -> Measurement | None:
 
 def completed_occasions(session: Session, family_id: int) -> set[str]:
     """Occasions with a finished measurement (a skipped "before" checklist does not count: it may still be
-    filled in)."""
+    filled in; nor does one begun before its window opened: it is asked again at the right time)."""
     return set(session.exec(
         select(Measurement.occasion)
         .where(Measurement.family_id == family_id, col(Measurement.completed_at).is_not(None),
-               or_(col(Measurement.window).is_(None), Measurement.window != "skipped"))
+               or_(col(Measurement.window).is_(None), col(Measurement.window).not_in(("skipped", "early"))))
     ).all())
 
 

@@ -4,8 +4,8 @@ Which occasion (pre or post) a checklist is follows from the protocol and what i
 the protocol's measurement slots, in order, each *open* from a point in time —
 
 - ``before_first_session`` / ``first_time`` on day D: from the start of day D;
-- ``after_last_session`` on day D: once the day's sessions are all done, or from the day's last reminder
-  time, or from day D+1 on.
+- ``after_last_session`` on day D: once the massage it follows is done (bot/flows/windows.after_opens),
+  never at a reminder time before it, or from day D+1 on.
 
 The due slot is the latest open slot, if it is not done yet. Before any slot is open, the first slot is
 taken early when it is a ``pre`` (the very first checklist is always the "before" one). A stored occasion
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 
 from sqlmodel import Session
 
@@ -62,11 +62,9 @@ def slot_for_label(protocol: Protocol, label: str) -> Slot | None:
     return None
 
 
-def position(day: int, *, local_time: time, sessions_today: int, sessions_per_day: int, last_time: time
-             ) -> tuple[int, int]:
-    """Where the family stands: (day, 0) before the day's last session, (day, 1) after it."""
-    after = sessions_today >= sessions_per_day or local_time >= last_time
-    return day, 1 if after else 0
+def position(day: int, *, after_massage: bool) -> tuple[int, int]:
+    """Where the family stands: (day, 0) until the massage the day's "after" follows is done, (day, 1) after."""
+    return day, 1 if after_massage else 0
 
 
 @dataclass(frozen=True)

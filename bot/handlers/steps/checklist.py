@@ -11,7 +11,7 @@ from bot.flows import answers as answer_rules
 from bot.flows import checklist as rules
 from bot.flows import dates, windows
 from bot.flows.schedule import family_times
-from bot.handlers.context import clear_state, family_context, protocol_of, put_state
+from bot.handlers.context import clear_state, family_context, protocol_of, put_state, today_day
 from bot.handlers.steps.checklist_due import due_now, occasion_words
 from bot.handlers.steps.danger_advice import urgent_advice
 from content.instruments import Instrument, Item
@@ -103,6 +103,8 @@ def start_or_resume(turn: Turn) -> None:
     clear_state(turn)
     if due.missed is not None:
         turn.reply(turn.t("checklist.window_missed", kapan=occasion_words(turn, due.missed.label)))
+    elif due.next_slot is not None and due.next_slot.occasion == "post" and due.next_slot.day == today_day(turn, family):
+        turn.reply(turn.t("checklist.not_due_after_massage"))  # the massage it follows is still to come
     elif due.next_slot is not None:
         turn.reply(turn.t("checklist.not_due", kapan=occasion_words(turn, due.next_slot.label),
                           hari=due.next_slot.day))
