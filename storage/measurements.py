@@ -88,9 +88,11 @@ def save_answer(session: Session, *, measurement_id: int, item_id: str, raw_valu
     return row
 
 
-def complete(session: Session, row: Measurement, *, score: int, class_key: str, now: datetime) -> None:
+def complete(session: Session, row: Measurement, *, score: int, class_key: str, now: datetime,
+             norm_class: str | None = None) -> None:
     row.score = score
     row.class_key = class_key[:32]
+    row.norm_class = norm_class[:32] if norm_class else None
     row.completed_at = now
     session.add(row)
     session.flush()

@@ -218,6 +218,7 @@ class Measurement(SQLModel, table=True):
     score: int | None = Field(default=None)
     class_key: str | None = Field(default=None, max_length=32)
     window: str | None = Field(default=None, max_length=16)  # on_time | late | early | after_massage | skipped
+    norm_class: str | None = Field(default=None, max_length=32)  # against the baby's day norm (content/day_norms)
 
 
 class Answer(SQLModel, table=True):

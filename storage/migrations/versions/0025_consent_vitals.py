@@ -1,4 +1,5 @@
-"""consent text version, facility ethics approval, and the vital signs a health worker takes before a massage
+"""consent text version, facility ethics approval, the vital signs a health worker takes before a massage, and
+each measurement's class against the baby's day norm
 
 Revision ID: 0025
 Revises: 0017
@@ -22,6 +23,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('consent_version', sa.String(length=32), nullable=True))
     with op.batch_alter_table('facilities', schema=None) as batch_op:
         batch_op.add_column(sa.Column('ethics_approval', sa.String(length=64), nullable=True))
+    with op.batch_alter_table('measurements', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('norm_class', sa.String(length=32), nullable=True))
     op.create_table(
         'massage_vitals',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -48,6 +51,8 @@ def downgrade() -> None:
     with op.batch_alter_table('massage_vitals', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_massage_vitals_family_id'))
     op.drop_table('massage_vitals')
+    with op.batch_alter_table('measurements', schema=None) as batch_op:
+        batch_op.drop_column('norm_class')
     with op.batch_alter_table('facilities', schema=None) as batch_op:
         batch_op.drop_column('ethics_approval')
     with op.batch_alter_table('users', schema=None) as batch_op:
