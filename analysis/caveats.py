@@ -2,7 +2,9 @@
 
 Each warning is a code and named numbers; the words come from ``labels("warnings.<code>...")``.
 Codes: ``small_n``, ``no_control_group``, ``ordinal``, ``many_ties``, ``excluded``,
-``derived_instrument``, ``outside_window``.
+``derived_instrument``, ``outside_window``; about the protocol rather than the numbers (:func:`protocol_caveats`):
+``self_report``, ``blinded`` / ``not_blinded``, ``day_norm_effect``, ``instrument_substituted``,
+``performer_mismatch``.
 
 Callers that know more than the pairs (who was excluded and why, which measurements fell outside
 their window) pass it as plain numbers: ``excluded`` maps a reason code to a count,
@@ -24,6 +26,13 @@ MANY_TIES = "many_ties"
 EXCLUDED = "excluded"
 DERIVED = "derived_instrument"
 OUTSIDE_WINDOW = "outside_window"
+
+SELF_REPORT = "self_report"
+BLINDED = "blinded"
+NOT_BLINDED = "not_blinded"
+DAY_NORM_EFFECT = "day_norm_effect"
+INSTRUMENT_SUBSTITUTED = "instrument_substituted"
+PERFORMER_MISMATCH = "performer_mismatch"
 
 MANY_TIES_SHARE = 0.25  # at least a quarter of the pairs unchanged
 
@@ -72,3 +81,25 @@ def caveat_text(caveat: Caveat, labels) -> str:
             parts.append(labels("warnings.excluded_part", reason=name, count=count))
         params["reasons"] = "; ".join(parts)
     return labels(f"warnings.{caveat.key}", **params)
+
+
+def protocol_caveats(*, self_report: bool, blinded: bool, day_norm_instrument: str | None = None,
+                     substituted: tuple[str, str] | None = None, performer: str | None = None,
+                     sessions: int = 0, by_performer: int = 0) -> list[Caveat]:
+    """What the protocol itself means for the outcome: who reported it, whether families saw their results, an
+    instrument whose cut-offs a normal baby reaches only with time (``day_norm_instrument``), an instrument that
+    replaces the seed's own (``substituted`` = (instrument, seed)), and massages not given by the protocol's
+    ``performer`` (``by_performer`` of ``sessions``)."""
+    out: list[Caveat] = []
+    if self_report:
+        out.append(Caveat(SELF_REPORT, "self_report"))
+        out.append(Caveat(BLINDED, "blinded") if blinded else Caveat(NOT_BLINDED, "not_blinded"))
+    if day_norm_instrument:
+        out.append(Caveat(DAY_NORM_EFFECT, "day_norm_effect", {"instrument": day_norm_instrument}))
+    if substituted:
+        out.append(Caveat(INSTRUMENT_SUBSTITUTED, "instrument_substituted",
+                          {"instrument": substituted[0], "seed": substituted[1]}))
+    if performer and sessions and by_performer < sessions:
+        out.append(Caveat(PERFORMER_MISMATCH, "performer_mismatch",
+                          {"other": sessions - by_performer, "total": sessions, "performer": performer}))
+    return out

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from bot.core.config import Settings
 from bot.flows.schedule import cancel_family, reschedule_family
-from storage import audit, measurements, sessions
+from storage import audit, measurements, sessions, vitals
 from storage import families as family_store
 from storage.models import User
 
@@ -75,6 +75,7 @@ def delete_personal_data(session: Session, *, user: User, now: datetime, setting
                 measurements.anonymise_for_family(session, family.id)
             else:
                 measurements.delete_for_family(session, family.id)
+                vitals.delete_for_family(session, family.id)  # they point at the sessions
                 sessions.delete_for_family(session, family.id)
             family_store.close_deleted(session, family, now=now)
             result = Deletion(family_id=family.id, family_closed=True, research_kept=mode == KEEP_RESEARCH,
