@@ -38,3 +38,15 @@ def delete_for_family(session: Session, family_id: int) -> int:
         session.delete(row)
     session.flush()
     return len(rows)
+
+
+def attach_last(session: Session, family_id: int, session_id: int) -> None:
+    """Link the family's latest normal reading without a massage to the massage it cleared."""
+    row = session.exec(select(MassageVitals).where(MassageVitals.family_id == family_id,
+                                                   col(MassageVitals.session_id).is_(None),
+                                                   col(MassageVitals.normal).is_(True))
+                       .order_by(col(MassageVitals.measured_at).desc(), col(MassageVitals.id).desc())).first()
+    if row is not None:
+        row.session_id = session_id
+        session.add(row)
+        session.flush()
