@@ -4,7 +4,9 @@ Each warning is a code and named numbers; the words come from ``labels("warnings
 Codes: ``small_n``, ``no_control_group``, ``ordinal``, ``many_ties``, ``excluded``,
 ``derived_instrument``, ``outside_window``, ``cannot_reach_alpha`` (so few changed pairs that no exact test can
 reach p < 0.05: the smallest two-sided exact p of k changed pairs is 2 / 2^k, at least .0625 for k <= 5),
-``bounded_ci`` (a 95% CI was cut at the ends of the scale; the method is named).
+``bounded_ci`` (a 95% CI was cut at the ends of the scale; the method is named); about the protocol rather than
+the numbers (:func:`protocol_caveats`): ``self_report``, ``blinded`` / ``not_blinded``, ``day_norm_effect``,
+``instrument_substituted``, ``performer_mismatch``.
 
 Callers that know more than the pairs (who was excluded and why, which measurements fell outside
 their window) pass it as plain numbers: ``excluded`` maps a reason code to a count,
@@ -29,6 +31,13 @@ OUTSIDE_WINDOW = "outside_window"
 CANNOT_REACH = "cannot_reach_alpha"
 BOUNDED_CI = "bounded_ci"
 ALPHA = 0.05
+
+SELF_REPORT = "self_report"
+BLINDED = "blinded"
+NOT_BLINDED = "not_blinded"
+DAY_NORM_EFFECT = "day_norm_effect"
+INSTRUMENT_SUBSTITUTED = "instrument_substituted"
+PERFORMER_MISMATCH = "performer_mismatch"
 
 MANY_TIES_SHARE = 0.25  # at least a quarter of the pairs unchanged
 
@@ -88,3 +97,25 @@ def caveat_text(caveat: Caveat, labels) -> str:
             parts.append(labels("warnings.excluded_part", reason=name, count=count))
         params["reasons"] = "; ".join(parts)
     return labels(f"warnings.{caveat.key}", **params)
+
+
+def protocol_caveats(*, self_report: bool, blinded: bool, day_norm_instrument: str | None = None,
+                     substituted: tuple[str, str] | None = None, performer: str | None = None,
+                     sessions: int = 0, by_performer: int = 0) -> list[Caveat]:
+    """What the protocol itself means for the outcome: who reported it, whether families saw their results, an
+    instrument whose cut-offs a normal baby reaches only with time (``day_norm_instrument``), an instrument that
+    replaces the seed's own (``substituted`` = (instrument, seed)), and massages not given by the protocol's
+    ``performer`` (``by_performer`` of ``sessions``)."""
+    out: list[Caveat] = []
+    if self_report:
+        out.append(Caveat(SELF_REPORT, "self_report"))
+        out.append(Caveat(BLINDED, "blinded") if blinded else Caveat(NOT_BLINDED, "not_blinded"))
+    if day_norm_instrument:
+        out.append(Caveat(DAY_NORM_EFFECT, "day_norm_effect", {"instrument": day_norm_instrument}))
+    if substituted:
+        out.append(Caveat(INSTRUMENT_SUBSTITUTED, "instrument_substituted",
+                          {"instrument": substituted[0], "seed": substituted[1]}))
+    if performer and sessions and by_performer < sessions:
+        out.append(Caveat(PERFORMER_MISMATCH, "performer_mismatch",
+                          {"other": sessions - by_performer, "total": sessions, "performer": performer}))
+    return out

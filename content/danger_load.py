@@ -134,10 +134,14 @@ def parse_danger_signs(root: Node, sources: dict[str, Source], lang: Language | 
     out = []
     for node in nodes:
         node.mapping(
-            allowed={"note", "unless", "measures", "on_the_way", "private", "crisis"},
-            required={"id", "who", "text", "urgent", "advice", "patterns", "source"},
+            allowed={"note", "unless", "measures", "on_the_way", "private", "crisis", "patterns", "answer_only"},
+            required={"id", "who", "text", "urgent", "advice", "source"},
         )
-        pattern_nodes = node.get("patterns").list(min_len=1)
+        # answer_only: raised only by a marked answer (the safety check), never looked for in typed text
+        answer_only = node.get("answer_only").bool() if node.has("answer_only") else False
+        if answer_only and node.has("patterns"):
+            raise node.get("patterns").error("a sign raised only by an answer has no patterns")
+        pattern_nodes = node.get("patterns").list(min_len=1) if not answer_only else []
         compiled = tuple(_compile_pattern(lang, n) for n in pattern_nodes) if lang else ()
         unless = node.get("unless").str_list(min_len=1) if node.has("unless") else ()
         compiled_unless = tuple(_compile_part(lang, node, u) for u in unless) if lang else ()

@@ -239,6 +239,18 @@ def load_content(root: Path = CONTENT_DIR) -> Content:
     for note in day_norms.notes:
         if note.text not in texts:
             raise ContentError("day_norms.yaml", note.item, f"no text {note.text!r} in texts/")
+    for inst_id, norm in day_norms.instruments.items():
+        inst = instruments.get(inst_id)
+        if inst is None:
+            raise ContentError("day_norms.yaml", inst_id, "no such instrument")
+        by_id = {i.id: i for i in inst.items}
+        if {n.item for n in norm.items} != set(by_id):
+            raise ContentError("day_norms.yaml", inst_id, "give a day norm for every item of the instrument")
+        for n in norm.items:
+            choices = {str(c.value) for c in by_id[n.item].choices or ()}
+            for values in n.values_by_day.values():
+                if not set(values) <= choices:
+                    raise ContentError("day_norms.yaml", n.item, f"{sorted(set(values) - choices)} are not its answers")
     if DEFAULT_PROTOCOL not in protocols:
         raise ContentError("protocols/", DEFAULT_PROTOCOL, "the default protocol file default.yaml is missing")
     default = protocols[DEFAULT_PROTOCOL]

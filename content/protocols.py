@@ -70,6 +70,47 @@ class EducationSlot:
     education_id: str
 
 
+VITALS = ("systolic", "diastolic", "pulse", "breathing")
+
+
+@dataclass(frozen=True)
+class Vitals:
+    """Blood pressure, pulse and breathing measured before each massage, with the ranges counted normal, the
+    ranges accepted as a reading at all, and how long the massage waits after a reading outside normal."""
+
+    normal: dict[str, tuple[int, int]]
+    plausible: dict[str, tuple[int, int]]
+    wait_minutes: int
+
+    def outside(self, values: dict[str, int]) -> tuple[str, ...]:
+        """The vitals outside their normal range, in VITALS order."""
+        return tuple(k for k in VITALS if not self.normal[k][0] <= values[k] <= self.normal[k][1])
+
+    def implausible(self, values: dict[str, int]) -> tuple[str, ...]:
+        return tuple(k for k in VITALS if not self.plausible[k][0] <= values[k] <= self.plausible[k][1])
+
+
+def _parse_vitals(node: Node) -> Vitals:
+    node.mapping(required={"normal", "plausible", "wait_minutes"}, allowed={"note"})
+    ranges = {}
+    for part in ("normal", "plausible"):
+        pnode = node.get(part)
+        pnode.mapping(required=set(VITALS))
+        ranges[part] = {}
+        for k in VITALS:
+            pair = pnode.get(k).list(min_len=2)
+            lo, hi = pair[0].int(min_value=0, max_value=400), pair[1].int(min_value=0, max_value=400)
+            if lo > hi or len(pair) != 2:
+                raise pnode.get(k).error("expected [low, high]")
+            ranges[part][k] = (lo, hi)
+    for k in VITALS:
+        n_lo, n_hi = ranges["normal"][k]
+        p_lo, p_hi = ranges["plausible"][k]
+        if not p_lo <= n_lo <= n_hi <= p_hi:
+            raise node.get("normal").error(f"{k}: the normal range must lie inside the plausible one")
+    return Vitals(ranges["normal"], ranges["plausible"], node.get("wait_minutes").int(min_value=1, max_value=240))
+
+
 @dataclass(frozen=True)
 class Protocol:
     id: str
@@ -86,6 +127,9 @@ class Protocol:
     source: tuple[str, ...]
     note: str | None = None
     version: int = 1
+    blinded: bool = False  # families see no score, class or earlier result until the last measurement
+    substitutes: str | None = None  # the seed whose own (unpublished) instrument ``instrument`` replaces
+    vitals: Vitals | None = None  # performer "petugas": the health worker's check before each massage
 
     @property
     def session_seconds(self) -> int:
@@ -106,7 +150,7 @@ class Protocol:
 
 def parse_protocol(root: Node, sources: dict[str, Source], expected_id: str) -> Protocol:
     root.mapping(
-        allowed={"note", "education", "version"},
+        allowed={"note", "education", "version", "blinded", "substitutes", "vitals"},
         required={"id", "title", "description", "instrument", "performer", "days", "sessions_per_day",
                   "times", "session_minutes", "measurements", "source"},
     )
@@ -177,13 +221,17 @@ def parse_protocol(root: Node, sources: dict[str, Source], expected_id: str) -> 
                 raise n.error(f"day {slot.day} has no massage or measurement in this protocol", f"{n.key}.day")
             education.append(slot)
 
+    performer = root.get("performer").choice(PERFORMERS)
+    vitals = _parse_vitals(root.get("vitals")) if root.has("vitals") else None
+    if performer == "petugas" and vitals is None:
+        raise root.error("a protocol whose performer is petugas needs vitals (the check before each massage)")
     source, note = read_source(root, sources)
     return Protocol(
         id=ident,
         title=root.get("title").str(),
         description=root.get("description").str(),
         instrument=root.get("instrument").ident(),
-        performer=root.get("performer").choice(PERFORMERS),
+        performer=performer,
         days=days,
         sessions_per_day=per_day,
         times=times,
@@ -193,4 +241,7 @@ def parse_protocol(root: Node, sources: dict[str, Source], expected_id: str) -> 
         source=source,
         note=note,
         version=root.get("version").int(min_value=1, max_value=999) if root.has("version") else 1,
+        blinded=root.get("blinded").bool() if root.has("blinded") else False,
+        substitutes=root.get("substitutes").ident() if root.has("substitutes") else None,
+        vitals=vitals,
     )

@@ -48,11 +48,11 @@ def open_for_family(session: Session, family_id: int) -> Measurement | None:
 
 def completed_occasions(session: Session, family_id: int) -> set[str]:
     """Occasions with a finished measurement (a skipped "before" checklist does not count: it may still be
-    filled in)."""
+    filled in; nor does one begun before its window opened: it is asked again at the right time)."""
     return set(session.exec(
         select(Measurement.occasion)
         .where(Measurement.family_id == family_id, col(Measurement.completed_at).is_not(None),
-               or_(col(Measurement.window).is_(None), Measurement.window != "skipped"))
+               or_(col(Measurement.window).is_(None), col(Measurement.window).not_in(("skipped", "early"))))
     ).all())
 
 
@@ -88,9 +88,11 @@ def save_answer(session: Session, *, measurement_id: int, item_id: str, raw_valu
     return row
 
 
-def complete(session: Session, row: Measurement, *, score: int, class_key: str, now: datetime) -> None:
+def complete(session: Session, row: Measurement, *, score: int, class_key: str, now: datetime,
+             norm_class: str | None = None) -> None:
     row.score = score
     row.class_key = class_key[:32]
+    row.norm_class = norm_class[:32] if norm_class else None
     row.completed_at = now
     session.add(row)
     session.flush()

@@ -49,6 +49,7 @@ class User(SQLModel, table=True):
     language_code: str | None = Field(default=None, max_length=16)
     consent_at: datetime | None = _utc(default=None)
     consent_research: bool = Field(default=False)
+    consent_version: str | None = Field(default=None, max_length=32)  # the consent text answered (see flows/privacy)
     reachable: bool = Field(default=True)
     unreachable_reason: str | None = Field(default=None, max_length=200)
     phone: str | None = Field(default=None, max_length=32)  # shared with Telegram's contact button (optional)
@@ -68,6 +69,7 @@ class Facility(SQLModel, table=True):
     registration_code: str = Field(unique=True, index=True, max_length=32)
     hours: str | None = Field(default=None, max_length=32)  # "07:00-16:00" local; None: no hours set
     default_protocol: str | None = Field(default=None, max_length=32)  # None = "default"
+    ethics_approval: str | None = Field(default=None, max_length=64)  # the study's ethics approval number
     created_at: datetime = _utc()
 
 
@@ -182,6 +184,24 @@ class MassageSession(SQLModel, table=True):
     comfortable: bool | None = Field(default=None)  # the mother's answer to "nyaman?" at the end
 
 
+class MassageVitals(SQLModel, table=True):
+    """Blood pressure, pulse and breathing a health worker took before a massage (seed 002's pre-check)."""
+
+    __tablename__ = "massage_vitals"
+
+    id: int | None = Field(default=None, primary_key=True)
+    family_id: int = Field(foreign_key="families.id", index=True)
+    session_id: int | None = Field(default=None, foreign_key="massage_sessions.id")  # None: massage waited
+    recorded_by: int | None = Field(default=None, foreign_key="users.id")
+    measured_at: datetime = _utc()
+    systolic: int
+    diastolic: int
+    pulse: int
+    breathing: int
+    normal: bool
+    outside: str | None = Field(default=None, max_length=64)  # which values were outside normal, "td,nadi"
+
+
 class Measurement(SQLModel, table=True):
     """One filling-in of an instrument (the checklist), before or after the massage days."""
 
@@ -198,6 +218,7 @@ class Measurement(SQLModel, table=True):
     score: int | None = Field(default=None)
     class_key: str | None = Field(default=None, max_length=32)
     window: str | None = Field(default=None, max_length=16)  # on_time | late | early | after_massage | skipped
+    norm_class: str | None = Field(default=None, max_length=32)  # against the baby's day norm (content/day_norms)
 
 
 class Answer(SQLModel, table=True):

@@ -467,11 +467,13 @@ def user(session: Session, user_id: int | None) -> User | None:
 
 
 def measurement_completed(session: Session, family_id: int, occasions: Iterable[str]) -> bool:
-    """Whether the family already finished a measurement under any of these occasion names."""
+    """Whether the family already finished a measurement under any of these occasion names (one begun
+    before its window opened does not count: it is asked again)."""
     stmt = select(Measurement.id).where(
         Measurement.family_id == family_id,
         col(Measurement.occasion).in_(list(occasions)),
         col(Measurement.completed_at).is_not(None),
+        or_(col(Measurement.window).is_(None), Measurement.window != "early"),
     )
     return session.exec(stmt).first() is not None
 

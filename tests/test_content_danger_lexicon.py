@@ -55,7 +55,8 @@ def test_every_sign_has_what_the_bot_shows() -> None:
     c = get_content()
     assert {s.who for s in c.danger_signs} == {"baby", "mother"}
     for s in c.danger_signs:
-        assert s.text and s.advice and s.patterns and s.source
+        assert s.text and s.advice and s.source
+        assert s.patterns or s.id in {q.danger_sign for q in c.safety_questions}  # answer-only signs
     assert c.danger_sign("bayi_kejang").urgent
     with pytest.raises(KeyError):
         c.danger_sign("tidak_ada")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -19,8 +19,8 @@ SEED003 = C.protocols["seed003"]
 NOW = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)
 
 
-def pos(day, *, sessions=0, per_day=2, at=time(8, 0), last=time(16, 0)):
-    return rules.position(day, local_time=at, sessions_today=sessions, sessions_per_day=per_day, last_time=last)
+def pos(day, *, sessions=0, per_day=2):
+    return rules.position(day, after_massage=sessions >= per_day)
 
 
 def test_the_first_checklist_is_pre_even_before_day_one():
@@ -38,10 +38,9 @@ def test_after_the_massage_days_it_is_post():
     assert done.slot is None and done.next_slot is None
 
 
-def test_after_last_session_opens_after_the_day_s_sessions_or_its_last_time():
+def test_after_last_session_opens_only_after_the_day_s_massage():
     assert rules.due(SEED003, pos(3, sessions=1, per_day=3), ["pre"]).slot is None
     assert rules.due(SEED003, pos(3, sessions=3, per_day=3), ["pre"]).slot.label == "post"
-    assert rules.due(SEED003, pos(3, per_day=3, at=time(17, 30), last=time(17, 0)), ["pre"]).slot.label == "post"
     assert rules.due(SEED003, pos(4, per_day=3), ["pre"]).slot.label == "post"
 
 

@@ -129,26 +129,41 @@ def test_windows_classify_each_status():
         return datetime.combine(date(2026, 11, 19) + timedelta(days=day), time(hour), tzinfo=UTC) - wib
 
     session = windows.DoneSession(1, at(1, 8), at(1, 8) + timedelta(minutes=5))
+    afternoon = windows.DoneSession(1, at(1, 16), at(1, 16) + timedelta(minutes=5))
+    both = [session, afternoon]
     assert windows.classify(protocol, "pre", 1, fam, times, [], started_at=at(1, 7), completed_at=at(1, 7)) == "on_time"
     assert windows.classify(protocol, "pre", 1, fam, times, [session], started_at=at(1, 9),
                             completed_at=at(1, 9)) == "after_massage"
-    assert windows.classify(protocol, "post", 1, fam, times, [], started_at=at(1, 10),
-                            completed_at=at(1, 10)) == "early"
+    # An "after" opens only once the massage it follows is done: not at a reminder time before it.
+    assert windows.classify(protocol, "post", 1, fam, times, [session], started_at=at(1, 16),
+                            completed_at=at(1, 16)) == "early"
     assert windows.classify(protocol, "post", 1, fam, times, [], started_at=at(1, 20),
+                            completed_at=at(1, 20)) == "early"
+    assert windows.classify(protocol, "post", 1, fam, times, both, started_at=at(1, 20),
                             completed_at=at(1, 20)) == "on_time"
-    assert windows.classify(protocol, "post", 1, fam, times, [], started_at=at(2, 9),
+    # The afternoon massage done, the morning one skipped: the "after" follows it.
+    assert windows.classify(protocol, "post", 1, fam, times, [afternoon], started_at=at(1, 17),
+                            completed_at=at(1, 17)) == "on_time"
+    # Only the morning one done: the day's end opens it (no other massage will follow that day).
+    assert windows.classify(protocol, "post", 1, fam, times, [session], started_at=at(2, 1),
+                            completed_at=at(2, 1)) == "on_time"
+    assert windows.classify(protocol, "post", 1, fam, times, both, started_at=at(2, 9),
                             completed_at=at(2, 9)) == "late"  # past midnight + 6 h grace
     assert windows.classify(protocol, "pre", 2, fam, times, [], started_at=at(1, 21),
                             completed_at=at(1, 21)) == "early"
-    # Never offered: a "before" after that day's massage; an "after" days past its window.
+    # Never offered: a "before" after that day's massage; an "after" before its massage or days past its window.
     assert not windows.offerable(protocol, "pre", 1, fam, times, [session], now=at(1, 9))
-    assert windows.offerable(protocol, "post", 1, fam, times, [], now=at(1, 23))
-    assert not windows.offerable(protocol, "post", 1, fam, times, [], now=at(3, 9))
+    assert not windows.offerable(protocol, "post", 1, fam, times, [session], now=at(1, 16))
+    assert windows.waiting_for_massage(protocol, "post", 1, fam, times, [session], now=at(1, 16))
+    assert windows.offerable(protocol, "post", 1, fam, times, both, now=at(1, 23))
+    assert not windows.offerable(protocol, "post", 1, fam, times, both, now=at(3, 9))
     # With the time of birth, day 1 starts 24 hours after it.
     late_born = _family(date(2026, 11, 19), "21:30")
-    assert windows.classify(protocol, "post", 1, late_born, times, [], started_at=at(1, 20),
+    late_both = [windows.DoneSession(1, at(2, 8), at(2, 8) + timedelta(minutes=5)),
+                 windows.DoneSession(1, at(2, 16), at(2, 16) + timedelta(minutes=5))]
+    assert windows.classify(protocol, "post", 1, late_born, times, late_both, started_at=at(1, 20),
                             completed_at=at(1, 20)) == "early"  # its day 1 ends only at 21:30 the next day
-    assert windows.classify(protocol, "post", 1, late_born, times, [], started_at=at(2, 17),
+    assert windows.classify(protocol, "post", 1, late_born, times, late_both, started_at=at(2, 17),
                             completed_at=at(2, 17)) == "on_time"
 
 

@@ -65,6 +65,20 @@ async def register_through(user, registration_code: str, name: str, *, research:
     assert "Pendaftaran selesai" in "\n".join(m.text or "" for m in user.replies_since_last_action)
 
 
+async def log_day_massages(db, clock, mothers, users, fams, day: int) -> None:
+    """Each mother presses "Sudah dilakukan" on each of the day's massage reminders, at its time (an "after"
+    checklist opens only once the day's massage is done)."""
+    with db.session() as s:
+        rows = s.exec(select(Outbox).where(Outbox.kind == "massage").order_by(Outbox.due_at)).all()
+        rows = [(r.id, r.due_at, r.user_id) for r in rows if (r.payload or {}).get("day") == day]
+    by_user = {users[u.id].id: u for u in mothers.values()}
+    for row_id, due_at, user_id in rows:
+        if due_at.replace(tzinfo=clock.now().tzinfo) + timedelta(minutes=10) > clock.now():
+            clock.advance(due_at.replace(tzinfo=clock.now().tzinfo) + timedelta(minutes=10) - clock.now())
+        if user_id in by_user:
+            await by_user[user_id].press_data(f"rem:done:{row_id}")
+
+
 def local(day: int, clock_time: time, birth) -> datetime:
     return datetime.combine(birth + timedelta(days=day), clock_time, tzinfo=WIB)
 
@@ -119,6 +133,8 @@ async def test_a_seed_protocol_from_facility_link_to_analyze(bot, db, clock, fak
             at = local(slot.day, time(7, 0), birth)
         else:
             at = local(slot.day, time(21, 0) if slot.slot == "after_last_session" else time(9, 0), birth)
+        if slot.slot == "after_last_session":
+            await log_day_massages(db, clock, mothers, users, fams, slot.day)
         if at > clock.now():
             clock.advance(at - clock.now())
         for n, user in mothers.items():

@@ -25,6 +25,7 @@ from content.instruments import Instrument, Item
 from storage import alerts as alert_store
 from storage import exports, facilities, families, measurements, sessions, users
 from storage import staff as staff_store
+from storage import vitals as vitals_store
 from storage.models import Facility, Staff, User
 
 DEMO_FACILITY = "PMB Demo Sejahtera"
@@ -117,12 +118,14 @@ def add_family(session: Session, facility: Facility | None, *, now: datetime, ag
                content: Content | None = None, protocol_id: str = "default", rng: random.Random | None = None,
                pre_chance: float = 0.15, post_chance: float = 0.85, sessions_done: int | None = None,
                checklists: bool = True, consent: bool = True, late: tuple[str, ...] = (),
-               characteristics: bool = False) -> DemoFamily:
+               characteristics: bool = False, health_worker_id: int | None = None) -> DemoFamily:
     """One family whose baby was born ``age_days`` ago, with the measurements and sessions due by now.
 
     ``mother``/``husband`` are (telegram id, name); with ``chat_ids`` they get a private chat (tests with
     real fake users), else none. ``sessions_done`` caps the completed sessions (default: all due ones,
-    a few missed at random). ``consent``: the mother's research consent. Every measurement of the protocol
+    a few missed at random). ``health_worker_id``: with a protocol whose performer is a health worker, she
+    gives each massage after a vital-signs check (now and then one outside normal first, then the protocol's
+    wait). ``consent``: the mother's research consent. Every measurement of the protocol
     that is due is filled in on time, except the occasions in ``late`` (taken the next day, stored ``late``).
     ``characteristics`` answers the Table 1 questions at random.
     """
@@ -168,9 +171,14 @@ def add_family(session: Session, facility: Facility | None, *, now: datetime, ag
                 break
             if sessions_done is None and rng.random() < 0.1:  # a missed session now and then
                 continue
-            row = sessions.start(session, family_id=fam.id, user_id=(dad or mum).id, protocol_id=protocol.id,
+            giver = health_worker_id if protocol.vitals is not None and health_worker_id else (dad or mum).id
+            if giver == health_worker_id:
+                start = _vitals_before(session, protocol, fam.id, giver, start)
+            row = sessions.start(session, family_id=fam.id, user_id=giver, protocol_id=protocol.id,
                                  postpartum_day=day, now=start)
             sessions.complete(session, row, now=start + timedelta(seconds=rng.randint(180, 320)))
+            if giver == health_worker_id:
+                vitals_store.attach_last(session, fam.id, row.id)
             done += 1
     if checklists and out.pre is not None:
         # The later occasions: pre of each later day early in the morning, post late in the day (or in the
@@ -188,6 +196,24 @@ def add_family(session: Session, facility: Facility | None, *, now: datetime, ag
             if slot.occasion == "post" and out.post is None:
                 out.post = got
     return out
+
+
+def _vitals_before(session: Session, protocol, family_id: int, giver: int, start: datetime) -> datetime:
+    """The health worker's check before a demo massage (its own random draws, so the other demo data stay the
+    same): one reading in six outside normal, then rest for the protocol's wait and a normal one. Returns the
+    massage's start."""
+    rng = random.Random(family_id * 1000 + start.toordinal())
+    rule = protocol.vitals
+    if rng.random() < 1 / 6:
+        vitals_store.add(session, family_id=family_id, recorded_by=giver, measured_at=start, systolic=145,
+                         diastolic=92, pulse=rng.randint(80, 96), breathing=rng.randint(16, 20),
+                         outside=rule.outside({"systolic": 145, "diastolic": 92, "pulse": 88, "breathing": 18}),
+                         session_id=None)
+        start += timedelta(minutes=rule.wait_minutes)
+    vitals_store.add(session, family_id=family_id, recorded_by=giver, measured_at=start,
+                     systolic=rng.randint(100, 130), diastolic=rng.randint(65, 85), pulse=rng.randint(68, 92),
+                     breathing=rng.randint(14, 20), outside=(), session_id=None)
+    return start + timedelta(minutes=2)
 
 
 def _characteristics(fam, rng: random.Random) -> None:
@@ -294,6 +320,9 @@ def seed_study_demo(session: Session, now: datetime, *, settings=None, families_
             f"day{first_pre.day}_pre"
         base = DEMO_TELEGRAM_BASE + 5_000_000 + facility.id * 10_000 + exports.count_families(session, facility.id) * 2
         made = []
+        worker = None
+        if protocol.vitals is not None:  # seed 002: a health worker gives the massage, after a vital-signs check
+            worker = add_midwife(session, facility, telegram_id=base + 9_999, name="Petugas Demo", now=now).user_id
         for index in range(families_per_protocol):
             age = rng.randint(1, last) if index % 4 == 3 else rng.randint(last + 1, 12)
             fam = add_family(
@@ -302,7 +331,7 @@ def seed_study_demo(session: Session, now: datetime, *, settings=None, families_
                 husband=(base + 2 * index + 1, HUSBAND_NAMES[index % len(HUSBAND_NAMES)]),
                 pre_chance=0.1 + 0.2 * rng.random(), post_chance=0.75 + 0.25 * rng.random(),
                 consent=index not in (4, 9), late=(first_label,) if index == 5 else (),
-                characteristics=index % 6 != 0,
+                characteristics=index % 6 != 0, health_worker_id=worker,
             )
             made.append(fam)
             if index == 2 and fam.husband_id is not None:

@@ -4,8 +4,8 @@ Which occasion (pre or post) a checklist is follows from the protocol and what i
 the protocol's measurement slots, in order, each *open* from a point in time —
 
 - ``before_first_session`` / ``first_time`` on day D: from the start of day D;
-- ``after_last_session`` on day D: once the day's sessions are all done, or from the day's last reminder
-  time, or from day D+1 on.
+- ``after_last_session`` on day D: once the massage it follows is done (bot/flows/windows.after_opens),
+  never at a reminder time before it, or from day D+1 on.
 
 The due slot is the latest open slot, if it is not done yet. Before any slot is open, the first slot is
 taken early when it is a ``pre`` (the very first checklist is always the "before" one). A stored occasion
@@ -19,11 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime
 
 from sqlmodel import Session
 
 from bot.flows import answers as answer_rules
+from content.day_norms import DayNorms
 from content.instruments import Classification, Instrument, Item
 from content.protocols import Protocol
 from storage import measurements as store
@@ -62,11 +63,9 @@ def slot_for_label(protocol: Protocol, label: str) -> Slot | None:
     return None
 
 
-def position(day: int, *, local_time: time, sessions_today: int, sessions_per_day: int, last_time: time
-             ) -> tuple[int, int]:
-    """Where the family stands: (day, 0) before the day's last session, (day, 1) after it."""
-    after = sessions_today >= sessions_per_day or local_time >= last_time
-    return day, 1 if after else 0
+def position(day: int, *, after_massage: bool) -> tuple[int, int]:
+    """Where the family stands: (day, 0) until the massage the day's "after" follows is done, (day, 1) after."""
+    return day, 1 if after_massage else 0
 
 
 @dataclass(frozen=True)
@@ -91,6 +90,26 @@ def due(protocol: Protocol, pos: tuple[int, int], done: Iterable[str]) -> Due:
         return Due(latest, None)
     later = [s for s in all_slots[latest.index + 1:] if s.label not in done]
     return Due(None, later[0] if later else None)
+
+
+def last_slot(protocol: Protocol) -> Slot:
+    return slots(protocol)[-1]
+
+
+def blinded_now(protocol: Protocol, label: str) -> bool:
+    """Under a blinded protocol, a family sees no score, class or earlier result until its last measurement."""
+    return protocol.blinded and label != last_slot(protocol).label
+
+
+BETTER, SAME, WORSE = "better", "same", "worse"
+
+
+def change(instrument: Instrument, before: int, after: int) -> str:
+    """Better, the same or worse, in the instrument's own direction (skala3: lower is better)."""
+    if before == after:
+        return SAME
+    rose = after > before
+    return BETTER if rose == instrument.higher_is_better else WORSE
 
 
 def resume_or_new(protocol: Protocol, open_label: str | None, due_now: Due) -> str:
@@ -162,7 +181,8 @@ class Result:
     score: int
     classification: Classification
     values: dict[str, bool | int | str]
-
+    norm_class: str | None = None  # against the baby's day norm (content/day_norms.yaml), when it has one
+    norm_day: int | None = None  # the day it was judged for
 
 def score_day(day: int | None, instrument: Instrument) -> int | None:
     """The day used for scoring: a day-scored instrument filled in before day 1 is scored as on day 1."""
@@ -171,10 +191,22 @@ def score_day(day: int | None, instrument: Instrument) -> int | None:
     return day
 
 
+def norm_class(norms: DayNorms | None, instrument: Instrument, values: Mapping[str, object], day: int | None
+               ) -> tuple[str | None, int | None]:
+    """The occasion's class against the baby's day norm, and the day judged (None: no norm for it)."""
+    norm = norms.for_instrument(instrument.id) if norms is not None else None
+    if norm is None or day is None:
+        return None, None
+    judged = max(day, 1)
+    scores = {i.id: i.score(values[i.id], day=judged) for i in instrument.items if i.id in values}
+    return norm.classify(values, scores, judged), judged
+
+
 def finish(session: Session, *, measurement: Measurement, instrument: Instrument, day: int | None,
-           now: datetime) -> Result:
+           now: datetime, norms: DayNorms | None = None) -> Result:
     values = stored_values(instrument, store.answers(session, measurement.id))
     total = instrument.score(values, day=score_day(day, instrument))
     cls = instrument.classify(total)
-    store.complete(session, measurement, score=total, class_key=cls.key, now=now)
-    return Result(total, cls, values)
+    by_day, judged = norm_class(norms, instrument, values, day)
+    store.complete(session, measurement, score=total, class_key=cls.key, now=now, norm_class=by_day)
+    return Result(total, cls, values, by_day, judged)

@@ -1,4 +1,5 @@
-"""/hapus: delete a person's personal data, keeping research answers only as anonymous rows with consent.
+"""/hapus: delete a person's personal data, keeping research answers only as pseudonymous rows with consent;
+and the version of the consent text a person answered (:func:`consent_version`).
 
 - Names, Telegram ids, the conversation state and message copies of the person are removed
   (``storage.families.forget_person``); their reminders are cancelled.
@@ -10,6 +11,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,9 +19,20 @@ from sqlmodel import Session
 
 from bot.core.config import Settings
 from bot.flows.schedule import cancel_family, reschedule_family
-from storage import audit, measurements, sessions
+from storage import audit, measurements, sessions, vitals
 from storage import families as family_store
 from storage.models import User
+
+# The texts a person reads before agreeing: their version is stored with the answer (User.consent_version).
+CONSENT_TEXTS = ("onboarding.privacy", "family.research_info", "family.research_ethics", "family.research_question")
+
+
+def consent_version(content) -> str:
+    """The version of the consent texts: "c" and 10 hex digits of their hash, so any change of a word gives a new
+    version and an earlier consent stays linked to the words it answered."""
+    joined = "\x1f".join(content.texts[k] for k in CONSENT_TEXTS)
+    return "c" + hashlib.sha256(joined.encode("utf-8")).hexdigest()[:10]
+
 
 KEEP_RESEARCH = "research"
 DELETE_ALL = "all"
@@ -62,6 +75,7 @@ def delete_personal_data(session: Session, *, user: User, now: datetime, setting
                 measurements.anonymise_for_family(session, family.id)
             else:
                 measurements.delete_for_family(session, family.id)
+                vitals.delete_for_family(session, family.id)  # they point at the sessions
                 sessions.delete_for_family(session, family.id)
             family_store.close_deleted(session, family, now=now)
             result = Deletion(family_id=family.id, family_closed=True, research_kept=mode == KEEP_RESEARCH,

@@ -25,7 +25,7 @@ from sqlmodel import Session
 
 from bot.chat.keyboards import callback
 from bot.core.config import Settings
-from bot.flows import schedule
+from bot.flows import schedule, windows
 from bot.flows.outbox_kinds import Rendered, renderer
 from content import ContentError
 from content.loader import placeholders
@@ -101,15 +101,24 @@ def _protocol(content, payload: dict):
 
 
 def _checklist_with_session(protocol, day: int, session_no: int) -> bool:
-    """Whether a checklist belongs to this session (before the first / after the last of the day)."""
+    """Whether a checklist belongs before this session (before the first of the day). The "after" one never
+    rides on a massage reminder: it opens only once that massage is done (bot/flows/windows.after_opens),
+    and the end of the massage offers it."""
     for m in protocol.measurements:
-        if m.day != day:
-            continue
-        if m.slot in ("before_first_session", "first_time") and session_no == 1:
-            return True
-        if m.slot == "after_last_session" and session_no == protocol.sessions_per_day:
+        if m.day == day and m.slot in ("before_first_session", "first_time") and session_no == 1:
             return True
     return False
+
+
+def _after_not_open(session: Session, protocol, family: Family, payload: dict, now: datetime) -> bool:
+    """A reminder for an "after" checklist whose massage is not done yet: it must not offer it early."""
+    day = int(payload.get("day") or 0)
+    m = windows.protocol_measurement(protocol, "post", day)
+    if m is None or m.the_window.opens != "last_session":
+        return False
+    times = schedule.resolve_times(protocol, family.reminder_times, ())
+    opens = windows.after_opens(protocol, day, family, times, windows.done_sessions(session, family.id))
+    return opens is None or opens > now
 
 
 def _with_prefix(content, text: str, row: Outbox) -> str:
@@ -214,6 +223,8 @@ def render_checklist(session: Session, row: Outbox, content, now: datetime) -> R
     if outbox.measurement_completed(session, target.family.id, checklist_occasions(p)):
         return None
     occasion = "post" if p.get("occasion") == "post" else "pre"
+    if occasion == "post" and _after_not_open(session, _protocol(content, p), target.family, p, now):
+        return None  # the massage is not done: its end offers the checklist (never before it)
     who = "mother" if target.role == "mother" else "other"
     text = say(content, f"checklist.{occasion}.{who}", hari=p.get("day"), jam=p.get("local", ""))
     rows = [[(say(content, "button.checklist"), START_CHECKLIST)], [_snooze_button(content, row)]]

@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
+from bot.flows import study_notes
 from content import Content, get_content
 from content.instruments import Instrument
 from storage import alerts as alert_store
@@ -423,6 +424,7 @@ class Study:
     characteristics: list  # Table 1 of the research-consenting families
     occasions: list[str]
     characteristics_analysed: list = field(default_factory=list)  # Table 1 of the analysed (primary pair)
+    notes: object = None  # bot.flows.study_notes.ProtocolNotes: caveats, both classes, performers, vitals
 
 
 def _taken(rows: Iterator[dict]) -> dict[int, dict[str, dict]]:
@@ -553,7 +555,8 @@ def study(session: Session, content: Content, protocol_id: str, facility_id: int
                                                                      for o in occasions})
     return Study(protocol, version, instrument, facility_id, results, the_flow,
                  adherence(courses, protocol.days, protocol.sessions_per_day), levels, items,
-                 table1(consenting), occasions, table1([f for f in consenting if f["family"] in analysed]))
+                 table1(consenting), occasions, table1([f for f in consenting if f["family"] in analysed]),
+                 study_notes.collect(session, content, protocol, version, facility_id))
 
 
 def analyse_study(s: Study) -> list[tuple[PairData, PairedReport | None]]:

@@ -10,6 +10,11 @@ families), ``"characteristics_analysed"`` (of the analysed), ``"multiple_testing
 families that had every planned session.
 
 The text (chat, terminal, the workbook's study sheet) prints, per pair, the Holm-adjusted p and every warning.
+
+From bot/flows/study_notes.py: ``"protocol_warnings"`` (``{"code", "text"}``: self-report, blinding, a built-in
+effect, a substituted instrument, massages not given by the planned performer), ``"day_norm"`` (per occasion,
+the instrument's classes beside the baby's day-norm classes), ``"performers"`` (who massaged, against the plan)
+and ``"vitals"`` (the health worker's check, when the protocol has one).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from analysis.caveats import caveat_text
 from analysis.conclusion import PAIRED_T
 from analysis.multiplicity import holm
 from analysis.spssformat import fmt, fmt_number, p_phrase
@@ -199,8 +205,44 @@ def table1_lines(words: Words, study: Study) -> list[str]:
     return out
 
 
+def _analysis_labels(words: Words) -> Words:
+    return lambda key, /, **params: words(f"analysis.{key}", **params)
+
+
+def notes_lines(words: Words, study: Study) -> list[str]:
+    """Who massaged against the plan, both classifications of each occasion, the vital signs, the protocol's
+    caveats (bot/flows/study_notes.py)."""
+    notes = study.notes
+    if notes is None:
+        return []
+    perf = notes.performers
+    out = [words("study.notes_title"),
+           words("study.performer_title", rencana=words(f"study.performer.{perf['planned']}"),
+                 sesuai=perf["by_planned"], total=perf["sessions"])]
+    for who, row in perf["by"].items():
+        out.append(words("study.performer_row", siapa=words(f"study.performer.{who}"), sesi=row["sessions"],
+                         keluarga=row["families"]))
+    if notes.day_norm:
+        out.append(words("study.day_norm_title", instrumen=study.instrument.title))
+        names = {c.key: c.label for c in study.instrument.classifications}
+        for row in notes.day_norm:
+            kelas = ", ".join(f"{names.get(k, k)} {n}" for k, n in row["instrument"].items())
+            out.append(words("study.day_norm_row", kapan=occasion_name(words, study, row["occasion"]), n=row["n"],
+                             kelas=kelas, sesuai=row["day_norm"]["sesuai_hari"],
+                             belum=row["day_norm"]["di_bawah_hari"]))
+    if notes.vitals is not None:
+        v = notes.vitals
+        luar = ", ".join(f"{words(f'vitals.name.{k}')} {n}" for k, n in v["outside"].items()) \
+            or words("study.vitals_none")
+        out.append(words("study.vitals_line", bacaan=v["readings"], keluarga=v["families"], normal=v["normal"],
+                         luar=luar, pijat=v["massages_after_normal"], menit=v["wait_minutes"]))
+    labels = _analysis_labels(words)
+    out.extend(words("study.caveat_line", teks=caveat_text(c, labels)) for c in notes.caveats)
+    return out
+
+
 def messages(words: Words, study: Study, reports: list, facility_name: str) -> list[str]:
-    """The chat report: header and flow; one message per pair; the frequencies; Table 1."""
+    """The chat report: header and flow; one message per pair; the frequencies; Table 1; the protocol notes."""
     header = words("study.header", fasilitas=facility_name, judul=study.protocol.title, versi=study.version,
                    instrumen=study.instrument.title)
     tests = tested_pairs(reports)
@@ -212,6 +254,9 @@ def messages(words: Words, study: Study, reports: list, facility_name: str) -> l
         out.append("\n".join(pair_lines(words, study, data, report, p_holm, tests)))
     out.append("\n".join(frequency_lines(words, study)))
     out.append("\n".join([*table1_lines(words, study), "", words("study.cannot_show")]))
+    notes = notes_lines(words, study)
+    if notes:
+        out.append("\n".join(notes))
     return out
 
 
@@ -279,7 +324,22 @@ def to_json(study: Study, reports: list, labels=None) -> dict:
                        "days": [{"day": d, "sessions": n, "minutes": m} for d, n, m in a.per_day]}
                       for a in study.adherence],
     })
+    out.update(notes_json(study, labels))
     return out
+
+
+def notes_json(study: Study, labels=None) -> dict:
+    """The protocol notes (bot/flows/study_notes.py) as JSON keys; nothing when the study has none."""
+    notes = study.notes
+    if notes is None:
+        return {}
+    return {
+        "protocol_warnings": [{"code": c.code, "text": caveat_text(c, labels) if labels else c.code}
+                              for c in notes.caveats],
+        "day_norm": notes.day_norm,
+        "performers": notes.performers,
+        "vitals": notes.vitals,
+    }
 
 
 def dumps(study: Study, reports: list, labels=None) -> str:

@@ -4,7 +4,9 @@ Each protocol measurement has a window (content/protocols.py: ``opens`` / ``clos
 finished measurement gets a ``window`` status, stored on the row:
 
 - ``on_time`` — inside the window (the only ones in the primary analysis);
-- ``early`` — begun before the window opened (e.g. the day-2 "before" checklist on day 1);
+- ``early`` — begun before the window opened (e.g. the day-2 "before" checklist on day 1, or an "after"
+  checklist begun before the massage it follows: see :func:`after_opens`); it does not count as done, so the
+  bot asks for it again once the window opens;
 - ``late`` — finished after the window closed (the end of the day plus the grace hours);
 - ``after_massage`` — a "before" checklist begun after that day's first massage was done;
 - ``skipped`` — the family chose to start the massage without the "before" checklist (a row with no score).
@@ -58,11 +60,38 @@ def protocol_measurement(protocol: Protocol, occasion: str, day: int) -> Protoco
     return None
 
 
+SLOT_EARLY = timedelta(minutes=45)  # a session begun this long before the day's last time counts as the last
+
+
+def after_opens(protocol: Protocol, day: int, family: Family, times: Sequence[time],
+                sessions: Sequence[DoneSession]) -> datetime | None:
+    """When the day's "after" measurement opens: once the massage it follows is done, never before.
+
+    That massage is the day's last planned session (the ``sessions_per_day``-th done that day), or, with
+    several a day, a session begun from shortly before the day's last time (the afternoon one done, the
+    morning one skipped). A day with fewer sessions done opens at its end (no more will follow); a day
+    with no session done never opens. None: not open (yet)."""
+    if family.birth_date is None:
+        return None
+    that_day = [s for s in sessions if s.day == day]
+    if not that_day:
+        return None
+    if len(that_day) >= protocol.sessions_per_day:
+        last = that_day[protocol.sessions_per_day - 1]
+        return last.ended_at or last.started_at
+    last_time = dates.local_on_day(family.birth_date, family.timezone, day, times[-1], family.birth_time)
+    for s in that_day:
+        if s.started_at >= last_time - SLOT_EARLY:
+            return s.ended_at or s.started_at
+    return dates.day_start(family.birth_date, family.timezone, day + 1, family.birth_time)
+
+
 @dataclass(frozen=True)
 class Bounds:
-    opens_at: datetime | None  # None: open since registration
+    opens_at: datetime | None  # None: open since registration (unless ``never_opened``)
     closes_at: datetime | None  # after this it is ``late`` (the end of the day plus the grace hours)
     closes_at_massage: bool  # a "before": also closed by that day's first massage (``after_massage``)
+    never_opened: bool = False  # an "after" whose massage is not done: anything begun now is ``early``
 
 
 def bounds(protocol: Protocol, m: ProtocolMeasurement, family: Family, times: Sequence[time],
@@ -77,12 +106,9 @@ def bounds(protocol: Protocol, m: ProtocolMeasurement, family: Family, times: Se
     if w.opens == "day_start":
         opens_at = start
     elif w.opens == "last_session":
-        last = dates.local_on_day(family.birth_date, family.timezone, m.day, times[-1], family.birth_time)
-        that_day = [s for s in sessions if s.day == m.day]
-        if len(that_day) >= protocol.sessions_per_day:
-            finished = that_day[protocol.sessions_per_day - 1]
-            last = min(last, finished.ended_at or finished.started_at)
-        opens_at = last
+        opens_at = after_opens(protocol, m.day, family, times, sessions)
+        if opens_at is None:
+            return Bounds(None, end + timedelta(hours=w.grace_hours), False, never_opened=True)
     return Bounds(opens_at, end + timedelta(hours=w.grace_hours), w.closes == "first_session")
 
 
@@ -107,7 +133,7 @@ def classify(protocol: Protocol, occasion: str, day: int, family: Family, times:
         return None
     if b.closes_at_massage and _massage_before(m, sessions, started_at):
         return AFTER_MASSAGE
-    if b.opens_at is not None and started_at < b.opens_at:
+    if b.never_opened or (b.opens_at is not None and started_at < b.opens_at):
         return EARLY
     if b.closes_at is not None and completed_at > b.closes_at:
         return LATE
@@ -116,7 +142,8 @@ def classify(protocol: Protocol, occasion: str, day: int, family: Family, times:
 
 def offerable(protocol: Protocol, occasion: str, day: int, family: Family, times: Sequence[time],
               sessions: Sequence[DoneSession], *, now: datetime) -> bool:
-    """May this measurement still be offered now? No "before" after its massage, nothing after its window."""
+    """May this measurement still be offered now? No "before" after its massage, no "after" before its massage
+    (nor once its day is over without one), nothing after its window."""
     m = protocol_measurement(protocol, occasion, day)
     if m is None:
         return True
@@ -125,7 +152,20 @@ def offerable(protocol: Protocol, occasion: str, day: int, family: Family, times
         return True
     if b.closes_at_massage:  # a "before" stays open until the massage (filled in later, it is stored ``late``)
         return not _massage_before(m, sessions, now)
+    if b.never_opened or (b.opens_at is not None and now < b.opens_at):
+        return False
     return b.closes_at is None or now <= b.closes_at
+
+
+def waiting_for_massage(protocol: Protocol, occasion: str, day: int, family: Family, times: Sequence[time],
+                        sessions: Sequence[DoneSession], *, now: datetime) -> bool:
+    """An "after" whose massage may still come today: not offered yet, not missed either."""
+    m = protocol_measurement(protocol, occasion, day)
+    if m is None or m.the_window.opens != "last_session" or family.birth_date is None:
+        return False
+    opens = after_opens(protocol, day, family, times, sessions)
+    day_end = dates.day_start(family.birth_date, family.timezone, day + 1, family.birth_time)
+    return (opens is None or now < opens) and now < day_end
 
 
 def pre_first(protocol: Protocol, occasion: str | None, slot: str | None, day: int | None, family: Family,
@@ -169,7 +209,10 @@ def screen(session: Session, protocol: Protocol, family: Family, times: Sequence
     slot = due.slot
     if slot is None:
         return due
-    if offerable(protocol, slot.occasion, slot.day, family, times, done_sessions(session, family.id), now=now):
+    sessions = done_sessions(session, family.id)
+    if offerable(protocol, slot.occasion, slot.day, family, times, sessions, now=now):
         return due
+    if waiting_for_massage(protocol, slot.occasion, slot.day, family, times, sessions, now=now):
+        return Due(None, slot)
     later = [s for s in slots(protocol) if s.index > slot.index]
     return Due(None, later[0] if later else None, missed=slot)

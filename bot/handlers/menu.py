@@ -27,7 +27,7 @@ from bot.handlers.context import (
 from bot.handlers.steps import checklist, massage
 from bot.handlers.steps.interrupt import restore
 from bot.handlers.steps.main_menu import main_keyboard
-from bot.handlers.steps.welcome import resume_flow
+from bot.handlers.steps.welcome import research_info, resume_flow
 from storage import families as family_store
 from storage.models import ChatState, Family
 
@@ -55,7 +55,18 @@ def help_command(turn: Turn) -> None:
 
 @turn_handler
 def privacy_command(turn: Turn) -> None:
+    """/privasi: how data is kept; for a registered person, also the research consent and its choice now
+    (withdrawn or given again with one tap, UU 27/2022)."""
     turn.reply(turn.t("onboarding.privacy"))
+    user = consented_user(turn)
+    family = family_store.family_of(turn.session, user.id) if user is not None else None
+    if family is None:
+        return
+    turn.reply(research_info(turn, family.facility_id))
+    turn.reply(turn.t("family.research_now_yes" if user.consent_research else "family.research_now_no"), inline([[
+        (turn.t("family.button_research_yes"), callback("research", "yes")),
+        (turn.t("family.button_research_no"), callback("research", "no")),
+    ]]))
 
 
 # -- pause and resume -------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from bot.chat.routing import text_flow
 from bot.core.runtime import get_runtime
 from bot.core.turn import Turn, turn_handler
 from bot.flows import reminders as rules
+from bot.handlers.steps.checklist_due import due_now, occasion_words
 from bot.reminders.dispatcher import Dispatcher
 from storage import chatstate, outbox
 
@@ -186,10 +187,22 @@ def _log_done(turn: Turn, row_id: int, performer: int | None) -> None:
         turn.answer()
         turn.edit_markup(None)
         turn.reply(rules.say(turn.content, "done.ok", hari=outcome.day, sesi=outcome.session))
+        _offer_after_checklist(turn)
     else:
         if outcome.status == "already":
             turn.edit_markup(None)
         turn.answer(rules.say(turn.content, f"done.{outcome.status}"))
+
+
+def _offer_after_checklist(turn: Turn) -> None:
+    """The massage is logged: the "after" checklist it opens is offered now (never on the reminder before)."""
+    fam = _family(turn)
+    if fam is None:
+        return
+    due = due_now(turn, fam)
+    if due.slot is not None and due.slot.occasion == "post":
+        turn.reply(turn.t("session.checklist_offer", kapan=occasion_words(turn, due.slot.label)),
+                   inline([[(turn.t("session.button_checklist"), "ceklis:start")]]))
 
 
 def _times_button(turn: Turn, what: str) -> None:

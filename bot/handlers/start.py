@@ -13,6 +13,7 @@ from bot.chat import deeplinks
 from bot.chat.keyboards import callback, inline
 from bot.chat.routing import text_flow
 from bot.core.turn import Turn, turn_handler
+from bot.flows import privacy
 from bot.handlers.context import (
     clear_state,
     consented_user,
@@ -76,6 +77,7 @@ def on_consent(turn: Turn) -> None:
     if user is None:
         user = remember_user(turn)
         user.consent_at = turn.now
+        user.consent_version = privacy.consent_version(turn.content)
         user.deleted_at = None
         turn.session.add(user)
     elif family_store.family_of(turn.session, user.id) is not None and not pending:
@@ -96,6 +98,7 @@ def on_research(turn: Turn) -> None:
         turn.answer(turn.t("menu.need_start"), alert=True)
         return
     user.consent_research = parts[1] == "yes"
+    user.consent_version = privacy.consent_version(turn.content)  # the words this answer agreed to
     turn.session.add(user)
     turn.edit_markup(None)
     st = state(turn)

@@ -11,7 +11,7 @@ from bot.flows import answers as answer_rules
 from bot.flows import checklist as rules
 from bot.flows import dates, windows
 from bot.flows.schedule import family_times
-from bot.handlers.context import clear_state, family_context, protocol_of, put_state
+from bot.handlers.context import clear_state, family_context, protocol_of, put_state, today_day
 from bot.handlers.steps.checklist_due import due_now, occasion_words
 from bot.handlers.steps.danger_advice import urgent_advice
 from content.instruments import Instrument, Item
@@ -103,6 +103,8 @@ def start_or_resume(turn: Turn) -> None:
     clear_state(turn)
     if due.missed is not None:
         turn.reply(turn.t("checklist.window_missed", kapan=occasion_words(turn, due.missed.label)))
+    elif due.next_slot is not None and due.next_slot.occasion == "post" and due.next_slot.day == today_day(turn, family):
+        turn.reply(turn.t("checklist.not_due_after_massage"))  # the massage it follows is still to come
     elif due.next_slot is not None:
         turn.reply(turn.t("checklist.not_due", kapan=occasion_words(turn, due.next_slot.label),
                           hari=due.next_slot.day))
@@ -125,7 +127,7 @@ def record(turn: Turn, user, family: Family, m: Measurement, inst: Instrument, i
         ask(turn, m, inst, nxt)
 
 
-def _day_aware_advice(turn: Turn, result, day: int | None) -> str:
+def _day_aware_advice(turn: Turn, result, day: int | None, *, notes: bool = True) -> str:
     """The advice after a checklist for the baby's day: "wajar" only where it is (content/day_norms.yaml)."""
     norms = turn.content.day_norms
     if result.classification.good:
@@ -134,7 +136,7 @@ def _day_aware_advice(turn: Turn, result, day: int | None) -> str:
         message = turn.t("day_advice.not_good_early")
     else:
         message = turn.t("day_advice.not_good_later", hari=str(day))
-    for note in norms.notes_for(result.values, day) if norms is not None else ():
+    for note in norms.notes_for(result.values, day) if norms is not None and notes else ():
         params = {"hari": str(day)}
         if "{jumlah}" in turn.content.texts[note.text]:
             params["jumlah"] = str(result.values[note.item])
@@ -142,9 +144,85 @@ def _day_aware_advice(turn: Turn, result, day: int | None) -> str:
     return message
 
 
+def day_name(turn: Turn, day: int) -> str:
+    key = f"checklist.day_{day}"
+    return turn.t(key) if turn.content.has_text(key) else turn.t("checklist.day_n", hari=str(day))
+
+
+def class_words(turn: Turn, inst: Instrument, class_key: str | None) -> str:
+    """What a class means in words ("ASI mulai lancar"); the class label when the instrument has none."""
+    key = f"checklist.class_words.{inst.id}.{class_key}"
+    if turn.content.has_text(key):
+        return turn.t(key)
+    cls = next((c for c in inst.classifications if c.key == class_key), None)
+    return cls.label if cls else str(class_key)
+
+
+def _norm_lines(turn: Turn, result) -> list[str]:
+    """The result against the baby's day norm: what a family reads for an instrument with one (bayi6), never
+    "tidak lancar" on a normal day 1."""
+    words = turn.t(f"checklist.norm_{result.norm_class}", hari=day_name(turn, result.norm_day))
+    lines = [turn.t("checklist.result_words", kata=words)]
+    if result.norm_class == "di_bawah_hari":
+        lines.append(turn.t("checklist.norm_below_advice"))
+    elif result.classification.good:
+        lines.append(turn.t("checklist.norm_good"))
+    else:
+        lines.append(turn.t("checklist.norm_full_later"))
+    return lines
+
+
+def _earlier(turn: Turn, family: Family, m: Measurement, inst: Instrument) -> str | None:
+    """The "before" result this "after" follows, in words and in the scale's direction."""
+    pre = [x for x in store.for_family(turn.session, family.id)
+           if x.completed_at is not None and x.occasion.endswith("pre") and x.score is not None
+           and x.instrument_id == inst.id and x.started_at <= m.started_at]
+    if not pre:
+        return None
+    before = pre[-1]
+    if m.norm_class is not None and before.norm_class is not None:
+        day = measurement_day(turn, family, before) or 1
+        return turn.t("checklist.compare_norm", kata=turn.t(f"checklist.norm_{before.norm_class}",
+                                                            hari=day_name(turn, max(day, 1))))
+    moved = rules.change(inst, before.score, m.score)
+    return turn.t("checklist.compare_pre", kata=class_words(turn, inst, before.class_key),
+                  perubahan=turn.t(f"checklist.change_{moved}"))
+
+
+def result_text(turn: Turn, family: Family, m: Measurement, inst: Instrument, result) -> str:
+    """Words first; the score with its direction; the day's advice; the earlier result after a post. Under a
+    blinded protocol, until the last measurement: no score, class or earlier result (the day's care notes stay)."""
+    protocol = protocol_of(turn, family)
+    day = measurement_day(turn, family, m)
+    notes = [turn.t(n.text, **_note_params(turn, n, result, day))
+             for n in (turn.content.day_norms.notes_for(result.values, day) if turn.content.day_norms else ())]
+    if rules.blinded_now(protocol, m.occasion):
+        return "\n".join([turn.t("checklist.blinded"), *notes])
+    if result.norm_class is not None:
+        lines = _norm_lines(turn, result)
+    else:
+        arah = turn.t("checklist.direction_higher" if inst.higher_is_better else "checklist.direction_lower")
+        lines = [turn.t("checklist.result_words", kata=class_words(turn, inst, result.classification.key)),
+                 turn.t("checklist.result_score", skor=result.score, maks=inst.max_total, arah=arah),
+                 _day_aware_advice(turn, result, day, notes=False)]
+    lines.extend(notes)
+    if m.occasion.endswith("post"):
+        earlier = _earlier(turn, family, m, inst)
+        if earlier:
+            lines.append(earlier)
+    return "\n".join(lines)
+
+
+def _note_params(turn: Turn, note, result, day: int | None) -> dict:
+    params = {"hari": str(day)}
+    if "{jumlah}" in turn.content.texts[note.text]:
+        params["jumlah"] = str(result.values[note.item])
+    return params
+
+
 def finish(turn: Turn, family: Family, m: Measurement, inst: Instrument) -> None:
     result = rules.finish(turn.session, measurement=m, instrument=inst, day=measurement_day(turn, family, m),
-                          now=turn.now)
+                          now=turn.now, norms=turn.content.day_norms)
     protocol = protocol_of(turn, family)
     windows.stamp(turn.session, protocol, family, m, family_times(family, protocol, turn.settings))
     clear_state(turn)
@@ -152,18 +230,8 @@ def finish(turn: Turn, family: Family, m: Measurement, inst: Instrument) -> None
         turn.t("checklist.answer_line", pertanyaan=item.text, jawaban=answer_rules.label(item, result.values[item.id]))
         for item in inst.items
     )
-    message = _day_aware_advice(turn, result, measurement_day(turn, family, m))
-    if m.occasion.endswith("post"):
-        pre = [x for x in store.for_family(turn.session, family.id)
-               if x.completed_at is not None and x.occasion.endswith("pre") and x.score is not None
-               and x.instrument_id == inst.id]
-        if pre:
-            before = pre[-1]
-            cls = next((c for c in inst.classifications if c.key == before.class_key), None)
-            message += "\n" + turn.t("checklist.compare_pre", skor=before.score,
-                                     kelas=cls.label if cls else before.class_key)
     turn.reply(turn.t("checklist.summary", kapan=occasion_words(turn, m.occasion), jawaban=lines,
-                      skor=result.score, maks=inst.max_total, kelas=result.classification.label, pesan=message))
+                      hasil=result_text(turn, family, m, inst, result)))
 
 
 def resume(turn: Turn, family: Family) -> bool:

@@ -3,15 +3,12 @@ asked by /ceklis, before the first massage, and after a massage."""
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 from bot.core.turn import Turn
 from bot.flows import checklist as rules
 from bot.flows import windows
 from bot.flows.schedule import family_times
 from bot.handlers.context import protocol_of, today_day
 from storage import measurements as store
-from storage import sessions as session_store
 from storage.models import Family
 
 
@@ -23,10 +20,8 @@ def due_now(turn: Turn, family: Family) -> rules.Due:
     """Which checklist is due for this family now (see bot/flows/checklist.py for the rule)."""
     protocol = protocol_of(turn, family)
     day = today_day(turn, family) or 0
-    local = turn.now.astimezone(ZoneInfo(family.timezone)).time().replace(tzinfo=None)
     times = family_times(family, protocol, turn.settings)
-    pos = rules.position(day, local_time=local,
-                         sessions_today=session_store.completed_count(turn.session, family.id, postpartum_day=day),
-                         sessions_per_day=protocol.sessions_per_day, last_time=times[-1])
+    opens = windows.after_opens(protocol, day, family, times, windows.done_sessions(turn.session, family.id))
+    pos = rules.position(day, after_massage=opens is not None and opens <= turn.now)
     found = rules.due(protocol, pos, store.completed_occasions(turn.session, family.id))
     return windows.screen(turn.session, protocol, family, times, found, now=turn.now)

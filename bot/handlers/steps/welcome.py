@@ -102,8 +102,21 @@ def continue_pending(turn: Turn, user: User, pending: dict) -> None:
         ask_role(turn)
 
 
-def ask_research(turn: Turn, pending: dict | None) -> None:
-    put_state(turn, ONBOARDING, RESEARCH, {"pending": pending} if pending else {})
+def research_info(turn: Turn, facility_id: int | None) -> str:
+    """What the research consent covers, with the facility's ethics approval number when it has one."""
+    facility = facilities.get(turn.session, facility_id) if facility_id else None
+    number = facility.ethics_approval if facility is not None else None
+    etik = turn.t("family.research_ethics", nomor=number) if number else ""
+    return turn.t("family.research_info", etik=etik)
+
+
+def ask_research(turn: Turn, pending: dict | None, *, facility_id: int | None = None, in_flow: bool = True) -> None:
+    """The research consent: what it covers, then the question (``in_flow``: during the registration)."""
+    if in_flow:
+        put_state(turn, ONBOARDING, RESEARCH, {"pending": pending} if pending else {})
+    if facility_id is None and pending and pending.get("kind") == "fas":
+        facility_id = pending.get("facility_id")
+    turn.reply(research_info(turn, facility_id))
     turn.reply(turn.t("family.research_question"), inline([[
         (turn.t("family.button_research_yes"), callback("research", "yes")),
         (turn.t("family.button_research_no"), callback("research", "no")),
