@@ -10,7 +10,7 @@ Day numbering: the birth day is day 0, day 1 is the day after birth.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -94,6 +94,49 @@ def local_on_day(birth_date: date, timezone: str, day: int, at: time, birth_time
     if clock is not None and at < clock:
         calendar += timedelta(days=1)
     return datetime.combine(calendar, at, tzinfo=ZoneInfo(timezone))
+
+
+@dataclass(frozen=True)
+class SessionSlot:
+    """One massage session of the programme: postpartum day, its number in that day (1-based), local start."""
+
+    day: int
+    session: int
+    at: datetime
+
+
+def day_sessions(birth_date: date, timezone: str, day: int, times: Sequence[time],
+                 birth_time: str | None = None) -> list[SessionSlot]:
+    """THE numbering of a day's sessions, used by everything that names "hari ke-N, pijat ke-M".
+
+    Each session time is placed at its first instant inside postpartum day ``day`` (see
+    :func:`postpartum_day`), and the sessions are numbered in the order they happen. With a time of birth
+    of 10:00 and times 07:00 / 16:00, day 1 is 16:00 (pijat ke-1) then 07:00 the next morning (pijat ke-2),
+    so the numbering never goes backwards.
+    """
+    starts = sorted(local_on_day(birth_date, timezone, day, t, birth_time) for t in times)
+    return [SessionSlot(day, n, at) for n, at in enumerate(starts, start=1)]
+
+
+def current_session(birth_date: date, timezone: str, times: Sequence[time], now: datetime,
+                    birth_time: str | None = None) -> SessionSlot:
+    """The session a massage done at ``now`` belongs to: the day's last session already begun (the first
+    session of the day before the first one's time)."""
+    day = postpartum_day(birth_date, now, timezone, birth_time)
+    slots = day_sessions(birth_date, timezone, day, times, birth_time)
+    begun = [s for s in slots if s.at <= now]
+    return begun[-1] if begun else slots[0]
+
+
+def next_session(birth_date: date, timezone: str, times: Sequence[time], now: datetime,
+                 birth_time: str | None = None) -> SessionSlot:
+    """The first session that starts after ``now``."""
+    day = postpartum_day(birth_date, now, timezone, birth_time)
+    for d in (day, day + 1, day + 2):
+        for s in day_sessions(birth_date, timezone, d, times, birth_time):
+            if s.at > now:
+                return s
+    return day_sessions(birth_date, timezone, day + 1, times, birth_time)[0]
 
 
 def _clean(text: str) -> str:

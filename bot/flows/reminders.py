@@ -25,6 +25,7 @@ from sqlmodel import Session
 
 from bot.chat.keyboards import callback
 from bot.core.config import Settings
+from bot.flows import dates as day_dates
 from bot.flows import schedule
 from bot.flows.outbox_kinds import Rendered, renderer
 from content import ContentError
@@ -404,6 +405,9 @@ def jadwal_text(session: Session, fam: Family, content, settings: Settings, now:
     protocol = schedule.protocol_of(fam, content)
     times = times_of(fam, content, settings)
     tz = fam.timezone or settings.default_timezone
+    if fam.birth_date is not None:  # numbered as the reminders number them (bot/flows/dates.day_sessions)
+        times = tuple(s.at.time() for s in day_dates.day_sessions(
+            fam.birth_date, schedule.zone(tz).key, protocol.days[0], times, fam.birth_time))
     lines = "\n".join(say(content, "jadwal.time_line", sesi=i, jam=t.strftime("%H:%M"))
                       for i, t in enumerate(times, start=1))
     if fam.birth_date is not None:

@@ -77,7 +77,7 @@ def bounds(protocol: Protocol, m: ProtocolMeasurement, family: Family, times: Se
     if w.opens == "day_start":
         opens_at = start
     elif w.opens == "last_session":
-        last = dates.local_on_day(family.birth_date, family.timezone, m.day, times[-1], family.birth_time)
+        last = dates.day_sessions(family.birth_date, family.timezone, m.day, times, family.birth_time)[-1].at
         that_day = [s for s in sessions if s.day == m.day]
         if len(that_day) >= protocol.sessions_per_day:
             finished = that_day[protocol.sessions_per_day - 1]
