@@ -117,7 +117,7 @@ def _current(turn: Turn, row: MassageSession, stage: str, index: int | None = No
 
 
 SHAPES = {"chk": 4, "new": 4, "card": 4, "go": 4, "fine": 4, "why": 4, "sesar": 3, "guide": 3, "anim": 3,
-          "halt": 3, "ok": 3, "resume": 3, "restart": 3}
+          "halt": 3, "ok": 3, "no": 3, "resume": 3, "restart": 3}
 
 
 @turn_handler
@@ -136,8 +136,8 @@ def on_button(turn: Turn) -> None:
         return
     user, family, row = owned
     arg = parts[3] if len(parts) > 3 else None
-    if action == "ok":
-        _confirm(turn, user, family, row)
+    if action in ("ok", "no"):
+        _confirm(turn, user, family, row, action == "ok")
     elif action == "resume":
         turn.edit_markup(None)
         resume_row(turn, user, family, row)
@@ -237,14 +237,16 @@ def _check_button(turn: Turn, user: User, family: Family, row: MassageSession, a
         turn.edit_markup(check_keyboard(turn, row, picked))
 
 
-def _confirm(turn: Turn, user: User, family: Family, row: MassageSession) -> None:
+def _confirm(turn: Turn, user: User, family: Family, row: MassageSession, yes: bool) -> None:  # noqa: ARG001
+    """The mother's answer to "Apakah Ibu memang sudah dipijat?": "Ya" (``pijat:ok``) or "Belum" (``pijat:no``)."""
     member = family_store.membership_of(turn.session, user.id)
     if member is None or member.role != family_store.MOTHER:
         not_yours(turn)
         return
     turn.edit_markup(None)
-    if store.confirm_by_mother(turn.session, row, now=turn.now):
-        turn.reply(turn.t("session.confirmed"))
+    recorded = (store.confirm_by_mother if yes else store.deny_by_mother)(turn.session, row, now=turn.now)
+    if recorded:
+        turn.reply(turn.t("session.confirmed" if yes else "session.denied"))
     else:
         turn.answer(turn.t("session.already_confirmed"))
 

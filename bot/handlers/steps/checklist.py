@@ -148,10 +148,6 @@ def finish(turn: Turn, family: Family, m: Measurement, inst: Instrument) -> None
     protocol = protocol_of(turn, family)
     windows.stamp(turn.session, protocol, family, m, family_times(family, protocol, turn.settings))
     clear_state(turn)
-    lines = "\n".join(
-        turn.t("checklist.answer_line", pertanyaan=item.text, jawaban=answer_rules.label(item, result.values[item.id]))
-        for item in inst.items
-    )
     message = _day_aware_advice(turn, result, measurement_day(turn, family, m))
     if m.occasion.endswith("post"):
         pre = [x for x in store.for_family(turn.session, family.id)
@@ -162,8 +158,12 @@ def finish(turn: Turn, family: Family, m: Measurement, inst: Instrument) -> None
             cls = next((c for c in inst.classifications if c.key == before.class_key), None)
             message += "\n" + turn.t("checklist.compare_pre", skor=before.score,
                                      kelas=cls.label if cls else before.class_key)
-    turn.reply(turn.t("checklist.summary", kapan=occasion_words(turn, m.occasion), jawaban=lines,
-                      skor=result.score, maks=inst.max_total, kelas=result.classification.label, pesan=message))
+    go_on = None
+    if m.occasion.endswith("pre"):  # the "before" checklist leads on to the massage it comes before
+        go_on = inline([[(turn.t("checklist.button_go_massage"), "pijat:start")]])
+    turn.reply(turn.t("checklist.summary", kapan=occasion_words(turn, m.occasion),
+                      skor=result.score, maks=inst.max_total, kelas=result.classification.label, pesan=message),
+               go_on)
 
 
 def resume(turn: Turn, family: Family) -> bool:

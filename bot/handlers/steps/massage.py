@@ -206,10 +206,11 @@ def finished(turn: Turn, user: User, family: Family, row: MassageSession) -> Non
     mother = family_store.mother_of(turn.session, family.id)
     if member is not None and member.role == family_store.MOTHER:
         store.confirm_by_mother(turn.session, row, now=turn.now)
-    elif mother is not None and mother.user.chat_id is not None:
+    elif mother is not None and mother.user.chat_id is not None and rules.offered_for_confirmation(row):
         turn.send(mother.user.chat_id,
                   turn.t("guide.confirm_ask", nama=address(turn, user), menit=minutes),
-                  inline([[(turn.t("session.button_confirm"), callback("pijat", "ok", row.id))]]))
+                  inline([[(turn.t("session.button_confirm"), callback("pijat", "ok", row.id)),
+                           (turn.t("session.button_deny"), callback("pijat", "no", row.id))]]))
     due = due_now(turn, family)
     if due.slot is not None and due.slot.occasion == "post":
         turn.reply(turn.t("session.checklist_offer", kapan=occasion_words(turn, due.slot.label)),
