@@ -102,7 +102,7 @@ async def test_a_family_from_registration_to_the_after_checklist(bot, mother, hu
 
     # -- the husband's guided session: one safety message, six cards, hands-free timing ------------------
     await husband.send("/pijat")
-    assert "cek keamanan" in husband.last_reply.text and "✅ Semua tidak ada" in husband.last_reply.button_labels
+    assert "cek keamanan" in husband.last_reply.text.lower() and "✅ Semua tidak ada" in husband.last_reply.button_labels
     await husband.send("tidak")  # typed answers work too: none of these
     assert any("Tidak ada tanda" in (m.text or "") for m in husband.replies_since_last_action)
     for _ in range(5):

@@ -153,7 +153,7 @@ async def test_first_session_six_cards_then_later_session_in_four_taps(bot, db, 
     # -- the next day the whole check comes back ----------------------------------------------------------
     clock.advance(timedelta(hours=14))
     await start(husband)
-    assert "cek keamanan" in husband.last_reply.text
+    assert "cek keamanan" in husband.last_reply.text.lower()
 
 
 def _log_lines(person, start: int) -> list[str]:

@@ -68,6 +68,9 @@ class Turn:
         self.outgoing: list[Outgoing] = []
         self.after: list[Callable[[], Awaitable[None]]] = []
         self.callback_answered = False
+        # (the generic address, this reader's own): set once the speaker's role is known, so a text written
+        # for "Ibu/Bapak" reaches the husband as "Bapak" and the mother as "Ibu" (see :meth:`addressed`).
+        self.reader: tuple[str, str] | None = None
         self.notes: dict[str, Any] = {}  # what one handler body tells another within this update
 
     # -- who and what -------------------------------------------------------------------------
@@ -163,6 +166,15 @@ class Turn:
         out = Outgoing(kind, chat_id=chat_id or self.chat_id, text=caption, keyboard=keyboard, data=data)
         self.outgoing.append(out)
         return out
+
+    def addressed(self) -> None:
+        """Address the reader as who they are in every message queued for their own chat."""
+        if self.reader is None:
+            return
+        generic, own = self.reader
+        for out in self.outgoing:
+            if out.text and (out.chat_id in (None, self.chat_id)) and generic in out.text:
+                out.text = out.text.replace(generic, own)
 
     def later(self, action: Callable[[], Awaitable[None]]) -> None:
         """Run an async action after the commit (after the queued messages)."""
@@ -328,6 +340,7 @@ async def _send_with_retries(turn: Turn, out: Outgoing, delays: tuple[float, ...
 async def flush(turn: Turn) -> None:
     """Send what the turn queued. A failed message is logged once and does not stop the others."""
     delays = retry_delays(turn.settings)
+    turn.addressed()
     for out in turn.outgoing:
         if reply_delivery.already_kept(turn, out):  # an earlier reply to this chat waits in the outbox: follow it
             await turn.rt.run_sync(reply_delivery.keep, turn, out, "after an earlier kept reply")

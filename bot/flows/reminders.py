@@ -184,9 +184,9 @@ def render_massage(session: Session, row: Outbox, content, now: datetime) -> Ren
         return None  # never invite a second massage for a slot already done
     p = row.payload or {}
     protocol = _protocol(content, p)
-    lo, hi = protocol.session_minutes
+    # The length the guide's timer runs (Protocol.session_seconds), never the protocol's range ("3–5").
     params = dict(hari=p.get("day"), sesi=p.get("session"), jumlah=p.get("sessions", protocol.sessions_per_day),
-                  menit=f"{lo}–{hi}" if lo != hi else f"{lo}", jam=p.get("local", ""))
+                  menit=max(1, protocol.session_seconds // 60), jam=p.get("local", ""))
     role = role_key(target.role)
     text = say(content, f"massage.{role}", **params)
     rows: list[list[tuple[str, str]]] = []

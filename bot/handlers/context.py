@@ -4,7 +4,7 @@ and the small formatters and button checks they share."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from bot.core.chat_privacy import private_chat_id
@@ -55,7 +55,18 @@ def family_context(turn: Turn, *, reply: bool = True) -> tuple[User, Family] | N
         if reply:
             _say(turn, turn.t("common.not_registered"))
         return None
+    set_reader(turn, user)
     return user, family
+
+
+def set_reader(turn: Turn, user: User) -> None:
+    """From now on this turn's own messages address the speaker as who they are: a text written for
+    "Ibu/Bapak" reaches the husband as "Bapak" and the mother as "Ibu" (a companion keeps both)."""
+    member = family_store.membership_of(turn.session, user.id)
+    key = {"mother": "common.reader_mother", "husband": "common.reader_husband"}.get(
+        member.role if member is not None else "")
+    if key is not None:
+        turn.reader = (turn.t("common.reader_generic"), turn.t(key))
 
 
 def _say(turn: Turn, text: str) -> None:
@@ -148,6 +159,14 @@ def owned_row(turn: Turn, raw_id: str, fetch: Callable[[Any, int], Any]) -> tupl
         not_yours(turn)
         return None
     return user, family, row
+
+
+def clock_words(turn: Turn, at: time | None) -> str:
+    """A clock time as people say it: "jam 9 pagi", "setengah 8 malam" (bot/flows/dates.clock_parts)."""
+    if at is None:
+        return "—"
+    key, values = dates.clock_parts(at)
+    return turn.t(f"common.clock.{key}", jam=values["jam"], waktu=turn.t(f"common.clock.part.{values['waktu']}"))
 
 
 def address(turn: Turn, user: User) -> str:
