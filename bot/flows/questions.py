@@ -69,13 +69,34 @@ def ask(session: Session, content: Content, *, family: Family, asker: User, text
     q = store.ask(session, family_id=family.id, facility_id=family.facility_id, asked_by=asker.id, text=text,
                   now=now)
     out.question = q
+    _to_midwives(session, content, q, out, now=now, every=every)
+    return out
+
+
+def _to_midwives(session: Session, content: Content, q: Question, out: Outcome, *, now: datetime,
+                 every: timedelta) -> None:
     message = question_text(session, content, q)
     buttons = question_buttons(session, content, q)
-    for _staff, user in staff_store.recipients(session, family.facility_id) if family.facility_id else []:
+    for _staff, user in staff_store.recipients(session, q.facility_id) if q.facility_id else []:
         out.sends.append((user.chat_id, message, buttons, ("question", q.id)))
         out.delivered += 1
         store.schedule_reminder(session, question_id=q.id, n=1, user_id=user.id, chat_id=user.chat_id,
                                 due_at=now + every, every_seconds=int(every.total_seconds()), now=now)
+
+
+def deliver_kept(session: Session, content: Content, *, family: Family, now: datetime, every: timedelta) -> Outcome:
+    """The questions a family asked before it was linked to a facility (kept with no facility, never lost)
+    go to the midwives of the facility it is linked to now."""
+    out = Outcome()
+    if not family.facility_id:
+        return out
+    for q in store.for_family(session, family.id):
+        if q.facility_id is not None or q.answered_at is not None:
+            continue
+        q.facility_id = family.facility_id
+        session.add(q)
+        session.flush()
+        _to_midwives(session, content, q, out, now=now, every=every)
     return out
 
 

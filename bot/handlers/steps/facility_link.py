@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from bot.chat.keyboards import inline
 from bot.core.turn import Turn
-from bot.flows import protocols
+from bot.flows import protocols, questions
 from bot.flows.alerts import link_facility
+from bot.flows.desk import remember_on_send
 from bot.flows.schedule import reschedule_family
 from storage import facilities
 from storage import families as family_store
@@ -22,6 +24,14 @@ def attach(turn: Turn, family: Family, facility_id: int) -> None:
     turn.reply(turn.t("danger.facility_linked", fasilitas=facility.name))
     if link_facility(turn, family):
         turn.reply(turn.t("danger.facility_linked_alerts", fasilitas=facility.name))
+    kept = questions.deliver_kept(turn.session, turn.content, family=family, now=turn.now,
+                                  every=turn.settings.question_repeat)
+    for chat_id, text, buttons, remember in kept.sends:
+        sent = turn.send(chat_id, text, inline(buttons) if buttons else None)
+        if remember is not None:
+            remember_on_send(turn, sent, *remember)
+    if kept.delivered:
+        turn.reply(turn.t("desk.kept_sent", fasilitas=facility.name))
 
 
 def follow_facility_protocol(turn: Turn, family, facility) -> None:
