@@ -119,7 +119,7 @@ async def test_a_family_from_registration_to_the_after_checklist(bot, mother, hu
     await husband.press("Ya, nyaman")
     assert "Pak Budi" in "\n".join(m.text for m in husband.replies_since_last_action)
     photos = [m for m in husband.messages if m.kind == "photo"]
-    assert len(photos) == 6 and [m for m in husband.messages if m.kind == "animation"]
+    assert len(photos) == 7 and [m for m in husband.messages if m.kind == "animation"]
 
     # -- the mother confirms ---------------------------------------------------------------------------
     assert "Pak Budi baru saja selesai memijat" in mother.last_reply.text

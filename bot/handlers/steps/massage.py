@@ -142,6 +142,8 @@ def show_card(turn: Turn, family: Family, row: MassageSession, index: int) -> No
         rows.append([(turn.t("guide.button_caesarean"), callback("pijat", "sesar", row.id))])
     text = _card_text(turn, family, card, index, len(cards))
     animation = turn.content.guide.animation if card.animation else None
+    for picture, caption in card.lead_images:  # e.g. the fist (kepalan.png) before where the thumbs go
+        turn.photo(str(picture), caption[:1024])
     if card.image is not None:
         turn.photo(str(card.image), text[:1024], None if animation else inline(rows))
     else:
