@@ -24,6 +24,7 @@ from bot.core.runtime import RUNTIME_KEY, Runtime, get_runtime
 from bot.core.telegram_http import AiohttpRequest
 from bot.core.updates import PerChatUpdateProcessor
 from bot.handlers import handler_modules
+from bot.handlers.context import reader_of
 from content import Content, get_content
 from storage import meta
 from storage.db import Database
@@ -169,6 +170,7 @@ def build_application(
         db=db or Database(settings.database_url),
         content=content or get_content(),
         clock=clock or SystemClock(),
+        reader=reader_of,
     )
     use_limiter = settings.rate_limit if rate_limiter is None else rate_limiter
     # GuardedBot: nothing private into a non-private chat, and getUpdates read update by update (one that

@@ -68,9 +68,9 @@ class Turn:
         self.outgoing: list[Outgoing] = []
         self.after: list[Callable[[], Awaitable[None]]] = []
         self.callback_answered = False
-        # (the generic address, this reader's own): set once the speaker's role is known, so a text written
-        # for "Ibu/Bapak" reaches the husband as "Bapak" and the mother as "Ibu" (see :meth:`addressed`).
-        self.reader: tuple[str, str] | None = None
+        # {chat id: (the generic address, that reader's own)}: filled after the handler (Runtime.reader), so a
+        # text written for "Ibu/Bapak" reaches the husband as "Bapak" and the mother as "Ibu" (:meth:`addressed`).
+        self.readers: dict[int, tuple[str, str]] = {}
         self.notes: dict[str, Any] = {}  # what one handler body tells another within this update
 
     # -- who and what -------------------------------------------------------------------------
@@ -168,13 +168,11 @@ class Turn:
         return out
 
     def addressed(self) -> None:
-        """Address the reader as who they are in every message queued for their own chat."""
-        if self.reader is None:
-            return
-        generic, own = self.reader
+        """Address each reader as who they are in every message queued for their chat."""
         for out in self.outgoing:
-            if out.text and (out.chat_id in (None, self.chat_id)) and generic in out.text:
-                out.text = out.text.replace(generic, own)
+            reader = self.readers.get(out.chat_id or self.chat_id) if out.text else None
+            if reader is not None and reader[0] in out.text:
+                out.text = out.text.replace(*reader)
 
     def later(self, action: Callable[[], Awaitable[None]]) -> None:
         """Run an async action after the commit (after the queued messages)."""
@@ -426,6 +424,8 @@ def _attempt(turn: Turn, body: Callable[[Turn], None], record: bool) -> bool:
             if not fresh:
                 return False
         body(turn)
+        if turn.rt.reader is not None:
+            turn.readers = turn.rt.reader(turn)
     return True
 
 

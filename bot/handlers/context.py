@@ -55,18 +55,28 @@ def family_context(turn: Turn, *, reply: bool = True) -> tuple[User, Family] | N
         if reply:
             _say(turn, turn.t("common.not_registered"))
         return None
-    set_reader(turn, user)
     return user, family
 
 
-def set_reader(turn: Turn, user: User) -> None:
-    """From now on this turn's own messages address the speaker as who they are: a text written for
-    "Ibu/Bapak" reaches the husband as "Bapak" and the mother as "Ibu" (a companion keeps both)."""
-    member = family_store.membership_of(turn.session, user.id)
-    key = {"mother": "common.reader_mother", "husband": "common.reader_husband"}.get(
-        member.role if member is not None else "")
-    if key is not None:
-        turn.reader = (turn.t("common.reader_generic"), turn.t(key))
+def reader_of(turn: Turn) -> dict[int, tuple[str, str]]:
+    """Who reads this turn's messages, per chat, so that a text written for "Ibu/Bapak" reaches the husband
+    as "Bapak" and the mother as "Ibu" (a companion, or someone whose role is not known yet, keeps both).
+    Called by the engine after the handler (``Runtime.reader``, bot/core/turn.py); it looks people up only
+    for the messages that need it. A role is the person's membership's, or the one chosen in a registration
+    or a join still under way (their conversation state)."""
+    generic = turn.t("common.reader_generic")
+    chats = {out.chat_id or turn.chat_id for out in turn.outgoing if generic in (out.text or "")}
+    readers: dict[int, tuple[str, str]] = {}
+    for chat in chats - {None}:
+        user = users.get_by_telegram_id(turn.session, chat)  # a private chat's id is the person's id
+        if user is None:
+            continue
+        member = family_store.membership_of(turn.session, user.id)
+        role = member.role if member is not None else chatstate.get(turn.session, chat).data.get("role")
+        key = {"mother": "common.reader_mother", "husband": "common.reader_husband"}.get(role or "")
+        if key is not None:
+            readers[chat] = (generic, turn.t(key))
+    return readers
 
 
 def _say(turn: Turn, text: str) -> None:
