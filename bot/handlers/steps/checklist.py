@@ -129,17 +129,23 @@ def _day_aware_advice(turn: Turn, result, day: int | None) -> str:
     """The advice after a checklist for the baby's day: "wajar" only where it is (content/day_norms.yaml)."""
     norms = turn.content.day_norms
     if result.classification.good:
-        message = turn.t("checklist.result_good")
-    elif norms is None or day is None or day <= norms.early_days_until:
-        message = turn.t("day_advice.not_good_early")
-    else:
-        message = turn.t("day_advice.not_good_later", hari=str(day))
+        return turn.t("checklist.result_good")
+    if norms is None or day is None or day <= norms.early_days_until:
+        return turn.t("day_advice.not_good_early")
+    return turn.t("day_advice.not_good_later", hari=str(day))
+
+
+def _day_notes(turn: Turn, result, day: int | None) -> str | None:
+    """The day's notes on single answers ("popok basah 3 kali masih kurang untuk umur 4 hari"), one message of
+    their own after the summary: with every note the summary would pass 600 characters."""
+    norms = turn.content.day_norms
+    notes = []
     for note in norms.notes_for(result.values, day) if norms is not None else ():
         params = {"hari": str(day)}
         if "{jumlah}" in turn.content.texts[note.text]:
             params["jumlah"] = str(result.values[note.item])
-        message += "\n" + turn.t(note.text, **params)
-    return message
+        notes.append(turn.t(note.text, **params))
+    return "\n\n".join(notes) if notes else None
 
 
 def finish(turn: Turn, family: Family, m: Measurement, inst: Instrument) -> None:
@@ -161,9 +167,12 @@ def finish(turn: Turn, family: Family, m: Measurement, inst: Instrument) -> None
     go_on = None
     if m.occasion.endswith("pre"):  # the "before" checklist leads on to the massage it comes before
         go_on = inline([[(turn.t("checklist.button_go_massage"), "pijat:start")]])
+    notes = _day_notes(turn, result, measurement_day(turn, family, m))
     turn.reply(turn.t("checklist.summary", kapan=occasion_words(turn, m.occasion),
                       skor=result.score, maks=inst.max_total, kelas=result.classification.label, pesan=message),
-               go_on)
+               None if notes else go_on)
+    if notes:
+        turn.reply(notes, go_on)
 
 
 def resume(turn: Turn, family: Family) -> bool:
