@@ -21,9 +21,12 @@ from datetime import timedelta
 
 from sqlmodel import select
 
+from bot.devtools.demo import add_midwife
 from bot.reminders.dispatcher import dispatch_once
 from content import get_content
+from storage import facilities
 from storage.models import Family, MassageSession, Outbox
+from tests.test_reliability_support import register
 
 WIB = "WIB – Sumatra, Jawa, Kalimantan Barat & Tengah"
 MOTHER_NAME = "Siti Nurhaliza Rahmawati Kusumawardani"  # long real names: the assembled messages must fit
@@ -202,3 +205,20 @@ async def test_three_days_of_a_first_time_family(bot, db, clock, fake_tg, mother
     assert not any("Ibu/Bapak" in (m.text or "") for m in mother.replies_since_last_action)
     chars, lines, _ = max(longest(mother), longest(husband))
     print(f"\nfirst massage: {first_actions} actions; later: 3; longest family message: {chars} chars, {lines} lines")
+
+
+async def test_a_question_asked_before_the_family_is_linked_reaches_the_midwife_once_it_is(
+        bot, db, clock, mother, midwife):
+    await register(mother, db)
+    await mother.send("/tanya")
+    await mother.send("Bu bidan, ASI saya baru sedikit, apakah normal?")
+    assert "saya simpan" in mother.last_reply.text  # kept, not lost
+    assert midwife.messages == []
+    with db.session() as s:
+        facility = facilities.create(s, name="PMB Aminah", now=clock.now())
+        add_midwife(s, facility, telegram_id=midwife.id, name="Bidan Aminah", now=clock.now())
+        code = facility.code
+    await mother.press_data("fk:ask")
+    await mother.send(code)
+    assert "ASI saya baru sedikit" in midwife.last_reply.text  # delivered when the family is linked
+    assert any("tersimpan sudah dikirim" in (m.text or "") for m in mother.replies_since_last_action)
