@@ -14,9 +14,16 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
+from content import back_geometry as geo
+
 OUT_DIR = Path(__file__).resolve().parent / "images"
 W, H = 800, 600
 S = 2  # drawing scale
+PHONE_WIDTH = 360  # how wide a photo shows in a chat on a small phone
+MIN_TEXT_PX = 12  # the smallest legible letter height there: every text is at least MIN_TEXT size here
+MIN_TEXT = math.ceil(MIN_TEXT_PX * W / PHONE_WIDTH)  # 27
+LABEL = 28  # the size of a label
+TITLE = 32
 
 BG = (255, 255, 255)
 INK = (40, 40, 40)
@@ -42,10 +49,25 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size=size * S)
 
 
+Box = tuple[float, float, float, float]
+
+
 class Canvas:
+    """A picture being drawn; it remembers where each text went (``texts``: box, text, size) and the
+    drawing's key parts (``keys``: name, box) so a test can check that no text covers another or them."""
+
     def __init__(self) -> None:
         self.img = Image.new("RGB", (W * S, H * S), BG)
         self.d = ImageDraw.Draw(self.img)
+        self.texts: list[tuple[Box, str, int]] = []
+        self.keys: list[tuple[str, Box]] = []
+
+    def key(self, name: str, box: Box) -> None:
+        """Mark a part of the drawing a label must not cover (a thumb, the neck bone, a hand …)."""
+        self.keys.append((name, box))
+
+    def key_circle(self, name: str, cx: float, cy: float, r: float) -> None:
+        self.key(name, (cx - r, cy - r, cx + r, cy + r))
 
     def p(self, *pts: float) -> list[float]:
         return [v * S for v in pts]
@@ -93,14 +115,16 @@ class Canvas:
         pts = [(cx + r * math.cos(math.radians(a)), cy + r * math.sin(math.radians(a))) for a in range(-60, 250, 10)]
         self.arrow(pts, fill, width, head=width * 3)
 
-    def text(self, xy: tuple[float, float], text: str, size: int = 26, fill=INK, anchor: str = "la") -> None:
+    def text(self, xy: tuple[float, float], text: str, size: int = LABEL, fill=INK, anchor: str = "la") -> None:
+        bbox = self.d.textbbox(self.p(*xy), text, font=_font(size), anchor=anchor)
+        self.texts.append((tuple(v / S for v in bbox), text, size))
         self.d.text(self.p(*xy), text, font=_font(size), fill=fill, anchor=anchor)
 
     def label(self, xy: tuple[float, float], text: str, to: tuple[float, float] | None = None,
-              size: int = 26, anchor: str = "la", fill=INK) -> None:
-        """Text with an optional thin pointer line to ``to``."""
+              size: int = LABEL, anchor: str = "la", fill=INK, start: tuple[float, float] | None = None) -> None:
+        """Text on a white box with an optional thin pointer line to ``to`` (from ``start``, else ``xy``)."""
         if to is not None:
-            self.line([xy, to], GREY, 2)
+            self.line([start or xy, to], GREY, 2)
             self.circle(to[0], to[1], 4, GREY, outline=GREY, width=1)
         bbox = self.d.textbbox(self.p(*xy), text, font=_font(size), anchor=anchor)
         pad = 6 * S
@@ -130,34 +154,38 @@ def draw_posisi() -> Canvas:
     c.rect((200, 398, 320, 414), WOOD, radius=4)
     for x in (210, 296):
         c.rect((x, 414, x + 14, 560), WOOD, radius=3)
-    # helper, standing behind the mother
-    c.limb([(120, 556), (140, 470), (150, 395)], HELPER, 30)
-    c.limb([(175, 556), (168, 470), (160, 395)], HELPER, 30)
-    c.limb([(155, 395), (165, 250)], HELPER, 52)
-    c.circle(168, 205, 34, SKIN)
-    c.limb([(170, 265), (250, 300), (335, 292)], HELPER, 24)
-    c.circle(340, 290, 13, SKIN)
     # mother: leaning forward, arms folded on the pillow, head resting on them
     c.limb([(268, 392), (372, 400), (382, 552)], SKIN_DARK, 36)  # leg
     c.line([(382, 556), (420, 556)], INK, 12)
-    c.limb([(262, 385), (420, 282)], SKIN, 62)  # bare back
+    c.limb([(262, 385), (410, 288)], SKIN, 62)  # bare back, the base of the neck at its upper end
     c.limb([(425, 285), (480, 316), (600, 306)], SKIN, 26)  # folded arm on the pillow
     c.circle(505, 268, 36, SKIN)  # head resting on the arms
     c.d.chord(c.p(469, 232, 541, 304), 180, 330, fill=INK)  # hair
+    # helper, standing close behind her; both fists at the base of her neck, thumbs forward
+    c.limb([(150, 556), (168, 470), (178, 395)], HELPER, 30)
+    c.limb([(205, 556), (196, 470), (188, 395)], HELPER, 30)
+    c.limb([(183, 395), (193, 250)], HELPER, 52)
+    c.circle(196, 205, 34, SKIN)
+    neck = (402, 268)
+    c.limb([(198, 262), (300, 238), neck], HELPER, 24)
+    c.circle(neck[0], neck[1], 16, SKIN)  # the fist
+    c.limb([(neck[0] + 6, neck[1] - 6), (neck[0] + 26, neck[1] - 18)], SKIN, 9)  # the thumb, forward
+    c.key_circle("tangan", neck[0] + 8, neck[1] - 8, 26)
+    c.key_circle("kepala", 505, 268, 36)
     # labels
-    c.text((400, 30), "Ibu duduk, condong ke depan", 30, anchor="ma")
-    c.label((560, 160), "kepala di atas lengan", to=(560, 300), size=24)
-    c.label((300, 160), "punggung terbuka", to=(360, 300), size=26, anchor="ma")
-    c.label((60, 120), "pemijat", to=(150, 180), size=26)
-    c.label((620, 400), "meja", size=26)
-    c.label((540, 450), "bantal di atas meja", to=(600, 320), size=22)
-    c.label((253, 440), "kursi", size=22, anchor="ma")
+    c.text((400, 18), "Ibu duduk, condong ke depan", TITLE, anchor="ma")
+    c.label((330, 110), "tangan di pangkal leher", to=(404, 252), size=LABEL, anchor="ma", start=(404, 130))
+    c.label((640, 170), "kepala di lengan", to=(560, 300), size=LABEL, anchor="ma", start=(600, 190))
+    c.label((30, 120), "pemijat", to=(180, 185), size=LABEL, start=(120, 140))
+    c.label((560, 380), "bantal di meja", to=(600, 322), size=LABEL, start=(640, 380))
+    c.label((262, 470), "kursi", size=LABEL, anchor="ma")
     return c
 
 
 def draw_kepalan() -> Canvas:
     c = Canvas()
-    c.text((400, 40), "Kepalkan tangan, ibu jari lurus ke depan", 30, anchor="ma")
+    c.text((400, 18), "Kepalkan tangan,", TITLE, anchor="ma")
+    c.text((400, 56), "ibu jari lurus ke depan", TITLE, anchor="ma")
     for cx, flip in ((270, 1), (530, -1)):
         # fist: four curled fingers
         c.rect((cx - 90, 260, cx + 90, 420), SKIN, radius=40)
@@ -168,19 +196,21 @@ def draw_kepalan() -> Canvas:
         c.rect((cx - 70, 400, cx + 70, 530), SKIN, radius=20)
         # the thumb: straight, pointing forward (up in the picture)
         tx = cx + flip * 78
-        c.rect((tx - 26, 120, tx + 26, 320), SKIN, radius=26)
+        c.rect((tx - 26, 130, tx + 26, 320), SKIN, radius=26)
         c.line([(tx - 26 + 6, 250), (tx + 26 - 6, 250)], SKIN_DARK, 3)
-        c.circle(tx, 142, 14, RED, outline=RED)
-    c.arrow([(400, 300), (400, 120)], BLUE, 8, head=26)
-    c.label((400, 340), "ke arah kepala Ibu", size=24, anchor="ma")
-    c.label((630, 190), "ujung ibu jari", to=(464, 150), size=24)
-    c.label((630, 222), "yang menekan", size=24)
-    c.text((400, 580), "Kiri dan kanan sama", 24, anchor="md", fill=GREY)
+        c.circle(tx, 152, 14, RED, outline=RED)
+        c.key(f"ibu jari {cx}", (tx - 26, 130, tx + 26, 320))
+        c.key(f"kepalan {cx}", (cx - 90, 260, cx + 90, 530))
+    c.arrow([(400, 330), (400, 150)], BLUE, 8, head=26)
+    c.key("panah", (385, 130, 415, 330))
+    c.label((790, 150), "ujung ibu jari", to=(464, 160), size=LABEL, start=(610, 168), anchor="ra")
+    c.label((790, 186), "yang menekan", size=LABEL, anchor="ra")
+    c.label((400, 545), "ibu jari ke arah kepala Ibu", size=LABEL, anchor="ma")
     return c
 
 
-def _back(c: Canvas, limit_y: float = 330) -> None:
-    """A mother's bare back seen from behind, with spine, neck bone and shoulder blades."""
+def _back(c: Canvas, blades: bool = True) -> None:
+    """A mother's bare back seen from behind, with spine, neck bone and shoulder blades (back_geometry)."""
     c.circle(400, 70, 52, SKIN)
     c.d.chord(c.p(348, 18, 452, 122), 180, 360, fill=INK)
     c.d.ellipse(c.p(348, 18, 452, 110), fill=INK)  # hair seen from behind
@@ -188,65 +218,79 @@ def _back(c: Canvas, limit_y: float = 330) -> None:
     c.polygon([(190, 200), (290, 160), (510, 160), (610, 200), (560, 590), (240, 590)], SKIN)
     c.line([(370, 112), (370, 160)], INK, 3)
     c.line([(430, 112), (430, 160)], INK, 3)
-    # shoulder blades
-    for sgn in (-1, 1):
-        x0 = 400 + sgn * 45
-        x1 = 400 + sgn * 165
-        c.polygon([(x0, 205), (x1, 195), (400 + sgn * 70, limit_y)], BONE, outline=SKIN_DARK, width=3)
-    # spine: small vertebrae, the neck bone bigger
-    for i, y in enumerate(range(170, 585, 26)):
-        r = 13 if i == 0 else 8
-        c.circle(400, y, r, BONE, outline=SKIN_DARK, width=2)
+    if blades:
+        for side in (-1, 1):
+            c.polygon(geo.blade(side), BONE, outline=SKIN_DARK, width=3)
+    for x, y, r in geo.vertebrae():
+        c.circle(x, y, r, BONE, outline=SKIN_DARK, width=2)
+    bx, by = geo.NECK_BONE
+    c.key_circle("tulang leher", bx, by, geo.NECK_BONE_R)
+    c.key("tulang belakang", (geo.SPINE_X - 10, by, geo.SPINE_X + 10, geo.BLADE_TIP_Y + 60))
+
+
+def _thumb(c: Canvas, x: float, y: float) -> None:
+    """A thumb tip pressing at (x, y), the fist below it (seen from behind the mother)."""
+    c.rect((x - 9, y, x + 9, y + 40), SKIN_DARK, radius=9, width=2)
+    c.circle(x, y, geo.THUMB_R, RED, outline=INK, width=2)
 
 
 def draw_letak_ibu_jari() -> Canvas:
     c = Canvas()
     _back(c)
-    c.circle(372, 200, 13, RED, outline=INK, width=2)
-    c.circle(428, 200, 13, RED, outline=INK, width=2)
-    c.label((625, 100), "tulang leher", to=(412, 170), size=24)
-    c.label((625, 128), "yang menonjol", size=24)
-    c.label((625, 250), "ibu jari", to=(440, 200), size=26, fill=RED)
-    c.label((625, 282), "di sini, kiri", size=24, fill=RED)
-    c.label((625, 310), "dan kanan", size=24, fill=RED)
-    c.label((40, 250), "tulang belakang:", to=(392, 300), size=24)
-    c.label((40, 280), "jangan ditekan", size=24)
-    c.label((40, 400), "tulang belikat", to=(290, 240), size=24)
+    left, right = geo.thumb_xs()
+    for x in (left, right):
+        _thumb(c, x, geo.THUMB_TOP)
+        c.key_circle(f"ibu jari {x:.0f}", x, geo.THUMB_TOP, geo.THUMB_R + 2)
+    bx, by = geo.NECK_BONE
+    c.label((790, 96), "tulang leher", to=(bx + 14, by - 6), size=LABEL, anchor="ra", start=(640, 112))
+    c.label((790, 128), "yang menonjol", size=LABEL, anchor="ra")
+    c.label((790, 250), "ibu jari di sini,", to=(right + 14, geo.THUMB_TOP), size=LABEL, fill=RED, anchor="ra",
+            start=(640, 264))
+    c.label((790, 282), "kiri dan kanan", size=LABEL, fill=RED, anchor="ra")
+    c.label((10, 200), "tulang belikat", to=(270, 235), size=LABEL, start=(190, 214))
+    c.label((10, 420), "tulang belakang:", to=(geo.SPINE_X - 10, 430), size=LABEL, start=(230, 436))
+    c.label((10, 452), "jangan ditekan", size=LABEL)
     return c
 
 
 def draw_gerakan_memutar() -> Canvas:
     c = Canvas()
-    c.text((400, 40), "Buat lingkaran kecil sambil menekan lembut", 30, anchor="ma")
-    c.rect((170, 90, 630, 560), SKIN, radius=30)
-    for y in range(110, 560, 44):
+    c.text((400, 18), "Lingkaran kecil, tekan lembut", TITLE, anchor="ma")
+    c.rect((170, 90, 630, 540), SKIN, radius=30)
+    for y in range(110, 530, 44):
         c.circle(400, y, 14, BONE, outline=SKIN_DARK, width=2)
+    c.key("tulang belakang", (384, 96, 416, 528))
     for cx in (310, 490):
         c.circle_arrow(cx, 300, 70, BLUE, 8)
         c.d.ellipse(c.p(cx - 22, 300 - 30, cx + 22, 300 + 30), fill=RED, outline=INK, width=2 * S)
-    c.label((400, 450), "tulang belakang", to=(400, 420), size=24, anchor="ma")
-    c.label((210, 140), "kiri", size=26)
-    c.label((590, 140), "kanan", size=26, anchor="ra")
-    c.text((400, 585), "Kedua ibu jari bergerak bersamaan", 24, anchor="md", fill=GREY)
+        c.key(f"lingkaran {cx}", (cx - 80, 220, cx + 80, 380))
+    c.label((190, 480), "kiri", size=LABEL)
+    c.label((610, 480), "kanan", size=LABEL, anchor="ra")
+    c.label((400, 588), "kedua ibu jari bersamaan", size=LABEL, anchor="md")
     return c
 
 
 def draw_arah_gerakan() -> Canvas:
     c = Canvas()
-    limit = 330
-    _back(c, limit)
-    for x in (368, 432):
-        for y in range(215, limit - 20, 30):
-            c.circle_arrow(x, y, 10, BLUE, 3)
-        c.arrow([(x + (x - 400) * 0.9, 200), (x + (x - 400) * 0.9, limit - 10)], BLUE, 7, head=20)
-    c.dashed((180, limit + 8), (620, limit + 8), RED, 4)
-    c.label((640, 180), "mulai di", to=(460, 200), size=24)
-    c.label((640, 210), "pangkal leher", size=24)
-    c.label((640, 330), "berhenti di sini", to=(600, limit + 8), size=24, fill=RED)
-    c.label((640, 360), "(ujung bawah", size=22, fill=RED)
-    c.label((640, 388), "tulang belikat)", size=22, fill=RED)
-    c.label((40, 460), "lalu kembali", size=24)
-    c.label((40, 490), "ke leher, ulangi", size=24)
+    _back(c)
+    limit = geo.BLADE_TIP_Y
+    for tx, px in zip(geo.thumb_xs(), geo.path_xs(), strict=True):
+        for y in geo.circle_centres():
+            c.circle_arrow(tx, y, geo.CIRCLE_R + 1, BLUE, 3)
+        c.arrow([(px, geo.THUMB_TOP - 6), (px, limit - 6)], BLUE, 6, head=18)
+        c.key(f"jalur {px:.0f}", (min(tx, px) - 14, geo.THUMB_TOP - 14, max(tx, px) + 14, limit + 4))
+    c.dashed((190, limit + 8), (610, limit + 8), RED, 4)
+    c.key("batas", (190, limit + 2, 610, limit + 14))
+    bx, by = geo.NECK_BONE
+    c.label((790, 110), "mulai di", to=(bx + 14, by + 4), size=LABEL, anchor="ra", start=(660, 128))
+    c.label((790, 142), "pangkal leher", size=LABEL, anchor="ra")
+    c.label((790, 370), "berhenti di sini:", to=(600, limit + 8), size=LABEL, fill=RED, anchor="ra",
+            start=(650, 382))
+    c.label((790, 402), "ujung bawah", size=LABEL, fill=RED, anchor="ra")
+    c.label((790, 434), "tulang belikat", size=LABEL, fill=RED, anchor="ra")
+    c.arrow([(30, 520), (30, 450)], BLUE, 6, head=18)
+    c.label((52, 460), "lalu kembali ke", size=LABEL, fill=BLUE)
+    c.label((52, 492), "leher, ulangi", size=LABEL, fill=BLUE)
     return c
 
 
@@ -266,14 +310,14 @@ def _wave(c: Canvas, x: float, y0: float, y1: float, fill, width: float = 4, amp
            fill, width)
 
 
-def _caption(c: Canvas, x: float, y: float, lines: tuple[str, ...], size: int = 26) -> None:
+def _caption(c: Canvas, x: float, y: float, lines: tuple[str, ...], size: int = LABEL) -> None:
     for i, line in enumerate(lines):
         c.label((x, y + i * (size + 6)), line, size=size, anchor="ma")
 
 
 def draw_persiapan() -> Canvas:
     c = Canvas()
-    c.text((400, 22), "Yang disiapkan sebelum memijat", 30, anchor="ma")
+    c.text((400, 18), "Yang disiapkan sebelum memijat", TITLE, anchor="ma")
     # 1. massage oil
     c.rect((115, 72, 155, 96), PILLOW, radius=6)  # cap
     c.rect((122, 94, 148, 118), OIL, radius=4)  # neck
@@ -294,7 +338,7 @@ def draw_persiapan() -> Canvas:
     c.polygon([(572, 150), (758, 150), (728, 230), (602, 230)], BASIN)
     c.d.ellipse(c.p(580, 140, 750, 164), fill=WATER, outline=INK, width=3 * S)
     c.polygon([(700, 142), (748, 140), (744, 206), (712, 200)], WASHCLOTH)  # the washcloth
-    _caption(c, 665, 246, ("air hangat di baskom", "dan waslap"), size=24)
+    _caption(c, 665, 246, ("air hangat", "di baskom, waslap"))
     # 4. chair, table and pillow
     c.line([(20, 470), (250, 470)], GREY, 4)
     c.rect((24, 340, 36, 470), WOOD, radius=3)  # chair back
@@ -324,6 +368,10 @@ def draw_persiapan() -> Canvas:
     for x in (560, 770):
         _wave(c, x, 430, 350, RED, 4)
     _caption(c, 665, 490, ("gosok telapak", "sampai hangat"))
+    for name, box in (("minyak", (95, 72, 175, 234)), ("handuk", (320, 118, 480, 222)),
+                      ("baskom", (572, 80, 758, 230)), ("kursi dan meja", (20, 340, 250, 470)),
+                      ("cuci tangan", (310, 312, 515, 478)), ("gosok tangan", (545, 340, 775, 478))):
+        c.key(name, box)
     return c
 
 
@@ -339,7 +387,7 @@ def _sitter(c: Canvas, x: float, seat: float, top, head_hair: bool = True) -> No
 
 def draw_penutup() -> Canvas:
     c = Canvas()
-    c.text((400, 22), "Sesudah pijat", 30, anchor="ma")
+    c.text((400, 18), "Sesudah pijat", TITLE, anchor="ma")
     c.line([(20, 470), (780, 470)], GREY, 4)
     # 1. the helper wipes the mother's back with the warm washcloth
     c.rect((130, 362, 210, 374), WOOD, radius=3)  # stool
@@ -365,8 +413,8 @@ def draw_penutup() -> Canvas:
     c.limb([(362, 364), (450, 366)], CLOTHES, 40)
     c.limb([(450, 370), (508, 370)], SKIN_DARK, 28)
     c.limb([(372, 352), (420, 360), (446, 356)], SKIN, 16)  # arm over her body
-    for i, (zx, zy) in enumerate(((372, 300), (392, 270), (414, 236))):
-        c.text((zx, zy), "z", 26 + i * 6, BLUE)
+    for i, (zx, zy) in enumerate(((372, 272), (392, 236), (414, 194))):
+        c.text((zx, zy), "z", LABEL + i * 6, BLUE)
     # 3. the mother breastfeeds the baby
     c.rect((572, 250, 584, 470), WOOD, radius=3)  # chair back
     c.rect((572, 362, 660, 374), WOOD, radius=3)  # seat
@@ -379,11 +427,14 @@ def draw_penutup() -> Canvas:
     # numbers and what each picture shows
     for n, x in ((1, 30), (2, 290), (3, 556)):
         c.circle(x, 84, 20, BLUE, outline=BLUE)
-        c.text((x, 84), str(n), 26, BG, anchor="mm")
+        c.text((x, 84), str(n), LABEL, BG, anchor="mm")
     _caption(c, 135, 490, ("lap punggung", "dengan waslap"))
     _caption(c, 405, 490, ("Ibu istirahat",))
     _caption(c, 665, 490, ("susui bayi",))
-    c.text((665, 528), "ASI lebih mudah keluar", 22, GREY, anchor="ma")
+    for name, box in (("lap punggung", (24, 148, 240, 470)), ("istirahat", (290, 318, 520, 470)),
+                      ("menyusui", (556, 230, 760, 470))):
+        c.key(name, box)
+    c.text((665, 528), "ASI lebih lancar", LABEL, GREY, anchor="ma")
     return c
 
 

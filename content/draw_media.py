@@ -3,9 +3,9 @@
 Run ``python -m content.draw_media`` (needs the ``dev`` extra: PyAV) to regenerate them:
 
 - ``gerakan.mp4`` — the animation sent with ``sendAnimation``: two thumbs making small circles on both
-  sides of the spine while moving down from the base of the neck to the lower edge of the shoulder
-  blades, then back up, drawn with the same back, colours and labels as ``images/arah_gerakan.png``
-  (content/draw_images.py). H.264 in MP4, no sound, small enough for a weak signal (under 300 KB).
+  sides of the spine while moving down from the base of the neck to the lower tip of the shoulder
+  blades, then back up, drawn from the same geometry (content/back_geometry.py), back, colours and labels
+  as ``images/arah_gerakan.png`` (content/draw_images.py). H.264 in MP4, no sound, small enough for a weak signal (under 300 KB).
 - ``irama_<n>menit.ogg`` — a voice note (OGG/Opus) for each session length a protocol uses: a soft
   tone at each small circle (the rhythm of the thumbs), a chime at each full minute and a longer
   three-note chime at the end. No spoken words (a synthetic voice would not sound natural).
@@ -22,7 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-from content.draw_images import BLUE, GREY, INK, RED, SKIN_DARK, Canvas, Image, _back
+from content import back_geometry as geo
+from content.draw_images import BLUE, RED, TITLE, Canvas, Image, _back, _thumb
 
 OUT_DIR = Path(__file__).resolve().parent / "media"
 ANIMATION = "gerakan.mp4"
@@ -33,46 +34,52 @@ MAX_VOICE_BYTES = 1024 * 1024
 
 FPS = 12
 VIDEO_W, VIDEO_H = 480, 360
-TOP, LIMIT = 205.0, 330.0  # base of the neck, lower edge of the shoulder blades (picture coordinates)
-DOWN_SECONDS = 5.0  # one pass down, circling
-UP_SECONDS = 1.0  # back to the neck
-CIRCLES_PER_PASS = 5  # small circles during one pass down
-CIRCLE_R = 9.0
+# The path and timing come from content/back_geometry.py, shared with images/arah_gerakan.png.
+TOP, LIMIT = geo.THUMB_TOP, geo.BLADE_TIP_Y  # base of the neck, lower tip of the shoulder blades
+DOWN_SECONDS = geo.DOWN_SECONDS
+UP_SECONDS = geo.UP_SECONDS
+CIRCLES_PER_PASS = geo.CIRCLES_PER_PASS
+CIRCLE_R = geo.CIRCLE_R
 
 
 def thumb_positions(t: float) -> tuple[float, float, bool]:
     """Where the thumbs are at ``t`` seconds into the loop: (dx of the circle, y, moving down?)."""
-    period = DOWN_SECONDS + UP_SECONDS
-    t = t % period
-    if t < DOWN_SECONDS:
-        frac = t / DOWN_SECONDS
-        angle = 2 * math.pi * CIRCLES_PER_PASS * frac
-        y = TOP + (LIMIT - TOP) * frac
-        return CIRCLE_R * math.cos(angle), y + CIRCLE_R * math.sin(angle), True
-    frac = (t - DOWN_SECONDS) / UP_SECONDS
-    return 0.0, LIMIT + (TOP - LIMIT) * frac, False
+    at = geo.thumb_at(t)
+    return at.dx, at.y, at.down
+
+
+def draw_frame_canvas(t: float) -> Canvas:
+    """One frame: the back of images/arah_gerakan.png, the two thumbs (fist and thumb tip) circling beside
+    the spine, the path they follow, and what they do now in large blue words."""
+    c = Canvas()
+    _back(c)
+    at = geo.thumb_at(t)
+    for tx, px in zip(geo.thumb_xs(), geo.path_xs(), strict=True):
+        c.arrow([(px, TOP - 6), (px, LIMIT - 6)], BLUE, 5, head=16)  # the way down, beside the spine
+        if at.down:
+            c.circle(tx, at.y - at.dx * 0.2, CIRCLE_R + 6, None, outline=BLUE, width=2)
+        _thumb(c, tx + at.dx, at.y)
+        c.key(f"jalur {px:.0f}", (min(tx, px) - 24, TOP - 20, max(tx, px) + 24, LIMIT + 44))
+    c.dashed((190, LIMIT + 8), (610, LIMIT + 8), RED, 4)
+    c.key("batas", (190, LIMIT + 2, 610, LIMIT + 14))
+    bx, by = geo.NECK_BONE
+    c.label((790, 110), "mulai di", to=(bx + 14, by + 4), anchor="ra", start=(660, 128))
+    c.label((790, 142), "pangkal leher", anchor="ra")
+    c.label((790, 370), "berhenti di sini:", to=(600, LIMIT + 8), fill=RED, anchor="ra", start=(650, 382))
+    c.label((790, 402), "ujung bawah", fill=RED, anchor="ra")
+    c.label((790, 434), "tulang belikat", fill=RED, anchor="ra")
+    if at.down:
+        c.label((20, 470), "putar kecil,", size=TITLE, fill=BLUE)
+        c.label((20, 510), "turun pelan", size=TITLE, fill=BLUE)
+    else:
+        c.arrow([(30, 560), (30, 470)], BLUE, 7, head=20)
+        c.label((56, 470), "kembali ke", size=TITLE, fill=BLUE)
+        c.label((56, 510), "pangkal leher", size=TITLE, fill=BLUE)
+    return c
 
 
 def draw_frame(t: float) -> Image.Image:
-    c = Canvas()
-    _back(c, LIMIT)
-    dx, y, down = thumb_positions(t)
-    for x in (368.0, 432.0):
-        c.arrow([(x + (x - 400) * 0.9, 200), (x + (x - 400) * 0.9, LIMIT - 10)], GREY, 4, head=14)
-        c.circle(x + dx, y, 13, RED, outline=INK, width=2)
-        if down:
-            c.circle(x, y - dx * 0.2, CIRCLE_R + 6, None, outline=BLUE, width=2)
-    c.dashed((180, LIMIT + 8), (620, LIMIT + 8), RED, 4)
-    c.label((640, 180), "mulai di", to=(460, 200), size=24)
-    c.label((640, 210), "pangkal leher", size=24)
-    c.label((640, 330), "berhenti di sini", to=(600, LIMIT + 8), size=24, fill=RED)
-    c.label((640, 360), "(ujung bawah", size=22, fill=RED)
-    c.label((640, 388), "tulang belikat)", size=22, fill=RED)
-    c.label((40, 250), "tulang belakang:", to=(392, 300), size=24)
-    c.label((40, 280), "jangan ditekan", size=24)
-    word = "putar kecil, turun pelan" if down else "kembali ke leher"
-    c.label((40, 460), word, size=26, fill=BLUE if down else SKIN_DARK)
-    return c.img.resize((VIDEO_W, VIDEO_H), Image.LANCZOS)
+    return draw_frame_canvas(t).img.resize((VIDEO_W, VIDEO_H), Image.LANCZOS)
 
 
 def write_animation(path: Path, loops: int = 2) -> Path:

@@ -29,6 +29,9 @@ class Card:
     animation: bool
     steps: tuple[str, ...]
     source: tuple[str, ...]
+    # The pictures of the card's SOP steps other than its own picture, with the step's caption, sent before
+    # it (the "titik mulai" card shows the fist, kepalan.png, then where the thumbs go).
+    lead_images: tuple[tuple[Path, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,8 +99,12 @@ def parse_guide(root: Node, sop: Sop, sources: dict[str, Source], images_dir: Pa
             seen[sid] = card_id
         source = tuple(dict.fromkeys(src for sid in step_ids for src in steps[sid].source))
         image = check_image(node.get("image"), images_dir) if node.has("image") else None
+        lead = tuple(dict.fromkeys(
+            (steps[sid].image, steps[sid].caption or "") for sid in step_ids
+            if steps[sid].image is not None and steps[sid].image != image))
         cards.append(Card(card_id, node.get("title").str(), _text(node.get("text")), image,
-                          node.get("animation").bool() if node.has("animation") else False, step_ids, source))
+                          node.get("animation").bool() if node.has("animation") else False, step_ids, source,
+                          lead))
     unique_ids([(c.id, n) for c, n in zip(cards, nodes, strict=True)], "card")
     skipped = root.get("not_on_cards").mapping()
     for sid, reason in skipped.items():

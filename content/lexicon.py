@@ -24,6 +24,9 @@ class Lexicon:
     number_words: Mapping[str, int]  # every spelled number 0..99, e.g. "dua belas" -> 12
     units: tuple[str, ...]  # ignored after a number: "kali", "x", "jam"
     fillers: tuple[str, ...]  # ignored anywhere: "sekitar", "kira kira"
+    stop_words: frozenset[str] = frozenset()  # "berhenti", "stop": stop the running massage
+    repeat_words: frozenset[str] = frozenset()  # "ulang": say the last step again
+    command_max_words: int = 4  # a longer message is not a command ("jangan berhenti dulu ya pak …")
 
     def parse_yesno(self, text: str) -> bool | None:
         words = normalize(text).split()
@@ -32,6 +35,24 @@ class Lexicon:
         if any(w in self.yes_words for w in words):
             return True
         return None
+
+    def is_stop(self, text: str) -> bool:
+        """A short message that says "stop", typos included ("brhenti", "stopp", "udh")."""
+        return self._command(text, self.stop_words)
+
+    def is_repeat(self, text: str) -> bool:
+        """A short message that says "again" ("ulang", "ulangi", "lagi dong")."""
+        return self._command(text, self.repeat_words)
+
+    def _command(self, text: str, words: frozenset[str]) -> bool:
+        found = normalize(text).split()
+        if not found or len(found) > self.command_max_words:
+            return False
+        negations = self.no_words | self.negation_words
+        for i, w in enumerate(found):  # "jangan berhenti" is not a command
+            if any(slip_of(w, c) for c in words) and (i == 0 or found[i - 1] not in negations):
+                return True
+        return False
 
     def parse_number(self, text: str) -> int | None:
         norm = normalize(text)
@@ -43,6 +64,37 @@ class Lexicon:
         if re.fullmatch(r"\d{1,4}", rest):
             return int(rest)  # the item's own range decides whether it is acceptable
         return self.number_words.get(rest)
+
+
+def squeeze(word: str) -> str:
+    """Repeated letters once: "stopp" -> "stop", "udahh" -> "udah"."""
+    return re.sub(r"(.)\1+", r"\1", word)
+
+
+def skeleton(word: str) -> str:
+    """The consonants of a squeezed word: "berhenti" and "brhenti" -> "brhnt", "udah" and "udh" -> "dh"."""
+    return re.sub(r"[aeiou]", "", squeeze(word))
+
+
+def slip_of(typed: str, word: str) -> bool:
+    """``typed`` is ``word`` or a usual slip of it: a doubled letter, dropped vowels, one letter off in a
+    long word. Short skeletons (one consonant) must match exactly, so "ya" is never "udah"."""
+    a, b = squeeze(typed), squeeze(word)
+    if a == b:
+        return True
+    ka, kb = skeleton(a), skeleton(b)
+    if len(kb) >= 2 and ka == kb and a[0] == b[0] or (len(kb) >= 2 and ka == kb and len(b) <= 5):
+        return True
+    return len(b) >= 6 and _one_edit(a, b)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
 def _spell_numbers(units: Mapping[str, int], teen: str, tens: str, ten_words: tuple[str, ...],
@@ -91,4 +143,12 @@ def parse_lexicon(root: Node) -> Lexicon:
         number_words=MappingProxyType(spelled),
         units=root.get("units").str_list(min_len=1),
         fillers=root.get("fillers").str_list(),
+        stop_words=_optional_words(root, "stop_words"),
+        repeat_words=_optional_words(root, "repeat_words"),
     )
+
+
+def _optional_words(root: Node, key: str) -> frozenset[str]:
+    if not root.has(key):
+        return frozenset()
+    return frozenset(normalize(w) for w in root.get(key).str_list(min_len=1))

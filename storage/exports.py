@@ -174,6 +174,7 @@ def sessions(session: Session, facility_id: int | None) -> Iterator[dict]:
             MassageSession.status.label("status"), MassageSession.stop_reason.label("stop_reason"),
             MassageSession.step_reached.label("step_reached"),
             MassageSession.confirmed_by_mother_at.label("confirmed_by_mother_at"),
+            MassageSession.denied_by_mother_at.label("denied_by_mother_at"),
         )
     )
     return _stream(session, _kept(_of_sessions(stmt), facility_id).order_by(Family.id, MassageSession.started_at,
@@ -366,7 +367,8 @@ def answer_rows(session: Session, facility_id: int | None, offsets: Mapping[str,
 
 def session_rows(session: Session, facility_id: int | None, offsets: Mapping[str, int]) -> Iterator[tuple]:
     """The sessions sheet: family, performer_role, protocol, day, started_at, ended_at (local text),
-    duration_seconds, status, stop_reason, step_reached, confirmed_by_mother (1/0)."""
+    duration_seconds, status, stop_reason, step_reached, confirmed_by_mother (1/0),
+    denied_by_mother (1/0)."""
     stmt = (
         select(
             Family.code, Membership.role, MassageSession.protocol_id, MassageSession.postpartum_day,
@@ -374,6 +376,7 @@ def session_rows(session: Session, facility_id: int | None, offsets: Mapping[str
             _local_text(session, MassageSession.ended_at, offsets), MassageSession.duration_seconds,
             MassageSession.status, MassageSession.stop_reason, MassageSession.step_reached,
             _one_zero(col(MassageSession.confirmed_by_mother_at).is_not(None)),
+            _one_zero(col(MassageSession.denied_by_mother_at).is_not(None)),
         )
     )
     return _tuples(session, _kept(_of_sessions(stmt), facility_id).order_by(Family.id, MassageSession.started_at,

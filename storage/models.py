@@ -180,6 +180,7 @@ class MassageSession(SQLModel, table=True):
     step_reached: str | None = Field(default=None, max_length=64)
     safety_answers: dict = _json()
     confirmed_by_mother_at: datetime | None = _utc(default=None)
+    denied_by_mother_at: datetime | None = _utc(default=None)  # she answered "Belum" (not massaged)
     paced_until: datetime | None = _utc(default=None)  # hands-free timing started: when it ends
     comfortable: bool | None = Field(default=None)  # the mother's answer to "nyaman?" at the end
 

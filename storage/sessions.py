@@ -75,9 +75,18 @@ def set_stop_reason(session: Session, row: MassageSession, reason: str) -> None:
     session.add(row)
 
 
+def deny_by_mother(session: Session, row: MassageSession, *, now: datetime) -> bool:
+    """The mother answered "Belum": she was not massaged. False if she had already answered."""
+    if row.confirmed_by_mother_at is not None or row.denied_by_mother_at is not None:
+        return False
+    row.denied_by_mother_at = now
+    session.add(row)
+    return True
+
+
 def confirm_by_mother(session: Session, row: MassageSession, *, now: datetime) -> bool:
-    """Mark the session confirmed by the mother; False if it already was."""
-    if row.confirmed_by_mother_at is not None:
+    """Mark the session confirmed by the mother; False if she had already answered."""
+    if row.confirmed_by_mother_at is not None or row.denied_by_mother_at is not None:
         return False
     row.confirmed_by_mother_at = now
     session.add(row)

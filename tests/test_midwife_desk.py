@@ -24,6 +24,12 @@ def t(bot, key: str, **params) -> str:
     return bot.runtime.content.text(key, **params)
 
 
+def to_mother(bot, key: str, **params) -> str:
+    """A text as the mother reads it: "Ibu/Bapak" becomes "Ibu" (Turn.reader)."""
+    c = bot.runtime.content
+    return t(bot, key, **params).replace(c.text("common.reader_generic"), c.text("common.reader_mother"))
+
+
 def consent(db, clock, *telegram_ids: int) -> None:
     """The seeded family members agreed to the bot (as /start would have recorded)."""
     with db.session() as session:
@@ -196,7 +202,7 @@ async def test_a_question_is_answered_through_the_relay_stored_and_exported(bot,
     other = fake_tg.user(user_id=2002, first_name="Maluku")
     consent(db, clock, MOTHER, HUSBAND)
     await mother.send("/tanya")
-    assert mother.last_reply.text == t(bot, "desk.ask_prompt", fasilitas=FACILITY_A)
+    assert mother.last_reply.text == to_mother(bot, "desk.ask_prompt", fasilitas=FACILITY_A)
     await mother.send("Bu bidan, apakah boleh minum jamu setelah melahirkan?")
     assert t(bot, "desk.ask_sent", fasilitas=FACILITY_A) in [m.text for m in mother.replies_since_last_action]
     for person in (midwife, colleague):
@@ -273,11 +279,13 @@ async def test_a_family_without_facility_is_told_how_to_link_one_and_closed_hour
     rani = fake_tg.user(user_id=3001, first_name="Rani")
     await register(rani, db)
     await rani.send("/tanya")
-    assert rani.last_reply.text == t(bot, "desk.ask_no_facility")
-    # A danger sign in the question: the urgent advice with the emergency numbers still comes.
+    assert rani.last_reply.text == to_mother(bot, "desk.ask_prompt_unlinked")  # asked all the same: kept, never lost
     await rani.send("/tanya bayi kejang")
     texts = [m.text for m in rani.replies_since_last_action]
-    assert t(bot, "desk.ask_no_facility") in texts and t(bot, "desk.ask_emergency") in texts
+    assert t(bot, "desk.ask_kept") in texts and t(bot, "desk.ask_emergency") in texts
+    with db.session() as s:  # the question waits with no facility, to be sent once the family is linked
+        kept = s.exec(select(Question).where(Question.text == "bayi kejang")).one()
+        assert kept.facility_id is None
     assert any(t(bot, "danger.sign.bayi_kejang.why") in x for x in texts)
 
     world = two_facilities(db, clock.now(), a_extra=0, b_count=0)

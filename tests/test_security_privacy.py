@@ -85,6 +85,12 @@ async def test_the_token_is_in_no_log_record_and_no_exception_at_debug(bot, db, 
         assert token not in text and secret_part not in text, f"the token leaked into the {where}"
 
 
+def as_read(text: str) -> set[str]:
+    """A text as each reader may get it: a text written for "Ibu/Bapak" reaches the mother as "Ibu" and
+    the husband as "Bapak" (Turn.addressed); someone outside a family reads it as written."""
+    return {text, text.replace("Ibu/Bapak", "Ibu"), text.replace("Ibu/Bapak", "Bapak")}
+
+
 # -- webhook mode -------------------------------------------------------------------------------------------
 
 def _free_port() -> int:
@@ -306,11 +312,12 @@ async def test_every_midwife_command_and_button_is_refused_to_everyone_else(bot,
         for command in commands:
             for text in (f"/{command}", f"/{command} nama csv 1"):
                 replies = await person.send(text)
-                assert [m.text for m in replies] == [say("midwife.not_staff")], (person, text)
+                assert [m.text for m in replies] in ([variant] for variant in as_read(say("midwife.not_staff"))), \
+                    (person, text)
                 refused += 1
         for d in data:
             replies = await person.press_data(d)
-            assert replies == [] or all(m.text == say("midwife.not_staff") for m in replies), (person, d)
+            assert replies == [] or all(m.text in as_read(say("midwife.not_staff")) for m in replies), (person, d)
             assert person.callback_answers[-1] == say("midwife.not_allowed"), (person, d)
             refused += 1
     with db.session() as s:

@@ -94,7 +94,8 @@ async def test_the_simulator_shows_the_guide_as_a_phone_would(bot, db, clock, fa
     minute = printed()
     assert minute.count("🤖 → Pak Budi") == 3  # a cue at 20 s, 40 s and 60 s, each at its second
     assert ":20 WITA]" in minute and ":40 WITA]" in minute and "Turun sedikit" in minute
-    assert "[1]" not in minute  # old buttons are not printed under messages that have none
+    assert minute.count("[1] ⏹ Berhenti") == 3  # each cue can be stopped where he looks
+    assert "Lanjut" not in minute  # old buttons are not printed again under the new messages
     await sim.handle(":clock +2m")
     assert "🔔 Selesai" in printed()
 

@@ -25,6 +25,7 @@ from bot.core.spool import schedule_replay
 from bot.core.telegram_http import AiohttpRequest
 from bot.core.updates import PerChatUpdateProcessor
 from bot.handlers import handler_modules
+from bot.handlers.context import reader_of
 from content import Content, get_content
 from storage import meta
 from storage.db import Database
@@ -170,6 +171,7 @@ def build_application(
         db=db or Database(settings.database_url),
         content=content or get_content(),
         clock=clock or SystemClock(),
+        reader=reader_of,
     )
     use_limiter = settings.rate_limit if rate_limiter is None else rate_limiter
     # GuardedBot: nothing private into a non-private chat, and getUpdates read update by update (one that

@@ -75,6 +75,9 @@ class Runtime:
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     bot_username: str | None = None
     db_threads: int | None = None  # None: db_threads_for(settings, db)
+    # Who reads a turn's messages, {chat id: (generic address, theirs)}, asked after the handler: set by
+    # bot/core/app.py to bot/handlers/context.reader_of (see Turn.addressed).
+    reader: Callable[[Any], dict[int, tuple[str, str]]] | None = None
     _pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _pool_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 

@@ -69,6 +69,9 @@ class Turn:
         self.outgoing: list[Outgoing] = []
         self.after: list[Callable[[], Awaitable[None]]] = []
         self.callback_answered = False
+        # {chat id: (the generic address, that reader's own)}: filled after the handler (Runtime.reader), so a
+        # text written for "Ibu/Bapak" reaches the husband as "Bapak" and the mother as "Ibu" (:meth:`addressed`).
+        self.readers: dict[int, tuple[str, str]] = {}
         self.notes: dict[str, Any] = {}  # what one handler body tells another within this update
         # When this update is a danger report kept while the database was down, fed again (bot/core/spool.py):
         # when it was first heard.
@@ -167,6 +170,13 @@ class Turn:
         out = Outgoing(kind, chat_id=chat_id or self.chat_id, text=caption, keyboard=keyboard, data=data)
         self.outgoing.append(out)
         return out
+
+    def addressed(self) -> None:
+        """Address each reader as who they are in every message queued for their chat."""
+        for out in self.outgoing:
+            reader = self.readers.get(out.chat_id or self.chat_id) if out.text else None
+            if reader is not None and reader[0] in out.text:
+                out.text = out.text.replace(*reader)
 
     def later(self, action: Callable[[], Awaitable[None]]) -> None:
         """Run an async action after the commit (after the queued messages)."""
@@ -332,6 +342,7 @@ async def _send_with_retries(turn: Turn, out: Outgoing, delays: tuple[float, ...
 async def flush(turn: Turn) -> None:
     """Send what the turn queued. A failed message is logged once and does not stop the others."""
     delays = retry_delays(turn.settings)
+    turn.addressed()
     for out in turn.outgoing:
         if reply_delivery.already_kept(turn, out):  # an earlier reply to this chat waits in the outbox: follow it
             await turn.rt.run_sync(reply_delivery.keep, turn, out, "after an earlier kept reply")
@@ -417,6 +428,8 @@ def _attempt(turn: Turn, body: Callable[[Turn], None], record: bool) -> bool:
             if not fresh:
                 return False
         body(turn)
+        if turn.rt.reader is not None:
+            turn.readers = turn.rt.reader(turn)
     return True
 
 

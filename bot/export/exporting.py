@@ -174,7 +174,8 @@ def _sessions(session: Session, facility_id: int | None) -> Iterator[tuple]:
         tz = r["timezone"]
         yield (r["family"], r["performer_role"], r["protocol"], r["day"], _local_text(r["started_at"], tz),
                _local_text(r["ended_at"], tz), r["duration_seconds"], r["status"], r["stop_reason"],
-               r["step_reached"], _flag(r["confirmed_by_mother_at"] is not None))
+               r["step_reached"], _flag(r["confirmed_by_mother_at"] is not None),
+               _flag(r["denied_by_mother_at"] is not None))
 
 
 def _answers(session: Session, facility_id: int | None) -> Iterator[tuple]:
@@ -280,7 +281,8 @@ def build_sheets(session: Session, content: Content, facility_id: int | None, *,
                                       "consent_research"], "name"),
                       _members(session, facility_id, with_names), describer(MEMBERS), about(MEMBERS)),
         lambda: Sheet(SESSIONS, ["family", "performer_role", "protocol", "day", "started_at", "ended_at",
-                                 "duration_seconds", "status", "stop_reason", "step_reached", "confirmed_by_mother"],
+                                 "duration_seconds", "status", "stop_reason", "step_reached", "confirmed_by_mother",
+                                 "denied_by_mother"],
                       _sessions(session, facility_id), describer(SESSIONS), about(SESSIONS), typed=True),
         lambda: Sheet(ANSWERS, ["family", "instrument", "version", "occasion", "item", "raw_value", "value_num",
                                 "score", "answered_at", "via", "answered_by_role", "window", "measurement_completed"],

@@ -98,6 +98,7 @@ COLUMNS: dict[str, Column] = {c.id: c for c in (
     _c("stop_reason", TEXT, width=18),
     _c("step_reached", TEXT, width=14),
     _c("confirmed_by_mother", FLAG, values="yesno"),
+    _c("denied_by_mother", FLAG, values="yesno"),
     _c("instrument", CODE, values="instrument", width=12),
     _c("version", INT, measure=NOMINAL),
     _c("occasion", CODE, values="occasion"),

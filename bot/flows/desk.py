@@ -129,7 +129,7 @@ def facility_summaries(session: Session, content: Content, facility_id: int, fam
         latest = done_ms[-1] if done_ms else None
         label = study_data.class_label(content, latest[0], latest[2]) if latest and latest[2] else None
         out.append(study_data.FamilySummary(
-            family=fam, day=study_data.postpartum_day(fam.birth_date, now, fam.timezone),
+            family=fam, day=study_data.postpartum_day(fam.birth_date, now, fam.timezone, fam.birth_time),
             sessions_done=int(done.get(fam.id, 0)),
             sessions_planned=len(protocol.days) * protocol.sessions_per_day,
             pre_done=any(m[1] == study_data.PRE for m in done_ms),

@@ -23,7 +23,7 @@ from bot.flows.outbox_kinds import Rendered, renderer
 from content.sop import SafetyQuestion
 from storage import outbox
 from storage import sessions as store
-from storage.models import MassageSession
+from storage.models import MassageSession, Outbox
 
 FLOW = "massage"
 CHECK = "check"  # the full safety check: every question, toggles
@@ -170,9 +170,34 @@ def minutes_rounded(seconds: int | None) -> int:
     return max(0, round((seconds or 0) / 60))
 
 
-def stop(session: Session, row: MassageSession, *, now: datetime, reason: str = STOPPED_BY_USER) -> None:
+def stop_session(session: Session, row: MassageSession, *, now: datetime, reason: str = STOPPED_BY_USER) -> int:
+    """THE way a massage is stopped (the "⏹ Berhenti" button, a typed "berhenti", a danger sign, a restart):
+    the session is marked stopped with ``reason`` and its queued cues are cancelled. Returns how many cues
+    were cancelled. Safe to call on a session that is no longer running (nothing changes)."""
+    if row.status != store.IN_PROGRESS:
+        return 0
     store.stop(session, row, now=now, reason=reason)
-    cancel_timing(session, row)
+    return cancel_timing(session, row)
+
+
+stop = stop_session  # the older name
+
+
+def was_timing(row: MassageSession) -> bool:
+    """Whether the hands-free timing had started (then a stop asks why)."""
+    return row.paced_until is not None
+
+
+def last_cue(session: Session, row: MassageSession) -> Outbox | None:
+    """The newest cue already sent for this session ("ulang" says it again)."""
+    sent = [r for r in outbox.rows_with_key_prefix(session, f"s{row.id}:cue:") if r.status == outbox.SENT]
+    return max(sent, key=lambda r: r.due_at) if sent else None
+
+
+def offered_for_confirmation(row: MassageSession) -> bool:
+    """The mother is asked "Apakah Ibu memang sudah dipijat?" only for a session that ran its full time:
+    never for one stopped early or for a danger sign."""
+    return row.status == store.COMPLETED and row.stop_reason is None
 
 
 def timing_over(row: MassageSession, now: datetime) -> bool:
@@ -186,6 +211,7 @@ def render_cue(session: Session, row, content, now: datetime) -> Rendered | None
     if ms is None or ms.status != store.IN_PROGRESS or ms.paced_until is None:
         return None
     cue = p.get("cue")
+    stop_row = [(content.text("guide.button_stop_run"), callback("pijat", "halt", ms.id))]
     if cue == "end":
         return Rendered(content.text("guide.end"), [[
             (content.text("guide.button_comfort_yes"), callback("pijat", "fine", ms.id, "y")),
@@ -198,4 +224,4 @@ def render_cue(session: Session, row, content, now: datetime) -> Rendered | None
     from content.loader import placeholders
 
     wanted = placeholders(content.texts[key])
-    return Rendered(content.text(key, **{k: v for k, v in values.items() if k in wanted}))
+    return Rendered(content.text(key, **{k: v for k, v in values.items() if k in wanted}), [stop_row])

@@ -25,6 +25,7 @@ from sqlmodel import Session
 
 from bot.chat.keyboards import callback
 from bot.core.config import Settings
+from bot.flows import dates as day_dates
 from bot.flows import schedule, windows
 from bot.flows.outbox_kinds import Rendered, renderer
 from content import ContentError
@@ -192,9 +193,9 @@ def render_massage(session: Session, row: Outbox, content, now: datetime) -> Ren
         return None  # never invite a second massage for a slot already done
     p = row.payload or {}
     protocol = _protocol(content, p)
-    lo, hi = protocol.session_minutes
+    # The length the guide's timer runs (Protocol.session_seconds), never the protocol's range ("3–5").
     params = dict(hari=p.get("day"), sesi=p.get("session"), jumlah=p.get("sessions", protocol.sessions_per_day),
-                  menit=f"{lo}–{hi}" if lo != hi else f"{lo}", jam=p.get("local", ""))
+                  menit=max(1, protocol.session_seconds // 60), jam=p.get("local", ""))
     role = role_key(target.role)
     text = say(content, f"massage.{role}", **params)
     rows: list[list[tuple[str, str]]] = []
@@ -415,6 +416,9 @@ def jadwal_text(session: Session, fam: Family, content, settings: Settings, now:
     protocol = schedule.protocol_of(fam, content)
     times = times_of(fam, content, settings)
     tz = fam.timezone or settings.default_timezone
+    if fam.birth_date is not None:  # numbered as the reminders number them (bot/flows/dates.day_sessions)
+        times = tuple(s.at.time() for s in day_dates.day_sessions(
+            fam.birth_date, schedule.zone(tz).key, protocol.days[0], times, fam.birth_time))
     lines = "\n".join(say(content, "jadwal.time_line", sesi=i, jam=t.strftime("%H:%M"))
                       for i, t in enumerate(times, start=1))
     if fam.birth_date is not None:

@@ -55,6 +55,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlmodel import Session
 
 from bot.core.config import ConfigError, Settings, parse_times
+from bot.flows import dates
 from storage import outbox
 
 QUIET_START = time(21, 0)
@@ -187,13 +188,6 @@ def resolve_times(protocol, family_times: str | None, default_times: Sequence[ti
     return spread_times(n)
 
 
-def _add(t: time, delta: timedelta) -> time:
-    moved = datetime.combine(date(2000, 1, 1), t) + delta
-    if moved.date() != date(2000, 1, 1):
-        return time(23, 59) if delta > timedelta(0) else time(0, 0)
-    return moved.time()
-
-
 def compute_schedule(
     protocol,
     birth_date: date,
@@ -220,34 +214,34 @@ def compute_schedule(
     session_times = [clamp_to_day(t, jitter) for t in sorted(times)]
     longest = timedelta(minutes=protocol.session_minutes[1])
 
-    from bot.flows.dates import parse_clock
+    def slots(day: int) -> list[dates.SessionSlot]:
+        return dates.day_sessions(birth_date, tzinfo.key, day, session_times, birth_time)
 
-    born_at = parse_clock(birth_time)  # with the time of birth, day n starts n x 24 h after it
-
-    def at(day: int, t: time) -> datetime:
-        calendar = birth_date + timedelta(days=day + (1 if born_at is not None and t < born_at else 0))
-        return datetime.combine(calendar, t, tzinfo=tzinfo) + offset
+    def clamped(local: datetime) -> datetime:
+        return datetime.combine(local.date(), clamp_to_day(local.time(), jitter), tzinfo=tzinfo) + offset
 
     items: list[PlannedItem] = []
     for day in protocol.days:
-        for s, t in enumerate(session_times, start=1):
-            items.append(PlannedItem(MASSAGE, f"d{day}s{s}", day, s, at(day, t), ALL, offset=offset))
+        for slot in slots(day):
+            items.append(PlannedItem(MASSAGE, f"d{day}s{slot.session}", day, slot.session, slot.at + offset, ALL,
+                                     offset=offset))
     for m in protocol.measurements:
+        day_slots = slots(m.day)
         if m.slot == "before_first_session":
-            t, s = _add(session_times[0], -CHECKLIST_LEAD), 1
+            local, s = day_slots[0].at - CHECKLIST_LEAD, 1
         elif m.slot == "after_last_session":
-            t, s = _add(session_times[-1], longest + CHECKLIST_LEAD), len(session_times)
+            local, s = day_slots[-1].at + longest + CHECKLIST_LEAD, len(day_slots)
         else:  # first_time
-            t, s = session_times[0], 1
-        items.append(PlannedItem(CHECKLIST, f"{m.occasion}_d{m.day}", m.day, s,
-                                 at(m.day, clamp_to_day(t, jitter)), MOTHER, occasion=m.occasion, offset=offset))
+            local, s = day_slots[0].at, 1
+        items.append(PlannedItem(CHECKLIST, f"{m.occasion}_d{m.day}", m.day, s, clamped(local), MOTHER,
+                                 occasion=m.occasion, offset=offset))
     for e in protocol.education:
         s = min(max(e.session, 1), len(session_times))
-        t = clamp_to_day(_add(session_times[s - 1], EDUCATION_DELAY), jitter)
+        local = slots(e.day)[s - 1].at + EDUCATION_DELAY
         message = (education or {}).get(e.education_id)
         audience = _EDU_AUDIENCE.get(getattr(message, "audience", "semua"), ALL)
         items.append(PlannedItem(EDUCATION, f"edu_d{e.day}s{s}_{e.education_id}"[:60], e.day, s,
-                                 at(e.day, t), audience, education_id=e.education_id, offset=offset))
+                                 clamped(local), audience, education_id=e.education_id, offset=offset))
     items.sort(key=lambda i: (i.due, _KIND_ORDER[i.kind], i.slot))
     if now is not None:
         items = [i for i in items if i.due > now]

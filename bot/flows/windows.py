@@ -79,7 +79,7 @@ def after_opens(protocol: Protocol, day: int, family: Family, times: Sequence[ti
     if len(that_day) >= protocol.sessions_per_day:
         last = that_day[protocol.sessions_per_day - 1]
         return last.ended_at or last.started_at
-    last_time = dates.local_on_day(family.birth_date, family.timezone, day, times[-1], family.birth_time)
+    last_time = dates.day_sessions(family.birth_date, family.timezone, day, times, family.birth_time)[-1].at
     for s in that_day:
         if s.started_at >= last_time - SLOT_EARLY:
             return s.ended_at or s.started_at

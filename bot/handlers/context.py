@@ -4,7 +4,7 @@ and the small formatters and button checks they share."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, time
 from typing import Any
 
 from bot.core.chat_privacy import private_chat_id
@@ -56,6 +56,27 @@ def family_context(turn: Turn, *, reply: bool = True) -> tuple[User, Family] | N
             _say(turn, turn.t("common.not_registered"))
         return None
     return user, family
+
+
+def reader_of(turn: Turn) -> dict[int, tuple[str, str]]:
+    """Who reads this turn's messages, per chat, so that a text written for "Ibu/Bapak" reaches the husband
+    as "Bapak" and the mother as "Ibu" (a companion, or someone whose role is not known yet, keeps both).
+    Called by the engine after the handler (``Runtime.reader``, bot/core/turn.py); it looks people up only
+    for the messages that need it. A role is the person's membership's, or the one chosen in a registration
+    or a join still under way (their conversation state)."""
+    generic = turn.t("common.reader_generic")
+    chats = {out.chat_id or turn.chat_id for out in turn.outgoing if generic in (out.text or "")}
+    readers: dict[int, tuple[str, str]] = {}
+    for chat in chats - {None}:
+        user = users.get_by_telegram_id(turn.session, chat)  # a private chat's id is the person's id
+        if user is None:
+            continue
+        member = family_store.membership_of(turn.session, user.id)
+        role = member.role if member is not None else chatstate.get(turn.session, chat).data.get("role")
+        key = {"mother": "common.reader_mother", "husband": "common.reader_husband"}.get(role or "")
+        if key is not None:
+            readers[chat] = (generic, turn.t(key))
+    return readers
 
 
 def _say(turn: Turn, text: str) -> None:
@@ -148,6 +169,14 @@ def owned_row(turn: Turn, raw_id: str, fetch: Callable[[Any, int], Any]) -> tupl
         not_yours(turn)
         return None
     return user, family, row
+
+
+def clock_words(turn: Turn, at: time | None) -> str:
+    """A clock time as people say it: "jam 9 pagi", "setengah 8 malam" (bot/flows/dates.clock_parts)."""
+    if at is None:
+        return "—"
+    key, values = dates.clock_parts(at)
+    return turn.t(f"common.clock.{key}", jam=values["jam"], waktu=turn.t(f"common.clock.part.{values['waktu']}"))
 
 
 def address(turn: Turn, user: User) -> str:

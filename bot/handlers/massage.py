@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot.chat.keyboards import callback, inline
 from bot.chat.routing import text_flow
 from bot.core.turn import Turn, turn_handler
 from bot.flows import massage as rules
@@ -35,11 +34,14 @@ from bot.handlers.steps.massage import (
     begin,
     check_keyboard,
     finished,
+    repeat_step,
     resume_row,
     session_seconds,
     show_card,
     show_guide,
     start_session,
+    stop_here,
+    stop_keyboard,
 )
 from storage import families as family_store
 from storage import sessions as store
@@ -79,8 +81,7 @@ def go(turn: Turn, user: User, family: Family, row: MassageSession, sound: bool)
     plan = turn.content.guide.pacing.plan(seconds)
     rules.start_timing(turn.session, row, plan, chat_id=turn.chat_id, user_id=user.id, now=turn.now)
     put_state(turn, FLOW, rules.RUN, {"sid": row.id, "stage": rules.RUN})
-    turn.reply(turn.t("guide.run_start", jumlah=plan[-1][2]),
-               inline([[(turn.t("guide.button_stop_run"), callback("pijat", "halt", row.id))]]))
+    turn.reply(turn.t("guide.run_start", jumlah=plan[-1][2]), stop_keyboard(turn, row))
     voice = turn.content.guide.voice_for(seconds // 60) if sound else None
     if voice is not None:
         turn.media("voice", str(voice), turn.t("guide.voice_caption"))
@@ -116,7 +117,7 @@ def _current(turn: Turn, row: MassageSession, stage: str, index: int | None = No
 
 
 SHAPES = {"chk": 4, "new": 4, "card": 4, "go": 4, "fine": 4, "why": 4, "sesar": 3, "guide": 3, "anim": 3,
-          "halt": 3, "ok": 3, "resume": 3, "restart": 3}
+          "halt": 3, "ok": 3, "no": 3, "resume": 3, "restart": 3}
 
 
 @turn_handler
@@ -135,8 +136,8 @@ def on_button(turn: Turn) -> None:
         return
     user, family, row = owned
     arg = parts[3] if len(parts) > 3 else None
-    if action == "ok":
-        _confirm(turn, user, family, row)
+    if action in ("ok", "no"):
+        _confirm(turn, user, family, row, action == "ok")
     elif action == "resume":
         turn.edit_markup(None)
         resume_row(turn, user, family, row)
@@ -204,11 +205,7 @@ def on_button(turn: Turn) -> None:
             stale(turn)
             return
         turn.edit_markup(None)
-        rules.stop(turn.session, row, now=turn.now)
-        put_state(turn, FLOW, rules.REASON, {"sid": row.id, "stage": rules.REASON})
-        turn.reply(turn.t("session.stop_ask"), inline(
-            [[(turn.t(f"session.reason_{r}"), callback("pijat", "why", row.id, r))] for r in rules.STOP_REASONS]
-        ))
+        stop_here(turn, row)
     elif action == "fine":
         if arg not in ("y", "n"):
             stale(turn)
@@ -240,14 +237,16 @@ def _check_button(turn: Turn, user: User, family: Family, row: MassageSession, a
         turn.edit_markup(check_keyboard(turn, row, picked))
 
 
-def _confirm(turn: Turn, user: User, family: Family, row: MassageSession) -> None:
+def _confirm(turn: Turn, user: User, family: Family, row: MassageSession, yes: bool) -> None:  # noqa: ARG001
+    """The mother's answer to "Apakah Ibu memang sudah dipijat?": "Ya" (``pijat:ok``) or "Belum" (``pijat:no``)."""
     member = family_store.membership_of(turn.session, user.id)
     if member is None or member.role != family_store.MOTHER:
         not_yours(turn)
         return
     turn.edit_markup(None)
-    if store.confirm_by_mother(turn.session, row, now=turn.now):
-        turn.reply(turn.t("session.confirmed"))
+    recorded = (store.confirm_by_mother if yes else store.deny_by_mother)(turn.session, row, now=turn.now)
+    if recorded:
+        turn.reply(turn.t("session.confirmed" if yes else "session.denied"))
     else:
         turn.answer(turn.t("session.already_confirmed"))
 
@@ -260,9 +259,12 @@ def massage_text(turn: Turn, st: ChatState) -> None:
         return
     user, family, row = owned
     stage = st.data.get("stage")
+    lexicon = turn.content.lexicon
     if row.status == store.IN_PROGRESS and stage in (rules.CHECK, rules.NEW):
-        yes = turn.content.lexicon.parse_yesno(turn.text)
-        if yes is None:
+        yes = lexicon.parse_yesno(turn.text)
+        if yes is None and lexicon.is_stop(turn.text or ""):
+            stop_here(turn, row)
+        elif yes is None:
             turn.reply(turn.t("session.safety_unclear"))
         elif stage == rules.NEW:
             taken_as_answer(turn)
@@ -277,7 +279,16 @@ def massage_text(turn: Turn, st: ChatState) -> None:
         else:
             turn.reply(turn.t("guide.check.which"))
         return
-    turn.reply(turn.t("guide.use_buttons"))
+    if row.status == store.IN_PROGRESS and lexicon.is_stop(turn.text or ""):
+        if rules.timing_over(row, turn.now):
+            resume_row(turn, user, family, row)  # the time is up: "selesai" closes it as done
+        else:
+            stop_here(turn, row)
+        return
+    if row.status == store.IN_PROGRESS and stage == rules.RUN and lexicon.is_repeat(turn.text or ""):
+        repeat_step(turn, family, row)
+        return
+    turn.reply(turn.t("guide.use_buttons_run" if stage == rules.RUN else "guide.use_buttons"))
 
 
 @turn_handler

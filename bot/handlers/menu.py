@@ -21,6 +21,7 @@ from bot.handlers.context import (
     family_context,
     parse_data,
     put_state,
+    role_name,
     stale,
     state,
 )
@@ -139,7 +140,15 @@ def ask_delete(turn: Turn) -> None:
     key = {privacy.LEAVE_ONLY: "menu.delete_ask_member", privacy.KEEP_RESEARCH: "menu.delete_ask_research",
            privacy.DELETE_ALL: "menu.delete_ask_no_research"}[mode]
     put_state(turn, DELETE_FLOW, "confirm", {})
-    turn.reply(turn.t(key), inline([[
+    text = turn.t(key)
+    member = family_store.membership_of(turn.session, user.id)
+    if mode != privacy.LEAVE_ONLY and member is not None:  # the whole family goes: say what the others see
+        others = [m for m in family_store.members(turn.session, member.family_id) if m.user.id != user.id]
+        if others:
+            names = turn.t("menu.delete_others_separator").join(
+                m.name or role_name(turn, m.role) for m in others)
+            text = f"{text}\n\n{turn.t('menu.delete_others', anggota=names)}"
+    turn.reply(text, inline([[
         (turn.t("menu.button_delete_yes"), callback("hapus", "yes")),
         (turn.t("menu.button_delete_no"), callback("hapus", "no")),
     ]]))

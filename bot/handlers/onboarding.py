@@ -26,6 +26,7 @@ from bot.handlers.steps.registration_questions import (
     ask,
     birth_keyboard,
     default_tz,
+    example_date,
     last_day,
     tz_keyboard,
 )
@@ -36,7 +37,7 @@ from storage.models import ChatState
 def take_birth(turn: Turn, data: dict, parsed: dates.ParsedDate | None, *, zone: str) -> bool:
     """Check a birth date against today in ``zone``; say why it cannot be used. True if it was taken."""
     if parsed is None:
-        turn.reply(turn.t("onboarding.birth_date_invalid"), birth_keyboard(turn))
+        turn.reply(turn.t("onboarding.birth_date_invalid", contoh=example_date(turn)), birth_keyboard(turn))
         return False
     today = dates.local_today(turn.now, zone)
     value = dates.resolve(parsed, today)

@@ -32,21 +32,27 @@ from storage.models import ChatState, Family
 TEXT_MIN = 2
 
 
-def _ready(turn: Turn, family: Family) -> bool:
+def _ready(turn: Turn, family: Family, *, say: bool = True) -> bool:
     """The family can ask: it has a facility with a midwife on the bot. Otherwise says what to do."""
     facility = facilities.get(turn.session, family.facility_id) if family.facility_id else None
     if facility is None:
-        turn.reply(turn.t("desk.ask_no_facility"))
+        if say:
+            turn.reply(turn.t("desk.ask_no_facility"))
         return False
     if not staff_store.recipients(turn.session, facility.id):
-        turn.reply(turn.t("desk.ask_no_midwife", fasilitas=facility.name))
+        if say:
+            turn.reply(turn.t("desk.ask_no_midwife", fasilitas=facility.name))
         return False
     return True
 
 
 def begin_ask(turn: Turn) -> None:
     ctx = family_context(turn)
-    if ctx is None or not _ready(turn, ctx[1]):
+    if ctx is None:
+        return
+    if not _ready(turn, ctx[1], say=False):  # no midwife yet: the question is kept until the family is linked
+        put_state(turn, ASK_FLOW, "ask", {})
+        turn.reply(turn.t("desk.ask_prompt_unlinked"), inline([[(turn.t("desk.button_cancel"), "ask:cancel")]]))
         return
     facility = facilities.get(turn.session, ctx[1].facility_id)
     put_state(turn, ASK_FLOW, "ask", {})
@@ -63,12 +69,16 @@ def submit(turn: Turn, text: str) -> None:
     signs = list(reading.sign_ids)
     if signs:  # the urgent advice first (/tanya <text>; typed in the conversation, the fallback gave it)
         urgent_advice(turn, family, signs, source="text", words=text)
-    if not _ready(turn, family):
+    text = text.strip()
+    if not _ready(turn, family, say=False):
+        if len(text) >= TEXT_MIN:  # kept, and sent to the midwives once the family is linked: never lost
+            flow.ask(turn.session, turn.content, family=family, asker=user, text=text, now=turn.now,
+                     every=turn.settings.question_repeat)
+            turn.reply(turn.t("desk.ask_kept"))
         if signs:
             turn.reply(turn.t("desk.ask_emergency"))
         clear_state(turn)
         return
-    text = text.strip()
     if len(text) < TEXT_MIN:
         turn.reply(turn.t("desk.ask_empty"))
         return

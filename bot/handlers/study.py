@@ -17,17 +17,15 @@ The report itself, the "before" checklist's question and Table 1's offer are ste
 
 from __future__ import annotations
 
-import re
-
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot.chat.keyboards import callback, inline
 from bot.chat.routing import text_flow
 from bot.core.turn import Turn, turn_handler
+from bot.flows import dates, protocols, windows
 from bot.flows import midwife as mw_rules
-from bot.flows import protocols, windows
 from bot.flows.schedule import reschedule_family
-from bot.handlers.context import clear_state, family_context, protocol_of, put_state, stale
+from bot.handlers.context import clear_state, clock_words, family_context, protocol_of, put_state, stale
 from bot.handlers.steps.analysis import protocol_line, report
 from bot.handlers.steps.checklist_due import due_now
 from bot.handlers.steps.massage import start_session
@@ -153,7 +151,6 @@ T1_CHOICES: dict[str, tuple[str, ...]] = {
 }
 # An age group stands for a representative age (only the group is ever shown or analysed).
 AGE_OF_GROUP = {"lt20": 19, "20_35": 28, "gt35": 36}
-_CLOCK = re.compile(r"^(?:jam\s*)?([01]?\d|2[0-3])[.:.\s]?([0-5]\d)?$")
 
 
 def _ask_field(turn: Turn, field: str) -> None:
@@ -230,10 +227,9 @@ def on_table1_button(turn: Turn) -> None:
 
 
 def parse_birth_time(text: str) -> str | None:
-    m = _CLOCK.match(text.strip().lower().replace("wib", "").replace("wita", "").replace("wit", "").strip())
-    if not m:
-        return None
-    return f"{int(m.group(1)):02d}:{int(m.group(2) or 0):02d}"
+    """The time of birth as stored ("HH:MM"), from "21.30", "jam 9 pagi", "setengah 8 malam" …"""
+    at = dates.parse_time_of_day(text)
+    return None if at is None else at.strftime("%H:%M")
 
 
 @text_flow(T1_FLOW)
@@ -251,6 +247,7 @@ def table1_text(turn: Turn, st: ChatState) -> None:  # noqa: ARG001
     family.characteristics_skipped = False
     turn.session.add(family)
     turn.session.flush()
+    turn.reply(turn.t("study.t1_time_saved", jam=clock_words(turn, dates.parse_clock(value))))
     if not protocols.has_measurement(turn.session, family.id):
         reschedule_family(turn.session, family.id, now=turn.now, settings=turn.settings)
     _after(turn, "birth_time")

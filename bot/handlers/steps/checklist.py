@@ -127,21 +127,24 @@ def record(turn: Turn, user, family: Family, m: Measurement, inst: Instrument, i
         ask(turn, m, inst, nxt)
 
 
-def _day_aware_advice(turn: Turn, result, day: int | None, *, notes: bool = True) -> str:
+def _day_aware_advice(turn: Turn, result, day: int | None) -> str:
     """The advice after a checklist for the baby's day: "wajar" only where it is (content/day_norms.yaml)."""
     norms = turn.content.day_norms
     if result.classification.good:
-        message = turn.t("checklist.result_good")
-    elif norms is None or day is None or day <= norms.early_days_until:
-        message = turn.t("day_advice.not_good_early")
-    else:
-        message = turn.t("day_advice.not_good_later", hari=str(day))
-    for note in norms.notes_for(result.values, day) if norms is not None and notes else ():
-        params = {"hari": str(day)}
-        if "{jumlah}" in turn.content.texts[note.text]:
-            params["jumlah"] = str(result.values[note.item])
-        message += "\n" + turn.t(note.text, **params)
-    return message
+        return turn.t("checklist.result_good")
+    if norms is None or day is None or day <= norms.early_days_until:
+        return turn.t("day_advice.not_good_early")
+    return turn.t("day_advice.not_good_later", hari=str(day))
+
+
+def _day_notes(turn: Turn, result, day: int | None) -> str | None:
+    """The day's notes on single answers ("popok basah 3 kali masih kurang untuk umur 4 hari"), one message of
+    their own after the summary: with every note the summary would pass 600 characters. Shown under blinding
+    too: they are care advice on single answers, not the study's result."""
+    norms = turn.content.day_norms
+    notes = [turn.t(n.text, **_note_params(turn, n, result, day))
+             for n in (norms.notes_for(result.values, day) if norms is not None else ())]
+    return "\n\n".join(notes) if notes else None
 
 
 def day_name(turn: Turn, day: int) -> str:
@@ -191,21 +194,19 @@ def _earlier(turn: Turn, family: Family, m: Measurement, inst: Instrument) -> st
 
 def result_text(turn: Turn, family: Family, m: Measurement, inst: Instrument, result) -> str:
     """Words first; the score with its direction; the day's advice; the earlier result after a post. Under a
-    blinded protocol, until the last measurement: no score, class or earlier result (the day's care notes stay)."""
+    blinded protocol, until the last measurement: no score, class or earlier result (the day's care notes,
+    sent after it by :func:`finish`, stay)."""
     protocol = protocol_of(turn, family)
     day = measurement_day(turn, family, m)
-    notes = [turn.t(n.text, **_note_params(turn, n, result, day))
-             for n in (turn.content.day_norms.notes_for(result.values, day) if turn.content.day_norms else ())]
     if rules.blinded_now(protocol, m.occasion):
-        return "\n".join([turn.t("checklist.blinded"), *notes])
+        return turn.t("checklist.blinded")
     if result.norm_class is not None:
         lines = _norm_lines(turn, result)
     else:
         arah = turn.t("checklist.direction_higher" if inst.higher_is_better else "checklist.direction_lower")
         lines = [turn.t("checklist.result_words", kata=class_words(turn, inst, result.classification.key)),
                  turn.t("checklist.result_score", skor=result.score, maks=inst.max_total, arah=arah),
-                 _day_aware_advice(turn, result, day, notes=False)]
-    lines.extend(notes)
+                 _day_aware_advice(turn, result, day)]
     if m.occasion.endswith("post"):
         earlier = _earlier(turn, family, m, inst)
         if earlier:
@@ -226,12 +227,14 @@ def finish(turn: Turn, family: Family, m: Measurement, inst: Instrument) -> None
     protocol = protocol_of(turn, family)
     windows.stamp(turn.session, protocol, family, m, family_times(family, protocol, turn.settings))
     clear_state(turn)
-    lines = "\n".join(
-        turn.t("checklist.answer_line", pertanyaan=item.text, jawaban=answer_rules.label(item, result.values[item.id]))
-        for item in inst.items
-    )
-    turn.reply(turn.t("checklist.summary", kapan=occasion_words(turn, m.occasion), jawaban=lines,
-                      hasil=result_text(turn, family, m, inst, result)))
+    go_on = None
+    if m.occasion.endswith("pre"):  # the "before" checklist leads on to the massage it comes before
+        go_on = inline([[(turn.t("checklist.button_go_massage"), "pijat:start")]])
+    notes = _day_notes(turn, result, measurement_day(turn, family, m))
+    turn.reply(turn.t("checklist.summary", kapan=occasion_words(turn, m.occasion),
+                      hasil=result_text(turn, family, m, inst, result)), None if notes else go_on)
+    if notes:
+        turn.reply(notes, go_on)
 
 
 def resume(turn: Turn, family: Family) -> bool:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.chat.keyboards import callback, inline
 from bot.core.turn import Turn
+from bot.flows import dates, family_link
 from bot.flows import family_admission as admission
-from bot.flows import family_link
-from bot.handlers.context import consented_user, format_date, members_text, today_day, zone_name
+from bot.handlers.context import clock_words, consented_user, format_date, members_text, today_day, zone_name
 from storage import facilities
 from storage import families as family_store
 from storage.models import Family, User
@@ -20,6 +20,16 @@ def invite_text(turn: Turn, family: Family, user: User) -> str:
     return turn.t("family.invite_mother", link=link)
 
 
+def _born(turn: Turn, family: Family) -> str:
+    """The birth date, with the time of birth in words when the mother gave it ("05/12/2026, jam 9 pagi")."""
+    if family.birth_date is None:
+        return "—"
+    at = dates.parse_clock(family.birth_time)
+    if at is None:
+        return format_date(turn, family.birth_date)
+    return turn.t("common.date_with_time", tanggal=format_date(turn, family.birth_date), jam=clock_words(turn, at))
+
+
 def show_family(turn: Turn, family: Family) -> None:
     user = consented_user(turn)
     if user is None or not admission.may_manage(turn.session, user_id=user.id, family_id=family.id):
@@ -29,7 +39,7 @@ def show_family(turn: Turn, family: Family) -> None:
     facility = facilities.get(turn.session, family.facility_id) if family.facility_id else None
     turn.reply(
         turn.t("family.family_view", anggota=members_text(turn, family.id),
-               tanggal=format_date(turn, family.birth_date) if family.birth_date else "—",
+               tanggal=_born(turn, family),
                hari=today_day(turn, family) if family.birth_date else "—",
                zona=zone_name(turn, family.timezone),
                fasilitas=facility.name if facility else turn.t("onboarding.no_facility"),

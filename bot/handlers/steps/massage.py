@@ -11,7 +11,7 @@ from datetime import timedelta
 from bot.chat.keyboards import callback, inline
 from bot.core.turn import Turn
 from bot.flows import massage as rules
-from bot.handlers.context import address, family_context, protocol_of, put_state, today_day
+from bot.handlers.context import address, clear_state, family_context, protocol_of, put_state, today_day
 from bot.handlers.steps.checklist_due import due_now, occasion_words
 from bot.handlers.steps.pre_checklist import ask_pre_first
 from content.guide import Card
@@ -142,6 +142,8 @@ def show_card(turn: Turn, family: Family, row: MassageSession, index: int) -> No
         rows.append([(turn.t("guide.button_caesarean"), callback("pijat", "sesar", row.id))])
     text = _card_text(turn, family, card, index, len(cards))
     animation = turn.content.guide.animation if card.animation else None
+    for picture, caption in card.lead_images:  # e.g. the fist (kepalan.png) before where the thumbs go
+        turn.photo(str(picture), caption[:1024])
     if card.image is not None:
         turn.photo(str(card.image), text[:1024], None if animation else inline(rows))
     else:
@@ -166,6 +168,37 @@ def show_reminder(turn: Turn, family: Family, row: MassageSession) -> None:
         turn.reply(text, inline(rows))
 
 
+# -- stopping and repeating -------------------------------------------------------------------------------
+
+def stop_here(turn: Turn, row: MassageSession, reason: str = rules.STOPPED_BY_USER) -> None:
+    """Stop this person's session (the "⏹ Berhenti" button or a typed "berhenti") with a short confirmation;
+    once the timing ran, ask why (optional)."""
+    timing = rules.was_timing(row)
+    rules.stop_session(turn.session, row, now=turn.now, reason=reason)
+    if not timing:
+        clear_state(turn)
+        turn.reply(turn.t("session.stopped_before_start"))
+        return
+    put_state(turn, FLOW, rules.REASON, {"sid": row.id, "stage": rules.REASON})
+    turn.reply(turn.t("session.stop_ask"), inline(
+        [[(turn.t(f"session.reason_{r}"), callback("pijat", "why", row.id, r))] for r in rules.STOP_REASONS]))
+
+
+def stop_keyboard(turn: Turn, row: MassageSession):
+    return inline([[(turn.t("guide.button_stop_run"), callback("pijat", "halt", row.id))]])
+
+
+def repeat_step(turn: Turn, family: Family, row: MassageSession) -> None:
+    """"ulang": the last cue again (or the start, before the first cue), with its stop button."""
+    cue = rules.last_cue(turn.session, row)
+    rendered = rules.render_cue(turn.session, cue, turn.content, turn.now) if cue is not None else None
+    if rendered is not None:
+        turn.reply(rendered.text, inline(rendered.buttons))
+        return
+    plan = turn.content.guide.pacing.plan(session_seconds(turn, family))
+    turn.reply(turn.t("guide.run_start", jumlah=plan[-1][2]), stop_keyboard(turn, row))
+
+
 # -- the end and /lanjut --------------------------------------------------------------------------------
 
 def finished(turn: Turn, user: User, family: Family, row: MassageSession) -> None:
@@ -175,10 +208,11 @@ def finished(turn: Turn, user: User, family: Family, row: MassageSession) -> Non
     mother = family_store.mother_of(turn.session, family.id)
     if member is not None and member.role == family_store.MOTHER:
         store.confirm_by_mother(turn.session, row, now=turn.now)
-    elif mother is not None and mother.user.chat_id is not None:
+    elif mother is not None and mother.user.chat_id is not None and rules.offered_for_confirmation(row):
         turn.send(mother.user.chat_id,
                   turn.t("guide.confirm_ask", nama=address(turn, user), menit=minutes),
-                  inline([[(turn.t("session.button_confirm"), callback("pijat", "ok", row.id))]]))
+                  inline([[(turn.t("session.button_confirm"), callback("pijat", "ok", row.id)),
+                           (turn.t("session.button_deny"), callback("pijat", "no", row.id))]]))
     due = due_now(turn, family)
     if due.slot is not None and due.slot.occasion == "post":
         turn.reply(turn.t("session.checklist_offer", kapan=occasion_words(turn, due.slot.label)),

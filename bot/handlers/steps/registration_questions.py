@@ -5,6 +5,8 @@ midwife code, a summary; and the same birth-date and time-zone questions changin
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from bot.chat.keyboards import callback, inline
 from bot.core.turn import Turn
 from bot.flows import dates, registration
@@ -16,6 +18,12 @@ FLOW = registration.FLOW
 EDIT_FLOW = "family_edit"
 BIRTH_BUTTONS = (("onboarding.button_today", 0), ("onboarding.button_yesterday", 1),
                  ("onboarding.button_2_days_ago", 2))
+
+
+def example_date(turn: Turn) -> str:
+    """A date to show as the example of typing one: yesterday, from the clock (never a fixed year)."""
+    today = dates.local_today(turn.now, turn.settings.default_timezone)
+    return f"{today - timedelta(days=1):%d-%m-%Y}"
 
 
 def birth_keyboard(turn: Turn):
@@ -51,7 +59,7 @@ def ask(turn: Turn, data: dict, step: str | None = None) -> None:
         key = "onboarding.ask_name" if role == family_store.MOTHER else "onboarding.ask_name_suami"
         turn.reply(turn.t(key))
     elif step == registration.BIRTH:
-        turn.reply(turn.t("onboarding.ask_birth_date"), birth_keyboard(turn))
+        turn.reply(turn.t("onboarding.ask_birth_date", contoh=example_date(turn)), birth_keyboard(turn))
     elif step == registration.TZ:
         turn.reply(turn.t("onboarding.ask_timezone"), tz_keyboard(turn, default_tz(turn, data)))
     elif step == registration.CODE:
@@ -91,7 +99,7 @@ def default_tz(turn: Turn, data: dict) -> str:
 def begin_edit(turn: Turn, field: str) -> None:
     put_state(turn, EDIT_FLOW, field, {})
     if field == registration.BIRTH:
-        turn.reply(turn.t("onboarding.ask_birth_date"), birth_keyboard(turn))
+        turn.reply(turn.t("onboarding.ask_birth_date", contoh=example_date(turn)), birth_keyboard(turn))
     else:
         ctx = family_context(turn, reply=False)
         turn.reply(turn.t("onboarding.ask_timezone"), tz_keyboard(turn, ctx[1].timezone if ctx else None))
