@@ -29,7 +29,7 @@ from bot.core.turn import Outgoing, deliver
 from bot.export import protocol_report
 from bot.export.document import export_document
 from bot.flows import alerts as alert_flow
-from bot.flows import desk, study_data, study_report
+from bot.flows import desk, desk_needs, study_data, study_report
 from bot.flows import midwife as rules
 from bot.flows import questions as question_flow
 from bot.web.auth import InitDataError, validate
@@ -172,6 +172,9 @@ def family_rows(call: Call) -> list[dict]:
             "protocol": protocol.title if protocol else fam.protocol_id,
             "sessions_done": s.sessions_done, "sessions_planned": s.sessions_planned,
             "pre_done": s.pre_done, "post_done": s.post_done, "class": s.latest_class_label,
+            "checklists": desk_needs.occasion_marks(content, s.occasions),
+            "checklists_done": sum(1 for o in s.occasions if o.state == "done"),
+            "needs": [line.strip() for line in desk_needs.needs(content, r)],
             "open_alerts": len(r.open_alerts), "open_questions": r.open_questions, "due": r.due,
             "unreachable": [m.name for m in s.unreachable], "rank": r.rank,
             "alert_since": _iso(r.oldest_alert.raised_at) if r.oldest_alert else None,
@@ -217,7 +220,7 @@ def family(call: Call, request, body) -> dict:
                         for a in md.answers],
         })
     alerts = [{"id": a.id, "when": _local(a.raised_at, tz), "sign": alert_flow.sign_text(content, a.sign_id),
-               "handled": a.handled_at is not None,
+               "words": a.words, "handled": a.handled_at is not None,
                "note": alert_flow.handled_note(session, content, a) if a.handled_at else None}
               for a in detail.alerts]
     replies = question_store.replies_for_family(session, fam.id)
@@ -233,6 +236,7 @@ def family(call: Call, request, body) -> dict:
             "birth_date": fam.birth_date.strftime("%d/%m/%Y") if fam.birth_date else None,
             "protocol": protocol.title if protocol else fam.protocol_id,
             "sessions_done": s.sessions_done, "sessions_planned": s.sessions_planned,
+            "occasions": desk_needs.occasion_lines(content, s.occasions),
             "members": members, "sessions": sessions, "measurements": measurements, "alerts": alerts,
             "questions": questions, "messages": [reply_json(r) for r in replies if r.question_id is None]}
 
@@ -310,8 +314,10 @@ def ack(call: Call, request, body) -> dict:
         raise Refused(403, "not allowed")
     staff, alert = found
     # The same acknowledgement as the chat's "Sudah ditangani" (bot.flows.alerts.acknowledge, via the desk).
+    memo = body.get("note")
+    memo = _clean(memo)[:300] if isinstance(memo, str) and memo.strip() else None
     done = desk.acknowledge_alert(call.session, call.rt.content, alert, staff_user_id=staff.user_id,
-                                  now=call.rt.clock.now(), actor="dashboard")
+                                  now=call.rt.clock.now(), actor="dashboard", memo=memo)
     keyboard = inline(done.buttons)
     for chat_id, message_id in done.edits:
         call.outgoing.append(Outgoing("edit", chat_id=chat_id, message_id=message_id, text=done.text,
@@ -326,11 +332,15 @@ def _telegram_id(call: Call) -> int | None:
     return user.telegram_id if user else None
 
 
+def _clean(text: str) -> str:
+    return "".join(ch for ch in text if ch in "\n\t" or ord(ch) >= 32).strip()
+
+
 def _text(body: dict) -> str:
     text = body.get("text")
     if not isinstance(text, str) or len(text.strip()) < 2:
         raise Refused(400, "text needed")
-    return "".join(ch for ch in text if ch in "\n\t" or ord(ch) >= 32).strip()[: question_store.TEXT_MAX]
+    return _clean(text)[: question_store.TEXT_MAX]
 
 
 def _queue(call: Call, out: question_flow.Outcome) -> None:
