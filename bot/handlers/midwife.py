@@ -367,12 +367,13 @@ def export(turn: Turn) -> None:
     if staff is None:
         return
     words = [a.lower() for a in turn.args]
-    if any(w not in ("nama", "csv", "xlsx", "spss", "sav") for w in words):
+    if any(w not in ("nama", "csv", "xlsx", "spss", "sav", "kode") for w in words):
         turn.reply(t(turn, "export_usage"))
         return
     fmt = "sav" if ("spss" in words or "sav" in words) else "csv" if "csv" in words else "xlsx"
     with_names = "nama" in words and fmt != "sav"  # the SPSS files never carry names
-    made = export_document(turn.session, turn.content, staff, fmt=fmt, with_names=with_names, now=turn.now)
+    made = export_document(turn.session, turn.content, staff, fmt=fmt, with_names=with_names, now=turn.now,
+                           codes="kode" in words)
     if isinstance(made, str):
         turn.reply(made)
         return
