@@ -6,7 +6,8 @@ authenticated JSON API (``/app/api/analysis?protocol=P&version=V`` is the per-pr
 one gets 401, a valid Telegram user who is not an active midwife gets 403, and a family, alert or question of
 another facility (or none at all) gets 403 — the same answer either way, as in the chat.
 
-Handlers are synchronous inside one database session (like a chat update), then send what they queued
+Handlers are synchronous inside one database session (like a chat update), run off the event loop in the
+runtime's database thread pool (a side thread on SQLite: ``Runtime.run_off_loop``), then send what they queued
 through the bot (edits of the alert messages, the family's notices, an export document).
 """
 
@@ -88,7 +89,10 @@ def _staff_for(rt: Runtime, request: web.Request, session) -> Staff:
 
 
 def api(handler):
-    """Authenticate, open one session, run ``handler(call, request) -> dict``, send the queued messages."""
+    """Authenticate, open one session, run ``handler(call, request) -> dict``, send the queued messages.
+
+    The database and file work runs off the event loop (Runtime.run_off_loop: the chat's database thread
+    pool, or a side thread on SQLite), so a midwife's export or table never holds a family's reply."""
 
     async def wrapped(request: web.Request) -> web.StreamResponse:
         app = _app(request)
@@ -101,23 +105,30 @@ def api(handler):
                 return web.json_response({"error": "bad json"}, status=400)
             if not isinstance(body, dict):
                 return web.json_response({"error": "bad json"}, status=400)
-        try:
+
+        def work() -> tuple[Any, list[Outgoing]]:
             with rt.db.session() as session:
                 call = Call(rt, _staff_for(rt, request, session), session)
                 result = handler(call, request, body or {})
+                if isinstance(result, dict | list):
+                    result = json.dumps(result, ensure_ascii=False)  # serialised in the thread too
+            return result, call.outgoing
+
+        try:
+            result, outgoing = await rt.run_off_loop(work)
         except Refused as exc:
             return web.json_response({"error": exc.reason}, status=exc.status)
         except Exception:
             log.exception("dashboard request %s %s failed", request.method, request.path)
             return web.json_response({"error": "server error"}, status=500)
-        for out in call.outgoing:
+        for out in outgoing:
             try:
                 await deliver(app.bot, out)
             except TelegramError as exc:
                 log.warning("dashboard: sending %s to chat %s failed: %s", out.kind, out.chat_id, exc)
         if isinstance(result, web.StreamResponse):
             return result
-        return web.json_response(result)
+        return web.Response(text=result, content_type="application/json")
 
     return wrapped
 
@@ -399,7 +410,7 @@ def _chat_id(call: Call) -> int:
 async def texts(request: web.Request) -> web.Response:
     content = get_runtime(_app(request)).content
     words = {k[len(TEXT_PREFIX):]: v for k, v in content.texts.items() if k.startswith(TEXT_PREFIX)}
-    return web.json_response(words, headers={"Cache-Control": "no-cache"})
+    return web.json_response(words, headers={"Cache-Control": "no-cache"})  # from memory: no database, no file
 
 
 async def index(request: web.Request) -> web.FileResponse:
