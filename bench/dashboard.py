@@ -9,8 +9,13 @@ one midwife. Then, against the real web server of the bot (``bot/web/server.py``
 - in headless chromium (if ``/usr/bin/chromium`` is there): from navigation to the table drawn
   (``body[data-state=families]``), the whole path a midwife waits for (page, texts, /me, /families, render).
 
+- ``--under-load``: the whole bot (real Application, its web server, the fake Bot API over HTTP) while a midwife
+  uses the dashboard: three exports (xlsx, csv, sav), the families table and the analysis tab at once, again
+  and again; meanwhile a registered mother sends ``/menu`` every 50 ms: each reply's time from her message to
+  the bot's answer (p50, p99, max), and the same without the dashboard load.
+
 ``python -m bench.dashboard`` (1,000 families), ``--families 200`` for a quick look, ``--postgres`` to use
-PostgreSQL (``BENCH_POSTGRES_URL``) instead of SQLite.
+PostgreSQL (``BENCH_POSTGRES_URL``) instead of SQLite, ``--no-browser`` to skip chromium.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import shutil
 import statistics
@@ -96,7 +102,7 @@ async def _measure(url: str, repeat: int) -> dict:
            "api_p95_ms": sorted(times)[max(0, int(len(times) * 0.95) - 1)] * 1000,
            "api_bytes": size, "rows": rows}
     chromium = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
-    if chromium:
+    if chromium and not os.environ.get("BENCH_NO_BROWSER"):
         out.update(await _browser(chromium, base, init, repeat=max(3, repeat // 3)))
     await runner.cleanup()
     db.dispose()
@@ -132,12 +138,107 @@ async def _browser(chromium: str, base: str, init: str, *, repeat: int) -> dict:
             "browser_rows": drawn}
 
 
+MOTHER = 99_000_101
+
+
+async def _under_load(url: str, *, seconds: float) -> dict:
+    """A family's reply times with and without a midwife's dashboard load (see the module docstring)."""
+    import aiohttp
+    from sqlmodel import select
+
+    from bot.core.clock import FakeClock
+    from bot.core.config import Settings
+    from bot.devtools.demo import add_family
+    from bot.devtools.fake_telegram import FakeTelegram
+    from bot.devtools.harness import RunningBot
+    from bot.web.auth import sign
+    from bot.web.server import PORT_KEY
+    from storage.db import Database
+    from storage.models import Facility
+
+    now = START + timedelta(days=2)
+    db = Database(url)
+    with db.session() as session:
+        facility = session.exec(select(Facility).where(Facility.code == "BENCH")).one()
+        add_family(session, facility, now=now, age_days=2, mother=(MOTHER, "IbuBench"), chat_ids=True)
+    async with FakeTelegram(token=TOKEN) as fake:
+        settings = Settings(token=TOKEN, api_url=fake.base_url, database_url=url, rate_limit=False,
+                            run_dispatcher=False, health_file=None, web_port=0, web_listen="127.0.0.1")
+        clock = FakeClock(now)
+        running = RunningBot(settings=settings, db=db, clock=clock, fake=fake)
+        await running.start()
+        base = f"http://127.0.0.1:{running.app.bot_data[PORT_KEY]}"
+        fake.user(user_id=MIDWIFE, first_name="Bench")  # her chat, where the exports arrive
+        mother = fake.user(user_id=MOTHER, first_name="IbuBench")
+        headers = {"Authorization": "tma " + sign(TOKEN, user={"id": MIDWIFE, "first_name": "Bench"},
+                                                  auth_date=now - timedelta(minutes=1))}
+
+        async def replies(stop: asyncio.Event) -> list[float]:
+            times = []
+            while not stop.is_set():
+                t0 = time.perf_counter()
+                await mother.send("/menu", timeout=60)
+                times.append(time.perf_counter() - t0)
+                await asyncio.sleep(0.05)
+            return times
+
+        done_requests = 0
+
+        async def midwife(http, stop: asyncio.Event) -> None:
+            nonlocal done_requests
+
+            async def one(method: str, path: str, body=None) -> None:
+                nonlocal done_requests
+                async with http.request(method, base + path, headers=headers, json=body) as r:
+                    await r.read()
+                    assert r.status == 200, (path, r.status)
+                done_requests += 1
+
+            calls = {"xlsx": ("POST", "/app/api/export", {"format": "xlsx"}),
+                     "csv": ("POST", "/app/api/export", {"format": "csv"}),
+                     "sav": ("POST", "/app/api/export", {"format": "sav"}),
+                     "families": ("GET", "/app/api/families", None), "analysis": ("GET", "/app/api/analysis", None)}
+            chosen = os.environ.get("BENCH_LOAD", ",".join(calls)).split(",")
+            while not stop.is_set():
+                await asyncio.gather(*(one(*calls[c]) for c in chosen))
+
+        async def phase(load: bool) -> list[float]:
+            stop = asyncio.Event()
+            async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600)) as http:
+                tasks = [asyncio.create_task(midwife(http, stop))] if load else []
+                reply_task = asyncio.create_task(replies(stop))
+                await asyncio.sleep(seconds)
+                stop.set()
+                times = await reply_task
+                await asyncio.gather(*tasks)
+            return times
+
+        quiet = await phase(False)
+        loaded = await phase(True)
+        await running.stop()
+    db.dispose()
+
+    def pct(xs: list[float], q: float) -> float:
+        xs = sorted(xs)
+        return xs[min(len(xs) - 1, math.ceil(q * len(xs)) - 1)] * 1000
+
+    return {"reply_quiet_p50_ms": pct(quiet, .5), "reply_quiet_p99_ms": pct(quiet, .99),
+            "reply_loaded_p50_ms": pct(loaded, .5), "reply_loaded_p99_ms": pct(loaded, .99),
+            "reply_loaded_max_ms": max(loaded) * 1000, "replies_loaded": len(loaded),
+            "dashboard_requests_done": done_requests}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.dashboard", description=__doc__.splitlines()[0])
     parser.add_argument("--families", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=10)
     parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--no-browser", action="store_true", help="skip the chromium measurement")
+    parser.add_argument("--under-load", type=float, default=0, metavar="SECONDS",
+                        help="also measure a family's replies while a midwife exports, for this long per phase")
     args = parser.parse_args(argv)
+    if args.no_browser:
+        os.environ["BENCH_NO_BROWSER"] = "1"
     kind = "postgres" if args.postgres else "sqlite"
     pg = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
     with database(kind, pg, "dashboard") as url:
@@ -146,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
         _extras(url, args.families)
         print(f"seeded {args.families} families ({kind}) in {time.perf_counter() - t0:.1f} s")
         result = asyncio.run(_measure(url, args.repeat))
+        if args.under_load:
+            result.update(asyncio.run(_under_load(url, seconds=args.under_load)))
     result.update(families=args.families, database=kind, at=datetime.now(UTC).isoformat(timespec="minutes"))
     for key, value in result.items():
         print(f"{key}: {value:.1f}" if isinstance(value, float) else f"{key}: {value}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from bot.commands import command_modules
@@ -17,6 +18,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="<command>")
     for module in command_modules():
         module.register(sub)
+    for command in sub.choices.values():  # every command can be pointed at another database
+        if not any("--database-url" in a.option_strings for a in command._actions):  # noqa: SLF001
+            command.add_argument("--database-url", metavar="URL",
+                                 help="use this database instead of DATABASE_URL (e.g. sqlite:///demo.db)")
     return parser
 
 
@@ -27,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    if getattr(args, "database_url", None):
+        os.environ["DATABASE_URL"] = args.database_url
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:

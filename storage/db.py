@@ -6,6 +6,7 @@ same file at once. PostgreSQL is used as given (``postgresql+psycopg://…``).
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import time
 from collections.abc import Iterator
@@ -38,6 +39,21 @@ def normalise_url(url: str) -> str:
     return url
 
 
+_READING: contextvars.ContextVar[bool] = contextvars.ContextVar("sqlite_reading", default=False)
+
+
+@contextmanager
+def reading() -> Iterator[None]:
+    """Transactions begun inside this block only read (SQLite: a plain BEGIN, which takes no write lock, so
+    seconds of export queries never hold a family's turn). End the transaction (commit) before writing:
+    a transaction that read here and then writes may find the file changed and fail."""
+    token = _READING.set(True)
+    try:
+        yield
+    finally:
+        _READING.reset(token)
+
+
 def _make_engine(url: str, pool_size: int = POOL_SIZE) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -63,7 +79,8 @@ def _make_engine(url: str, pool_size: int = POOL_SIZE) -> Engine:
         @event.listens_for(engine, "begin")
         def _sqlite_begin(conn):  # pragma: no cover - exercised by every SQLite test
             # Take the write lock at the start: no deadlock-prone lock upgrades between processes.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # Long reads apart from a turn (the dashboard's table, exports, analysis: ``reading()``) take no lock.
+            conn.exec_driver_sql("BEGIN" if _READING.get() else "BEGIN IMMEDIATE")
 
         return engine
     # No pre-ping: it would cost every unit of work one more round trip (1 of about 7 for a /start). A pooled

@@ -29,6 +29,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    null,
     or_,
     type_coerce,
 )
@@ -336,6 +337,8 @@ def _local_text(session: Session, instant, offsets: Mapping[str, int]) -> Column
                             + literal_column(f"interval '{int(minutes)} minutes'"),
                             literal_column("'YYYY-MM-DD HH24:MI:SS'"))
 
+    if not offsets:  # no family (a new facility): a CASE needs at least one WHEN
+        return type_coerce(null(), String)
     return type_coerce(case({tz: shifted(m) for tz, m in offsets.items()}, value=Family.timezone), String)
 
 

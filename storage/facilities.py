@@ -58,6 +58,11 @@ def list_all(session: Session) -> list[Facility]:
     return list(session.exec(select(Facility).order_by(Facility.name)))
 
 
+def names_by_code(session: Session) -> dict[str, str]:
+    """Facility code -> its name (how the export names a facility in words)."""
+    return {code: name for code, name in session.exec(select(Facility.code, Facility.name))}
+
+
 def create(session: Session, *, name: str, now: datetime, timezone: str = "Asia/Jakarta",
            code: str | None = None) -> Facility:
     """A new facility with a fresh short code and registration code."""

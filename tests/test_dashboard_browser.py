@@ -151,8 +151,16 @@ async def test_the_dashboard_as_a_midwife_uses_it(browser, settings, db, clock, 
         chat_alert = next(m for m in midwife.messages if "TANDA BAHAYA" in (m.text or ""))
         left = len(await page.query_selector_all("button.ack"))
         assert left >= 1
+        # The family's own words are on the card; handling asks to confirm and takes a note.
+        assert "bayi saya kejang" in text
         while left:
             await page.click("button.ack >> nth=0")
+            await page.wait_for_selector(".confirm:not([hidden]) button.ack-yes")
+            with db.session() as session:  # nothing is handled before she confirms
+                assert session.get(Alert, alert_id).handled_at is None or left == 1
+            await page.fill(".confirm:not([hidden]) textarea", "Sudah saya telepon, dirujuk ke puskesmas")
+            await page.screenshot(path=os.path.join(shot, "dashboard-ack-confirm.png"), full_page=True)
+            await page.click(".confirm:not([hidden]) button.ack-yes")
             await page.wait_for_function("document.body.dataset.state === 'family' && "
                                          f"document.querySelectorAll('button.ack').length < {left}")
             left = len(await page.query_selector_all("button.ack"))

@@ -75,7 +75,7 @@ async def test_export_sends_a_pseudonymous_workbook_of_her_facility_only(bot, db
     assert wb.sheetnames == TITLES
     families = sheet_rows(wb, "families")
     assert sorted(r["family"] for r in families) == sorted(f.code for f in world.a_families)
-    assert {r["facility"] for r in families} == {world.a.code}
+    assert {r["facility"] for r in families} == {world.a.name}  # the facility as she knows it
     everything = cells(wb)
     assert not any(f.code in everything for f in world.b_families)
     names, telegram_ids = names_and_ids(db)
@@ -142,12 +142,21 @@ async def test_export_csv_sends_a_zip_of_csv_files(bot, db, clock, midwife, fake
     await other.send("/export csv")
     reply = other.last_reply
     assert reply.filename.endswith(".zip")
-    with zipfile.ZipFile(io.BytesIO(reply.document)) as zf:
-        assert zf.namelist() == [f"{name}.csv" for name in SHEETS]
-        raw = zf.read("families.csv")
+    with zipfile.ZipFile(io.BytesIO(reply.document)) as zf:  # in words: files, headers and values
+        assert zf.namelist() == [f"{title.replace(' ', '_')}.csv" for title in TITLES]
+        raw = zf.read("Keluarga.csv")
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM, ";" between cells: Indonesian Excel
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
-    assert sorted(r["family"] for r in rows) == sorted(f.code for f in world.b_families)
+    assert sorted(r["Kode keluarga"] for r in rows) == sorted(f.code for f in world.b_families)
+    assert {r["Fasilitas"] for r in rows} == {world.b.name} and {r["Zona waktu"] for r in rows} <= {"WIB", "WITA", "WIT"}
+    assert {r["Status"] for r in rows} == {"Berjalan"}
+    # The codes variant, for scripts: machine names and the stored codes (the codebook explains them).
+    await other.send("/export csv kode")
+    with zipfile.ZipFile(io.BytesIO(other.last_reply.document)) as zf:
+        assert zf.namelist() == [f"{name}.csv" for name in SHEETS]
+        coded = list(csv.DictReader(io.StringIO(zf.read("families.csv").decode("utf-8-sig")), delimiter=";"))
+    assert sorted(r["family"] for r in coded) == sorted(f.code for f in world.b_families)
+    assert {r["status"] for r in coded} == {"active"} and {r["facility"] for r in coded} == {world.b.code}
 
 
 async def test_export_with_an_unknown_word_explains_itself(bot, db, clock, midwife, fake_tg):
@@ -170,7 +179,7 @@ async def test_analisis_matches_the_exported_wide_sheet_through_analyze_csv(bot,
     assert book.filename.endswith(".xlsx")
     assert len(load_workbook(io.BytesIO(book.document)).sheetnames) >= 2
 
-    await midwife.send("/export csv")
+    await midwife.send("/export csv kode")
     with zipfile.ZipFile(io.BytesIO(midwife.last_reply.document)) as zf:
         path = tmp_path / "wide.csv"
         path.write_bytes(zf.read("prepost_default_v1.csv"))  # as a midwife saves it: BOM, ";", decimal comma
@@ -260,17 +269,26 @@ def test_command_line_export_xlsx_csv_and_facility_filter(db, clock, tmp_path, m
 
     only_b = tmp_path / "b.zip"
     assert cli.main(["export", "--format", "csv", "--out", str(only_b), "--facility", world.b.code,
-                     "--with-names"]) == 0
+                     "--with-names", "--codes"]) == 0
     with zipfile.ZipFile(only_b) as zf:
         rows = list(csv.DictReader(io.StringIO(zf.read("families.csv").decode("utf-8-sig")), delimiter=";"))
     assert {r["family"] for r in rows} == {f.code for f in world.b_families}
     assert all(r["mother_name"].startswith("IbuB") for r in rows)
 
     folder = tmp_path / "csv"
+    capsys.readouterr()
     assert cli.main(["export", "--format", "csv", "--out", str(folder)]) == 0
-    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{n}.csv" for n in SHEETS)
+    written = sorted(p.name for p in folder.iterdir())
+    assert written == sorted(f"{n.replace(' ', '_')}.csv" for n in TITLES)
+    printed = capsys.readouterr().out
+    assert all(name in printed for name in written)  # it prints what it wrote
 
     assert cli.main(["export", "--out", str(tmp_path / "x.xlsx"), "--facility", "TIDAKADA"]) == 2
+    # A name that says something else is refused, and nothing is made under it.
+    for fmt, name in (("csv", "out.csv"), ("sav", "x.sav"), ("xlsx", "x.sav"), ("xlsx", "y.csv")):
+        assert cli.main(["export", "--format", fmt, "--out", str(tmp_path / name)]) == 2
+        assert not (tmp_path / name).exists()
+        assert "--out" in capsys.readouterr().err
     with db.session() as session:
         logged = audit.entries(session, action="export")
         assert [(e.actor, e.facility_id, e.detail["with_names"]) for e in logged] == [

@@ -111,8 +111,8 @@ def test_sav_has_labels_levels_and_one_row_per_family_and_the_sps_runs_its_tests
 def test_csv_dialects_round_trip_through_the_csv_module(db, clock, tmp_path, monkeypatch, capsys):
     two_facilities(db, clock.now())
     excel, plain = tmp_path / "excel.zip", tmp_path / "plain.zip"
-    export_cli(db, monkeypatch, tmp_path, "--format", "csv", "--out", str(excel))
-    export_cli(db, monkeypatch, tmp_path, "--format", "csv", "--out", str(plain), "--csv-dialect", "plain")
+    export_cli(db, monkeypatch, tmp_path, "--format", "csv", "--out", str(excel), "--codes")
+    export_cli(db, monkeypatch, tmp_path, "--format", "csv", "--out", str(plain), "--csv-dialect", "plain", "--codes")
     with zipfile.ZipFile(excel) as ze, zipfile.ZipFile(plain) as zp:
         assert ze.namelist() == zp.namelist()
         for name in ze.namelist():

@@ -168,7 +168,8 @@ async def test_pasien_shows_progress_unreachable_members_and_open_alerts(bot, db
              if bot.runtime.content.has_text("danger.bayi_kejang") else bot.runtime.content.danger_sign("bayi_kejang").text) in text
     label = midwife.last_reply.button_labels[0]
     assert label.startswith("⚠️") and fam.code in label
-    assert f"sebelum pijat {t(bot, 'midwife.mark_yes')}, sesudah pijat {t(bot, 'midwife.mark_yes')}" in text
+    done = t(bot, "desk.mark_done")
+    assert f"ceklis {done}/{done}" in text  # the protocol's two occasions, both answered
 
 
 async def test_pasien_pages_with_buttons(bot, db, clock, midwife):

@@ -79,6 +79,7 @@ class Runtime:
     # bot/core/app.py to bot/handlers/context.reader_of (see Turn.addressed).
     reader: Callable[[Any], dict[int, tuple[str, str]]] | None = None
     _pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+    _side: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _pool_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -111,11 +112,26 @@ class Runtime:
         call = functools.partial(contextvars.copy_context().run, fn, *args)
         return await asyncio.get_running_loop().run_in_executor(pool, call)
 
+    async def run_off_loop(self, fn: Callable[..., T], /, *args: Any) -> T:
+        """``fn(*args)`` never on the loop: the database pool (:meth:`run_sync`) when there is one, else (SQLite)
+        one side thread. For long work that is not a chat's turn (the dashboard's table, analysis and exports:
+        seconds of queries and file building), so every family's reply keeps flowing meanwhile."""
+        if self.db_threads:
+            return await self.run_sync(fn, *args)
+        with self._pool_lock:
+            if self._side is None:
+                self._side = ThreadPoolExecutor(1, thread_name_prefix="side")
+            side = self._side
+        call = functools.partial(contextvars.copy_context().run, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(side, call)
+
     def close(self) -> None:
         """Wait for the database work still running, then stop the threads (after the Application stopped)."""
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True)
+        for name in ("_pool", "_side"):
+            pool = getattr(self, name)
+            setattr(self, name, None)
+            if pool is not None:
+                pool.shutdown(wait=True)
 
 
 def get_runtime(context: CallbackContext | Application) -> Runtime:

@@ -648,8 +648,29 @@ def _typed_converter(floats: Sequence[int], comma: bool) -> Callable[[Sequence[o
 CSV_CHUNK = 2000  # rows encoded and written at once
 
 
-def _write_csv(sheet: Sheet, raw: BinaryIO, dialect: str = CSV_EXCEL) -> int:
-    """The sheet as one CSV; rows are formatted by the csv module into text chunks, each encoded at once."""
+def _labeller(sheet: Sheet) -> Callable[[Sequence[object]], Sequence[object]] | None:
+    """A row function showing each labelled column's codes as their labels (bot/export/present.py)."""
+    specs = sheet.specs or [schema.Column(c) for c in sheet.columns]
+    labelled = [(i, labels) for i, labels in enumerate(sheet.value_labels)
+                if labels and i < len(specs) and specs[i].kind in (schema.CODE, schema.FLAG)]  # as the workbook
+    if not labelled:
+        return None
+
+    def label(row: Sequence[object]) -> Sequence[object]:
+        out = list(row)
+        for i, labels in labelled:
+            v = out[i] if i < len(out) else None
+            if v is not None:
+                shown = labels.get(v if type(v) is str else str(v))
+                if shown is not None:
+                    out[i] = shown
+        return out
+    return label
+
+
+def _write_csv(sheet: Sheet, raw: BinaryIO, dialect: str = CSV_EXCEL, words: bool = False) -> int:
+    """The sheet as one CSV; rows are formatted by the csv module into text chunks, each encoded at once.
+    ``words``: Indonesian headers and labelled values (what a midwife opens); else the codes (for scripts)."""
     if dialect not in CSV_DIALECTS:
         raise ValueError(f"unknown CSV dialect {dialect!r}")
     excel = dialect == CSV_EXCEL
@@ -658,11 +679,14 @@ def _write_csv(sheet: Sheet, raw: BinaryIO, dialect: str = CSV_EXCEL) -> int:
     writer = csv.writer(sink, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n")
     if excel:
         raw.write(codecs.BOM_UTF8)
-    writer.writerow(sheet.columns)
+    writer.writerow(sheet.headers if words and sheet.headers else sheet.columns)
     convert = _csv_converter(sheet, dialect)
     rows: Iterator[Sequence[object]] = iter(sheet.rows)
     if convert is not None:
         rows = map(convert, rows)
+    label = _labeller(sheet) if words else None
+    if label is not None:
+        rows = map(label, rows)
     n = 0
     while True:
         chunk = list(itertools.islice(rows, CSV_CHUNK))
@@ -696,37 +720,51 @@ def _csv_value(value: object) -> object:
     return value
 
 
-def write_csv_zip(sheets: Iterable[Sheet], target: str | Path | BinaryIO, dialect: str = CSV_EXCEL) -> dict[str, int]:
-    """One CSV per sheet in a ZIP file; ``dialect`` excel (default: BOM, ";", decimal comma) or plain."""
+def csv_name(sheet: Sheet, words: bool) -> str:
+    """The file name of a sheet's CSV: its Indonesian title in words, its machine name for the codes."""
+    if not words or not sheet.title:
+        return f"{sheet.name}.csv"
+    return re.sub(r"[^\w\- ]+", "", sheet.title).strip().replace(" ", "_") + ".csv"
+
+
+def write_csv_zip(sheets: Iterable[Sheet], target: str | Path | BinaryIO, dialect: str = CSV_EXCEL,
+                  words: bool = False) -> dict[str, int]:
+    """One CSV per sheet in a ZIP file; ``dialect`` excel (default: BOM, ";", decimal comma) or plain.
+    Returns the rows written per file name."""
     counts: dict[str, int] = {}
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
         for sheet in sheets:
-            with zf.open(f"{sheet.name}.csv", "w") as raw:
-                sheet.written = counts[sheet.name] = _write_csv(sheet, raw, dialect)
+            with zf.open(csv_name(sheet, words), "w") as raw:
+                sheet.written = counts[sheet.name] = _write_csv(sheet, raw, dialect, words)
     return counts
 
 
-def write_csv_dir(sheets: Iterable[Sheet], directory: str | Path, dialect: str = CSV_EXCEL) -> dict[str, int]:
+def write_csv_dir(sheets: Iterable[Sheet], directory: str | Path, dialect: str = CSV_EXCEL,
+                  words: bool = False) -> dict[str, int]:
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
     for sheet in sheets:
-        with open(directory / f"{sheet.name}.csv", "wb") as raw:
-            sheet.written = counts[sheet.name] = _write_csv(sheet, raw, dialect)
+        with open(directory / csv_name(sheet, words), "wb") as raw:
+            sheet.written = counts[sheet.name] = _write_csv(sheet, raw, dialect, words)
     return counts
 
 
 def export_bytes(session: Session, content: Content, facility_id: int | None, *, fmt: str = "xlsx",
-                 with_names: bool = False, dialect: str = CSV_EXCEL) -> tuple[bytes, dict[str, int]]:
-    """The whole export as bytes (an XLSX workbook, a ZIP of CSVs, or a ZIP of SPSS files) and the rows per sheet."""
+                 with_names: bool = False, dialect: str = CSV_EXCEL, words: bool = False,
+                 present: Callable[[Iterable[Sheet]], Iterable[Sheet]] | None = None) -> tuple[bytes, dict[str, int]]:
+    """The whole export as bytes (an XLSX workbook, a ZIP of CSVs, or a ZIP of SPSS files) and the rows per sheet.
+    ``present``: the presentation layer over the sheets (bot/export/present.py); ``words``: CSVs in words."""
     buffer = io.BytesIO()
     if fmt == "sav":
         from bot.export import spss
 
         counts = spss.write_spss_zip(session, content, facility_id, buffer)
         return buffer.getvalue(), counts
-    sheets = build_sheets(session, content, facility_id, with_names=with_names)
-    counts = write_xlsx(sheets, buffer) if fmt == "xlsx" else write_csv_zip(sheets, buffer, dialect)
+    sheets: Iterable[Sheet] = build_sheets(session, content, facility_id, with_names=with_names)
+    if present is not None:
+        sheets = present(sheets)
+    counts = write_xlsx(sheets, buffer) if fmt == "xlsx" else write_csv_zip(sheets, buffer, dialect, words)
     return buffer.getvalue(), counts
 
 

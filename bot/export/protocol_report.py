@@ -8,6 +8,7 @@ Versions of a protocol are never pooled: their schedules or instruments may diff
 from __future__ import annotations
 
 import tempfile
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from pathlib import Path
 from analysis import draw_chart, render_compact, write_xlsx
 from bot.flows import protocols, study_data, study_report
 from storage import audit, facilities, research
+from storage.db import reading
 from storage.models import Facility, Staff
 
 
@@ -47,14 +49,22 @@ class ProtocolReport:
 
 
 def protocol_report(session, content, staff: Staff, protocol_id: str, version: int | None = None, *,
-                    now: datetime, actor: str = "telegram") -> ProtocolReport:
-    """The study report of one protocol version of the staff's facility (None: its newest version), audited."""
-    facility = facilities.get(session, staff.facility_id)
-    found = study_data.study(session, content, protocol_id, staff.facility_id, version=version)
-    reports = study_data.analyse_study(found)
+                    now: datetime, actor: str = "telegram", apart: bool = False) -> ProtocolReport:
+    """The study report of one protocol version of the staff's facility (None: its newest version), audited.
+    ``apart``: outside a chat's turn, read without the write lock, then commit (storage.db.reading)."""
+    if apart:
+        session.commit()  # whatever came before is done: the reads begin a transaction of their own
+    with reading() if apart else nullcontext():
+        facility = facilities.get(session, staff.facility_id)
+        found = study_data.study(session, content, protocol_id, staff.facility_id, version=version)
+        reports = study_data.analyse_study(found)
+    if apart:
+        session.commit()
     audit.record(session, action="analysis", now=now, actor=actor, actor_user_id=staff.user_id,
                  facility_id=staff.facility_id, rows=found.flow.analysed,
                  detail={"protocol": protocol_id, "version": found.version})
+    if apart:
+        session.commit()  # no lock held while the messages, chart and workbook are made
     return ProtocolReport(facility, found, reports, study_report.messages(content.text, found, reports,
                                                                           facility.name))
 

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from bot.flows import study_data
+from bot.flows import occasion_status, study_data
 from content import Content
 from storage import alerts as alert_store
 from storage import questions as question_store
@@ -35,7 +35,7 @@ class TriageRow:
     open_alerts: list[Alert] = field(default_factory=list)
     open_questions: int = 0  # unanswered questions and family messages
     open_messages: int = 0  # of which forwarded family messages (free text, bot/handlers/steps/family_message.py)
-    due: list[str] = field(default_factory=list)  # occasions due or overdue ("pre", "post")
+    due: list[str] = field(default_factory=list)  # occasion labels due today or missed ("day2_pre", "post")
     last_contact: datetime | None = None
 
     @property
@@ -43,11 +43,15 @@ class TriageRow:
         return self.summary.family
 
 
-def _due_occasions(content: Content, summary: study_data.FamilySummary, done: set[str]) -> list[str]:
-    protocol = content.protocols.get(summary.family.protocol_id) or content.default_protocol
+def _due_occasions(content: Content, summary: study_data.FamilySummary) -> list[str]:
+    """The occasions worth chasing: today's not filled in, and earlier ones missed while the study still runs
+    (an active family up to the protocol's last day)."""
     if summary.day is None or summary.family.status != "active":
         return []
-    return [m.occasion for m in protocol.measurements if summary.day >= m.day and m.occasion not in done]
+    protocol = content.protocols.get(summary.family.protocol_id) or content.default_protocol
+    if summary.day > max(protocol.days):
+        return []
+    return occasion_status.due_labels(summary.occasions)
 
 
 def triage(session: Session, content: Content, facility_id: int, *, now: datetime,
@@ -66,14 +70,13 @@ def triage(session: Session, content: Content, facility_id: int, *, now: datetim
         alerts.setdefault(a.family_id, []).append(a)
     questions = _open_questions(session, facility_id)
     messages = _open_questions(session, facility_id, kind="family")
-    done = _done_occasions(session, facility_id)
     contact = last_contacts(session, facility_id)
     rows = []
     for s in summaries:
         fid = s.family.id
         row = TriageRow(s, REST, open_alerts=alerts.get(fid, []), open_questions=questions.get(fid, 0),
                         open_messages=messages.get(fid, 0),
-                        due=_due_occasions(content, s, done.get(fid, set())), last_contact=contact.get(fid))
+                        due=_due_occasions(content, s), last_contact=contact.get(fid))
         row.oldest_alert = row.open_alerts[0] if row.open_alerts else None
         if row.open_alerts:
             row.rank = ALERT
@@ -111,13 +114,14 @@ def facility_summaries(session: Session, content: Content, facility_id: int, fam
     done = dict(session.exec(_of_facility(select(MassageSession.family_id, func.count()), MassageSession, facility_id)
                              .where(col(MassageSession.status).in_(study_data.DONE_STATUSES))
                              .group_by(MassageSession.family_id)).all())
-    measured: dict[int, list[tuple[str, str, str | None]]] = {f.id: [] for f in fams}
-    for fid, instrument_id, occasion, class_key in session.exec(_of_facility(
-            select(Measurement.family_id, Measurement.instrument_id, Measurement.occasion, Measurement.class_key),
+    measured: dict[int, list[tuple[str, str, str | None, str | None]]] = {f.id: [] for f in fams}
+    for fid, instrument_id, occasion, class_key, window in session.exec(_of_facility(
+            select(Measurement.family_id, Measurement.instrument_id, Measurement.occasion, Measurement.class_key,
+                   Measurement.window),
             Measurement, facility_id).where(col(Measurement.completed_at).is_not(None))
             .order_by(Measurement.completed_at, Measurement.id)):
         if fid in measured:
-            measured[fid].append((instrument_id, occasion, class_key))
+            measured[fid].append((instrument_id, occasion, class_key, window))
     open_alerts: dict[int, int] = {}
     for fid, n in session.exec(_of_facility(select(Alert.family_id, func.count()), Alert, facility_id)
                                .where(col(Alert.handled_at).is_(None)).group_by(Alert.family_id)):
@@ -128,14 +132,16 @@ def facility_summaries(session: Session, content: Content, facility_id: int, fam
         done_ms = [m for m in measured[fam.id] if m[0] == protocol.instrument] or measured[fam.id]
         latest = done_ms[-1] if done_ms else None
         label = study_data.class_label(content, latest[0], latest[2]) if latest and latest[2] else None
+        day = study_data.postpartum_day(fam.birth_date, now, fam.timezone, fam.birth_time)
         out.append(study_data.FamilySummary(
-            family=fam, day=study_data.postpartum_day(fam.birth_date, now, fam.timezone, fam.birth_time),
+            family=fam, day=day,
             sessions_done=int(done.get(fam.id, 0)),
             sessions_planned=len(protocol.days) * protocol.sessions_per_day,
-            pre_done=any(m[1] == study_data.PRE for m in done_ms),
-            post_done=any(m[1] == study_data.POST for m in done_ms),
+            pre_done=any(study_data.occasion_kind(m[1]) == study_data.PRE for m in done_ms),
+            post_done=any(study_data.occasion_kind(m[1]) == study_data.POST for m in done_ms),
             latest_class=latest[2] if latest else None, latest_class_label=label,
             open_alerts=open_alerts.get(fam.id, 0), members=members[fam.id],
+            occasions=study_data.states_of(protocol, fam, day, [(m[1], m[3]) for m in done_ms]),
         ))
     return out
 
@@ -166,18 +172,6 @@ def matches(row: TriageRow, only: str | None) -> bool:
     if only.startswith("hari") and only[4:].isdigit():
         return row.summary.day == int(only[4:])
     return True
-
-
-def _done_occasions(session: Session, facility_id: int) -> dict[int, set[str]]:
-    from storage.models import Measurement
-
-    out: dict[int, set[str]] = {}
-    for fid, occasion in session.exec(
-        _of_facility(select(Measurement.family_id, Measurement.occasion), Measurement, facility_id)
-        .where(col(Measurement.completed_at).is_not(None)).distinct()
-    ):
-        out.setdefault(fid, set()).add(occasion)
-    return out
 
 
 def last_contacts(session: Session, facility_id: int) -> dict[int, datetime]:
@@ -344,9 +338,11 @@ class Acknowledged:
 
 
 def acknowledge_alert(session: Session, content: Content, alert: Alert, *, staff_user_id: int, now: datetime,
-                      actor: str = "telegram") -> Acknowledged:
+                      actor: str = "telegram", memo: str | None = None) -> Acknowledged:
     """The acknowledgement path of bot/flows/alerts.py (``acknowledge``: marks the episode handled and tells the
-    family), plus what the desk shows: the updated alert message for every copy, and the colleagues' note."""
+    family), plus what the desk shows: the updated alert message for every copy, and the colleagues' note.
+    ``memo``: what she did, in her own words (the dashboard asks for it): kept in the audit record and shown to
+    her colleagues with the handled note, never sent to the family."""
     from bot.flows import alerts as alert_flow
     from storage import audit
     from storage import staff as staff_store
@@ -364,7 +360,10 @@ def acknowledge_alert(session: Session, content: Content, alert: Alert, *, staff
               and (r.chat_id, r.telegram_message_id) not in edits]
     if ack.first:
         audit.record(session, action="alert_handled", now=now, actor=actor, actor_user_id=staff_user_id,
-                     facility_id=alert.facility_id, rows=1, detail={"alert_id": alert.id, "sign": alert.sign_id})
+                     facility_id=alert.facility_id, rows=1,
+                     detail={"alert_id": alert.id, "sign": alert.sign_id, **({"note": memo} if memo else {})})
+        if memo:
+            note += "\n" + content.text("desk.ack_note", catatan=memo)
         family = session.get(Family, alert.family_id)
         colleague_text = content.text("midwife.alert_handled_colleague", kode=family.code if family else "-",
                                       tanda=alert_flow.sign_text(content, alert.sign_id), catatan=note)

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.flows import study_notes
+from bot.flows import occasion_status, study_notes
 from content import Content, get_content
 from content.instruments import Instrument
 from storage import alerts as alert_store
@@ -216,6 +216,7 @@ class FamilySummary:
     latest_class_label: str | None
     open_alerts: int
     members: list[MemberInfo] = field(default_factory=list)
+    occasions: list = field(default_factory=list)  # bot/flows/occasion_status.OccasionState, in protocol order
 
     @property
     def unreachable(self) -> list[MemberInfo]:
@@ -297,14 +298,30 @@ def summaries(session: Session, content: Content, fams: list[Family], *, now: da
             day=postpartum_day(fam.birth_date, now, fam.timezone, fam.birth_time),
             sessions_done=int(done.get(fam.id, 0)),
             sessions_planned=len(protocol.days) * protocol.sessions_per_day,
-            pre_done=any(m.occasion == PRE for m in done_ms),
-            post_done=any(m.occasion == POST for m in done_ms),
+            pre_done=any(occasion_kind(m.occasion) == PRE for m in done_ms),
+            post_done=any(occasion_kind(m.occasion) == POST for m in done_ms),
             latest_class=latest.class_key if latest else None,
             latest_class_label=label,
             open_alerts=open_alerts.get(fam.id, 0),
             members=members[fam.id],
+            occasions=states_of(protocol, fam, postpartum_day(fam.birth_date, now, fam.timezone, fam.birth_time),
+                                [(m.occasion, m.window) for m in done_ms]),
         ))
     return out
+
+
+occasion_kind = occasion_status.kind  # "day2_pre" -> "pre"
+
+
+def states_of(protocol, family: Family, day: int | None,
+              done: list[tuple[str, str | None]]) -> list[occasion_status.OccasionState]:
+    """The family's state on each occasion of its protocol (bot/flows/occasion_status.py); ``done``: (label,
+    window status) of its finished measurements."""
+    completed: dict[str, str | None] = {}
+    for label, window in done:  # a real checklist wins over a skip of the same occasion
+        if label not in completed or completed[label] == occasion_status.SKIPPED:
+            completed[label] = window
+    return occasion_status.occasion_states(protocol, day=day, active=family.status == "active", completed=completed)
 
 
 def class_label(content: Content, instrument_id: str, class_key: str) -> str:

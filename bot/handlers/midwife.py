@@ -23,7 +23,7 @@ from bot.chat.keyboards import callback, inline
 from bot.core.turn import Outgoing, Turn, turn_handler
 from bot.export.document import export_document
 from bot.flows import alerts as alert_flow
-from bot.flows import desk, study_data
+from bot.flows import desk, desk_needs, study_data
 from bot.flows import midwife as rules
 from bot.handlers.context import remember_user
 from bot.handlers.steps.analysis import run_analysis
@@ -96,35 +96,16 @@ def dashboard_keyboard(turn: Turn):
 
 # -- /pasien -----------------------------------------------------------------------------------------
 
-def _mark(turn: Turn, done: bool) -> str:
-    return t(turn, "mark_yes" if done else "mark_no")
-
-
 def _summary_lines(turn: Turn, number: int, s: study_data.FamilySummary) -> list[str]:
     return [t(turn, "list_item", nomor=number, kode=s.family.code, nama=s.mother_name or "-",
               hari=t(turn, "day_unknown") if s.day is None else s.day, selesai=s.sessions_done,
-              rencana=s.sessions_planned, pre=_mark(turn, s.pre_done), post=_mark(turn, s.post_done),
+              rencana=s.sessions_planned, ceklis=desk_needs.occasion_marks(turn.content, s.occasions),
               kelas=s.latest_class_label or t(turn, "class_none"))]
 
 
 def _reason_lines(turn: Turn, row: desk.TriageRow) -> list[str]:
-    """Why the family is where it is in the list, one line each."""
-    lines = []
-    tz = row.family.timezone
-    if row.oldest_alert is not None:
-        signs = ", ".join(dict.fromkeys(alert_flow.sign_text(turn.content, a.sign_id) for a in row.open_alerts))
-        lines.append(turn.t("desk.reason_alert", waktu=_local(turn, row.oldest_alert.raised_at, tz), tanda=signs))
-    if row.open_messages:
-        lines.append(turn.t("desk.reason_family_message", jumlah=row.open_messages))
-    if row.open_questions - row.open_messages:
-        lines.append(turn.t("desk.reason_question", jumlah=row.open_questions - row.open_messages))
-    for occasion in row.due:
-        key = f"desk.reason_due_{occasion}"
-        if turn.content.has_text(key):
-            lines.append(turn.t(key))
-    if row.summary.unreachable:
-        lines.append(turn.t("desk.reason_unreachable", nama=", ".join(m.name for m in row.summary.unreachable)))
-    return lines
+    """Why the family is where it is in the list, one line each (the dashboard's "Perlu" shows the same)."""
+    return desk_needs.needs(turn.content, row)
 
 
 def _filter_name(turn: Turn, only: str) -> str:
@@ -160,7 +141,7 @@ def _list_view(turn: Turn, staff: Staff, page: int, only: str = ""):
         if row.open_alerts:
             label = t(turn, "button_family_alert", label=label)
         buttons.append([(label, callback("mw", "fam", s.family.id, page, only))])
-    lines += ["", turn.t("desk.filters_help")]
+    lines += ["", turn.t("desk.marks_legend"), turn.t("desk.filters_help")]
     nav = []
     if page > 0:
         nav.append((t(turn, "button_prev"), callback("mw", "list", page - 1, only)))
@@ -224,6 +205,8 @@ def _detail_text(turn: Turn, detail: study_data.FamilyDetail) -> str:
         minutes = round(ms.duration_seconds / 60) if ms.duration_seconds else None
         lines.append(t(turn, "detail_session", waktu=_local(turn, ms.started_at, fam.timezone), hari=day,
                        status=status, menit="-" if minutes is None else minutes))
+    if s.occasions:
+        lines += ["", turn.t("desk.detail_occasions"), *desk_needs.occasion_lines(turn.content, s.occasions)]
     lines += ["", t(turn, "detail_measurements")]
     if not detail.measurements:
         lines.append(t(turn, "detail_none"))
@@ -384,12 +367,13 @@ def export(turn: Turn) -> None:
     if staff is None:
         return
     words = [a.lower() for a in turn.args]
-    if any(w not in ("nama", "csv", "xlsx", "spss", "sav") for w in words):
+    if any(w not in ("nama", "csv", "xlsx", "spss", "sav", "kode") for w in words):
         turn.reply(t(turn, "export_usage"))
         return
     fmt = "sav" if ("spss" in words or "sav" in words) else "csv" if "csv" in words else "xlsx"
     with_names = "nama" in words and fmt != "sav"  # the SPSS files never carry names
-    made = export_document(turn.session, turn.content, staff, fmt=fmt, with_names=with_names, now=turn.now)
+    made = export_document(turn.session, turn.content, staff, fmt=fmt, with_names=with_names, now=turn.now,
+                           codes="kode" in words)
     if isinstance(made, str):
         turn.reply(made)
         return

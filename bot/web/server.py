@@ -6,7 +6,8 @@ authenticated JSON API (``/app/api/analysis?protocol=P&version=V`` is the per-pr
 one gets 401, a valid Telegram user who is not an active midwife gets 403, and a family, alert or question of
 another facility (or none at all) gets 403 — the same answer either way, as in the chat.
 
-Handlers are synchronous inside one database session (like a chat update), then send what they queued
+Handlers are synchronous inside one database session (like a chat update), run off the event loop in the
+runtime's database thread pool (a side thread on SQLite: ``Runtime.run_off_loop``), then send what they queued
 through the bot (edits of the alert messages, the family's notices, an export document).
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,13 +31,14 @@ from bot.core.turn import Outgoing, deliver
 from bot.export import protocol_report
 from bot.export.document import export_document
 from bot.flows import alerts as alert_flow
-from bot.flows import desk, study_data, study_report
+from bot.flows import desk, desk_needs, study_data, study_report
 from bot.flows import midwife as rules
 from bot.flows import questions as question_flow
 from bot.web.auth import InitDataError, validate
 from storage import facilities, research
 from storage import questions as question_store
 from storage import staff as staff_store
+from storage.db import reading
 from storage.models import Family, Staff, User
 
 log = logging.getLogger(__name__)
@@ -88,7 +91,10 @@ def _staff_for(rt: Runtime, request: web.Request, session) -> Staff:
 
 
 def api(handler):
-    """Authenticate, open one session, run ``handler(call, request) -> dict``, send the queued messages."""
+    """Authenticate, open one session, run ``handler(call, request) -> dict``, send the queued messages.
+
+    The database and file work runs off the event loop (Runtime.run_off_loop: the chat's database thread
+    pool, or a side thread on SQLite), so a midwife's export or table never holds a family's reply."""
 
     async def wrapped(request: web.Request) -> web.StreamResponse:
         app = _app(request)
@@ -101,23 +107,31 @@ def api(handler):
                 return web.json_response({"error": "bad json"}, status=400)
             if not isinstance(body, dict):
                 return web.json_response({"error": "bad json"}, status=400)
-        try:
-            with rt.db.session() as session:
+
+        def work() -> tuple[Any, list[Outgoing]]:
+            # A GET only reads (the analysis commits its reads before its audit row): no SQLite write lock.
+            with reading() if request.method == "GET" else nullcontext(), rt.db.session() as session:
                 call = Call(rt, _staff_for(rt, request, session), session)
                 result = handler(call, request, body or {})
+                if isinstance(result, dict | list):
+                    result = json.dumps(result, ensure_ascii=False)  # serialised in the thread too
+            return result, call.outgoing
+
+        try:
+            result, outgoing = await rt.run_off_loop(work)
         except Refused as exc:
             return web.json_response({"error": exc.reason}, status=exc.status)
         except Exception:
             log.exception("dashboard request %s %s failed", request.method, request.path)
             return web.json_response({"error": "server error"}, status=500)
-        for out in call.outgoing:
+        for out in outgoing:
             try:
                 await deliver(app.bot, out)
             except TelegramError as exc:
                 log.warning("dashboard: sending %s to chat %s failed: %s", out.kind, out.chat_id, exc)
         if isinstance(result, web.StreamResponse):
             return result
-        return web.json_response(result)
+        return web.Response(text=result, content_type="application/json")
 
     return wrapped
 
@@ -172,6 +186,9 @@ def family_rows(call: Call) -> list[dict]:
             "protocol": protocol.title if protocol else fam.protocol_id,
             "sessions_done": s.sessions_done, "sessions_planned": s.sessions_planned,
             "pre_done": s.pre_done, "post_done": s.post_done, "class": s.latest_class_label,
+            "checklists": desk_needs.occasion_marks(content, s.occasions),
+            "checklists_done": sum(1 for o in s.occasions if o.state == "done"),
+            "needs": [line.strip() for line in desk_needs.needs(content, r)],
             "open_alerts": len(r.open_alerts), "open_questions": r.open_questions, "due": r.due,
             "unreachable": [m.name for m in s.unreachable], "rank": r.rank,
             "alert_since": _iso(r.oldest_alert.raised_at) if r.oldest_alert else None,
@@ -217,7 +234,7 @@ def family(call: Call, request, body) -> dict:
                         for a in md.answers],
         })
     alerts = [{"id": a.id, "when": _local(a.raised_at, tz), "sign": alert_flow.sign_text(content, a.sign_id),
-               "handled": a.handled_at is not None,
+               "words": a.words, "handled": a.handled_at is not None,
                "note": alert_flow.handled_note(session, content, a) if a.handled_at else None}
               for a in detail.alerts]
     replies = question_store.replies_for_family(session, fam.id)
@@ -234,6 +251,7 @@ def family(call: Call, request, body) -> dict:
             "birth_date": fam.birth_date.strftime("%d/%m/%Y") if fam.birth_date else None,
             "protocol": protocol.title if protocol else fam.protocol_id,
             "sessions_done": s.sessions_done, "sessions_planned": s.sessions_planned,
+            "occasions": desk_needs.occasion_lines(content, s.occasions),
             "members": members, "sessions": sessions, "measurements": measurements, "alerts": alerts,
             "questions": questions, "messages": [reply_json(r) for r in replies if r.question_id is None]}
 
@@ -263,7 +281,7 @@ def analysis(call: Call, request, body) -> dict:
     content = call.rt.content
     protocol_id, version, used, versions = _study_choice(call, request.query)
     made = protocol_report.protocol_report(call.session, content, call.staff, protocol_id, version,
-                                           now=call.rt.clock.now(), actor="dashboard")
+                                           now=call.rt.clock.now(), actor="dashboard", apart=True)
     line = protocol_report.protocol_line(content, protocol_id)
     out = {
         "protocol": {"id": protocol_id, "version": made.study.version, "label": line},
@@ -292,7 +310,7 @@ def analysis_book(call: Call, request, body) -> dict:
     protocol_id, version, _, _ = _study_choice(call, body)
     user_chat = _chat_id(call)
     made = protocol_report.protocol_report(call.session, content, call.staff, protocol_id, version,
-                                           now=call.rt.clock.now(), actor="dashboard")
+                                           now=call.rt.clock.now(), actor="dashboard", apart=True)
     if made.primary is None:
         return {"ok": False, "message": protocol_report.too_few(content, made)}
     _, book = protocol_report.chart_and_book(content, made)
@@ -311,8 +329,10 @@ def ack(call: Call, request, body) -> dict:
         raise Refused(403, "not allowed")
     staff, alert = found
     # The same acknowledgement as the chat's "Sudah ditangani" (bot.flows.alerts.acknowledge, via the desk).
+    memo = body.get("note")
+    memo = _clean(memo)[:300] if isinstance(memo, str) and memo.strip() else None
     done = desk.acknowledge_alert(call.session, call.rt.content, alert, staff_user_id=staff.user_id,
-                                  now=call.rt.clock.now(), actor="dashboard")
+                                  now=call.rt.clock.now(), actor="dashboard", memo=memo)
     keyboard = inline(done.buttons)
     for chat_id, message_id in done.edits:
         call.outgoing.append(Outgoing("edit", chat_id=chat_id, message_id=message_id, text=done.text,
@@ -327,11 +347,15 @@ def _telegram_id(call: Call) -> int | None:
     return user.telegram_id if user else None
 
 
+def _clean(text: str) -> str:
+    return "".join(ch for ch in text if ch in "\n\t" or ord(ch) >= 32).strip()
+
+
 def _text(body: dict) -> str:
     text = body.get("text")
     if not isinstance(text, str) or len(text.strip()) < 2:
         raise Refused(400, "text needed")
-    return "".join(ch for ch in text if ch in "\n\t" or ord(ch) >= 32).strip()[: question_store.TEXT_MAX]
+    return _clean(text)[: question_store.TEXT_MAX]
 
 
 def _queue(call: Call, out: question_flow.Outcome) -> None:
@@ -370,7 +394,7 @@ def export(call: Call, request, body) -> dict:
     user_chat = _chat_id(call)
     made = export_document(call.session, call.rt.content, call.staff, fmt=fmt,
                            with_names=bool(body.get("names")) and fmt != "sav",  # SPSS files never carry names
-                           now=call.rt.clock.now(), actor="dashboard")
+                           now=call.rt.clock.now(), actor="dashboard", apart=True)
     if isinstance(made, str):
         return {"ok": False, "message": made}
     data, filename, caption = made
@@ -390,7 +414,7 @@ def _chat_id(call: Call) -> int:
 async def texts(request: web.Request) -> web.Response:
     content = get_runtime(_app(request)).content
     words = {k[len(TEXT_PREFIX):]: v for k, v in content.texts.items() if k.startswith(TEXT_PREFIX)}
-    return web.json_response(words, headers={"Cache-Control": "no-cache"})
+    return web.json_response(words, headers={"Cache-Control": "no-cache"})  # from memory: no database, no file
 
 
 async def index(request: web.Request) -> web.FileResponse:

@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-from bot.chat.keyboards import inline
 from bot.core.turn import Turn
 from bot.flows import protocols, questions
 from bot.flows.alerts import link_facility
-from bot.flows.desk import remember_on_send
 from bot.flows.schedule import reschedule_family
 from bot.handlers.steps.family_message import send_outcome
 from storage import facilities

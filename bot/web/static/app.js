@@ -79,24 +79,21 @@ const COLUMNS = [
   ["alerts", "col_alerts", r => -(r.open_alerts * 100 + r.open_questions)],
   ["day", "col_day", r => r.day === null ? 99 : r.day],
   ["sessions", "col_sessions", r => r.sessions_done],
-  ["checklists", "col_checklists", r => (r.pre_done ? 1 : 0) + (r.post_done ? 1 : 0)],
+  ["checklists", "col_checklists", r => r.checklists_done],
   ["protocol", "col_protocol", r => r.protocol, "hide-small"],
   ["contact", "col_contact", r => r.last_contact || ""],
 ];
 
 function cell(r, key) {
-  const mark = done => done ? t("mark_yes") : t("mark_no");
   switch (key) {
     case "family": return [r.name, el("br"), el("span", { class: "code" }, r.code)];
     case "day": return r.day === null ? t("none") : String(r.day);
     case "protocol": return r.protocol;
     case "sessions": return r.sessions_done + "/" + r.sessions_planned;
-    case "checklists": return t("checklist_marks", { pre: mark(r.pre_done), post: mark(r.post_done) });
-    case "alerts": return [
-      r.open_alerts ? el("span", { class: "alert-text" }, t("alerts_open", { jumlah: r.open_alerts })) : null,
-      r.open_alerts && r.open_questions ? el("br") : null,
-      r.open_questions ? t("questions_open", { jumlah: r.open_questions }) : null,
-      !r.open_alerts && !r.open_questions ? t("none") : null];
+    case "checklists": return el("span", { class: "marks" }, r.checklists);
+    // What she needs to do: the reasons /pasien gives (bot/flows/desk_needs.py), one line each.
+    case "alerts": return r.needs.length ? r.needs.map((line, i) => el("div", {
+      class: i === 0 && r.open_alerts ? "need alert-text" : "need" }, line)) : t("none");
     case "contact": return r.last_contact ? r.last_contact_local : t("none");
   }
   return "";
@@ -182,12 +179,23 @@ async function openFamily(id) {
   if (f.alerts.length) {
     parts.push(el("h2", {}, t("section_alerts")));
     for (const a of f.alerts) {
-      const button = a.handled ? null : el("button", { class: "act ack", "data-alert": a.id, onclick: async () => {
-        button.disabled = true;
-        try { await api("alerts/" + a.id + "/ack", {}); await reload(); } catch (err) { showError(err); }
+      // Handling asks first, with an optional note for her colleagues (never sent to the family).
+      const confirmBox = el("div", { class: "confirm", hidden: true });
+      const note = el("textarea", { class: "ack-note", placeholder: t("ack_note_placeholder"), maxlength: "300" });
+      const yes = el("button", { class: "act ack-yes", onclick: async () => {
+        yes.disabled = true;
+        try { await api("alerts/" + a.id + "/ack", { note: note.value }); await reload(); } catch (err) { showError(err); }
+      } }, t("ack_yes"));
+      const cancel = el("button", { class: "ack-cancel", onclick: () => { confirmBox.hidden = true; button.hidden = false; } },
+        t("ack_cancel"));
+      confirmBox.append(el("p", {}, t("ack_confirm")), note, el("div", { class: "row" }, yes, cancel));
+      const button = a.handled ? null : el("button", { class: "act ack", "data-alert": a.id, onclick: () => {
+        button.hidden = true; confirmBox.hidden = false; note.focus();
       } }, t("handled_button"));
       parts.push(el("div", { class: "card" }, el("strong", { class: a.handled ? null : "alert-text" }, a.sign),
-        el("div", { class: "muted" }, a.when + " · " + (a.handled ? a.note : t("open_alert"))), button));
+        a.words ? el("div", { class: "words" }, t("family_words", { kata: a.words })) : null,
+        el("div", { class: "muted" }, a.when + " · " + (a.handled ? a.note : t("open_alert"))), button,
+        a.handled ? null : confirmBox));
     }
   }
   parts.push(el("h2", {}, t("section_contact")));
@@ -218,6 +226,10 @@ async function openFamily(id) {
     parts.push(el("div", {}, t("session_line", { waktu: s.when, hari: s.day === null ? "?" : s.day, status: s.status }),
       s.minutes ? " · " + t("minutes", { menit: s.minutes }) : "",
       s.stop_reason ? " · " + t("stopped_because", { alasan: s.stop_reason }) : ""));
+  }
+  if (f.occasions.length) {
+    parts.push(el("h2", {}, t("section_occasions")), el("div", { class: "card occasions" },
+      f.occasions.map(line => el("div", {}, line))));
   }
   parts.push(el("h2", {}, t("section_checklists")));
   if (!f.measurements.length) parts.push(el("div", { class: "muted" }, t("nothing")));
