@@ -75,6 +75,8 @@ class Runtime:
     worker_id: str = field(default_factory=lambda: f"{socket.gethostname()}:{os.getpid()}")
     bot_username: str | None = None
     db_threads: int | None = None  # None: db_threads_for(settings, db)
+    # Chats with a reply kept in the outbox for retry (bot/core/reply_delivery.py); None until first read.
+    kept_chats: set[int] | None = None
     _pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _pool_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 

@@ -328,10 +328,19 @@ async def _send_with_retries(turn: Turn, out: Outgoing, delays: tuple[float, ...
 async def flush(turn: Turn) -> None:
     """Send what the turn queued. A failed message is logged once and does not stop the others."""
     delays = retry_delays(turn.settings)
+    kept = turn.rt.kept_chats
+    if kept is None:
+        kept = await turn.rt.run_sync(reply_delivery.kept_chats, turn.rt)
     for out in turn.outgoing:
         if reply_delivery.already_kept(turn, out):  # an earlier reply to this chat waits in the outbox: follow it
             await turn.rt.run_sync(reply_delivery.keep, turn, out, "after an earlier kept reply")
             continue
+        if out.chat_id in kept and reply_delivery.keepable(out):  # an earlier turn's reply waits for its retry
+            until = await turn.rt.run_sync(reply_delivery.kept_until, turn, out)
+            if until is not None:
+                await turn.rt.run_sync(reply_delivery.keep, turn, out, "after an earlier kept reply",
+                                       max(until, turn.rt.clock.now()))
+                continue
         await _send_with_retries(turn, out, delays)
     if turn.update.callback_query is not None and not turn.callback_answered:
         await _send_with_retries(turn, Outgoing("answer"), delays)
