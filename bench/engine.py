@@ -17,7 +17,13 @@ bot on SQLite (the turn on the event loop, as configured by default); (c) our bo
 PostgreSQL) and (l2) at 2 ms with the turn on the event loop (``DB_THREADS=0``, the path before issue 19).
 The proxy's real round trip is measured too (``SELECT 1``), since a loaded machine adds to the nominal delay.
 
-    python -m bench.engine [--quick] [--postgres URL] [--rate 100]   (or: python -m bench --only engine)
+Two fake Bot APIs can serve the run (``--fake``): the project's own (bench/fakeproc.py: the full fake of
+bot/devtools/fake_telegram in a process of its own, the default) and a second, independent, minimal one
+(bench/mini_bot_api.py: getUpdates/sendMessage/getMe and nothing else). ``--fake both`` runs every variant
+against each, one after the other, and reports each ratio against the echo bot served by the same fake.
+
+    python -m bench.engine [--quick] [--postgres URL] [--rate 100] [--fake project|mini|both]
+    (or: python -m bench --only engine)
 """
 
 from __future__ import annotations
@@ -118,6 +124,7 @@ class Variant:
     latencies: list[float] = field(default_factory=list)  # seconds, offered load
     offered: list[float] = field(default_factory=list)  # achieved offered rate per round
     cpu: list[float] = field(default_factory=list)  # bot-process CPU seconds per update, throughput phase
+    fake_cpu: list[float] = field(default_factory=list)  # the fake Bot API's CPU seconds per update, same phase
     errors: int = 0
 
     @property
@@ -171,11 +178,13 @@ async def run_round(fake: FakeServer, variant: Variant, people: People, *, n: in
 
         batch = people.updates(n)  # throughput
         clock.expect(n)
+        fake_cpu0 = (await fake.call("cpu"))["cpu"]
         cpu0, start = cpu_seconds(), time.perf_counter()
         await fake.enqueue(batch)
         await clock.wait(timeout)
         variant.rates.append(n / (time.perf_counter() - start))
         variant.cpu.append((cpu_seconds() - cpu0) / n)
+        variant.fake_cpu.append(((await fake.call("cpu"))["cpu"] - fake_cpu0) / n)
 
         total = int(rate * seconds)  # offered load: update i is due at start + i/rate (an absolute schedule)
         clock.expect(total)
@@ -219,10 +228,13 @@ def query_round_trip_ms(url: str, n: int = 200) -> float:
 
 async def run(report: Report, *, quick: bool, pg_base: str | None, rate: float = 100.0,
               only: set[str] | None = None, rounds: int | None = None, n: int | None = None,
-              seconds: float | None = None) -> None:
+              seconds: float | None = None, fake_kind: str = "project") -> None:
     from bench.latency_proxy import LatencyProxy
+    from bench.mini_bot_api import MiniServer
 
-    section("1b. The engine room: /start from new users, echo bot vs SQLite vs PostgreSQL at 0/1/2 ms")
+    section("1b. The engine room: /start from new users, echo bot vs SQLite vs PostgreSQL at 0/1/2 ms"
+            + ("" if fake_kind == "project" else f" (the {fake_kind} fake Bot API)"))
+    tag = "" if fake_kind == "project" else f"[{fake_kind} API] "
     rounds = rounds or (2 if quick else 3)
     n = n or (300 if quick else 1000)
     seconds = seconds or (4.0 if quick else 10.0)
@@ -258,32 +270,33 @@ async def run(report: Report, *, quick: bool, pg_base: str | None, rate: float =
             variants = [v for v in variants if v.key in only or v.key == "a"]
         print(f"    {rounds} rounds; each: {n} /start at once, then {rate:g}/s offered for {seconds:g} s",
               flush=True)
-        async with FakeServer() as fake:
+        async with (MiniServer() if fake_kind == "mini" else FakeServer()) as fake:
             for r in range(rounds):
                 for v in variants:
                     await run_round(fake, v, people, n=n, rate=rate, seconds=seconds)
                     print(f"    round {r + 1} {v.label}: {v.rates[-1]:,.0f}/s", flush=True)
     for v in variants:
         spread = f"{min(v.rates):,.0f}–{max(v.rates):,.0f}"
-        print(f"    {v.label}: {v.rate:,.0f}/s (rounds {spread}), CPU {1000 * sum(v.cpu) / len(v.cpu):.2f} ms/update; "
+        print(f"    {v.label}: {v.rate:,.0f}/s (rounds {spread}), CPU {1000 * sum(v.cpu) / len(v.cpu):.2f} ms/update "
+              f"(the fake's {1000 * sum(v.fake_cpu) / len(v.fake_cpu):.2f} ms); "
               f"at {rate:g}/s offered (got {min(v.offered):.0f}–{max(v.offered):.0f}/s): p50 {v.pct(50):.1f} ms, "
               f"p99 {v.pct(99):.1f} ms; errors {v.errors}", flush=True)
     by = {v.key: v for v in variants}
     a = by["a"]
-    report.add("engine", "(a) bare PTB echo bot, /start: updates/s", a.rate, "/s", note=_spread(a))
-    report.add("engine", f"(a) p50 / p99 at {rate:g}/s offered", a.pct(99), "ms", text=_pcts(a))
+    report.add("engine", f"{tag}(a) bare PTB echo bot, /start: updates/s", a.rate, "/s", note=_spread(a))
+    report.add("engine", f"{tag}(a) p50 / p99 at {rate:g}/s offered", a.pct(99), "ms", text=_pcts(a))
     for key in ("b", "b1", "c", "c0", "d0", "d1", "d2", "l2"):
         v = by.get(key)
         if v is None:
             continue
-        report.add("engine", f"{v.label}: updates/s", v.rate, "/s", note=_spread(v))
+        report.add("engine", f"{tag}{v.label}: updates/s", v.rate, "/s", note=_spread(v))
         target, met = "", None
         if key == "b":
             target, met = "≥ 0.8", v.rate / a.rate >= 0.8
         elif key in ("c", "d0"):
             target, met = "≥ 0.6", v.rate / a.rate >= 0.6
-        report.add("engine", f"  {key}/(a)", v.rate / a.rate, "x", target=target, met=met)
-        report.add("engine", f"  {key} p50 / p99 at {rate:g}/s offered", v.pct(99), "ms", text=_pcts(v),
+        report.add("engine", f"  {tag}{key}/(a)", v.rate / a.rate, "x", target=target, met=met)
+        report.add("engine", f"  {tag}{key} p50 / p99 at {rate:g}/s offered", v.pct(99), "ms", text=_pcts(v),
                    target="p99 < 50 ms" if key == "d2" else "", met=(v.pct(99) < 50) if key == "d2" else None)
         if v.errors:
             report.note(f"{v.label}: {v.errors} errors logged")
@@ -322,13 +335,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, help="rounds (default 2 quick, 3 full)")
     parser.add_argument("--n", type=int, help="updates queued at once per round (default 300 quick, 1000 full)")
     parser.add_argument("--seconds", type=float, help="seconds of offered load per round (default 4 quick, 10 full)")
+    parser.add_argument("--fake", choices=("project", "mini", "both"), default="project",
+                        help="which fake Bot API serves the run (bench/mini_bot_api.py: the minimal one)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     pg = None if args.no_postgres or not postgres_available(args.postgres) else args.postgres
     report = Report(quick=args.quick)
     only = set(args.only.split(",")) if args.only else None
-    asyncio.run(run(report, quick=args.quick, pg_base=pg, rate=args.rate, only=only, rounds=args.rounds, n=args.n,
-                    seconds=args.seconds))
+    for kind in ("project", "mini") if args.fake == "both" else (args.fake,):
+        asyncio.run(run(report, quick=args.quick, pg_base=pg, rate=args.rate, only=only, rounds=args.rounds,
+                        n=args.n, seconds=args.seconds, fake_kind=kind))
     print()
     print(report.table())
     if args.json:

@@ -62,6 +62,7 @@ def _make_engine(url: str, pool_size: int = POOL_SIZE) -> Engine:
             Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
+            hide_parameters=True,  # an error's text never carries the values (a question, a name): logs are private
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
         )
 
@@ -88,7 +89,8 @@ def _make_engine(url: str, pool_size: int = POOL_SIZE) -> Engine:
     # connection of the pool, and the bot's turn retries a unit of work that failed so before it did anything
     # (bot/core/turn.py: ``_run_body``). Connections older than POOL_RECYCLE_S are replaced before use, ahead
     # of the idle time-outs of managed servers and proxies.
-    return create_engine(url, pool_size=pool_size, max_overflow=POOL_OVERFLOW, pool_recycle=POOL_RECYCLE_S)
+    return create_engine(url, pool_size=pool_size, max_overflow=POOL_OVERFLOW, pool_recycle=POOL_RECYCLE_S,
+                         hide_parameters=True)
 
 
 def stale_connection(exc: BaseException) -> bool:

@@ -69,8 +69,10 @@ async def browser():
             await b.close()
 
 
-async def open_page(browser, base: str, init: str, theme: dict = LIGHT):
-    context = await browser.new_context(viewport=PHONE, device_scale_factor=2)
+async def open_page(browser, base: str, init: str, theme: dict = LIGHT, *, csp: bool = False):
+    # Playwright's wait_for_function evaluates strings, which the dashboard's Content-Security-Policy forbids
+    # (no eval): the page is driven with the policy bypassed, and loaded under it in its own test (csp=True).
+    context = await browser.new_context(viewport=PHONE, device_scale_factor=2, bypass_csp=not csp)
     page = await context.new_page()
     leaked: list[str] = []
 
@@ -284,3 +286,17 @@ def _code(db):
             return session.get(Family, family_id).code
 
     return code
+
+
+async def test_the_dashboard_runs_under_its_content_security_policy(browser, settings, db, clock, fake_tg):
+    seed(db, clock)
+    async with dashboard_bot(settings, db, clock, fake_tg) as (running, base):
+        page, leaked = await open_page(browser, base, init_data(running, MIDWIFE_A), csp=True)
+        refused: list[str] = []
+        page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+        await page.reload()
+        await page.wait_for_selector("body[data-state=families]")
+        assert await page.eval_on_selector_all("#families tbody tr", "rows => rows.length") > 0
+        await page.click("nav#tabs button[data-tab=analysis]")
+        await page.wait_for_selector("#tab-analysis:not([hidden])")
+        assert not refused and not leaked, (refused, leaked)

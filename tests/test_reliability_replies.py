@@ -111,3 +111,24 @@ async def test_a_long_flood_wait_keeps_the_reply_until_it_is_over(bot, db, clock
     assert await _dispatch(bot, clock) == 0  # Telegram asked for a minute: not before
     assert await _dispatch(bot, clock, minutes=1.1) == 1
     assert _asked_birth(mother) == 1
+
+
+async def test_a_later_reply_waits_behind_an_earlier_one_kept_for_retry(bot, db, clock, fake_tg, mother):
+    """Order per chat: the question kept after send failures is not overtaken by the answer to her next message,
+    neither by the turn (it keeps the later reply behind it) nor by the dispatcher (the earlier one failing
+    again holds the later one back)."""
+    await _to_the_name_question(mother)
+    before = len(mother.messages)
+    # the turn's three attempts, then the dispatcher's first attempt, fail
+    fake_tg.inject("sendMessage", faults.ServerError(502), times=4, chat_id=mother.id)
+    await mother.send("Siti")
+    await mother.send("/bantuan")
+    assert [m for m in mother.messages[before:] if m.from_bot] == []  # the help did not overtake the question
+    assert [r.status for r in _reply_rows(db)] == ["pending", "pending"]
+    assert await _dispatch(bot, clock) == 0  # the question fails again: the help waits behind it
+    assert await _dispatch(bot, clock, minutes=2) == 2
+    texts = [m.text for m in mother.messages[before:] if m.from_bot]
+    assert len(texts) == 2 and texts[0] == ASK_BIRTH, texts
+    assert await _dispatch(bot, clock, minutes=10) == 0
+    await mother.send("/bantuan")  # nothing is kept any more: answered at once
+    assert mother.replies_since_last_action

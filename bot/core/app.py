@@ -119,6 +119,21 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             pass
 
 
+def busy_notice(app: Application):
+    """What a chat whose queue is full is told, once per burst (bot/core/updates.py drops the surplus)."""
+
+    async def notify(update: object) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None or chat.type != "private":
+            return
+        try:
+            await app.bot.send_text(chat.id, get_runtime(app).content.text("common.busy_wait"))
+        except TelegramError as exc:
+            log.warning("could not ask chat %s to wait: %s", chat.id, type(exc).__name__)
+
+    return notify
+
+
 async def post_init(app: Application) -> None:
     """Learn the bot's username, store it for offline tools, and publish the command menu."""
     rt = get_runtime(app)
@@ -198,6 +213,9 @@ def build_application(
     )
     app = builder.build()
     app.bot_data[RUNTIME_KEY] = runtime
+    processor = app.update_processor
+    if isinstance(processor, PerChatUpdateProcessor) and processor.on_dropped is None:
+        processor.on_dropped = busy_notice(app)
     app.add_handler(TypeHandler(Update, refuse_non_private_buttons), group=-2)
     app.add_handler(TypeHandler(Update, drop_duplicate_updates), group=-1)
     for module in handler_modules():

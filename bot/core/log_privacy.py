@@ -11,7 +11,12 @@ when it is created (from :mod:`bot.core.logs`' record factory, so every handler 
   ``sendMessage``, an update id); every other argument (dicts, lists, updates, free text, JSON) is replaced
   by ``<hidden>``;
 - in every record, anything that looks like a phone number (``+62…``, ``08…`` with 10+ digits, or a run of
-  12+ digits) is replaced by ``<phone>``.
+  12+ digits) is replaced by ``<phone>``;
+- in every record's message and traceback, what a database error carries of the values (:func:`sql_hidden`):
+  SQLAlchemy's ``[parameters: …]`` (the question a family typed, a name), the quoted literals of its
+  ``[SQL: …]``, and the driver's ``DETAIL:`` line (PostgreSQL's "Key (…)=(…)") become ``<hidden>``. The engine
+  itself is created with ``hide_parameters=True`` (storage/db.py), so the parameters never reach an
+  exception's text in the first place; this covers a message formatted elsewhere.
 """
 
 from __future__ import annotations
@@ -51,6 +56,21 @@ def _scrub_args(args: Any) -> Any:
     if isinstance(args, dict):
         return {k: _safe_arg(v) for k, v in args.items()}
     return _safe_arg(args)
+
+
+_SQL_PARAMETERS = re.compile(r"\[(?:SQL )?parameters: [^\n]*")
+_SQL_BLOCK = re.compile(r"\[SQL: (.*?)\](?=\n|$)", re.DOTALL)
+_SQL_LITERAL = re.compile(r"'(?:[^']|'')*'")
+_DETAIL = re.compile(r"^(\s*DETAIL:).*$", re.MULTILINE)
+
+
+def sql_hidden(text: str) -> str:
+    """``text`` without the values a database error carries (parameters, SQL literals, the driver's DETAIL)."""
+    if "[SQL" not in text and "parameters" not in text and "DETAIL:" not in text:
+        return text
+    text = _SQL_PARAMETERS.sub(f"[parameters: {HIDDEN}]", text)
+    text = _SQL_BLOCK.sub(lambda m: "[SQL: " + _SQL_LITERAL.sub(f"'{HIDDEN}'", m.group(1)) + "]", text)
+    return _DETAIL.sub(lambda m: f"{m.group(1)} {HIDDEN}", text)
 
 
 def phones_hidden(text: str) -> str:

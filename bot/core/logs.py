@@ -12,7 +12,7 @@ import logging
 import sys
 import traceback
 
-from bot.core.log_privacy import phones_hidden, scrub
+from bot.core.log_privacy import phones_hidden, scrub, sql_hidden
 
 REDACTED = "<redacted>"
 _secrets: set[str] = set()
@@ -46,10 +46,11 @@ def _redacting_factory(*args, **kwargs) -> logging.LogRecord:
         message = record.getMessage()
     except Exception:  # a broken format string must not break logging
         message = f"{record.msg!r} {record.args!r}"
-    record.msg = phones_hidden(redact(message))
+    record.msg = phones_hidden(sql_hidden(redact(message)))
     record.args = None
     if record.exc_info and record.exc_info[0] is not None:
-        record.exc_text = phones_hidden(redact("".join(traceback.format_exception(*record.exc_info)).rstrip("\n")))
+        text = "".join(traceback.format_exception(*record.exc_info)).rstrip("\n")
+        record.exc_text = phones_hidden(sql_hidden(redact(text)))
     if record.stack_info:
         record.stack_info = redact(record.stack_info)
     return record

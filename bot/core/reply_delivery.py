@@ -7,7 +7,10 @@ given up: :func:`keep` writes it into the durable outbox as a ``reply`` row, due
 (bot/reminders/dispatcher.py), which already does this for reminders, then sends it with back-off (30 s, 1, 2, 4 min
 …, ``max_attempts``), also after a restart, within ``GRACE`` (two hours: later than that, the question has
 been asked again or has lost its point). Once a turn kept one reply for a chat, the later ones of the same
-turn for that chat are kept too, so the person reads them in order.
+turn for that chat are kept too, so the person reads them in order; and a later turn's reply to a chat whose
+earlier reply still waits in the outbox is kept behind it (:func:`kept_until`: the runtime remembers which chats
+have one, so other chats pay nothing), as the dispatcher holds a kept reply back while an earlier one of the
+same chat waits for its retry (bot/reminders/dispatcher.py).
 
 "Chat not found" is handled as the dispatcher does: the person is marked unreachable and her pending rows
 are cancelled (an update from her marks her reachable again and brings her reminders back) — but the reply
@@ -62,6 +65,28 @@ def already_kept(turn: Any, out: Any) -> bool:
     return out.chat_id in turn.notes.get(_KEPT, ()) and keepable(out)
 
 
+def kept_chats(rt: Any) -> set[int]:
+    """The chats with a kept reply still to be sent (read from the outbox once per process)."""
+    if rt.kept_chats is None:
+        from storage import outbox
+
+        with rt.db.session() as session:
+            rt.kept_chats = outbox.open_reply_chats(session)
+    return rt.kept_chats
+
+
+def kept_until(turn: Any, out: Any) -> datetime | None:
+    """When the latest earlier reply of ``out``'s chat kept in the outbox may go; None when there is none (then
+    the chat is forgotten). Called only for a chat in :func:`kept_chats`; it reads the database."""
+    from storage import outbox
+
+    with turn.rt.db.session() as session:
+        until = outbox.kept_reply_until(session, out.chat_id)
+    if until is None:
+        turn.rt.kept_chats.discard(out.chat_id)
+    return until
+
+
 def keep(turn: Any, out: Any, reason: str, not_before: datetime | None = None) -> bool:
     """Write ``out`` into the outbox as a ``reply`` row (once per update and position); True if kept.
 
@@ -92,6 +117,8 @@ def keep(turn: Any, out: Any, reason: str, not_before: datetime | None = None) -
         log.exception("could not keep the reply of update %s for chat %s", update_id, out.chat_id)
         return False
     turn.notes.setdefault(_KEPT, set()).add(out.chat_id)
+    if turn.rt.kept_chats is not None:
+        turn.rt.kept_chats.add(out.chat_id)
     log.warning("reply %s of update %s to chat %s kept in the outbox (%s)%s", index, update_id, out.chat_id,
                 reason, "" if added else ", already there")
     return True

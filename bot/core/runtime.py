@@ -78,6 +78,8 @@ class Runtime:
     # Who reads a turn's messages, {chat id: (generic address, theirs)}, asked after the handler: set by
     # bot/core/app.py to bot/handlers/context.reader_of (see Turn.addressed).
     reader: Callable[[Any], dict[int, tuple[str, str]]] | None = None
+    # Chats with a reply kept in the outbox for retry (bot/core/reply_delivery.py); None until first read.
+    kept_chats: set[int] | None = None
     _pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _side: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _pool_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)

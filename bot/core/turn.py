@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 class Outgoing:
     """One thing to do on Telegram after the commit."""
 
-    kind: str  # send | edit | edit_markup | answer | photo | document | animation | voice | delete
+    kind: str  # send | edit | edit_markup | answer | photo | document | animation | voice | erase
     chat_id: int | None = None
     text: str | None = None
     keyboard: InlineKeyboardMarkup | None = None
@@ -218,6 +218,8 @@ async def deliver(bot, out: Outgoing) -> Any:
             if "not found" in text or "can't be edited" in text:
                 return await bot.send_message(out.chat_id, out.text, reply_markup=out.keyboard)
             raise
+    if out.kind == ERASE:
+        return await _erase(bot, out)
     if out.kind == "edit_markup":
         try:
             return await bot.edit_message_reply_markup(
@@ -250,6 +252,26 @@ async def deliver(bot, out: Outgoing) -> Any:
             if hasattr(data, "close"):
                 data.close()
     raise ValueError(f"unknown outgoing kind {out.kind}")
+
+
+ERASE = "erase"  # a message the bot sent, its text replaced (its buttons gone), or deleted where that fails
+
+
+async def _erase(bot, out: Outgoing) -> None:
+    """Replace a sent message's text with ``out.text`` and drop its buttons (links with a phone number go too);
+    where Telegram will not edit it, delete it; where neither works, log the ids."""
+    try:
+        await bot.edit_message_text(out.text, chat_id=out.chat_id, message_id=out.message_id, reply_markup=None)
+        return
+    except BadRequest as exc:
+        if "not modified" in str(exc).lower():
+            return
+        reason = exc
+    try:
+        await bot.delete_message(out.chat_id, out.message_id)
+    except BadRequest as exc:
+        log.warning("message %s in chat %s could be neither edited (%s) nor deleted (%s)", out.message_id,
+                    out.chat_id, reason, exc)
 
 
 # A transient failure (429, 5xx, a timeout, a dropped connection) is retried after these pauses (seconds), so
@@ -343,10 +365,19 @@ async def flush(turn: Turn) -> None:
     """Send what the turn queued. A failed message is logged once and does not stop the others."""
     delays = retry_delays(turn.settings)
     turn.addressed()
+    kept = turn.rt.kept_chats
+    if kept is None:
+        kept = await turn.rt.run_sync(reply_delivery.kept_chats, turn.rt)
     for out in turn.outgoing:
         if reply_delivery.already_kept(turn, out):  # an earlier reply to this chat waits in the outbox: follow it
             await turn.rt.run_sync(reply_delivery.keep, turn, out, "after an earlier kept reply")
             continue
+        if out.chat_id in kept and reply_delivery.keepable(out):  # an earlier turn's reply waits for its retry
+            until = await turn.rt.run_sync(reply_delivery.kept_until, turn, out)
+            if until is not None:
+                await turn.rt.run_sync(reply_delivery.keep, turn, out, "after an earlier kept reply",
+                                       max(until, turn.rt.clock.now()))
+                continue
         await _send_with_retries(turn, out, delays)
     if turn.update.callback_query is not None and not turn.callback_answered:
         await _send_with_retries(turn, Outgoing("answer"), delays)

@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.export import prepost, schema
+from bot.export.formulas import neutral, neutral_row
 from bot.export.sheet import (  # noqa: F401 - re-exported: the sheet and its names are used as exporting.*
     ALERTS,
     ANSWERS,
@@ -436,7 +437,11 @@ def _cell_writers(ws, specs: Sequence[schema.Column], value_labels: Sequence[dic
     (done here once per column); dates go in as the Excel serial with a date format, as ``write_datetime``
     stores them.
     """
-    write_string = getattr(ws, "_write_string", ws.write_string)
+    raw_write_string = getattr(ws, "_write_string", ws.write_string)
+
+    def write_string(r: int, c: int, v: str) -> None:  # every text cell of this path: formulas neutralised
+        raw_write_string(r, c, neutral(v))
+
     write_number = getattr(ws, "_write_number", ws.write_number)
     datetime_format, date_format = formats[schema.DATETIME], formats[schema.DATE]
     number_format = formats[schema.NUMBER]
@@ -679,9 +684,10 @@ def _write_csv(sheet: Sheet, raw: BinaryIO, dialect: str = CSV_EXCEL, words: boo
     writer = csv.writer(sink, delimiter=";" if excel else ",", lineterminator="\r\n" if excel else "\n")
     if excel:
         raw.write(codecs.BOM_UTF8)
-    writer.writerow(sheet.headers if words and sheet.headers else sheet.columns)
+    writer.writerow([neutral(c) for c in (sheet.headers if words and sheet.headers else sheet.columns)])
     convert = _csv_converter(sheet, dialect)
-    rows: Iterator[Sequence[object]] = iter(sheet.rows)
+    # Formulas neutralised before numbers are formatted, so a number shown as text ("-2,5") stays a number.
+    rows: Iterator[Sequence[object]] = map(neutral_row, sheet.rows)
     if convert is not None:
         rows = map(convert, rows)
     label = _labeller(sheet) if words else None

@@ -18,6 +18,8 @@ from xlsxwriter.utility import xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import Worksheet
 from xlsxwriter.xmlwriter import re_control_chars_1, re_control_chars_2, xml_escapes
 
+from bot.export.formulas import neutral
+
 SUPPORTED = all(hasattr(Worksheet, name) for name in ("_write_single_row", "_write_row", "_xml_end_tag",
                                                        "_escape_control_characters"))
 
@@ -94,10 +96,11 @@ _MAX_BODIES = 4096  # value labels, item ids, family codes of a page: repeated s
 
 
 def inline_cell(ref: str, style: str, string: str) -> str:
-    """An in-line string cell; the escaped body of a recently seen string is reused."""
+    """An in-line string cell (a formula in it neutralised: bot/export/formulas.py); the escaped body of a
+    recently seen string is reused."""
     body = _BODIES.get((style, string))
     if body is None:
-        cell = _inline("", style, string)
+        cell = _inline("", style, neutral(string))
         body = cell[len('<c r=""'):]
         if len(_BODIES) >= _MAX_BODIES:
             _BODIES.clear()

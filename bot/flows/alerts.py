@@ -338,7 +338,8 @@ def link_facility(turn: Turn, family: Family) -> int:
     heads = [a for a in recent if a.episode_id is None or a.episode_id not in {x.id for x in recent}]
     for head in heads:
         _start_ladder(session, turn.content, head, now=turn.now, every=turn.settings.alert_repeat,
-                      send=lambda chat, text, buttons: turn.send(chat, text, inline(buttons)), before_link=True)
+                      send=lambda chat, text, buttons, head=head: remember_on_send(  # /hapus reaches it too
+                          turn, turn.send(chat, text, inline(buttons)), "alert", head.id), before_link=True)
     return len(heads)
 
 

@@ -7,19 +7,23 @@ and the version of the consent text a person answered (:func:`consent_version`).
   code stops working, the birth date is dropped. Its checklist answers stay as anonymous research rows only
   if she allowed research use; otherwise the answers and the massage records are deleted too.
 - When a husband or companion deletes, only he leaves; the mother's family data stays.
+- Every message the bot showed the staff about what is deleted (the family's alerts and questions when the
+  family closes; the alerts he raised and the questions he asked when one member leaves) is listed in
+  ``Deletion.staff_messages`` (storage/staff_messages.py), for the handler to edit into "(data keluarga ini
+  sudah dihapus)".
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlmodel import Session
 
 from bot.core.config import Settings
 from bot.flows.schedule import cancel_family, reschedule_family
-from storage import audit, measurements, sessions, vitals
+from storage import audit, measurements, sessions, staff_messages, vitals
 from storage import families as family_store
 from storage.models import User
 
@@ -45,6 +49,7 @@ class Deletion:
     family_closed: bool = False
     research_kept: bool = False
     others: list[int] = field(default_factory=list)  # chat ids of the family members still linked before
+    staff_messages: list[tuple[int, int]] = field(default_factory=list)  # (chat id, message id) to erase
 
 
 def what_happens(session: Session, user: User) -> str:
@@ -61,6 +66,8 @@ def delete_personal_data(session: Session, *, user: User, now: datetime, setting
     m = family_store.membership_of(session, user.id)
     mode = what_happens(session, user)
     result = Deletion(research_kept=mode == KEEP_RESEARCH)
+    shown = (staff_messages.about(session, m.family_id, user_id=user.id if mode == LEAVE_ONLY else None)
+             if m is not None else [])
     if m is not None:
         family = family_store.get(session, m.family_id)
         others = [x for x in family_store.members(session, m.family_id) if x.user.id != user.id]
@@ -80,6 +87,7 @@ def delete_personal_data(session: Session, *, user: User, now: datetime, setting
             family_store.close_deleted(session, family, now=now)
             result = Deletion(family_id=family.id, family_closed=True, research_kept=mode == KEEP_RESEARCH,
                               others=chats)
+    result = replace(result, staff_messages=shown)
     _forget_questions(session, user, result)
     family_store.forget_person(session, user, now=now)
     if result.family_id is not None and not result.family_closed:

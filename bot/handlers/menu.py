@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.chat.keyboards import callback, inline
 from bot.chat.routing import text_flow
-from bot.core.turn import Turn, turn_handler
+from bot.core.turn import ERASE, Outgoing, Turn, turn_handler
 from bot.flows import privacy
 from bot.flows.alerts import close_for_deletion
 from bot.flows.schedule import cancel_family, reschedule_family
@@ -174,6 +174,9 @@ def on_delete_button(turn: Turn) -> None:
         return
     name = user.display_name or user.first_name or ""
     result = privacy.delete_personal_data(turn.session, user=user, now=turn.now, settings=turn.settings)
+    for chat_id, message_id in result.staff_messages:  # the alerts and questions the staff were shown
+        turn.outgoing.append(Outgoing(ERASE, chat_id=chat_id, message_id=message_id,
+                                      text=turn.t("common.family_data_deleted")))
     if result.family_closed and result.family_id is not None:
         # Open danger-sign alerts are closed as "keluarga menghapus data" in front of the midwife.
         close_for_deletion(turn, result.family_id)

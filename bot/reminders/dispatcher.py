@@ -112,6 +112,7 @@ class _Job:
     row: outbox.Outbox
     chat_id: int
     rendered: Rendered
+    retry_at: datetime | None = None  # set when the send is to be retried (not sent now)
 
 
 class Dispatcher:
@@ -208,14 +209,26 @@ class Dispatcher:
         for job in jobs:
             by_chat[job.chat_id].append(job)
         gate = asyncio.Semaphore(self.concurrency)
+        # A kept chat reply never overtakes an earlier one of its chat that waits for a retry (outside this
+        # batch, or failing within it): it is given back to wait behind it, its attempt not counted.
+        held = await self._run(self._earlier_replies, [job.row for job in jobs])
 
         async def send_chat(chat_jobs: list[_Job]) -> None:
             async with gate:
+                behind: datetime | None = None
                 for n, job in enumerate(chat_jobs):
+                    wait = held.get(job.row.id, behind) if job.row.kind == outbox.REPLY else None
+                    if wait is not None:
+                        later = max(wait, self.clock.now()) + timedelta(seconds=1)
+                        self._finish(counts, None, outbox.release, job.row, not_before=later)
+                        behind = max(behind or later, later)
+                        continue
                     if not await self._send(job, counts):  # the person cannot be reached: stop here
                         for rest in chat_jobs[n + 1:]:
                             self._finish(counts, "cancelled", outbox.mark_cancelled, rest.row, reason="unreachable")
                         return
+                    if job.retry_at is not None and job.row.kind == outbox.REPLY:
+                        behind = max(behind or job.retry_at, job.retry_at)
 
         results = await asyncio.gather(*(send_chat(j) for j in by_chat.values()), return_exceptions=True)
         for result in results:
@@ -223,6 +236,12 @@ class Dispatcher:
                 log.error("sending a chat's messages failed", exc_info=result)
         await self._recorded()
         return TickResult(**{f.name: counts[f.name] for f in fields(TickResult)})
+
+    def _earlier_replies(self, rows: list[outbox.Outbox]) -> dict[int, datetime]:
+        if not any(row.kind == outbox.REPLY for row in rows):
+            return {}
+        with self.db.session() as session:
+            return outbox.earlier_replies(session, rows)
 
     # -- rules ---------------------------------------------------------------------------------------------
     def _too_late(self, row: outbox.Outbox, now: datetime) -> str | None:
@@ -322,6 +341,7 @@ class Dispatcher:
             self.hold_until = max(self.hold_until or now, now + wait)
             log.warning("Telegram asks to wait %s (row %s)", wait, row.id)
             self._finish(counts, "retried", outbox.mark_retry, row, not_before=now + wait, error=f"429: {exc}")
+            job.retry_at = now + wait
             return True
         except Forbidden as exc:
             if await self._run(self._unreachable, job, str(exc)):
@@ -358,6 +378,7 @@ class Dispatcher:
         not_before = self.clock.now() + self._backoff(row.attempts)
         log.info("outbox row %s will be retried from %s: %s", row.id, not_before.isoformat(), error)
         self._finish(counts, "retried", outbox.mark_retry, row, not_before=not_before, error=error)
+        job.retry_at = not_before
 
     def _unreachable(self, job: _Job, reason: str) -> bool:
         """Record the row failed and the person unreachable (their pending rows cancelled); False on error."""

@@ -56,8 +56,10 @@ def validate(init_data: str, bot_token: str, *, now: datetime, max_age: timedelt
         auth_date = datetime.fromtimestamp(int(fields["auth_date"]), tz=now.tzinfo)
         user = json.loads(fields["user"])
         telegram_id = int(user["id"])
-    except (KeyError, ValueError, TypeError):
+    except (KeyError, ValueError, TypeError, OverflowError):
         raise InitDataError("no user or auth_date") from None
+    if not 0 < telegram_id < 2**63:  # Telegram's ids fit 52 bits; a bigger one could not even be looked up
+        raise InitDataError("user id out of range")
     if now - auth_date > max_age:
         raise InitDataError("expired")
     if auth_date - now > CLOCK_SKEW:

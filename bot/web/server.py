@@ -34,6 +34,7 @@ from bot.flows import alerts as alert_flow
 from bot.flows import desk, desk_needs, study_data, study_report
 from bot.flows import midwife as rules
 from bot.flows import questions as question_flow
+from bot.web import guard
 from bot.web.auth import InitDataError, validate
 from storage import facilities, research
 from storage import questions as question_store
@@ -138,9 +139,12 @@ def api(handler):
 
 def _int(request: web.Request, name: str) -> int:
     try:
-        return int(request.match_info[name])
+        value = int(request.match_info[name])
     except (KeyError, ValueError):
-        raise Refused(403, "not allowed") from None
+        raise Refused(404, "not found") from None
+    if not guard.valid_id(str(value)):
+        raise Refused(404, "not found")
+    return value
 
 
 def _family(call: Call, family_id: int) -> Family:
@@ -269,7 +273,7 @@ def _study_choice(call: Call, asked: dict) -> tuple[str, int | None, list[tuple[
     raw = asked.get("version")
     if raw in (None, ""):
         return protocol_id, versions[0][0] if versions else None, used, versions
-    if not str(raw).isdigit() or int(raw) not in {v for v, _ in versions}:
+    if not (str(raw).isascii() and str(raw).isdigit()) or int(raw) not in {v for v, _ in versions}:
         raise Refused(400, "unknown version")
     return protocol_id, int(raw), used, versions
 
@@ -428,6 +432,7 @@ async def to_index(request: web.Request) -> web.Response:
 def make_web_app(app: Application) -> web.Application:
     web_app = web.Application(client_max_size=64 * 1024)
     web_app[APP_KEY] = app
+    guard.install(web_app)  # security headers and out-of-range ids, for every route (bot/web/guard.py)
     web_app.router.add_get("/app", to_index)
     web_app.router.add_get("/app/", index)
     web_app.router.add_static("/app/static/", STATIC, show_index=False)
