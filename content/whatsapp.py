@@ -68,7 +68,11 @@ class WhatsAppTemplate:
     def preview(self, params: tuple[str, ...] | None = None) -> str:
         """The body as the person reads it (with the examples when no params are given)."""
         values = params if params is not None else tuple(p.example for p in self.params)
-        return _PARAM.sub(lambda m: values[int(m.group(1)) - 1], self.body)
+        def fill(m: re.Match[str]) -> str:
+            n = int(m.group(1))
+            return values[n - 1] if 1 <= n <= len(values) else m.group(0)
+
+        return _PARAM.sub(fill, self.body)
 
 
 @dataclass(frozen=True)
@@ -106,7 +110,7 @@ def _body_problems(body: str, n_params: int) -> list[str]:
     if len(used) != n_params:
         out.append(f"{len(used)} parameters in the body, {n_params} declared under params")
     stripped = body.strip()
-    if _PARAM.match(stripped) or re.search(r"\{\{\s*\d+\s*\}\}[.!?]?$", stripped):
+    if _PARAM.match(stripped) or re.search(r"\{\{\s*\d+\s*\}\}$", stripped):
         out.append("a body may not begin or end with a parameter")
     if re.search(r"\{\{\s*\d+\s*\}\}\s*\{\{", body):
         out.append("two parameters side by side")
@@ -131,11 +135,11 @@ def parse_whatsapp_templates(raw: object, file: str) -> WhatsAppTemplates:
                                      p.get("example").str())
                        for p in (t.get("params").list() if t.has("params") else []))
         if len({p.name for p in params}) != len(params):
-            raise t.error("parameter names are not unique", f"{name}.params")
+            raise t.error("parameter names are not unique", f"{t.key}.params")
         for p in params:
             problem = param_problem(p.example)
             if problem:
-                raise t.error(f"example of {p.name}: {problem}", f"{name}.params")
+                raise t.error(f"example of {p.name}: {problem}", f"{t.key}.params")
         buttons = []
         for b in (t.get("buttons").list() if t.has("buttons") else []):
             b = b.mapping({"id", "title"}, {"id", "title"})
@@ -157,8 +161,9 @@ def parse_whatsapp_templates(raw: object, file: str) -> WhatsAppTemplates:
             name=name, language=t.get("language").choice(LANGUAGES) if t.has("language") else language,
             category=t.get("category").choice(CATEGORIES), purpose=t.get("purpose").str(), body=body,
             params=params, buttons=tuple(buttons))
-        problems.extend(e.problem for e in check_text(file, f"templates.{name}.body", template.preview(),
-                                                      templates=False))
+        if not problems:  # the style rules, on the body as the person reads it
+            problems.extend(e.problem for e in check_text(file, f"templates.{name}.body", template.preview(),
+                                                          templates=False))
         if problems:
             raise ContentError(file, f"templates.{name}", "; ".join(problems))
         templates[name] = template
