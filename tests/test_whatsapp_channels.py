@@ -14,6 +14,7 @@ from bot.channels.whatsapp import wire
 from bot.channels.whatsapp.config import WhatsAppConfigError, whatsapp_config
 from bot.channels.whatsapp.links import qr_png, wa_me_link
 from bot.channels.whatsapp.window import InboundTimes, needs_template
+from tests.test_architecture import IMPORTS
 
 
 def _choices(n: int, title: str = "Pilihan") -> list[Choice]:
@@ -143,3 +144,12 @@ def test_config_reads_the_variables_and_refuses_half_of_them():
     assert whatsapp_config({}) is None
     with pytest.raises(WhatsAppConfigError, match="WHATSAPP_APP_SECRET"):
         whatsapp_config({k: v for k, v in env.items() if k != "WHATSAPP_APP_SECRET"})
+
+
+def test_the_channel_layer_imports_no_handler_flow_telegram_or_devtools_module():
+    above = ("bot.handlers", "bot.flows", "bot.web", "bot.commands", "bot.devtools", "bot.reminders", "bot.export",
+             "bot.chat", "bot.core.app", "bot.core.turn", "telegram")
+    found = [str(i) for i in IMPORTS if i.source.startswith("bot.channels")
+             and any(i.target == room or i.target.startswith(room + ".") for room in above)]
+    assert any(i.source == "bot.channels.whatsapp.webhook" for i in IMPORTS)  # the rule sees the package
+    assert found == []

@@ -8,6 +8,7 @@ and :class:`DatabaseSeen` (the ``channel_messages_seen`` table, shared by every 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import Protocol
 
@@ -16,7 +17,7 @@ from storage.db import Database
 
 
 class SeenStore(Protocol):
-    def first_time(self, channel: str, provider_id: str, now: datetime) -> bool:
+    def first_time(self, channel: str, provider_id: str, now: datetime) -> bool | Awaitable[bool]:
         """Record the id; False when it was recorded before."""
 
 
@@ -36,6 +37,9 @@ class MemorySeen:
 
 
 class DatabaseSeen:
+    """Blocking: fine on SQLite, where the bot runs queries on the loop; on PostgreSQL wrap it so the query runs
+    in the runtime's thread pool (the webhook awaits a store whose ``first_time`` returns an awaitable)."""
+
     def __init__(self, database: Database):
         self._db = database
 

@@ -100,7 +100,10 @@ class WhatsAppWebhook:
         for status in parsed.statuses:
             await _call(self.on_status, status)
         for event in parsed.events:
-            if not self.seen.first_time(Channel.WHATSAPP, event.provider_message_id, now):
+            first = self.seen.first_time(Channel.WHATSAPP, event.provider_message_id, now)
+            if inspect.isawaitable(first):  # a store that runs the query in the runtime's thread pool
+                first = await first
+            if not first:
                 self.replays += 1
                 continue
             self.inbound_times.saw(event.address, event.time)
