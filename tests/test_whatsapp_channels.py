@@ -8,7 +8,17 @@ from urllib.parse import unquote
 
 import pytest
 
-from bot.channels.capabilities import TELEGRAM, WHATSAPP, Style, TooLong, choice_from_text, render_choices
+from bot.channels.capabilities import (
+    TELEGRAM,
+    WHATSAPP,
+    Fallback,
+    Intent,
+    Style,
+    TooLong,
+    choice_from_text,
+    how_to,
+    render_choices,
+)
 from bot.channels.outgoing import Choice, Media, MediaKind, OutgoingMessage, Template
 from bot.channels.whatsapp import wire
 from bot.channels.whatsapp.config import WhatsAppConfigError, whatsapp_config
@@ -153,3 +163,11 @@ def test_the_channel_layer_imports_no_handler_flow_telegram_or_devtools_module()
              and any(i.target == room or i.target.startswith(room + ".") for room in above)]
     assert any(i.source == "bot.channels.whatsapp.webhook" for i in IMPORTS)  # the rule sees the package
     assert found == []
+
+
+def test_telegram_only_intents_have_a_whatsapp_fallback_and_stay_native_on_telegram():
+    assert all(how_to(intent, TELEGRAM) is Fallback.NATIVE for intent in Intent)
+    assert {intent: how_to(intent, WHATSAPP) for intent in Intent} == {
+        Intent.EDIT: Fallback.SEND_NEW, Intent.POPUP: Fallback.SEND_TEXT, Intent.CONTACT_BUTTON: Fallback.ASK_TYPED,
+        Intent.WEB_APP: Fallback.NOT_OFFERED, Intent.DEEP_LINK: Fallback.PREFILLED_TEXT,
+        Intent.SLASH_COMMAND: Fallback.KEYWORD}

@@ -3,6 +3,7 @@ code, WhatsApp's limits enforced by the fake, media uploaded once and sent by id
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from bot.channels.whatsapp.errors import (
     WhatsAppError,
     error_from_envelope,
 )
+from bot.channels.whatsapp.media import MediaIds, MediaTooLarge
 from bot.channels.whatsapp.window import InboundTimes
 from bot.devtools.fake_whatsapp import FakeWhatsApp
 from content.whatsapp import load_whatsapp_templates
@@ -186,3 +188,19 @@ async def test_mark_read_and_a_network_failure_is_retry_later(fake, client):
         with pytest.raises(RetryLater) as raised:
             await offline.send_text(WA_ID, "Halo")
     assert raised.value.code == 0
+
+
+async def test_the_guides_media_are_uploaded_once_and_again_after_29_days(fake, client, clock, tmp_path):
+    ids = MediaIds(client, clock)
+    animation = tmp_path / "gerakan.mp4"
+    animation.write_bytes(b"\x00\x00\x00\x18ftypmp42" + bytes(500))
+    first = await ids.media_id(animation)
+    again = await asyncio.gather(*(ids.media_id(animation) for _ in range(5)))
+    assert set(again) == {first} and ids.uploads == 1
+    assert fake.media[first][1] == "video/mp4"
+    clock.advance(timedelta(days=29))
+    assert await ids.media_id(animation) != first and ids.uploads == 2
+    big = tmp_path / "besar.png"
+    big.write_bytes(bytes(5 * 1024 * 1024 + 1))
+    with pytest.raises(MediaTooLarge):
+        await ids.media_id(big)

@@ -65,6 +65,43 @@ def capabilities_of(channel: Channel | str) -> Capabilities:
     return CAPABILITIES[Channel(channel)]
 
 
+class Intent(StrEnum):
+    """Things the Telegram bot does that not every channel can."""
+
+    EDIT = "edit"  # change a message already sent (Telegram's editMessageText)
+    POPUP = "popup"  # a short answer shown over the chat when a button is pressed (answerCallbackQuery)
+    CONTACT_BUTTON = "contact_button"  # a keyboard button that shares the person's own number
+    WEB_APP = "web_app"  # a Telegram Mini App (the midwife's dashboard)
+    DEEP_LINK = "deep_link"  # t.me/<bot>?start=<code>
+    SLASH_COMMAND = "slash_command"  # /start, /pijat, … in the command menu
+
+
+class Fallback(StrEnum):
+    NATIVE = "native"  # the channel does it itself
+    SEND_NEW = "send_new"  # send the new version as a new message
+    SEND_TEXT = "send_text"  # say it as an ordinary message
+    ASK_TYPED = "ask_typed"  # ask the person to type (or share) it
+    NOT_OFFERED = "not_offered"  # leave it out on this channel (Telegram-only staff tools)
+    PREFILLED_TEXT = "prefilled_text"  # a wa.me link whose prefilled text carries the code
+    KEYWORD = "keyword"  # the command's word, typed without the slash, and the main menu's choices
+
+
+_FALLBACKS = {
+    Intent.EDIT: ("edits", Fallback.SEND_NEW),
+    Intent.POPUP: ("popup_answers", Fallback.SEND_TEXT),
+    Intent.CONTACT_BUTTON: ("contact_button", Fallback.ASK_TYPED),
+    Intent.WEB_APP: ("web_app", Fallback.NOT_OFFERED),
+    Intent.DEEP_LINK: ("deep_links", Fallback.PREFILLED_TEXT),
+    Intent.SLASH_COMMAND: ("slash_commands", Fallback.KEYWORD),
+}
+
+
+def how_to(intent: Intent, caps: Capabilities) -> Fallback:
+    """How a channel with ``caps`` carries out ``intent``: natively, or by its fallback."""
+    flag, fallback = _FALLBACKS[intent]
+    return Fallback.NATIVE if getattr(caps, flag) else fallback
+
+
 class Style(StrEnum):
     BUTTONS = "buttons"
     LIST = "list"
