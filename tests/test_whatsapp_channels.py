@@ -118,6 +118,8 @@ def test_wire_bodies_for_buttons_list_template_and_media():
     assert audio["audio"] == {"id": "m1"}  # audio carries no caption
     with pytest.raises(ValueError):
         OutgoingMessage("x", choices=(Choice("a", "A"),), template=Template("t", "id"))
+    with pytest.raises(ValueError, match="question"):
+        OutgoingMessage(choices=(Choice("a", "A"),))
 
 
 def test_wa_me_link_percent_encodes_the_text_with_space_as_percent_20():

@@ -74,6 +74,8 @@ class OutgoingMessage:
             raise ValueError("a message carries at most one of choices, media and template")
         if not (self.text or kinds):
             raise ValueError("an empty message")
+        if self.choices and not self.text.strip():
+            raise ValueError("choices need a text that asks the question")
         ids = [c.id for c in self.choices]
         if len(set(ids)) != len(ids):
             raise ValueError(f"choice ids are not unique: {ids}")

@@ -70,7 +70,7 @@ class FakeWhatsApp:
     def __init__(self, *, phone_number_id: str = DEFAULT_PHONE_NUMBER_ID, token: str = DEFAULT_TOKEN,
                  app_secret: str = DEFAULT_SECRET, clock: Any = None, webhook_url: str | None = None,
                  templates: dict[str, tuple[int, int]] | None = None, display_number: str = "6281100000000",
-                 host: str = "127.0.0.1", version: str = VERSION):
+                 host: str = "127.0.0.1", port: int = 0, version: str = VERSION):
         self.phone_number_id = phone_number_id
         self.token = token
         self.app_secret = app_secret
@@ -80,6 +80,7 @@ class FakeWhatsApp:
         self.display_number = display_number
         self.version = version
         self._host = host
+        self._requested_port = port
         self._port: int | None = None
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
@@ -102,7 +103,7 @@ class FakeWhatsApp:
         app.router.add_get("/{version}/{media_id}", self._media_info)
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self._host, 0))
+        sock.bind((self._host, self._requested_port))
         sock.listen(256)
         sock.setblocking(False)
         self._port = sock.getsockname()[1]
