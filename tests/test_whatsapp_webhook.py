@@ -6,22 +6,27 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import aiohttp
 import pytest
 from aiohttp import web
 
 from bot.channels.inbound import Channel, InboundEvent
-from bot.channels.outgoing import Choice, OutgoingMessage
+from bot.channels.outgoing import Choice, OutgoingMessage, Template
 from bot.channels.whatsapp.client import WhatsAppClient
 from bot.channels.whatsapp.config import whatsapp_config
+from bot.channels.whatsapp.errors import TemplateRequired
 from bot.channels.whatsapp.parse import StatusUpdate
 from bot.channels.whatsapp.seen import DatabaseSeen, MemorySeen
+from bot.channels.whatsapp.sender import WindowSender
 from bot.channels.whatsapp.webhook import WhatsAppWebhook, signature, webhook_app
 from bot.devtools.fake_whatsapp import FakeWhatsApp
+from content.whatsapp import load_whatsapp_templates
 from storage import channel_messages
 
 VERIFY = "verify-me-please"
+CONTENT = Path(__file__).resolve().parents[1] / "content"
 
 
 class Bot:
@@ -171,3 +176,33 @@ async def test_the_database_store_drops_a_replay_across_webhook_instances(fake, 
         assert channel_messages.first_time(session, "telegram", user.last_body["entry"][0]["changes"][0]["value"]
                                            ["messages"][0]["id"], clock.now())  # keyed by channel too
         assert channel_messages.prune(session, clock.now() + timedelta(days=9)) == 3
+
+
+async def test_a_reminder_inside_the_window_is_interactive_and_one_delayed_past_24_hours_is_a_template(
+        fake, bot, clock):
+    templates = load_whatsapp_templates(CONTENT).templates
+    user = fake.user("6281234500006", "Rina")
+    reminder = OutgoingMessage("Bu Rina, sudah waktunya pijat oksitosin.", choices=(
+        Choice("wa_start_massage", "Mulai panduan pijat"), Choice("wa_done", "Sudah dilakukan")))
+    t = templates["pengingat_pijat_ibu"]
+    fallback = OutgoingMessage(template=Template(t.name, t.language, t.render({"nama": "Rina", "hari": 2, "sesi": 1}),
+                                                 tuple(b.id for b in t.buttons)))
+    education = OutgoingMessage("Tahukah Ibu? ASI pertama (kolostrum) sangat baik untuk bayi.")
+    async with WhatsAppClient(bot.config) as client:
+        sender = WindowSender(client, bot.webhook.inbound_times, clock)
+        await user.type("DAFTAR PKM123")
+        clock.advance(timedelta(hours=23, minutes=50))
+        assert not (await sender.send(user.wa_id, reminder, fallback)).as_template
+        clock.advance(timedelta(minutes=11))  # the next reminder, delayed past the 24th hour
+        delivery = await sender.send(user.wa_id, reminder, fallback)
+        assert delivery.as_template and user.last().type == "template"
+        with pytest.raises(TemplateRequired):
+            await sender.send(user.wa_id, education)  # education only inside the window
+        await user.press("wa_start_massage")  # the tap reopens the window
+        [_, tap] = bot.drain()
+        assert tap.choice_id == "wa_start_massage"
+        assert not (await sender.send(user.wa_id, education)).as_template
+        fake.last_inbound[user.wa_id] -= timedelta(hours=25)  # WhatsApp knows better than the bot: 131047
+        assert (await sender.send(user.wa_id, reminder, fallback)).as_template
+    assert [m.type for m in user.inbox] == ["interactive", "template", "text", "template"]
+    assert [c.error_code for c in fake.calls] == [None, None, None, 131047, None]
