@@ -173,3 +173,12 @@ def test_telegram_only_intents_have_a_whatsapp_fallback_and_stay_native_on_teleg
         Intent.EDIT: Fallback.SEND_NEW, Intent.POPUP: Fallback.SEND_TEXT, Intent.CONTACT_BUTTON: Fallback.ASK_TYPED,
         Intent.WEB_APP: Fallback.NOT_OFFERED, Intent.DEEP_LINK: Fallback.PREFILLED_TEXT,
         Intent.SLASH_COMMAND: Fallback.KEYWORD}
+
+
+def test_when_titles_are_numbers_a_typed_number_is_the_title_not_a_position():
+    scores = [Choice(f"s{v}", str(v)) for v in range(0, 13)]  # 13 choices: numbered text on WhatsApp
+    shown = render_choices("Berapa kali bayi menyusu?", scores, WHATSAPP)
+    assert shown.style is Style.NUMBERED and "• 0" in shown.body and "1. 0" not in shown.body
+    assert choice_from_text("1", scores).id == "s1"
+    assert choice_from_text("12", scores).id == "s12"
+    assert choice_from_text("13", scores) is None

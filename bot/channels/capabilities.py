@@ -173,7 +173,9 @@ def render_choices(body: str, choices: tuple[Choice, ...] | list[Choice], caps: 
             rows.append(replace(c, title=t, description=cut(description, caps.list_description) if description else ""))
         return RenderedChoices(Style.LIST, body, tuple(rows))
     titles = unique_titles([c.title for c in choices], None)
-    lines = "\n".join(f"{n}. {t}" for n, t in enumerate(titles, 1))
+    # titles that are numbers themselves (a score, a count) are listed with bullets: a typed number is their title
+    marks = ["•"] * len(titles) if _numeric_titles(choices) else [f"{n}." for n in range(1, len(titles) + 1)]
+    lines = "\n".join(f"{m} {t}" for m, t in zip(marks, titles, strict=True))
     text = f"{body}\n\n{lines}" if body else lines
     _fit_body(text, caps.max_text)
     return RenderedChoices(Style.NUMBERED, text, tuple(replace(c, title=t) for c, t in zip(choices, titles, strict=True)))
@@ -188,6 +190,10 @@ _EDGE_PUNCTUATION = re.compile(r"^[\s\W_]+|[\s\W_]+$")
 _NUMBER = re.compile(r"^(?:no\.?|nomor|pilihan)?\s*#?\s*(\d{1,3})\s*[.)]?$")
 
 
+def _numeric_titles(choices: tuple[Choice, ...]) -> bool:
+    return any(_normal(c.title).isdigit() for c in choices)
+
+
 def _normal(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).casefold()
     text = text.replace(ELLIPSIS, "")
@@ -198,11 +204,12 @@ def choice_from_text(text: str, choices: tuple[Choice, ...] | list[Choice],
                      rendered: RenderedChoices | None = None) -> Choice | None:
     """The choice a typed reply names: its number (1-based, as in the numbered text), its title (the full one
     or the title as shown, case and edge punctuation ignored), or an unambiguous start of a title (3 or more
-    characters). None when the text names no choice, or more than one."""
+    characters). When a title is itself a number ("0", "12"), a typed number means that title, never a position.
+    None when the text names no choice, or more than one."""
     choices = tuple(choices)
     raw = unicodedata.normalize("NFKC", text).strip().casefold()
     number = _NUMBER.match(raw)
-    if number:
+    if number and not _numeric_titles(choices):
         n = int(number.group(1))
         return choices[n - 1] if 1 <= n <= len(choices) else None
     said = _normal(text)
