@@ -1,8 +1,9 @@
 """``wa.me`` click-to-chat links whose prefilled text registers a family, and their QR codes.
 
-Meta's click-to-chat format is ``https://wa.me/<number>?text=<urlencoded text>``, the number in international
-form without "+", spaces or dashes (https://faq.whatsapp.com/5913398998672934). The text is percent-encoded
-with ``quote`` (a space becomes ``%20``, never ``+``, which WhatsApp would show as a plus sign).
+WhatsApp's click-to-chat format is ``https://wa.me/<number>?text=<urlencoded text>``, the number in international
+form without "+", spaces or dashes (WhatsApp's "How to use click to chat" help page; public examples such as
+``https://wa.me/18001230000?text=Hello%20World!``). The text is percent-encoded with ``quote`` (a space becomes
+``%20``, never ``+``, which the app could show as a plus sign).
 """
 
 from __future__ import annotations
