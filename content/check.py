@@ -14,6 +14,7 @@ from content.errors import ContentError
 from content.loader import CONTENT_DIR, Content, load_content, placeholders
 from content.sources import DERIVED
 from content.style import style_problems
+from content.whatsapp import load_whatsapp_templates
 
 # Sentences in texts/reminders.yaml override the same names in texts/reminders_ui.yaml, so a
 # twin must use exactly the same placeholders.
@@ -79,6 +80,7 @@ def summary(root: Path = CONTENT_DIR) -> list[str]:
     problems = all_problems(c)
     if problems:
         raise ContentProblems(problems)
+    whatsapp = load_whatsapp_templates(root)  # raises ContentError naming the template and every broken limit
     lines = [f"Content OK: {root}"]
 
     seeds = sum(1 for s in c.sources.values() if s.file)
@@ -152,5 +154,8 @@ def summary(root: Path = CONTENT_DIR) -> list[str]:
             f"Lexicon: {len(lex.yes_words)} yes words, {len(lex.no_words)} no words, "
             f"{len(lex.number_words)} spelled numbers"
         )
+    if whatsapp is not None:
+        lines.append(f"WhatsApp templates: {len(whatsapp.templates)} ({', '.join(whatsapp.templates)}), "
+                     f"language {whatsapp.language}")
     lines.extend(warnings(c))
     return lines

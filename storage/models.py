@@ -374,3 +374,14 @@ class SentMessage(SQLModel, table=True):
     chat_id: int = Field(sa_type=BigInteger)
     message_id: int = Field(sa_type=BigInteger)
     created_at: datetime = _utc()
+
+
+class ChannelMessageSeen(SQLModel, table=True):
+    """Inbound message ids already taken from a channel's webhook (WhatsApp redelivers until it gets a 200),
+    keyed by the channel and the provider's string id, so a replayed message is processed once."""
+
+    __tablename__ = "channel_messages_seen"
+
+    channel: str = Field(primary_key=True, max_length=16)
+    provider_id: str = Field(primary_key=True, max_length=255)
+    seen_at: datetime = _utc(index=True)
