@@ -127,3 +127,29 @@ def test_no_message_of_the_guide_promises_an_outcome():
     texts += [e.text for e in content.education.values()]
     for text in texts:
         assert not any(p in text.lower() for p in promises), text
+
+
+def _colour_pixels(path, hex_colour: str) -> int:
+    from PIL import Image
+
+    target = tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    img = Image.open(path).convert("RGB")
+    return sum(1 for px in img.getdata() if all(abs(a - b) <= 6 for a, b in zip(px, target, strict=True)))
+
+
+def test_the_chart_colours_follow_the_scale_s_direction(tmp_path):
+    """seed 001's scale: lower is better. Falling scores are drawn in the "better" colour and the axis says so."""
+    from analysis import analyze_pairs, draw_chart
+    from analysis.chart import COLOURS
+    from analysis.conclusion import Scale
+    from bot.commands.analyze import labels
+
+    falling = [(f"F{i}", 2, 0) for i in range(6)] + [("F9", 1, 0)]
+    lower = analyze_pairs(falling, scale=Scale(higher_is_better=False, ordinal=True))
+    higher = analyze_pairs(falling, scale=Scale(higher_is_better=True, ordinal=True))
+    a = draw_chart(lower, tmp_path / "lower.png", labels())
+    b = draw_chart(higher, tmp_path / "higher.png", labels())
+    # Only the legend's swatch carries the other colour: the participants' points are many more pixels.
+    assert _colour_pixels(a, COLOURS["better"]) > 2 * _colour_pixels(a, COLOURS["worse"])
+    assert _colour_pixels(b, COLOURS["worse"]) > 2 * _colour_pixels(b, COLOURS["better"])
+    assert labels()("chart.y_label_lower") == "Skor (makin kecil makin baik)"
