@@ -158,13 +158,14 @@ def class_words(turn: Turn, inst: Instrument, class_key: str | None) -> str:
     return cls.label if cls else str(class_key)
 
 
-def _norm_lines(turn: Turn, result) -> list[str]:
+def _norm_lines(turn: Turn, result, *, noted: bool) -> list[str]:
     """The result against the baby's day norm: what a family reads for an instrument with one (bayi6), never
     "tidak lancar" on a normal day 1."""
     words = turn.t(f"checklist.norm_{result.norm_class}", hari=day_name(turn, result.norm_day))
     lines = [turn.t("checklist.result_words", kata=words)]
     if result.norm_class == "di_bawah_hari":
-        lines.append(turn.t("checklist.norm_below_advice"))
+        if not noted:  # the day's notes already say what to do and to tell the midwife
+            lines.append(turn.t("checklist.norm_below_advice"))
     elif result.classification.good:
         lines.append(turn.t("checklist.norm_good"))
     else:
@@ -199,7 +200,7 @@ def result_text(turn: Turn, family: Family, m: Measurement, inst: Instrument, re
     if rules.blinded_now(protocol, m.occasion):
         return "\n".join([turn.t("checklist.blinded"), *notes])
     if result.norm_class is not None:
-        lines = _norm_lines(turn, result)
+        lines = _norm_lines(turn, result, noted=bool(notes))
     else:
         arah = turn.t("checklist.direction_higher" if inst.higher_is_better else "checklist.direction_lower")
         lines = [turn.t("checklist.result_words", kata=class_words(turn, inst, result.classification.key)),
@@ -226,11 +227,7 @@ def finish(turn: Turn, family: Family, m: Measurement, inst: Instrument) -> None
     protocol = protocol_of(turn, family)
     windows.stamp(turn.session, protocol, family, m, family_times(family, protocol, turn.settings))
     clear_state(turn)
-    lines = "\n".join(
-        turn.t("checklist.answer_line", pertanyaan=item.text, jawaban=answer_rules.label(item, result.values[item.id]))
-        for item in inst.items
-    )
-    turn.reply(turn.t("checklist.summary", kapan=occasion_words(turn, m.occasion), jawaban=lines,
+    turn.reply(turn.t("checklist.summary", kapan=occasion_words(turn, m.occasion), jumlah=len(result.values),
                       hasil=result_text(turn, family, m, inst, result)))
 
 
