@@ -12,6 +12,7 @@ Application over the fake Bot API, mothers registering through a facility's link
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -57,7 +58,7 @@ def at(birth, day: int, hh: int, mm: int = 0) -> datetime:
     return datetime.combine(birth + timedelta(days=day), time(hh, mm), tzinfo=WIB)
 
 
-async def test_a_normal_day_one_reads_its_day_norm_not_tidak_lancar(bot, db, clock, fake_tg, monkeypatch):
+async def test_a_normal_day_one_reads_its_day_norm_not_tidak_lancar(bot, db, clock, fake_tg, monkeypatch, capsys):
     fake_tg.clock = clock
     mother, fid, birth = await facility_mother(db, fake_tg, monkeypatch, "default", 5400)
     clock.set(at(birth, 1, 7))
@@ -69,6 +70,16 @@ async def test_a_normal_day_one_reads_its_day_norm_not_tidak_lancar(bot, db, clo
     with db.session() as s:
         m = s.exec(select(Measurement).where(Measurement.family_id == fid)).one()
         assert (m.score, m.class_key, m.norm_class) == (1, "tidak_lancar", "sesuai_hari")  # both stored
+        facility_code = s.exec(select(Facility).where(Facility.name == "Puskesmas default")).one().code
+    # The report gives both classifications and names the physiology.
+    capsys.readouterr()
+    assert cli.main(["analyze", "--protocol", "default", "--facility", facility_code, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    pre = next(r for r in out["day_norm"] if r["occasion"] == "pre")
+    assert pre["n"] == 1 and pre["instrument"] == {"lancar": 0, "tidak_lancar": 1}
+    assert pre["day_norm"] == {"sesuai_hari": 1, "di_bawah_hari": 0}
+    warnings = {w["code"]: w["text"] for w in out["protocol_warnings"]}
+    assert "72 jam" in warnings["day_norm_effect"] and "not_blinded" in warnings and "self_report" in warnings
 
 
 async def test_blinded_until_the_last_measurement_then_words_first(bot, db, clock, fake_tg, monkeypatch):
