@@ -2,7 +2,9 @@
 
 Drawn on a bare Agg canvas (no pyplot, no global backend change), so it is safe in a server.
 Identical (pre, post) pairs share one line whose width grows with the count; the count is written
-on it. Lines are coloured by direction: up, down, unchanged.
+on it. Lines are coloured by what the change means on the instrument's scale: better (green), worse (red),
+unchanged (grey); on a scale where lower is better (seed 001's three levels) a falling line is the green one, and
+the axis says which way is better.
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ from analysis.labels import Labels
 from analysis.paired import TTEST, PairedReport
 from analysis.spssformat import MEAN_DECIMALS, STAT_DECIMALS, fmt, p_phrase
 
-COLOURS = {"up": "#2a9d8f", "down": "#d1495b", "same": "#8d99ae"}
+COLOURS = {"better": "#2a9d8f", "worse": "#d1495b", "same": "#8d99ae"}
 MEAN_COLOUR = "#1d3557"
 
 
-def _direction(pre: float, post: float) -> str:
-    return "up" if post > pre else "down" if post < pre else "same"
+def direction(pre: float, post: float, higher_is_better: bool = True) -> str:
+    """better / worse / same, in the scale's own direction."""
+    if post == pre:
+        return "same"
+    return "better" if (post > pre) == higher_is_better else "worse"
 
 
 def draw_chart(report: PairedReport, path: str | Path, labels: Labels, dpi: int = 150) -> Path:
@@ -33,10 +38,11 @@ def draw_chart(report: PairedReport, path: str | Path, labels: Labels, dpi: int 
     FigureCanvasAgg(fig)
     ax = fig.add_subplot(1, 1, 1)
 
+    higher = report.scale.higher_is_better
     groups = Counter((p.pre, p.post) for p in report.pairs)
     biggest = max(groups.values())
     for (pre, post), count in sorted(groups.items(), key=lambda item: item[1]):
-        colour = COLOURS[_direction(pre, post)]
+        colour = COLOURS[direction(pre, post, higher)]
         width = 1.2 + 5.0 * (count - 1) / max(biggest - 1, 1)
         ax.plot([0, 1], [pre, post], color=colour, linewidth=width, alpha=0.55, solid_capstyle="round", zorder=2)
         ax.scatter([0, 1], [pre, post], color=colour, s=18, zorder=3)
@@ -58,7 +64,7 @@ def draw_chart(report: PairedReport, path: str | Path, labels: Labels, dpi: int 
 
     ax.set_xlim(-0.9, 1.9)
     ax.set_xticks([0, 1], [labels("variable.pre"), labels("variable.post")], fontsize=11)
-    ax.set_ylabel(labels("chart.y_label"), fontsize=11)
+    ax.set_ylabel(labels("chart.y_label_higher" if higher else "chart.y_label_lower"), fontsize=11)
     values = [v for p in report.pairs for v in (p.pre, p.post)]
     if all(float(v).is_integer() for v in values):
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -71,8 +77,8 @@ def draw_chart(report: PairedReport, path: str | Path, labels: Labels, dpi: int 
     fig.suptitle(labels("chart.title", n=report.n), fontsize=13, fontweight="bold")
     ax.set_title(_subtitle(report, labels, sep), fontsize=10)
     handles = [
-        Line2D([], [], color=COLOURS["up"], linewidth=2, label=labels("chart.legend_up")),
-        Line2D([], [], color=COLOURS["down"], linewidth=2, label=labels("chart.legend_down")),
+        Line2D([], [], color=COLOURS["better"], linewidth=2, label=labels("chart.legend_better")),
+        Line2D([], [], color=COLOURS["worse"], linewidth=2, label=labels("chart.legend_worse")),
         Line2D([], [], color=COLOURS["same"], linewidth=2, label=labels("chart.legend_same")),
         Line2D([], [], color=MEAN_COLOUR, marker="D", linestyle="--", label=labels("chart.legend_mean")),
     ]

@@ -14,12 +14,17 @@ Measurement windows (``window: {opens, closes, grace_hours}``; defaults follow t
 inside its window is ``on_time``; before it opens ``early``; after it closes ``late``; a "before" measurement
 begun after that day's first massage is ``after_massage``. Only on-time measurements enter the primary analysis.
 - ``opens``: ``registration`` (any time before), ``day_start`` (the start of the day), ``last_session`` (once the
-  day's massages are done, or from the day's last reminder time)
+  massage it follows is done, never at a reminder time before it: bot/flows/windows.after_opens)
 - ``closes``: ``first_session`` (the first massage of that day; later = ``after_massage``), ``day_end`` (the end
   of that day)
 - ``grace_hours``: hours after ``day_end`` still counted on time (0-48)
 
 ``version``: a whole number raised whenever the design changes; a family keeps the version it enrolled under.
+
+``blinded``: families see no score, class or earlier result until the last measurement (the outcome is
+self-reported). ``substitutes``: the seed whose own, unpublished instrument ``instrument`` replaces (the report
+says so). ``vitals`` (required when ``performer`` is ``petugas``): the health worker's blood pressure, pulse and
+breathing before each massage: ``normal`` and ``plausible`` ranges and ``wait_minutes`` (/vital, bot/flows/vitals.py).
 """
 
 from __future__ import annotations

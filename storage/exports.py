@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     and_,
     case,
+    exists,
     func,
     literal,
     literal_column,
@@ -45,6 +46,7 @@ from storage.models import (
     MassageSession,
     Measurement,
     Membership,
+    Staff,
     User,
 )
 
@@ -59,6 +61,13 @@ def _of_sessions(stmt: Select) -> Select:
             .join(Family, col(Family.id) == MassageSession.family_id)
             .outerjoin(Membership, and_(Membership.user_id == MassageSession.user_id,
                                         Membership.family_id == MassageSession.family_id)))
+
+
+def performer_role() -> ColumnElement:
+    """SQL: who gave a session: the giver's family role, or "health_worker" for a health worker (/vital, seed
+    002), else NULL (someone not on the bot)."""
+    staff = exists().where(Staff.user_id == MassageSession.user_id).correlate(MassageSession)
+    return func.coalesce(Membership.role, case((staff, "health_worker"), else_=None))
 
 
 def _live(stmt: Select, facility_id: int | None) -> Select:
@@ -169,7 +178,7 @@ def sessions(session: Session, facility_id: int | None) -> Iterator[dict]:
     stmt = (
         select(
             Family.code.label("family"), Family.timezone.label("timezone"),
-            Membership.role.label("performer_role"), MassageSession.protocol_id.label("protocol"),
+            performer_role().label("performer_role"), MassageSession.protocol_id.label("protocol"),
             MassageSession.postpartum_day.label("day"), MassageSession.started_at.label("started_at"),
             MassageSession.ended_at.label("ended_at"), MassageSession.duration_seconds.label("duration_seconds"),
             MassageSession.status.label("status"), MassageSession.stop_reason.label("stop_reason"),
@@ -374,7 +383,7 @@ def session_rows(session: Session, facility_id: int | None, offsets: Mapping[str
     denied_by_mother (1/0)."""
     stmt = (
         select(
-            Family.code, Membership.role, MassageSession.protocol_id, MassageSession.postpartum_day,
+            Family.code, performer_role(), MassageSession.protocol_id, MassageSession.postpartum_day,
             _local_text(session, MassageSession.started_at, offsets),
             _local_text(session, MassageSession.ended_at, offsets), MassageSession.duration_seconds,
             MassageSession.status, MassageSession.stop_reason, MassageSession.step_reached,

@@ -195,7 +195,8 @@ def test_codebook_explains_every_variable_with_values_and_scoring(db, clock):
             assert d["header"] and d["description"] and d["type"] and d["measure"] and d["origin"], (sheet.name, column)
             assert d["belongs_to"]
     role = entries[("Anggota keluarga", "role")]
-    assert role["allowed_values"] == "1 = Ibu (mother); 2 = Suami (husband); 3 = Pendamping (companion)"
+    assert role["allowed_values"] == ("1 = Ibu (mother); 2 = Suami (husband); 3 = Pendamping (companion); "
+                                      "4 = Petugas kesehatan (health_worker)")
     assert entries[("Keluarga", "reminders_paused")]["allowed_values"] == "1 = Ya; 0 = Tidak"
     assert entries[("Sesi pijat", "status")]["allowed_values"].startswith("1 = Selesai dipandu (completed)")
 

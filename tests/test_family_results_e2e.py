@@ -12,6 +12,7 @@ Application over the fake Bot API, mothers registering through a facility's link
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -57,7 +58,7 @@ def at(birth, day: int, hh: int, mm: int = 0) -> datetime:
     return datetime.combine(birth + timedelta(days=day), time(hh, mm), tzinfo=WIB)
 
 
-async def test_a_normal_day_one_reads_its_day_norm_not_tidak_lancar(bot, db, clock, fake_tg, monkeypatch):
+async def test_a_normal_day_one_reads_its_day_norm_not_tidak_lancar(bot, db, clock, fake_tg, monkeypatch, capsys):
     fake_tg.clock = clock
     mother, fid, birth = await facility_mother(db, fake_tg, monkeypatch, "default", 5400)
     clock.set(at(birth, 1, 7))
@@ -69,6 +70,16 @@ async def test_a_normal_day_one_reads_its_day_norm_not_tidak_lancar(bot, db, clo
     with db.session() as s:
         m = s.exec(select(Measurement).where(Measurement.family_id == fid)).one()
         assert (m.score, m.class_key, m.norm_class) == (1, "tidak_lancar", "sesuai_hari")  # both stored
+        facility_code = s.exec(select(Facility).where(Facility.name == "Puskesmas default")).one().code
+    # The report gives both classifications and names the physiology.
+    capsys.readouterr()
+    assert cli.main(["analyze", "--protocol", "default", "--facility", facility_code, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    pre = next(r for r in out["day_norm"] if r["occasion"] == "pre")
+    assert pre["n"] == 1 and pre["instrument"] == {"lancar": 0, "tidak_lancar": 1}
+    assert pre["day_norm"] == {"sesuai_hari": 1, "di_bawah_hari": 0}
+    warnings = {w["code"]: w["text"] for w in out["protocol_warnings"]}
+    assert "72 jam" in warnings["day_norm_effect"] and "not_blinded" in warnings and "self_report" in warnings
 
 
 async def test_blinded_until_the_last_measurement_then_words_first(bot, db, clock, fake_tg, monkeypatch):
@@ -81,8 +92,7 @@ async def test_blinded_until_the_last_measurement_then_words_first(bot, db, cloc
     first = await fill(mother, NORMAL_DAY1)
     assert content.text("checklist.blinded") in first
     for hidden in ("Hasil", "Skor", "skor", "lancar", "sesuai untuk"):
-        assert hidden not in first.split("Jawaban:")[1].split(content.text("checklist.blinded"))[0] + \
-            first.split(content.text("checklist.blinded"))[1], hidden
+        assert hidden not in first, hidden
     # Day 3: the day's massage is logged, then the last measurement: now the result, and the earlier one.
     protocol = content.protocols["seed000"]
     for n in range(1, protocol.sessions_per_day + 1):
@@ -93,6 +103,8 @@ async def test_blinded_until_the_last_measurement_then_words_first(bot, db, cloc
     last = await fill(mother, ESTABLISHED)
     assert content.text("checklist.blinded") not in last
     assert "Hasil: sesuai untuk hari ketiga" in last and "Sebelum pijat: sesuai untuk hari pertama." in last
+    for message in (first, last):
+        assert len(message) <= 600 and message.count("\n") < 10  # the style rule, on the assembled message
 
 
 async def test_lower_is_better_reads_better_and_names_the_direction(bot, db, clock, fake_tg, monkeypatch):
@@ -105,7 +117,7 @@ async def test_lower_is_better_reads_better_and_names_the_direction(bot, db, clo
     await mother.send("/ceklis")
     worst = inst.items[0].choices[-1].label  # "Kurang lancar: ..." (score 2)
     pre = await fill(mother, [worst])
-    assert content.text("checklist.blinded") in pre and "Kurang lancar" not in pre.split("Jawaban:")[0]
+    assert content.text("checklist.blinded") in pre and "lancar" not in pre.lower()
     for n in (1, 2):
         clock.set(max(clock.now(), at(birth, 3, 8 if n == 1 else 16)) + timedelta(minutes=30))
         await mother.press_data(f"rem:done:{_row_id(db, fid, 3, n)}")
@@ -116,6 +128,7 @@ async def test_lower_is_better_reads_better_and_names_the_direction(bot, db, clo
     assert "makin kecil makin baik" in post and "lebih baik" in post
     assert "naik" not in post.lower() and "turun" not in post.lower()
     assert post.index("Hasil:") < post.index("skor")  # words first
+    assert len(post) <= 600 and post.count("\n") < 10
 
 
 def test_no_message_of_the_guide_promises_an_outcome():
@@ -127,3 +140,29 @@ def test_no_message_of_the_guide_promises_an_outcome():
     texts += [e.text for e in content.education.values()]
     for text in texts:
         assert not any(p in text.lower() for p in promises), text
+
+
+def _colour_pixels(path, hex_colour: str) -> int:
+    from PIL import Image
+
+    target = tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    img = Image.open(path).convert("RGB")
+    return sum(1 for px in img.getdata() if all(abs(a - b) <= 6 for a, b in zip(px, target, strict=True)))
+
+
+def test_the_chart_colours_follow_the_scale_s_direction(tmp_path):
+    """seed 001's scale: lower is better. Falling scores are drawn in the "better" colour and the axis says so."""
+    from analysis import analyze_pairs, draw_chart
+    from analysis.chart import COLOURS
+    from analysis.conclusion import Scale
+    from bot.commands.analyze import labels
+
+    falling = [(f"F{i}", 2, 0) for i in range(6)] + [("F9", 1, 0)]
+    lower = analyze_pairs(falling, scale=Scale(higher_is_better=False, ordinal=True))
+    higher = analyze_pairs(falling, scale=Scale(higher_is_better=True, ordinal=True))
+    a = draw_chart(lower, tmp_path / "lower.png", labels())
+    b = draw_chart(higher, tmp_path / "higher.png", labels())
+    # Only the legend's swatch carries the other colour: the participants' points are many more pixels.
+    assert _colour_pixels(a, COLOURS["better"]) > 2 * _colour_pixels(a, COLOURS["worse"])
+    assert _colour_pixels(b, COLOURS["worse"]) > 2 * _colour_pixels(b, COLOURS["better"])
+    assert labels()("chart.y_label_lower") == "Skor (makin kecil makin baik)"

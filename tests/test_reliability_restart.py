@@ -130,7 +130,7 @@ async def test_sigkill_mid_checklist_then_restart_resumes_at_the_same_question(f
             await chat.send("/lanjut", question(5))
             assert chat_state(db, user.id).data["item"] == waiting_for  # the same question
             await chat.press(user.last_reply.buttons[0][0], question(6))
-            await chat.send("12", says(say("checklist.summary", kapan="", hasil="").split("\n")[0][:12]))
+            await chat.send("12", says(say("checklist.summary", kapan="", jumlah="", hasil="").split("\n")[0][:12]))
         finally:
             code, err = await _stop(proc)
         assert code == 0, err[-2000:]

@@ -125,8 +125,8 @@ def test_windows_classify_each_status():
     times = [time(8, 0), time(16, 0)]
     wib = timedelta(hours=7)
 
-    def at(day: int, hour: int) -> datetime:  # local WIB hour on the calendar day birth + day
-        return datetime.combine(date(2026, 11, 19) + timedelta(days=day), time(hour), tzinfo=UTC) - wib
+    def at(day: int, hour: int, minute: int = 0) -> datetime:  # local WIB time on the calendar day birth + day
+        return datetime.combine(date(2026, 11, 19) + timedelta(days=day), time(hour, minute), tzinfo=UTC) - wib
 
     session = windows.DoneSession(1, at(1, 8), at(1, 8) + timedelta(minutes=5))
     afternoon = windows.DoneSession(1, at(1, 16), at(1, 16) + timedelta(minutes=5))
@@ -144,9 +144,12 @@ def test_windows_classify_each_status():
     # The afternoon massage done, the morning one skipped: the "after" follows it.
     assert windows.classify(protocol, "post", 1, fam, times, [afternoon], started_at=at(1, 17),
                             completed_at=at(1, 17)) == "on_time"
-    # Only the morning one done: the day's end opens it (no other massage will follow that day).
-    assert windows.classify(protocol, "post", 1, fam, times, [session], started_at=at(2, 1),
-                            completed_at=at(2, 1)) == "on_time"
+    # Only the morning one done: 3 hours after the afternoon time its massage counts as missed, and the "after"
+    # follows the morning one.
+    assert windows.classify(protocol, "post", 1, fam, times, [session], started_at=at(1, 18),
+                            completed_at=at(1, 18)) == "early"
+    assert windows.classify(protocol, "post", 1, fam, times, [session], started_at=at(1, 19, 30),
+                            completed_at=at(1, 19, 30)) == "on_time"
     assert windows.classify(protocol, "post", 1, fam, times, both, started_at=at(2, 9),
                             completed_at=at(2, 9)) == "late"  # past midnight + 6 h grace
     assert windows.classify(protocol, "pre", 2, fam, times, [], started_at=at(1, 21),

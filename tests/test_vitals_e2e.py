@@ -5,8 +5,11 @@ outside normal gets the protocol's wait rule, a normal one logs the massage as h
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
+import zipfile
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -21,7 +24,7 @@ WIB = ZoneInfo("Asia/Jakarta")
 
 
 async def test_midwife_logs_vitals_then_the_massage_and_the_report_names_the_performer(
-        bot, db, clock, fake_tg, monkeypatch, capsys):
+        bot, db, clock, fake_tg, monkeypatch, capsys, tmp_path):
     fake_tg.clock = clock
     monkeypatch.setenv("DATABASE_URL", db.url)
     assert cli.main(["midwife", "invite", "--facility", "Puskesmas Mandiangin", "--protocol", "seed002"]) == 0
@@ -82,3 +85,9 @@ async def test_midwife_logs_vitals_then_the_massage_and_the_report_names_the_per
     text = capsys.readouterr().out
     assert "Siapa yang memijat (rencana protokol: petugas kesehatan): 1 dari 1 pijat" in text
     assert "Tanda vital sebelum pijat" in text and "Kuesioner asli seed002" in text
+    # The export names her as the one who massaged.
+    out_zip = tmp_path / "export.zip"
+    assert cli.main(["export", "--format", "csv", "--out", str(out_zip), "--csv-dialect", "plain"]) == 0
+    with zipfile.ZipFile(out_zip) as z:
+        rows = list(csv.DictReader(io.StringIO(z.read("sessions.csv").decode("utf-8-sig"))))
+    assert [(r["family"], r["performer_role"]) for r in rows] == [(family_code, "health_worker")]

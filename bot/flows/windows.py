@@ -61,6 +61,7 @@ def protocol_measurement(protocol: Protocol, occasion: str, day: int) -> Protoco
 
 
 SLOT_EARLY = timedelta(minutes=45)  # a session begun this long before the day's last time counts as the last
+LAST_SESSION_MISSED = timedelta(hours=3)  # no session by then after the day's last time: it was missed
 
 
 def after_opens(protocol: Protocol, day: int, family: Family, times: Sequence[time],
@@ -69,8 +70,9 @@ def after_opens(protocol: Protocol, day: int, family: Family, times: Sequence[ti
 
     That massage is the day's last planned session (the ``sessions_per_day``-th done that day), or, with
     several a day, a session begun from shortly before the day's last time (the afternoon one done, the
-    morning one skipped). A day with fewer sessions done opens at its end (no more will follow); a day
-    with no session done never opens. None: not open (yet)."""
+    morning one skipped). A day with fewer sessions done opens :data:`LAST_SESSION_MISSED` after the day's last
+    time (its session was missed; the "after" follows the ones done), at the latest at the day's end; a day with
+    no session done never opens. None: not open (yet)."""
     if family.birth_date is None:
         return None
     that_day = [s for s in sessions if s.day == day]
@@ -83,7 +85,10 @@ def after_opens(protocol: Protocol, day: int, family: Family, times: Sequence[ti
     for s in that_day:
         if s.started_at >= last_time - SLOT_EARLY:
             return s.ended_at or s.started_at
-    return dates.day_start(family.birth_date, family.timezone, day + 1, family.birth_time)
+    missed = min(last_time + LAST_SESSION_MISSED,
+                 dates.day_start(family.birth_date, family.timezone, day + 1, family.birth_time))
+    last_done = that_day[-1].ended_at or that_day[-1].started_at
+    return max(missed, last_done)
 
 
 @dataclass(frozen=True)

@@ -161,13 +161,14 @@ def class_words(turn: Turn, inst: Instrument, class_key: str | None) -> str:
     return cls.label if cls else str(class_key)
 
 
-def _norm_lines(turn: Turn, result) -> list[str]:
+def _norm_lines(turn: Turn, result, *, noted: bool) -> list[str]:
     """The result against the baby's day norm: what a family reads for an instrument with one (bayi6), never
     "tidak lancar" on a normal day 1."""
     words = turn.t(f"checklist.norm_{result.norm_class}", hari=day_name(turn, result.norm_day))
     lines = [turn.t("checklist.result_words", kata=words)]
     if result.norm_class == "di_bawah_hari":
-        lines.append(turn.t("checklist.norm_below_advice"))
+        if not noted:  # the day's notes already say what to do and to tell the midwife
+            lines.append(turn.t("checklist.norm_below_advice"))
     elif result.classification.good:
         lines.append(turn.t("checklist.norm_good"))
     else:
@@ -201,7 +202,7 @@ def result_text(turn: Turn, family: Family, m: Measurement, inst: Instrument, re
     if rules.blinded_now(protocol, m.occasion):
         return turn.t("checklist.blinded")
     if result.norm_class is not None:
-        lines = _norm_lines(turn, result)
+        lines = _norm_lines(turn, result, noted=_day_notes(turn, result, day) is not None)
     else:
         arah = turn.t("checklist.direction_higher" if inst.higher_is_better else "checklist.direction_lower")
         lines = [turn.t("checklist.result_words", kata=class_words(turn, inst, result.classification.key)),
@@ -231,7 +232,7 @@ def finish(turn: Turn, family: Family, m: Measurement, inst: Instrument) -> None
     if m.occasion.endswith("pre"):  # the "before" checklist leads on to the massage it comes before
         go_on = inline([[(turn.t("checklist.button_go_massage"), "pijat:start")]])
     notes = _day_notes(turn, result, measurement_day(turn, family, m))
-    turn.reply(turn.t("checklist.summary", kapan=occasion_words(turn, m.occasion),
+    turn.reply(turn.t("checklist.summary", kapan=occasion_words(turn, m.occasion), jumlah=len(result.values),
                       hasil=result_text(turn, family, m, inst, result)), None if notes else go_on)
     if notes:
         turn.reply(notes, go_on)
