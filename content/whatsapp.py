@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
@@ -25,6 +26,7 @@ from content.schema import Node, display_name, load_yaml
 from content.style import check_text
 
 FILE = "whatsapp_templates.yaml"
+CONTENT_DIR = Path(__file__).resolve().parent
 BODY_MAX = 1024
 BUTTON_TITLE_MAX = 20
 BUTTONS_MAX = 3
@@ -168,6 +170,15 @@ def parse_whatsapp_templates(raw: object, file: str) -> WhatsAppTemplates:
             raise ContentError(file, f"templates.{name}", "; ".join(problems))
         templates[name] = template
     return WhatsAppTemplates(language, list_button, MappingProxyType(templates))
+
+
+@lru_cache(maxsize=1)
+def get_whatsapp_templates() -> WhatsAppTemplates:
+    """The shipped templates, loaded and checked once per process."""
+    loaded = load_whatsapp_templates(CONTENT_DIR)
+    if loaded is None:
+        raise ContentError(FILE, "(file)", "file is missing")
+    return loaded
 
 
 def load_whatsapp_templates(root: Path) -> WhatsAppTemplates | None:

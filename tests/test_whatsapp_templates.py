@@ -11,7 +11,13 @@ import yaml
 
 from content.check import summary
 from content.errors import ContentError
-from content.whatsapp import load_whatsapp_templates, param_problem, parse_whatsapp_templates, sanitize_param
+from content.whatsapp import (
+    get_whatsapp_templates,
+    load_whatsapp_templates,
+    param_problem,
+    parse_whatsapp_templates,
+    sanitize_param,
+)
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"
 GOOD = {
@@ -29,6 +35,7 @@ def _parse(**change):
 
 def test_the_shipped_templates_are_within_whatsapps_limits():
     loaded = load_whatsapp_templates(CONTENT)
+    assert get_whatsapp_templates() == loaded
     assert {"pengingat_pijat_ibu", "pengingat_pijat_pendamping", "pengingat_ceklis", "balasan_bidan"} <= set(loaded.templates)
     for t in loaded.templates.values():
         assert t.language == "id" and t.category == "UTILITY"

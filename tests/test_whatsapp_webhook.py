@@ -206,3 +206,16 @@ async def test_a_reminder_inside_the_window_is_interactive_and_one_delayed_past_
         assert (await sender.send(user.wa_id, reminder, fallback)).as_template
     assert [m.type for m in user.inbox] == ["interactive", "template", "text", "template"]
     assert [c.error_code for c in fake.calls] == [None, None, None, 131047, None]
+
+
+async def test_odd_signed_bodies_get_a_clear_answer_and_never_an_error(fake, bot, clock):
+    odd = [b"not json", b"[]", b"null", b'{"entry": 5}', b'{"entry": [{"changes": [{"value": {"messages": "x"}}]}]}',
+           json.dumps(fake.change({"messages": [{"from": "628", "id": "wamid.A", "timestamp": "soon", "type": "text"}]})).encode(),
+           json.dumps(fake.change({"messages": [{"from": "628", "id": "wamid.B", "timestamp": "1", "type": "location",
+                                                 "location": {"latitude": 1}}]})).encode(),
+           json.dumps(fake.change({"statuses": [{"id": "wamid.C", "status": "failed", "timestamp": "x"}]})).encode()]
+    answers = [await fake.post_webhook(raw) for raw in odd]
+    assert answers == [400, 200, 200, 200, 200, 200, 200, 200]
+    events = bot.drain()
+    assert [(e.provider_message_id, e.text, e.choice_id) for e in events] == [("wamid.B", "", "")]  # said, not understood
+    assert bot.statuses == []

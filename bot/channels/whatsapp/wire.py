@@ -23,7 +23,6 @@ from bot.channels.capabilities import WHATSAPP, Style, cut, render_choices
 from bot.channels.outgoing import MediaKind, OutgoingMessage
 
 PRODUCT = {"messaging_product": "whatsapp"}
-SECTION_TITLE_MAX = 24
 LIST_BUTTON_MAX = 20
 CAPTION_MAX = 1024
 
@@ -48,6 +47,8 @@ def message_body(to: str, message: OutgoingMessage) -> dict[str, Any]:
         part: dict[str, Any] = {"id": media.media_id}
         caption = media.caption or message.text
         if caption and media.kind is not MediaKind.AUDIO:
+            if len(caption) > CAPTION_MAX:
+                raise ValueError(f"a caption of {len(caption)} characters; WhatsApp allows {CAPTION_MAX}")
             part["caption"] = caption
         return _envelope(to, str(media.kind), part)
     if not message.choices:
