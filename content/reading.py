@@ -70,6 +70,7 @@ class MessageKinds:
     resolved: tuple[Phrase, ...]
     resolved_then: frozenset[str]
     openers: frozenset[str]
+    question: frozenset[str]
     now: tuple[Phrase, ...]
 
 
@@ -79,7 +80,7 @@ def parse_message_kinds(root: Node, lang: Language) -> MessageKinds:
     social.mapping(required={"words", "max_words"})
     hypo = root.get("hypothetical")
     hypo.mapping(required={"strong", "future", "general", "conditional", "own", "past", "resolved", "resolved_then", "openers",
-                              "now"})
+                              "question", "now"})
 
     def phrases(key: str) -> tuple[Phrase, ...]:
         out = tuple(tuple(lang.tokens(p, fuzzy=False)) for p in hypo.get(key).str_list(min_len=1))
@@ -95,7 +96,8 @@ def parse_message_kinds(root: Node, lang: Language) -> MessageKinds:
     return MessageKinds(words, social.get("max_words").int(min_value=1), phrases("strong"), phrases("future"),
                         phrases("general"),
                         frozenset(w for p in phrases("conditional") for w in p), phrases("own"), phrases("past"),
-                        phrases("resolved"), words_of("resolved_then"), words_of("openers"), phrases("now"))
+                        phrases("resolved"), words_of("resolved_then"), words_of("openers"),
+                        frozenset(hypo.get("question").str_list(min_len=1)), phrases("now"))
 
 
 def _has(tokens: Sequence[str], phrase: Phrase, gap: int = 3) -> bool:
@@ -141,7 +143,8 @@ def is_hypothetical(kinds: MessageKinds, tokens: Sequence[str], still: Callable[
     if future:  # a sign told before "kalau nanti …" is real ("dedek kejang, kalau nanti begini lagi?")
         return still is None or not still(list(tokens[: min(future)]))
     words = [t for t in tokens if t.isalpha() and t not in kinds.openers]
-    general = any(_has(tokens, p) for p in kinds.general) or bool(words and words[0] in kinds.conditional)
+    asks = any(t in kinds.question for t in tokens)
+    general = any(_has(tokens, p) for p in kinds.general) or bool(words and words[0] in kinds.conditional and asks)
     if general and not any(_has(tokens, p, 0) for p in kinds.own):
         return True
     resolved = max((end for end in (_where(tokens, p) for p in kinds.resolved)
