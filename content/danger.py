@@ -339,7 +339,7 @@ def _subject(clause: _Clause, spans: Sequence[tuple[int, int]]) -> str | None:
 
 def _subject_ok(mode: str, subject: str | None, who: str) -> bool:
     if subject == "child":  # "anak saya": the baby, or (a grandmother writing) the mother
-        return True
+        return mode == "any" or who == "baby"
     if mode == "named":
         return subject == who
     return subject is None or subject == who
