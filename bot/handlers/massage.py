@@ -11,11 +11,14 @@
    sessions: one reminder card, with the full guide (``pijat:guide:<s>``) and the animation
    (``pijat:anim:<s>``) one tap away.
 3. "Mulai" (``pijat:go:<s>:q``, or ``:s`` with the audio guide as a voice note): the hands-free timing
-   (bot/flows/massage.py queues every cue in the outbox); "Berhenti" (``pijat:halt:<s>``) stops it.
-   The last cue asks whether Ibu was comfortable (``pijat:fine:<s>:y|n``), which closes the session.
+   (bot/flows/massage.py queues every cue in the outbox, each with "⏹ Berhenti", ``pijat:halt:<s>``); a
+   typed "berhenti", "stop", "udah", "cukup", "selesai" (or a slip of one: content/lexicon.yaml) stops it
+   too, and "ulang" says the last cue again. The last cue asks whether Ibu was comfortable
+   (``pijat:fine:<s>:y|n``), which closes the session.
 
-The mother confirms a session done by someone else (``pijat:ok:<session>``). :func:`start_session` is the
-single entry point of the flow.
+The mother answers whether a session done by someone else really happened: "Ya, sudah" (``pijat:ok:<s>``)
+or "Belum" (``pijat:no:<s>``); only a session that ran its full time is asked about.
+:func:`start_session` is the single entry point of the flow.
 The screens (the check's questions, the cards, the end, /lanjut) are bot/handlers/steps/massage.py.
 """
 
