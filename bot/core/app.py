@@ -214,8 +214,10 @@ def build_application(
     app = builder.build()
     app.bot_data[RUNTIME_KEY] = runtime
     processor = app.update_processor
-    if isinstance(processor, PerChatUpdateProcessor) and processor.on_dropped is None:
-        processor.on_dropped = busy_notice(app)
+    if isinstance(processor, PerChatUpdateProcessor):
+        if processor.on_dropped is None:
+            processor.on_dropped = busy_notice(app)
+        guarded.admit_with(processor.admits)  # a flooding chat's surplus is not even parsed
     app.add_handler(TypeHandler(Update, refuse_non_private_buttons), group=-2)
     app.add_handler(TypeHandler(Update, drop_duplicate_updates), group=-1)
     for module in handler_modules():

@@ -104,8 +104,15 @@ class GuardedBot(ExtBot):
         super().__init__(*args, **kwargs)
         self._group_texts: set[str] = set()
         self._unreadable = intake.UnreadableUpdates()
+        # Whether a raw update is worth parsing (the update processor's, set by bot/core/app.py): a flooding
+        # chat's surplus is dropped before it costs anything (bot/core/updates.py).
+        self._admits: Any = None
         self._refused = 0
         self._batch: tuple[Update, ...] = ()  # the getUpdates batch being read (get_updates / _post)
+
+    def admit_with(self, admits: Any) -> None:
+        """``admits(raw) -> bool``: whether a raw update of a ``getUpdates`` batch is worth parsing."""
+        self._admits = admits
 
     @property
     def unreadable(self) -> intake.UnreadableUpdates:
@@ -148,7 +155,7 @@ class GuardedBot(ExtBot):
     async def _post(self, endpoint: str, data: dict | None = None, **kwargs: Any) -> Any:
         result = await super()._post(endpoint, data, **kwargs)
         if endpoint == "getUpdates":
-            self._batch = intake.parsed_batch(result, self, self._unreadable)
+            self._batch = intake.parsed_batch(result, self, self._unreadable, self._admits)
             return []
         return result
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -72,16 +73,26 @@ def parsed(raw: Any, bot: Any, counter: UnreadableUpdates) -> tuple[Update, bool
     return update, True
 
 
-def parsed_batch(result: Any, bot: Any, counter: UnreadableUpdates) -> tuple[Update, ...]:
+def parsed_batch(result: Any, bot: Any, counter: UnreadableUpdates,
+                 admits: Callable[[Any], bool] | None = None) -> tuple[Update, ...]:
     """The ``getUpdates`` result parsed, each update once, an unreadable one replaced by a bare one
     (:class:`bot.core.chat_privacy.GuardedBot` hands these to PTB); ``NetworkError`` if it is not a list of
-    updates (PTB's polling loop then backs off)."""
+    updates (PTB's polling loop then backs off). An update ``admits`` refuses (the surplus of a flooding chat,
+    bot/core/updates.py) is handed on bare, unparsed."""
     if not isinstance(result, list):
         raise NetworkError("getUpdates answered something that is not a list of updates")
     try:
-        return tuple(parsed(raw, bot, counter)[0] for raw in result)
+        return tuple(parsed(raw, bot, counter)[0] if admits is None or admits(raw) else _bare(raw)
+                     for raw in result)
     except ValueError:
         raise NetworkError("getUpdates answered an update without an update_id") from None
+
+
+def _bare(raw: Any) -> Update:
+    update_id = _update_id(raw)
+    if update_id is None:
+        raise ValueError("an update without an integer update_id")
+    return Update(update_id)
 
 
 # -- webhook mode -------------------------------------------------------------------------------------------

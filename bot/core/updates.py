@@ -12,6 +12,8 @@ for each other, and one family cannot slow the others down:
   is dropped (the update's coroutine is closed, never run), the chat is told once per burst to wait a moment
   (``on_dropped``, wired by bot/core/app.py to the ``common.busy_wait`` text), and the drops are counted in
   the log: one WARNING when a burst starts dropping and one when the chat's queue drains, with the count.
+  Once a chat is dropping, its further updates are not even parsed (:meth:`PerChatUpdateProcessor.admits`,
+  asked by bot/core/intake.py for each update of a ``getUpdates`` batch): parsing is most of an update's cost.
 """
 
 from __future__ import annotations
@@ -28,7 +30,25 @@ log = logging.getLogger(__name__)
 
 # Updates of one chat that may wait behind its running one. A person types a few messages while the bot
 # answers; a script or a stuck key sends hundreds: those are not worth holding memory or time for.
-MAX_QUEUE = 20
+MAX_QUEUE = 10
+
+
+def raw_chat_key(raw: Any) -> Any:
+    """:func:`_chat_key` of an update not parsed yet (a dict from ``getUpdates``); None when unknown."""
+    if not isinstance(raw, dict):
+        return None
+    for kind, obj in raw.items():
+        if kind == "update_id" or not isinstance(obj, dict):
+            continue
+        chat = obj.get("chat")
+        if not isinstance(chat, dict) and isinstance(obj.get("message"), dict):
+            chat = obj["message"].get("chat")
+        if isinstance(chat, dict) and isinstance(chat.get("id"), int):
+            return chat["id"]
+        sender = obj.get("from")
+        if isinstance(sender, dict) and isinstance(sender.get("id"), int):
+            return ("user", sender["id"])
+    return None
 
 
 def _chat_key(update: object) -> Any:
@@ -56,11 +76,32 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self.on_processed = on_processed
         self.on_dropped = on_dropped
         self.dropped_total = 0
+        # Intake (:meth:`admits`, before parsing): updates let through and not yet arrived here, per chat; the
+        # ids dropped unparsed; the one update per burst parsed only to carry the "wait" notice.
+        self._incoming: dict[Any, int] = {}
+        self._incoming_ids: dict[int, Any] = {}
+        self._skipped: set[int] = set()
+        self._carriers: set[int] = set()
+        self._carrying: set[Any] = set()
 
     async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:  # type: ignore[override]
         """The chat's turn first (holding nothing shared), then one of the shared slots."""
+        update_id = getattr(update, "update_id", None)
+        if update_id in self._skipped:  # dropped unparsed: nothing to run
+            self._skipped.discard(update_id)
+            close = getattr(coroutine, "close", None)
+            if close is not None:
+                close()
+            await self._call(self.on_processed, update)
+            return
+        self._arrived(update_id)
         key = _chat_key(update)
         try:
+            if update_id in self._carriers and key is not None:
+                self._carriers.discard(update_id)
+                self._carrying.discard(key)
+                await self._drop(key, update, coroutine, carrier=True)
+                return
             if key is None:
                 async with self._semaphore:
                     await self.do_process_update(update, coroutine)
@@ -88,17 +129,48 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         """Runs inside the chat's turn and one shared slot."""
         await coroutine
 
-    async def _drop(self, key: Any, update: object, coroutine: Awaitable[Any]) -> None:
+    async def _drop(self, key: Any, update: object, coroutine: Awaitable[Any], *, carrier: bool = False) -> None:
         close = getattr(coroutine, "close", None)
         if close is not None:
             close()  # never run: no "coroutine was never awaited" warning either
         self.dropped_total += 1
-        first = key not in self._dropped
+        first = carrier or key not in self._dropped  # a carrier comes after the burst's first unparsed drops
         self._dropped[key] = self._dropped.get(key, 0) + 1
         if first:
             log.warning("chat %s sends faster than it is answered: %s updates queued, dropping the surplus "
                         "(update %s first)", key, self.max_queue, getattr(update, "update_id", None))
             await self._call(self.on_dropped, update)
+
+    def admits(self, raw: Any) -> bool:
+        """Whether an update not parsed yet is worth parsing (asked for each update of a ``getUpdates`` batch,
+        in order): False for the surplus of a chat whose queue is full, so a flood costs no parsing either.
+        The first of a burst's surplus is let through to carry the "wait" notice; a refused update reaches
+        :meth:`process_update` bare, by its id only, and is finished at once (counted as dropped)."""
+        key = raw_chat_key(raw)
+        update_id = raw.get("update_id") if isinstance(raw, dict) else None
+        if key is None or not isinstance(update_id, int):
+            return True
+        if self._incoming.get(key, 0) + self._waiting.get(key, 0) <= self.max_queue:
+            self._incoming[key] = self._incoming.get(key, 0) + 1
+            self._incoming_ids[update_id] = key
+            return True
+        if key not in self._dropped and key not in self._carrying:
+            self._carrying.add(key)
+            self._carriers.add(update_id)
+            return True
+        self._skipped.add(update_id)
+        self._dropped[key] = self._dropped.get(key, 0) + 1
+        self.dropped_total += 1
+        return False
+
+    def _arrived(self, update_id: Any) -> None:
+        key = self._incoming_ids.pop(update_id, None)
+        if key is not None:
+            left = self._incoming.get(key, 1) - 1
+            if left > 0:
+                self._incoming[key] = left
+            else:
+                self._incoming.pop(key, None)
 
     def _burst_over(self, key: Any) -> None:
         count = self._dropped.pop(key, 0)
