@@ -436,7 +436,13 @@ def _sign_in_clause(lang: Language, sign: DangerSign, clause: _Clause) -> bool:
             return False
     for pattern in sign.compiled:
         spans = _pattern_spans(lang, clause, pattern)
-        if spans is not None and _subject_ok(pattern.subject, _subject(clause, spans), sign.who):
+        if spans is None:
+            continue
+        subject = _subject(clause, spans)
+        if sign.crisis and pattern.subject == "any":
+            if subject != "other":  # the mother's mind: "bayi kami ditukar", "anak saya (ibunya) tidak tidur"
+                return True
+        elif _subject_ok(pattern.subject, subject, sign.who):
             return True
     return False
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 CORPUS_DIR = Path(__file__).resolve().parent / "danger_corpus"
 KINDS = ("danger", "health", "social", "other", "?")
-NAME = re.compile(r"^(?P<author>[a-z][a-z0-9]*)_(?P<register>[a-z0-9]+)\.tsv$")
+NAME = re.compile(r"^(?P<author>[a-z][a-z0-9]*)_(?P<register>[a-z0-9_]+)\.tsv$")
 SEALED = "a5"
 
 

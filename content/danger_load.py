@@ -6,12 +6,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from content.danger import (
-    SUBJECT_MODES, WHO, DangerSign, Language, Measure, Pattern, Phrase, Slot,
+    SUBJECT_MODES,
+    WHO,
+    DangerSign,
+    Language,
+    Measure,
+    Pattern,
+    Phrase,
+    Slot,
 )
 from content.danger_numbers import parse_number_words
 from content.schema import Node, unique_ids
 from content.sources import Source, read_source
-
 
 # -- loading ---------------------------------------------------------------------------------------
 
@@ -171,4 +177,10 @@ def known_words(lang: Language, signs: Iterable[DangerSign]) -> frozenset[str]:
             for slot in pat.slots:
                 for p in slot.phrases:
                     words.update(p)
-    return frozenset(w for w in words if w.isalpha())
+    fixed = set(lang.spelling) | set(lang.subjects)
+
+    def suffixed(w: str) -> bool:  # "darahnya" in a phrase: the word is read as "darah" + "nya"
+        return w not in fixed and any(w.endswith(x) and len(w) - len(x) >= 3 and w[: -len(x)] in words
+                                      for x in ("nya", "nyo", "nye"))
+
+    return frozenset(w for w in words if w.isalpha() and not suffixed(w))

@@ -59,6 +59,7 @@ from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
+from content import danger_model
 from content.danger import DangerSign, Language, match_signs
 from content.danger_load import known_words, parse_danger_signs, parse_language
 from content.day_norms import DayNorms, parse_day_norms
@@ -68,7 +69,6 @@ from content.guide import Guide, parse_guide
 from content.instruments import Instrument, parse_instrument
 from content.lexicon import Lexicon, parse_lexicon
 from content.protocols import Protocol, parse_protocol
-from content import danger_model
 from content.reading import MessageKinds, MessageReading, normalizer, parse_message_kinds, read
 from content.schema import Node, display_name, load_yaml
 from content.sop import SafetyQuestion, Sop, parse_safety, parse_sop

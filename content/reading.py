@@ -62,11 +62,15 @@ class MessageKinds:
     social_words: frozenset[str]
     social_max_words: int
     strong: tuple[Phrase, ...]
+    future: tuple[Phrase, ...]
     general: tuple[Phrase, ...]
     conditional: frozenset[str]
     own: tuple[Phrase, ...]
     past: tuple[Phrase, ...]
     resolved: tuple[Phrase, ...]
+    resolved_then: frozenset[str]
+    openers: frozenset[str]
+    question: frozenset[str]
     now: tuple[Phrase, ...]
 
 
@@ -75,7 +79,8 @@ def parse_message_kinds(root: Node, lang: Language) -> MessageKinds:
     social = root.get("social")
     social.mapping(required={"words", "max_words"})
     hypo = root.get("hypothetical")
-    hypo.mapping(required={"strong", "general", "conditional", "own", "past", "resolved", "now"})
+    hypo.mapping(required={"strong", "future", "general", "conditional", "own", "past", "resolved", "resolved_then", "openers",
+                              "question", "now"})
 
     def phrases(key: str) -> tuple[Phrase, ...]:
         out = tuple(tuple(lang.tokens(p, fuzzy=False)) for p in hypo.get(key).str_list(min_len=1))
@@ -83,15 +88,25 @@ def parse_message_kinds(root: Node, lang: Language) -> MessageKinds:
             raise hypo.error("a phrase has no words", f"hypothetical.{key}")
         return out
 
+    def words_of(key: str) -> frozenset[str]:
+        return frozenset(w for p in phrases(key) for w in p)
+
     words = frozenset(w for raw in social.get("words").str_list(min_len=1)
                       for w in [raw.lower(), *lang.tokens(raw, fuzzy=False)])
-    return MessageKinds(words, social.get("max_words").int(min_value=1), phrases("strong"), phrases("general"),
+    return MessageKinds(words, social.get("max_words").int(min_value=1), phrases("strong"), phrases("future"),
+                        phrases("general"),
                         frozenset(w for p in phrases("conditional") for w in p), phrases("own"), phrases("past"),
-                        phrases("resolved"), phrases("now"))
+                        phrases("resolved"), words_of("resolved_then"), words_of("openers"),
+                        frozenset(hypo.get("question").str_list(min_len=1)), phrases("now"))
 
 
 def _has(tokens: Sequence[str], phrase: Phrase, gap: int = 3) -> bool:
     """The phrase's words occur in order, at most ``gap`` words between two of them."""
+    return _start(tokens, phrase, gap) >= 0
+
+
+def _start(tokens: Sequence[str], phrase: Phrase, gap: int = 3) -> int:
+    """Where the phrase first starts (its words in order, at most ``gap`` words apart); -1 if nowhere."""
     n = len(tokens)
     for start in range(n):
         if tokens[start] != phrase[0]:
@@ -104,8 +119,8 @@ def _has(tokens: Sequence[str], phrase: Phrase, gap: int = 3) -> bool:
                 break
             pos = nxt
         if ok:
-            return True
-    return False
+            return start
+    return -1
 
 
 def _where(tokens: Sequence[str], phrase: Phrase) -> int:
@@ -124,11 +139,17 @@ def is_hypothetical(kinds: MessageKinds, tokens: Sequence[str], still: Callable[
         return False
     if any(_has(tokens, p) for p in kinds.strong):
         return True
-    words = [t for t in tokens if t.isalpha()]
-    general = any(_has(tokens, p) for p in kinds.general) or any(t in kinds.conditional for t in words[:4])
+    future = [i for i in (_start(tokens, p) for p in kinds.future) if i >= 0]
+    if future:  # a sign told before "kalau nanti …" is real ("dedek kejang, kalau nanti begini lagi?")
+        return still is None or not still(list(tokens[: min(future)]))
+    words = [t for t in tokens if t.isalpha() and t not in kinds.openers]
+    asks = any(t in kinds.question for t in tokens)
+    general = any(_has(tokens, p) for p in kinds.general) or bool(words and words[0] in kinds.conditional and asks)
     if general and not any(_has(tokens, p, 0) for p in kinds.own):
         return True
-    resolved = max((_where(tokens, p) for p in kinds.resolved), default=-1)
+    resolved = max((end for end in (_where(tokens, p) for p in kinds.resolved)
+                    if 0 <= end < len(tokens) and (tokens[end] in kinds.resolved_then or tokens[end][0].isdigit())),
+                   default=-1)
     if resolved >= 0 and any(_has(tokens, p, 0) for p in kinds.past):
         return still is None or not still(list(tokens[resolved:]))
     return False

@@ -32,8 +32,12 @@ def test_private_signs_give_the_crisis_line():
     for s in c.danger_signs:
         if s.private:
             assert s.crisis and s.who == "mother"
-    assert c.danger_sign("ibu_ingin_menyakiti").private and "119 ext 8" in c.danger_sign("ibu_ingin_menyakiti").advice
-    assert "119 ext 8" in c.text("danger.crisis")
+    crisis = {s.id for s in c.danger_signs if s.crisis}
+    assert {"ibu_sedih", "ibu_ingin_mati", "ibu_ingin_menyakiti", "ibu_halusinasi", "ibu_tidak_tidur"} <= crisis
+    assert "119 ext 8" in c.text("danger.crisis")  # given once, after the advice (bot/flows/alerts.py)
+    for sid in crisis:
+        assert "119 ext 8" not in c.danger_sign(sid).advice, sid  # never said twice
+        assert "healing119" in c.danger_sign(sid).source or sid == "ibu_sedih", sid
 
 
 def test_every_user_text_of_the_danger_path_is_short_and_uses_ibu_bapak():

@@ -1,43 +1,47 @@
-"""The danger-sign matcher on the labelled corpus (tests/data/danger_messages.tsv): recall and false alarms,
-overall and per sign, on the part the rules were developed against and on the held-out part."""
+"""The danger-sign corpus (content/danger_corpus/) and the reader on it, each author's part read by a model that
+never saw it (leave-one-author-out): the combined reader (rules + learned reader) stays above floors set a little
+below what was measured (SAFETY.md section 2)."""
 
 from __future__ import annotations
 
 import pytest
 
 from content import get_content
-from tests.danger_corpus import figures, load
+from content.danger_corpus import KINDS, SEALED, load
+from content.danger_eval import all_rules, figures, folds, per_sign
+from content.danger_model import read_settings
 
-RECALL = 0.97
-FALSE_ALARMS = 0.03
+# Measured leave-one-author-out (SAFETY.md section 2); the floors sit a little below.
+FLOORS = {"recall": 0.80, "urgent_recall": 0.84, "false_alarms": 0.10}
 
 
-def test_the_corpus_is_large_varied_and_labelled_with_known_signs() -> None:
+@pytest.fixture(scope="module")
+def by_author():
+    content = get_content()
     messages = load()
-    assert len(messages) >= 300
+    return folds(content, messages, "author", all_rules(content, messages))
+
+
+def test_the_corpus_is_large_labelled_with_known_signs_and_has_no_sealed_part() -> None:
+    messages = load()
     ids = {s.id for s in get_content().danger_signs}
+    assert len(messages) >= 3000
+    assert len({m.author for m in messages}) >= 5 and SEALED not in {m.author for m in messages}
     for m in messages:
-        assert m.split in ("tune", "held"), m
-        assert m.expected <= ids, f"line {m.line}: unknown sign {sorted(m.expected - ids)}"
-    held = [m for m in messages if m.split == "held"]
-    assert len(held) >= 100
-    assert sum(1 for m in messages if not m.expected) >= 90  # benign messages, many sharing words with signs
-    assert sum(1 for m in messages if len(m.expected) >= 2) >= 8  # two signs in one message
-    assert {s for m in messages for s in m.expected} == ids  # every sign is in the corpus
+        assert m.signs <= ids, f"{m.file}:{m.line}: unknown sign {sorted(m.signs - ids)}"
+        assert m.kind in KINDS
+    assert {s for m in messages for s in m.signs} == ids  # every sign is in the corpus
+    assert sum(1 for m in messages if not m.signs) >= 900  # harmless messages, many look-alikes
 
 
-@pytest.mark.parametrize("split", ["tune", "held", "all"])
-def test_recall_and_false_alarms_meet_the_thresholds(split: str) -> None:
-    messages = [m for m in load() if split == "all" or m.split == split]
-    f = figures(messages)
-    misses = "\n".join(f"  line {m.line}: {m.text!r} expected {sorted(m.expected)} got {sorted(got)}"
-                       for m, got in f.misses)
-    assert f.recall >= RECALL, f"recall {f.recall:.3f} < {RECALL}\n{misses}"
-    assert f.false_alarm_rate <= FALSE_ALARMS, f"false alarms {f.false_alarm_rate:.3f} > {FALSE_ALARMS}\n{misses}"
-
-
-def test_every_sign_meets_the_thresholds_on_the_whole_corpus() -> None:
-    f = figures(load())
-    for sign, (positives, found, negatives, wrong) in f.per_sign.items():
-        assert positives and found / positives >= 0.75, f"{sign}: {found}/{positives} found"
-        assert wrong / negatives <= FALSE_ALARMS, f"{sign}: {wrong}/{negatives} false alarms"
+def test_the_combined_reader_stays_above_its_floors_on_left_out_authors(by_author) -> None:
+    urgent = frozenset(s.id for s in get_content().danger_signs if s.urgent)
+    t = read_settings().threshold
+    combined = figures(by_author, "combined", t, urgent)["all"]
+    rules = figures(by_author, "rules", t, urgent)["all"]
+    assert combined.recall >= FLOORS["recall"], combined
+    assert combined.urgent_recall >= FLOORS["urgent_recall"], combined
+    assert combined.false_alarm_rate <= FLOORS["false_alarms"], combined
+    assert combined.recall >= rules.recall  # the model only adds signs
+    for sign, (positives, found, _, _) in per_sign(by_author, "combined", t).items():
+        assert found / positives >= 0.4, f"{sign}: {found}/{positives}"
