@@ -55,7 +55,7 @@ class Spool:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self.replaying: dict[int, datetime] = {}  # update id -> when it was first heard (fed again, in flight)
         self._pending: bool | None = None  # cached: are there reports not raised yet?
 
@@ -69,18 +69,23 @@ class Spool:
 
     def keep(self, *, update: Update, text: str, at: datetime) -> bool:
         """Append the report (once per update id). False if it was already kept."""
-        if any(r["update_id"] == update.update_id for r in self.pending()):
-            return False
-        self._write({"update_id": update.update_id, "chat_id": update.effective_chat.id if update.effective_chat
-                     else None, "user_id": update.effective_user.id if update.effective_user else None,
-                     "text": text, "at": at.isoformat(), "update": update.to_dict()})
-        self._pending = True
-        return True
+        with self._lock:
+            if any(r["update_id"] == update.update_id for r in self.pending()):
+                return False
+            self._write({"update_id": update.update_id,
+                         "chat_id": update.effective_chat.id if update.effective_chat else None,
+                         "user_id": update.effective_user.id if update.effective_user else None,
+                         "text": text, "at": at.isoformat(), "update": update.to_dict()})
+            self._pending = True
+            return True
 
     def done(self, update_id: int) -> None:
-        self._write({"done": update_id})
-        self.replaying.pop(update_id, None)
-        self._pending = None
+        """Mark the report raised; once none is left, the file is emptied (it holds family words)."""
+        with self._lock:
+            self._write({"done": update_id})
+            self.replaying.pop(update_id, None)
+            if not self.pending():
+                self.path.write_text("", encoding="utf-8")
 
     def pending(self) -> list[dict]:
         """Reports not yet raised, oldest first."""
