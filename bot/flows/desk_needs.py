@@ -24,11 +24,22 @@ def _with_day(states: list[occasion_status.OccasionState]) -> bool:
     return len({s.occasion for s in states}) < len(states)
 
 
+_MARKS: dict[int, tuple[Content, dict[str, str]]] = {}
+
+
+def _marks(content: Content) -> dict[str, str]:
+    """The marks of each state (read once per content: the families table draws a thousand rows)."""
+    cached = _MARKS.get(id(content))
+    if cached is None or cached[0] is not content:
+        cached = _MARKS[id(content)] = (content, {s: content.text(f"desk.mark_{s}") for s in occasion_status.STATES})
+    return cached[1]
+
+
 def occasion_marks(content: Content, states: list[occasion_status.OccasionState]) -> str:
     """The checklists of one family: per day when the protocol measures on several days."""
     if not states:
         return "-"
-    mark = {s: content.text(f"desk.mark_{s}") for s in occasion_status.STATES}
+    mark = _marks(content)
     if not _with_day(states):
         return "/".join(mark[s.state] for s in states)
     days: dict[int, list[str]] = {}
