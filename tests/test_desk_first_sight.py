@@ -127,7 +127,7 @@ async def test_pasien_on_the_demo_shows_the_checklists_seed001_families_answered
     await midwife.send("/pasien")
     text = midwife.last_reply.text
     done_mark = content.text("desk.mark_done")
-    assert f"H1 {done_mark}{done_mark}" in text  # a family that answered day 1 before and after
+    assert f"H1\u00a0{done_mark}{done_mark}" in text  # a family that answered day 1 before and after
     assert content.text("desk.reason_due", waktu="sebelum pijat").strip() not in text  # no bare pre/post
 
 

@@ -268,7 +268,7 @@ class StudyDemo:
 
 # What families in the demo said (simulated input, in their words): an open danger sign, questions.
 DEMO_ALERTS = (("bayi_kejang", "dedek tadi kejang sebentar, badannya kaku"),
-               ("bayi_demam", "anak saya panas 38,5 dari pagi"))
+               ("bayi_demam_dingin", "anak saya panas 38,5 dari pagi"))
 DEMO_QUESTIONS = ("Bu bidan, ASI saya baru keluar sedikit, apakah normal?",
                   "Boleh pijat kalau saya masih pusing sedikit?")
 DEMO_REPLY = "Normal di hari-hari pertama, Bu. Susui sesering mungkin, nanti ASI makin lancar."

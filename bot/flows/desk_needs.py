@@ -19,6 +19,16 @@ def occasion_name(content: Content, state: occasion_status.OccasionState, *, wit
     return content.text("desk.occasion_day", hari=state.day, waktu=word) if with_day else word
 
 
+def label_words(content: Content, label: str) -> str:
+    """A stored occasion label in words: "day2_pre" -> "Hari 2, sebelum pijat", "post" -> "Sesudah pijat"."""
+    kind = occasion_status.kind(label)
+    if kind not in ("pre", "post"):
+        return label
+    day = label[3:-len(kind) - 1] if label.startswith("day") else ""
+    word = content.text(f"desk.occasion_word_{kind}")
+    return (content.text("desk.occasion_day", hari=day, waktu=word) if day.isdigit() else word).capitalize()
+
+
 def _with_day(states: list[occasion_status.OccasionState]) -> bool:
     """Name the day only when the protocol measures the same occasion on several days (seed 001)."""
     return len({s.occasion for s in states}) < len(states)

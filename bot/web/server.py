@@ -225,9 +225,8 @@ def family(call: Call, request, body) -> dict:
     for md in detail.measurements:
         m = md.measurement
         inst = content.instruments.get(m.instrument_id)
-        key = f"midwife.occasion_{m.occasion}"
         measurements.append({
-            "occasion": call.t(key) if content.has_text(key) else m.occasion,
+            "occasion": desk_needs.label_words(content, m.occasion),
             "title": inst.title if inst else m.instrument_id, "score": m.score, "class": md.class_label,
             "complete": m.completed_at is not None,
             "answers": [{"item": a.text, "answer": desk.answer_label(content, m.instrument_id, a.item_id, a.raw_value)}

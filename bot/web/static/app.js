@@ -78,10 +78,10 @@ const COLUMNS = [
   ["family", "col_family", r => r.name.toLowerCase()],
   ["alerts", "col_alerts", r => -(r.open_alerts * 100 + r.open_questions)],
   ["day", "col_day", r => r.day === null ? 99 : r.day],
-  ["sessions", "col_sessions", r => r.sessions_done],
+  ["sessions", "col_sessions", r => r.sessions_done, "hide-small"],
   ["checklists", "col_checklists", r => r.checklists_done],
   ["protocol", "col_protocol", r => r.protocol, "hide-small"],
-  ["contact", "col_contact", r => r.last_contact || ""],
+  ["contact", "col_contact", r => r.last_contact || "", "hide-small"],
 ];
 
 function cell(r, key) {
