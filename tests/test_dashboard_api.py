@@ -258,11 +258,13 @@ async def test_the_analysis_tab_is_the_per_protocol_report_of_analisis(settings,
             assert pair["wilcoxon"]["p_exact"] is not None and pair["wilcoxon"]["p"] is not None
             assert pair["conclusion"]["direction"] and isinstance(pair["warnings"], list)
         assert data["ready"] and data["chart"].startswith("data:image/png;base64,") and data["n"] >= 1
-        # Exactly what the chat shows: each message of /analisis, word for word.
+        # The chat's one message is the page's summary, word for word (both from the report's JSON).
         await midwife.send("/analisis")
         chat_texts, chat_book = _chat_report(midwife)
-        assert [m for m in data["messages"] if m not in chat_texts] == []
-        assert data["table"] in "\n".join(chat_texts)
+        assert data["summary"] in chat_texts and len(data["summary"]) <= 700
+        # Table 1 and the test in words beside their codes.
+        assert all(c["label"] and all(r["label"] for r in c["rows"]) for c in report["characteristics"])
+        assert {p["conclusion"]["test_label"] for p in report["pairs"]} == {"uji Wilcoxon"}
 
         # The workbook: the one /analisis sends (the study sheets first), into her chat.
         status, sent = await call(base, "POST", "/app/api/analysis/book", mine, {"protocol": "seed001"})

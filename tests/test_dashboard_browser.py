@@ -186,9 +186,10 @@ async def test_the_dashboard_as_a_midwife_uses_it(browser, settings, db, clock, 
         await page.click("#tabs button[data-tab=analysis]")
         await page.wait_for_selector("body[data-state=analysis]")
         assert await page.query_selector("#tab-analysis img.chart") is not None
-        # The per-protocol report of /analisis, as its text; one protocol: no selector.
-        report = await page.eval_on_selector_all("#tab-analysis pre.report", "ps => ps.map(p => p.textContent)")
-        assert report and "Alur peserta" in report[0]
+        # The per-protocol report of /analisis as HTML tables; one protocol: no selector.
+        assert "Alur peserta" in await page.inner_text("#tab-analysis")
+        assert await page.query_selector("#tab-analysis table.report.flow") is not None
+        assert await page.query_selector("#tab-analysis pre") is None  # no monospace text
         assert await page.query_selector("#analysis-protocol") is None
         await page.screenshot(path=os.path.join(shot, "dashboard-analysis.png"), full_page=True)
         await page.click("#tabs button[data-tab=export]")
@@ -226,16 +227,16 @@ async def test_the_analysis_tab_shows_the_report_of_analisis_and_a_protocol_sele
         await page.wait_for_selector("body[data-state=families]")
         await page.click("#tabs button[data-tab=analysis]")
         await page.wait_for_selector("body[data-state=analysis]")
-        report = "\n".join(await page.eval_on_selector_all("#tab-analysis pre.report",
-                                                          "ps => ps.map(p => p.textContent)"))
+        report = await page.inner_text("#tab-analysis")
         for day in (1, 2, 3):
-            assert f"Hari ke-{day}: sebelum dan sesudah pijat" in report
-        assert "Sig. eksak p" in report and "Karakteristik responden" in report
-        await midwife.send("/analisis")  # the chat asks which protocol; its report of seed 001 is the page's
+            assert content.text("dashboard.r_pair_day", hari=day) in report
+        assert len(await page.query_selector_all("#tab-analysis table.report.levels")) == 3
+        assert "uji Wilcoxon" in report
+        await midwife.send("/analisis")  # the chat asks which protocol; its summary of seed 001 is the page's
         await midwife.press(next(b for b in midwife.last_reply.button_labels if b.startswith("seed001")))
-        chat = [m.text for m in midwife.replies_since_last_action if m.text]
-        shown = await page.eval_on_selector_all("#tab-analysis pre.report", "ps => ps.map(p => p.textContent)")
-        assert shown and all(text in chat for text in shown)
+        chat = [m.text for m in midwife.replies_since_last_action if m.kind == "text"]
+        shown = await page.inner_text("#tab-analysis p.summary")
+        assert shown.replace("\n", "") in [c.replace("\n", "") for c in chat]
         options = await page.eval_on_selector_all("#analysis-protocol option", "os => os.map(o => o.value)")
         assert options == ["seed001", "seed002"]
         assert await page.input_value("#analysis-protocol") == "seed001"
@@ -300,3 +301,68 @@ async def test_the_dashboard_runs_under_its_content_security_policy(browser, set
         await page.click("nav#tabs button[data-tab=analysis]")
         await page.wait_for_selector("#tab-analysis:not([hidden])")
         assert not refused and not leaked, (refused, leaked)
+
+
+ARTIFACTS = os.path.join(os.path.dirname(__file__), "artifacts", "desk")  # gitignored: look at them
+
+
+async def _fits(page, name: str) -> None:
+    """Nothing overflows sideways on a 360 px phone: the page is never wider than the screen."""
+    width = await page.evaluate("document.documentElement.scrollWidth")
+    body = await page.evaluate("document.body.scrollWidth")
+    assert max(width, body) <= PHONE["width"], f"{name}: {max(width, body)} px wide"
+    await page.screenshot(path=os.path.join(ARTIFACTS, f"{name}.png"), full_page=True)
+
+
+async def test_the_whole_desk_on_a_small_phone(browser, settings, db, clock, fake_tg, midwife):
+    """The demo's living desk (seed 001's facility) page by page, in Indonesian, on a 360x740 screen: the
+    families (urgent first, checklists per occasion, what she needs to do), a family with an open alert (the
+    family's words, confirm with a note), the analysis as tables and chart, the export; screenshots kept in
+    tests/artifacts/desk/."""
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    print(f"\nscreenshots: {ARTIFACTS}")
+    with db.session() as s:
+        demo = seed_study_demo(s, clock.now(), settings=settings, midwife_telegram_id=MIDWIFE_A,
+                               midwife_name="Bidan Aminah", living_desk=True)
+        facility_id = demo.facilities[STUDY_MIDWIFE_PROTOCOL].id
+        alert = s.exec(select(Alert).where(Alert.facility_id == facility_id, Alert.words.is_not(None))
+                       .order_by(Alert.raised_at)).first()
+        alert_family, words = alert.family_id, alert.words
+    async with dashboard_bot(settings, db, clock, fake_tg) as (running, base):
+        content = running.runtime.content
+        page, leaked = await open_page(browser, base, init_data(running, MIDWIFE_A))
+        await page.wait_for_selector("body[data-state=families]")
+        assert await page.evaluate("document.documentElement.lang") == "id"
+        assert await page.inner_text("#tabs") == "\n".join(content.text(f"dashboard.tab_{t}")
+                                                           for t in ("families", "analysis", "export"))
+        first = await page.eval_on_selector("#families tbody tr", "r => r.innerText")
+        assert content.text("desk.reason_alert_words", kata=words).strip() in first  # urgent first, her words
+        marks = await page.eval_on_selector_all("#families tbody tr td:nth-child(5)", "cs => cs.map(c => c.textContent)")
+        assert any(m.startswith("H1\u00a0") for m in marks)  # seed 001: per day, before and after
+        await _fits(page, "1-keluarga")
+        await page.select_option("#filter", "ceklis")
+        await _fits(page, "2-keluarga-ceklis")
+        await page.select_option("#filter", "")
+
+        await page.click(f'#families tbody tr[data-id="{alert_family}"]')
+        await page.wait_for_selector("body[data-state=family]")
+        text = await page.inner_text("#tab-family")
+        assert words in text and content.text("dashboard.section_occasions") in text
+        await _fits(page, "3-keluarga-detail")
+        await page.click("button.ack >> nth=0")
+        await page.wait_for_selector(".confirm:not([hidden]) button.ack-yes")
+        await page.fill(".confirm:not([hidden]) textarea", "Sudah ditelepon, dirujuk ke puskesmas")
+        await _fits(page, "4-tangani-konfirmasi")
+        await page.click(".confirm:not([hidden]) button.ack-cancel")  # she may still change her mind
+        with db.session() as s:
+            assert s.get(Alert, alert.id).handled_at is None
+
+        await page.click("#back")
+        await page.click("#tabs button[data-tab=analysis]")
+        await page.wait_for_selector("body[data-state=analysis]")
+        assert await page.query_selector("#tab-analysis img.chart") is not None
+        await _fits(page, "5-analisis")
+        await page.click("#tabs button[data-tab=export]")
+        await page.wait_for_selector("button[data-format=xlsx]")
+        await _fits(page, "6-unduh-data")
+        assert leaked == []

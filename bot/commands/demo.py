@@ -16,6 +16,7 @@ from storage.db import Database
 
 def run(args: argparse.Namespace) -> int:
     from bot.devtools.demo import seed_study_demo
+    from bot.flows import midwife as midwife_rules
 
     settings = settings_from_env()
     if args.database_url:
@@ -25,14 +26,22 @@ def run(args: argparse.Namespace) -> int:
         db.upgrade()
         with db.session() as session:
             made = seed_study_demo(session, SystemClock().now(), settings=settings,
-                                   midwife_telegram_id=args.midwife_telegram_id)
+                                   midwife_telegram_id=args.midwife_telegram_id, living_desk=True)
+            known = midwife_rules.bot_username(session, settings.bot_username)
+            username = known or "PijatOksitosinBot"
             for protocol_id, facility in made.facilities.items():
                 fams = made.families[protocol_id]
-                print(f"{protocol_id}: {facility.name} (code {facility.code}), {len(fams)} families")
+                print(f"{protocol_id}: {facility.name} (code {facility.code}), {len(fams)} families, "
+                      f"open alerts, questions and family messages waiting")
+                invitation = made.invites.get(protocol_id)
+                if invitation is not None:
+                    print(f"  a midwife of it opens: {midwife_rules.invite_link(username, invitation.invite)}"
+                          + ("" if known else f"  (or sends /start {midwife_rules.INVITE_PREFIX}"
+                                              f"{invitation.invite.code}; BOT_USERNAME names your bot)"))
             if made.deleted:
                 print(f"family {made.deleted} used /hapus after consenting: answers kept, personal fields removed")
-            print("look at it: python -m bot analyze --protocol seed001 [--facility CODE] [--json]")
-            print("or in the chat: python -m bot midwife invite --facility CODE --coordinator, then /analisis")
+            print("then in the chat: /pasien, /analisis, /bidan (the dashboard); "
+                  "or: python -m bot analyze --protocol seed001 [--facility CODE] [--json]")
     finally:
         db.dispose()
     return 0

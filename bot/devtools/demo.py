@@ -289,17 +289,52 @@ class StudyDemo:
     families: dict[str, list[DemoFamily]] = field(default_factory=dict)
     staff: Staff | None = None
     deleted: str | None = None  # code of the family that used /hapus after consenting
+    invites: dict[str, object] = field(default_factory=dict)  # protocol id -> bot.flows.midwife.Invitation
+
+
+# What families in the demo said (simulated input, in their words): an open danger sign, questions.
+DEMO_ALERTS = (("bayi_kejang", "dedek tadi kejang sebentar, badannya kaku"),
+               ("bayi_demam_dingin", "anak saya panas 38,5 dari pagi"))
+DEMO_QUESTIONS = ("Bu bidan, ASI saya baru keluar sedikit, apakah normal?",
+                  "Boleh pijat kalau saya masih pusing sedikit?")
+DEMO_REPLY = "Normal di hari-hari pertama, Bu. Susui sesering mungkin, nanti ASI makin lancar."
+
+
+def desk_life(session: Session, facility: Facility, made: list[DemoFamily], *, now: datetime, staff_user_id: int | None,
+              rng: random.Random) -> None:
+    """What a midwife finds on her desk: open danger alerts quoting the family, unanswered questions, and a
+    question she already answered (a family message with her reply)."""
+    from storage import questions as question_store
+    from storage.models import Alert
+
+    live = [f for f in made if f.code] or made
+    for i, (sign, words) in enumerate(DEMO_ALERTS):
+        fam = live[(3 + 4 * i) % len(live)]
+        session.add(Alert(family_id=fam.family_id, facility_id=facility.id, sign_id=sign, source="text",
+                          raised_by=fam.mother_id, raised_at=now - timedelta(minutes=25 + 40 * i),
+                          last_notified_at=now - timedelta(minutes=25 + 40 * i), words=words))
+    for i, text in enumerate(DEMO_QUESTIONS):
+        fam = live[(6 + 2 * i) % len(live)]
+        question_store.ask(session, family_id=fam.family_id, facility_id=facility.id, asked_by=fam.mother_id,
+                           text=text, now=now - timedelta(minutes=rng.randint(10, 90)))
+    answered = live[0]
+    q = question_store.ask(session, family_id=answered.family_id, facility_id=facility.id, asked_by=answered.mother_id,
+                           text=DEMO_QUESTIONS[0], now=now - timedelta(hours=5))
+    if staff_user_id is not None:
+        question_store.reply(session, family_id=answered.family_id, staff_user_id=staff_user_id, text=DEMO_REPLY,
+                             now=now - timedelta(hours=4), question=q)
 
 
 def seed_study_demo(session: Session, now: datetime, *, settings=None, families_per_protocol: int = 12,
                     seed: int = 14, content: Content | None = None, midwife_telegram_id: int | None = None,
-                    midwife_name: str = "Bidan Demo") -> StudyDemo:
+                    midwife_name: str = "Bidan Demo", living_desk: bool = False) -> StudyDemo:
     """Four facilities, each on one seed protocol, with families at every stage.
 
     Per facility: most families past their last measurement, a quarter still in the massage days, two
     without research consent, one whose first "before" checklist was late, one (in seed 001's facility) that
     used /hapus after consenting (its answers stay, pseudonymous), one with an unreachable husband, Table 1
-    answers for most mothers.
+    answers for most mothers. ``living_desk`` (``python -m bot demo``): also a one-time coordinator invitation
+    per facility, open danger alerts with the family's words, unanswered questions and an answered one.
     """
     from bot.flows import privacy, protocols
 
@@ -337,6 +372,13 @@ def seed_study_demo(session: Session, now: datetime, *, settings=None, families_
             if index == 2 and fam.husband_id is not None:
                 _unreachable(session, fam.husband_id)
         out.families[protocol_id] = made
+        if living_desk:
+            from bot.flows import midwife as midwife_rules
+
+            out.invites[protocol_id] = midwife_rules.invite_to(session, facility, now=now, coordinator=True,
+                                                               actor="demo", name=midwife_name)
+            desk_life(session, facility, made, now=now, rng=rng,
+                      staff_user_id=out.staff.user_id if out.staff and protocol_id == STUDY_MIDWIFE_PROTOCOL else None)
         if protocol_id == STUDY_MIDWIFE_PROTOCOL and settings is not None:
             gone = made[1]  # consented: /hapus keeps its answers without any personal field
             mother = session.get(User, gone.mother_id)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from analysis import draw_chart, render_compact, write_xlsx
 from bot.flows import protocols, study_data, study_report
+from bot.flows.phone_report import phone_summary
 from storage import audit, facilities, research
 from storage.db import reading
 from storage.models import Facility, Staff
@@ -81,6 +82,15 @@ def too_few(content, made: ProtocolReport) -> str:
     data = made.reports[0][0] if made.reports else None
     return content.text("midwife.analysis_too_few", n=data.scores.n if data else 0, minimum=study_data.MIN_PAIRS,
                         fasilitas=made.facility.name, instrumen=made.study.instrument.title)
+
+
+def phone_text(content, made: ProtocolReport) -> str:
+    """The report as one short message for a phone (bot/flows/phone_report.py), from its JSON."""
+    report = study_report.to_json(made.study, made.reports, labels_of(content))
+    p = made.study.protocol
+    return phone_summary(content.text, report, facility=made.facility.name,
+                         protocol=content.text("study.protocol_line", kode=p.id, judul=p.title,
+                                               versi=made.study.version))
 
 
 def header(content, made: ProtocolReport) -> str:

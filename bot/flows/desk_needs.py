@@ -19,16 +19,37 @@ def occasion_name(content: Content, state: occasion_status.OccasionState, *, wit
     return content.text("desk.occasion_day", hari=state.day, waktu=word) if with_day else word
 
 
+def label_words(content: Content, label: str) -> str:
+    """A stored occasion label in words: "day2_pre" -> "Hari 2, sebelum pijat", "post" -> "Sesudah pijat"."""
+    kind = occasion_status.kind(label)
+    if kind not in ("pre", "post"):
+        return label
+    day = label[3:-len(kind) - 1] if label.startswith("day") else ""
+    word = content.text(f"desk.occasion_word_{kind}")
+    return (content.text("desk.occasion_day", hari=day, waktu=word) if day.isdigit() else word).capitalize()
+
+
 def _with_day(states: list[occasion_status.OccasionState]) -> bool:
     """Name the day only when the protocol measures the same occasion on several days (seed 001)."""
     return len({s.occasion for s in states}) < len(states)
+
+
+_MARKS: dict[int, tuple[Content, dict[str, str]]] = {}
+
+
+def _marks(content: Content) -> dict[str, str]:
+    """The marks of each state (read once per content: the families table draws a thousand rows)."""
+    cached = _MARKS.get(id(content))
+    if cached is None or cached[0] is not content:
+        cached = _MARKS[id(content)] = (content, {s: content.text(f"desk.mark_{s}") for s in occasion_status.STATES})
+    return cached[1]
 
 
 def occasion_marks(content: Content, states: list[occasion_status.OccasionState]) -> str:
     """The checklists of one family: per day when the protocol measures on several days."""
     if not states:
         return "-"
-    mark = {s: content.text(f"desk.mark_{s}") for s in occasion_status.STATES}
+    mark = _marks(content)
     if not _with_day(states):
         return "/".join(mark[s.state] for s in states)
     days: dict[int, list[str]] = {}

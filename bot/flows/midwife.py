@@ -95,8 +95,13 @@ class Invitation:
 def invite(session: Session, *, facility_name: str, now: datetime, name: str | None = None,
            coordinator: bool = False, created_by: int | None = None, actor: str = "cli",
            valid_for: timedelta = staff_store.INVITE_VALID_FOR, timezone: str = "Asia/Jakarta") -> Invitation:
-    """A one-time invitation to ``facility_name`` (created if it does not exist yet), logged in the audit."""
-    facility, created = facilities.get_or_create(session, name=facility_name, now=now, timezone=timezone)
+    """A one-time invitation to ``facility_name`` (a facility's code or name; created if neither exists yet),
+    logged in the audit."""
+    existing = facilities.find(session, facility_name.strip())
+    if existing is not None:
+        facility, created = existing, False
+    else:
+        facility, created = facilities.get_or_create(session, name=facility_name, now=now, timezone=timezone)
     return invite_to(session, facility, now=now, name=name, coordinator=coordinator, created_by=created_by,
                      actor=actor, valid_for=valid_for, facility_created=created)
 

@@ -40,12 +40,8 @@ def occasion_states(protocol: Protocol, *, day: int | None, active: bool,
                     completed: Mapping[str, str | None]) -> list[OccasionState]:
     """Each occasion of the protocol for a family on postpartum ``day``; ``completed``: the labels of its finished
     measurements -> their window status (None when not stamped). A family that is not active has nothing due."""
-    ordered = slots(protocol)
-    single = {s.occasion for s in ordered if sum(1 for o in ordered if o.occasion == s.occasion) == 1}
     out = []
-    for s in ordered:
-        # A protocol measuring once stores the bare "pre"/"post"; older rows may carry either form.
-        names = [s.label] + ([s.occasion, f"day{s.day}_{s.occasion}"] if s.occasion in single else [])
+    for s, names in _slots(protocol):
         found = [completed[n] for n in names if n in completed]
         if found and any(w != SKIPPED for w in found):
             state = DONE
@@ -59,6 +55,21 @@ def occasion_states(protocol: Protocol, *, day: int | None, active: bool,
             state = LATE
         out.append(OccasionState(s.label, s.occasion, s.day, state))
     return out
+
+
+_SLOTS: dict[tuple[str, int], list] = {}
+
+
+def _slots(protocol: Protocol) -> list:
+    """The protocol's slots, each with the labels its measurement may be stored under (computed once)."""
+    key = (protocol.id, protocol.version)
+    if key not in _SLOTS:
+        ordered = slots(protocol)
+        single = {s.occasion for s in ordered if sum(1 for o in ordered if o.occasion == s.occasion) == 1}
+        # A protocol measuring once stores the bare "pre"/"post"; older rows may carry either form.
+        _SLOTS[key] = [(s, [s.label] + ([s.occasion, f"day{s.day}_{s.occasion}"] if s.occasion in single else []))
+                       for s in ordered]
+    return _SLOTS[key]
 
 
 def due_labels(states: list[OccasionState]) -> list[str]:

@@ -212,8 +212,7 @@ def _detail_text(turn: Turn, detail: study_data.FamilyDetail) -> str:
         lines.append(t(turn, "detail_none"))
     for md in detail.measurements:
         m = md.measurement
-        occasion_key = f"occasion_{m.occasion}"
-        occasion = t(turn, occasion_key) if turn.content.has_text(f"midwife.{occasion_key}") else m.occasion
+        occasion = desk_needs.label_words(turn.content, m.occasion)
         inst = turn.content.instruments.get(m.instrument_id)
         title = inst.title if inst else m.instrument_id
         if m.completed_at is not None:

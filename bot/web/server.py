@@ -229,9 +229,8 @@ def family(call: Call, request, body) -> dict:
     for md in detail.measurements:
         m = md.measurement
         inst = content.instruments.get(m.instrument_id)
-        key = f"midwife.occasion_{m.occasion}"
         measurements.append({
-            "occasion": call.t(key) if content.has_text(key) else m.occasion,
+            "occasion": desk_needs.label_words(content, m.occasion),
             "title": inst.title if inst else m.instrument_id, "score": m.score, "class": md.class_label,
             "complete": m.completed_at is not None,
             "answers": [{"item": a.text, "answer": desk.answer_label(content, m.instrument_id, a.item_id, a.raw_value)}
@@ -296,7 +295,9 @@ def analysis(call: Call, request, body) -> dict:
         "versions": [{"version": v, "label": call.t("study.version_line", versi=v, n=n), "n": n,
                       "selected": v == made.study.version} for v, n in versions] if len(versions) > 1 else [],
         "messages": made.messages,
-        "report": study_report.to_json(made.study, made.reports, protocol_report.labels_of(content)),
+        "summary": protocol_report.phone_text(content, made),
+        "report": _worded(content, study_report.to_json(made.study, made.reports,
+                                                        protocol_report.labels_of(content))),
         "ready": made.primary is not None,
     }
     if made.primary is None:
@@ -306,6 +307,23 @@ def analysis(call: Call, request, body) -> dict:
     out.update(header=protocol_report.header(content, made), table=protocol_report.compact_table(content, made),
                n=made.primary.n, chart="data:image/png;base64," + base64.b64encode(chart).decode())
     return out
+
+
+def _worded(content, report: dict) -> dict:
+    """The report's JSON with the words the page shows beside its codes (Table 1's variables and categories,
+    the test's name), as the chat report words them."""
+    def word(key: str, code: str) -> str:
+        return content.text(key) if content.has_text(key) else code
+
+    for c in report.get("characteristics") or []:
+        c["label"] = word(f"study.variable.{c['variable']}", c["variable"])
+        for r in c["rows"]:
+            r["label"] = word(f"study.category.{r['category']}", r["category"])
+    for p in report.get("pairs") or []:
+        if p.get("conclusion") and p["conclusion"].get("test"):
+            p["conclusion"]["test_label"] = word(f"analysis.decision.test.{p['conclusion']['test']}",
+                                                 p["conclusion"]["test"])
+    return report
 
 
 def analysis_book(call: Call, request, body) -> dict:

@@ -5,8 +5,6 @@ bot/handlers/study.py."""
 
 from __future__ import annotations
 
-import html
-
 from bot.chat.keyboards import callback, inline
 from bot.core.turn import Turn
 from bot.export import protocol_report as shared
@@ -57,13 +55,12 @@ def report(turn: Turn, staff: Staff, protocol_id: str, version: int | None = Non
                                for v, n in versions]))
             return
     made = shared.protocol_report(turn.session, turn.content, staff, protocol_id, version, now=turn.now)
-    for message in made.messages:
-        turn.reply("<pre>" + html.escape(message) + "</pre>", parse_mode="HTML")
+    # One message a phone shows whole, from the report's own numbers; the full report is the workbook and
+    # the dashboard's analysis tab.
+    turn.reply(shared.phone_text(turn.content, made))
     if made.primary is None:
         turn.reply(shared.too_few(turn.content, made))
         return
-    turn.reply(html.escape(shared.header(turn.content, made)) + "\n<pre>"
-               + html.escape(shared.compact_table(turn.content, made)) + "</pre>", parse_mode="HTML")
     chart_bytes, book_bytes = shared.chart_and_book(turn.content, made)
     turn.photo(chart_bytes, turn.t("midwife.analysis_chart_caption", n=made.primary.n))
     turn.document(book_bytes, shared.book_filename(made), shared.book_caption(turn.content, made))

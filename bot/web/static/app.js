@@ -78,10 +78,10 @@ const COLUMNS = [
   ["family", "col_family", r => r.name.toLowerCase()],
   ["alerts", "col_alerts", r => -(r.open_alerts * 100 + r.open_questions)],
   ["day", "col_day", r => r.day === null ? 99 : r.day],
-  ["sessions", "col_sessions", r => r.sessions_done],
+  ["sessions", "col_sessions", r => r.sessions_done, "hide-small"],
   ["checklists", "col_checklists", r => r.checklists_done],
   ["protocol", "col_protocol", r => r.protocol, "hide-small"],
-  ["contact", "col_contact", r => r.last_contact || ""],
+  ["contact", "col_contact", r => r.last_contact || "", "hide-small"],
 ];
 
 function cell(r, key) {
@@ -273,7 +273,7 @@ async function loadAnalysis(choice) {
       a.versions.map(v => ({ value: String(v.version), label: v.label, selected: v.selected })),
       value => loadAnalysis({ protocol: a.protocol.id, version: value })));
   }
-  parts.push(...a.messages.map(m => el("pre", { class: "report" }, m)));
+  parts.push(el("p", { class: "summary" }, a.summary), ...reportTables(a.report));
   if (!a.ready) {
     parts.push(el("p", { class: "too-few" }, a.message));
   } else {
@@ -287,13 +287,60 @@ async function loadAnalysis(choice) {
       } catch (err) { if (err.status === 401 || err.status === 403) showError(err); else note.textContent = t("error_other"); }
       finally { book.disabled = false; }
     } }, t("analysis_book"));
-    parts.push(el("h2", {}, a.header), el("pre", { class: "compact" }, a.table),
-      el("img", { class: "chart", src: a.chart, alt: t("chart_alt") }), book, note);
+    parts.push(el("h2", {}, a.header), el("img", { class: "chart", src: a.chart, alt: t("chart_alt") }), book, note);
   }
   box.replaceChildren(...parts);
   box.dataset.protocol = a.protocol.id;
   box.dataset.version = String(a.protocol.version);
   document.body.dataset.state = "analysis";
+}
+
+// The study report as tables, from its JSON (bot/flows/study_report.to_json): the numbers are the report's own.
+const num = (x, d = 1) => x === null || x === undefined ? "-" : Number(x).toFixed(d).replace(/\.?0+$/, "").replace(".", ",");
+const pval = p => p === null || p === undefined ? "-" : p < 0.001 ? "< 0,001" : Number(p).toFixed(3).replace(".", ",");
+const pct = x => x === null || x === undefined ? "-" : Math.round(x * 100) + "%";
+
+function table(cls, head, rows) {
+  return el("div", { class: "scroll" }, el("table", { class: "report " + cls },
+    el("thead", {}, el("tr", {}, head.map(h => el("th", {}, h)))),
+    el("tbody", {}, rows.map(r => el("tr", {}, r.map(c => el("td", {}, c)))))));
+}
+
+function reportTables(r) {
+  if (!r || !r.flow) return [];
+  const f = r.flow;
+  const out = [el("h2", {}, t("r_flow")), table("flow", [t("r_step"), t("r_families")], [
+    [t("r_registered"), f.registered], [t("r_consented"), f.consented_research],
+    [t("r_pre_on_time"), f.pre_on_time], [t("r_post_on_time"), f.post_on_time], [t("r_analysed"), f.analysed]])];
+  for (const p of r.pairs || []) {
+    out.push(el("h2", {}, p.day ? t("r_pair_day", { hari: p.day }) : t("r_pair")));
+    const c = p.conclusion || {};
+    const pre = p.pre_descriptives || {}, post = p.post_descriptives || {};
+    out.push(table("pair", ["", t("r_before"), t("r_after")], [
+      [t("r_n"), p.n, p.n], [t("r_median"), num(pre.median), num(post.median)], [t("r_mean"), num(pre.mean, 2), num(post.mean, 2)]]));
+    const levels = (p.levels || []).filter(l => l.occasion === p.pre || l.occasion === p.post);
+    if (levels.length === 2) {
+      out.push(table("levels", [t("r_level"), t("r_before"), t("r_after")], levels[0].levels.map((l, i) => {
+        const a = levels[1].levels[i] || {};
+        return [l.label, l.n + " (" + pct(l.share) + ")", (a.n ?? "-") + " (" + pct(a.share) + ")"];
+      })));
+    }
+    if (c.test) {
+      out.push(el("p", {}, t(c.significant ? "r_significant" : "r_not_significant", { uji: c.test_label || c.test, p: pval(c.p) })));
+    } else {
+      out.push(el("p", { class: "muted" }, t("r_too_few", { n: p.n || 0 })));
+    }
+    if ((p.warnings || []).length) {
+      out.push(el("details", {}, el("summary", {}, t("r_warnings", { jumlah: p.warnings.length })),
+        el("ul", {}, p.warnings.map(w => el("li", {}, w.text)))));
+    }
+  }
+  for (const c of r.characteristics || []) {
+    if (!c.rows.length) continue;
+    out.push(el("h2", {}, c.label || c.variable), table("t1", [t("r_category"), t("r_families")],
+      c.rows.map(x => [x.label || x.category, x.n + " (" + pct(x.share) + ")"])));
+  }
+  return out;
 }
 
 function renderExport() {
