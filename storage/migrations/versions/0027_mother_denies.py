@@ -12,7 +12,7 @@ from alembic import op
 import storage.types
 
 revision: str = '0027'
-down_revision: str | None = '0017'
+down_revision: str | None = '0025'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
