@@ -81,7 +81,7 @@ def test_normal_numbers_events_over_and_someone_else_raise_no_sign(text: str) ->
 
 
 def test_a_message_is_read_in_under_ten_milliseconds() -> None:
-    read_message("bayi saya demam 39 dan lemas")  # the learned reader is trained or loaded once
+    get_content().warm_reader()  # the learned reader is trained or loaded once
     start = time.process_time()  # CPU time: the machine running the tests may be shared
     for _ in range(50):
         read_message("bu bayi saya dari tadi kejang kejang terus, matanya ke atas")
