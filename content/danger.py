@@ -299,11 +299,15 @@ def _read_clauses(lang: Language, parts: list[list[str]]) -> list[_Clause]:
         if not part:
             continue
         markers: list[tuple[int, str]] = []
+        covered = 0  # "mama dedek": the words of a person phrase are one person
         for i, t in enumerate(part):
+            if i < covered:
+                continue
             who = None
             for phrase, person in lang.subject_phrases:
                 if tuple(part[i:i + len(phrase)]) == phrase:
                     who = person
+                    covered = i + len(phrase)
                     break
             if who is None:
                 continue

@@ -33,6 +33,7 @@ API (all objects are frozen dataclasses; lists are tuples, dicts are read-only m
     c.match_danger_signs(free_text) -> [DangerSign]   # urgent first; whose sign, negation, numbers
     c.read_message(free_text) -> MessageReading(signs, kind 'danger'|'health'|'social'|'other',
                                  hypothetical, scores, mentioned)   # content/reading.py
+    c.warm_reader()        # load or train the learned reader now (call at start-up)
 
     c.education[id]        # EducationMessage(id, day, audience, title, text, source)
     c.protocols[id]        # Protocol(id, title, description, instrument, performer, days,
@@ -188,6 +189,12 @@ class Content:
         if self.danger_language is None:
             return []
         return match_signs(self.danger_signs, free_text, self.danger_language)
+
+    def warm_reader(self) -> None:
+        """Load (or train, a few seconds) the learned reader now, so no family message waits for it."""
+        if self.danger_language is not None and danger_model.enabled():
+            danger_model.cached_model(normalizer(self.danger_language), self.rules_digest,
+                                      [s.id for s in self.danger_signs])
 
     def read_message(self, free_text: str) -> MessageReading:
         """The danger signs a message reports now, its kind and whether it is hypothetical (content/reading.py)."""
