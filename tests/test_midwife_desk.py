@@ -145,20 +145,20 @@ async def test_phone_shared_shown_to_her_midwives_only_never_exported_and_erased
     rani = fake_tg.user(user_id=3001, first_name="Rani")
     await register(rani, db)
     # After registration: the optional contact button, and a way to skip; nothing waits for it.
-    ask = next(m for m in rani.messages if m.text == t(bot, "desk.ask_phone"))
+    ask = next(m for m in rani.messages if m.text == to_mother(bot, "desk.ask_phone"))
     assert rani.reply_keyboard == [[t(bot, "desk.button_share_phone")], [t(bot, "desk.button_skip_phone")]]
     assert ask is not None
     assert fake_tg.world.chats[rani.id].reply_keyboard["keyboard"][0][0]["request_contact"] is True
     # Someone else's contact is refused; her own is taken.
     await rani.send_message_fields({"contact": {"phone_number": "6289999999999", "first_name": "X", "user_id": 77}})
-    assert rani.last_reply.text == t(bot, "desk.phone_not_own")
+    assert rani.last_reply.text == to_mother(bot, "desk.phone_not_own")
     await rani.send_message_fields({"contact": {"phone_number": "+62 812-3456-7890", "first_name": "Rani",
                                                 "user_id": rani.id}})
-    assert rani.last_reply.text == t(bot, "desk.phone_saved")
+    assert rani.last_reply.text == to_mother(bot, "desk.phone_saved")
     with db.session() as session:
         assert users.get_by_telegram_id(session, rani.id).phone == "+6281234567890"
     # The privacy text says so.
-    assert "nomor HP" in t(bot, "onboarding.privacy")
+    assert "nomor HP" in to_mother(bot, "onboarding.privacy")
 
     # She links her midwife's facility; the midwife sees the number, tap-to-call and WhatsApp.
     await rani.send(f"/start fas_{world.a.registration_code}")
