@@ -105,6 +105,8 @@ async def test_protokol_sets_the_facility_and_moves_a_family_before_its_first_me
     midwife = fake_tg.user(user_id=MIDWIFE, first_name="Bidan")
     await midwife.send("/protokol")
     assert "seed001" in midwife.last_reply.text
+    for p in get_content().protocols.values():  # each protocol with its one-line description, not a bare code
+        assert f"{p.id}: {p.title}" in midwife.last_reply.text
     await midwife.press("seed003")
     assert "seed003" in midwife.last_reply.text
     with db.session() as s:
