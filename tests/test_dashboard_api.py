@@ -272,7 +272,7 @@ async def test_the_analysis_tab_is_the_per_protocol_report_of_analisis(settings,
         book = midwife.last_reply
         assert book.filename == chat_book.filename == sent["filename"]
         assert _study_sheets(book.document) == _study_sheets(chat_book.document)
-        assert _study_sheets(book.document)[0][:2] == ["Alur dan tabel studi", "Kepatuhan pijat"]
+        assert _study_sheets(book.document)[0][:3] == ["Ringkasan", "Alur dan tabel studi", "Kepatuhan pijat"]
         with db.session() as session:
             audited = session.exec(select(AuditLog).where(AuditLog.action == "analysis")
                                    .order_by(AuditLog.id)).all()

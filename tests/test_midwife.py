@@ -259,7 +259,8 @@ async def test_qr_sends_the_facility_registration_link_as_a_png(bot, db, clock, 
     reply = midwife.last_reply
     link = f"https://t.me/{bot.fake.bot_username}?start=fas_{world.a.registration_code}"
     assert reply.photo is not None and reply.photo.startswith(b"\x89PNG")
-    assert reply.photo == qr_png(link)
+    # The picture is labelled: whose code it is and what to do with it (printed, it is read without the chat).
+    assert reply.photo == qr_png(link, world.a.name, t(bot, "midwife.qr_label_hint"))
     assert link in reply.text and world.a.code in reply.text
 
 

@@ -41,7 +41,13 @@ async def test_demo_analisis_for_seed001_per_day_and_three_levels(bot, db, clock
     from openpyxl import load_workbook
 
     wb = load_workbook(BytesIO(book.document), read_only=True)
-    assert wb.sheetnames[:2] == ["Alur dan tabel studi", "Kepatuhan pijat"]
+    assert wb.sheetnames[:3] == ["Ringkasan", "Alur dan tabel studi", "Kepatuhan pijat"]
+    # The first sheet is tables, one value per cell, numbers as numbers: a row per day's pair.
+    summary = [list(r) for r in wb["Ringkasan"].iter_rows(values_only=True)]
+    pairs = [r for r in summary if r and isinstance(r[0], str) and r[0].startswith("Hari ") and r[0].endswith("pijat")
+             and isinstance(r[1], int)]
+    assert len(pairs) >= 3 and all(isinstance(r[7], int | float) and 0 <= r[7] <= 1 for r in pairs[:3])  # n, p as numbers
+    assert max(len([c for c in r if c is not None]) for r in summary) >= 6  # real columns, not one of text
     first = [str(r[0]) for r in wb["Alur dan tabel studi"].iter_rows(values_only=True) if r and r[0]]
     assert "Alur peserta" in first and any(str(x).startswith("Hari ke-1:") for x in first)
     # The full report (the workbook's first sheet, and the dashboard): per day, three levels, SPSS's figures.
@@ -61,7 +67,7 @@ async def test_demo_analisis_for_seed001_per_day_and_three_levels(bot, db, clock
     frequencies = joined
     # The per-item tables (issue 14): each item's text, the answers the family saw, n and % per occasion,
     # the counts adding up to the occasion's n, the same n as the chat's frequencies.
-    assert wb.sheetnames[2] == "Frekuensi per butir"
+    assert wb.sheetnames[3] == "Frekuensi per butir"
     item_rows = [list(r) for r in wb["Frekuensi per butir"].iter_rows(values_only=True)]
     texts_in_sheet = "\n".join(str(r[0]) for r in item_rows if r and r[0])
     instrument = get_content().instruments["skala3"]
@@ -105,6 +111,8 @@ async def test_protokol_sets_the_facility_and_moves_a_family_before_its_first_me
     midwife = fake_tg.user(user_id=MIDWIFE, first_name="Bidan")
     await midwife.send("/protokol")
     assert "seed001" in midwife.last_reply.text
+    for p in get_content().protocols.values():  # each protocol with its one-line description, not a bare code
+        assert f"{p.id}: {p.title}" in midwife.last_reply.text
     await midwife.press("seed003")
     assert "seed003" in midwife.last_reply.text
     with db.session() as s:

@@ -82,6 +82,7 @@ class Runtime:
     kept_chats: set[int] | None = None
     _pool: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
     _side: ThreadPoolExecutor | None = field(default=None, init=False, repr=False)
+    _side_gate: asyncio.Semaphore | None = field(default=None, init=False, repr=False)
     _pool_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -117,9 +118,15 @@ class Runtime:
     async def run_off_loop(self, fn: Callable[..., T], /, *args: Any) -> T:
         """``fn(*args)`` never on the loop: the database pool (:meth:`run_sync`) when there is one, else (SQLite)
         one side thread. For long work that is not a chat's turn (the dashboard's table, analysis and exports:
-        seconds of queries and file building), so every family's reply keeps flowing meanwhile."""
+        seconds of queries and file building), so every family's reply keeps flowing meanwhile: in the pool it
+        takes at most all threads but one."""
         if self.db_threads:
-            return await self.run_sync(fn, *args)
+            # Never every thread of the pool: one always stays free for the chats' turns (an export holds
+            # its thread for seconds).
+            if self._side_gate is None:
+                self._side_gate = asyncio.Semaphore(max(1, self.db_threads - 1))
+            async with self._side_gate:
+                return await self.run_sync(fn, *args)
         with self._pool_lock:
             if self._side is None:
                 self._side = ThreadPoolExecutor(1, thread_name_prefix="side")

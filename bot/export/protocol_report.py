@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from analysis import draw_chart, render_compact, write_xlsx
+from bot.export.report_sheet import add_summary_sheet
 from bot.flows import protocols, study_data, study_report
 from bot.flows.phone_report import phone_summary
 from storage import audit, facilities, research
@@ -111,6 +112,10 @@ def chart_and_book(content, made: ProtocolReport, *, with_book: bool = True) -> 
         if with_book:
             write_xlsx(made.primary, book, labels)
             study_report.add_study_sheets(book, content.text, made.study, made.reports, made.facility.name)
+            add_summary_sheet(book, content.text, study_report.to_json(made.study, made.reports, labels),
+                              title=content.text("study.header", fasilitas=made.facility.name,
+                                                 judul=made.study.protocol.title, versi=made.study.version,
+                                                 instrumen=made.study.instrument.title))
         return chart.read_bytes(), book.read_bytes() if with_book else None
 
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import io
 import logging
+import textwrap
 from datetime import datetime
 
 import segno
+from PIL import Image, ImageDraw, ImageFont
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, WebAppInfo
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
@@ -389,10 +391,30 @@ def analysis(turn: Turn) -> None:
 
 # -- /qr -----------------------------------------------------------------------------------------------
 
-def qr_png(data: str) -> bytes:
+def qr_png(data: str, title: str | None = None, hint: str | None = None) -> bytes:
+    """The QR code as a PNG; with ``title`` and ``hint`` written under it (printed and stuck on a wall, the
+    picture says whose it is and what to do with it)."""
     buffer = io.BytesIO()
     segno.make(data, error="m").save(buffer, kind="png", scale=10, border=4)
-    return buffer.getvalue()
+    if title is None:
+        return buffer.getvalue()
+    code = Image.open(io.BytesIO(buffer.getvalue())).convert("RGB")
+    width = code.width
+    big, small = ImageFont.load_default(size=26), ImageFont.load_default(size=20)
+    lines = [(line, big) for line in textwrap.wrap(title, 30)]
+    lines += [(line, small) for line in textwrap.wrap(hint or "", 40)]
+    height = code.height + 20 + sum(34 if f is big else 28 for _, f in lines)
+    page = Image.new("RGB", (width, height), "white")
+    page.paste(code, (0, 0))
+    draw = ImageDraw.Draw(page)
+    y = code.height
+    for line, font in lines:
+        left = max(10, (width - draw.textlength(line, font=font)) // 2)
+        draw.text((left, y), line, fill="black", font=font)
+        y += 34 if font is big else 28
+    out = io.BytesIO()
+    page.save(out, format="PNG")
+    return out.getvalue()
 
 
 @turn_handler
@@ -402,7 +424,8 @@ def qr(turn: Turn) -> None:
         return
     facility = facilities.get(turn.session, staff.facility_id)
     url = rules.registration_link(turn.rt.username, facility)
-    turn.photo(qr_png(url), t(turn, "qr_caption", fasilitas=facility.name, tautan=url, kode=facility.code))
+    turn.photo(qr_png(url, facility.name, t(turn, "qr_label_hint")),
+               t(turn, "qr_caption", fasilitas=facility.name, tautan=url, kode=facility.code))
 
 
 # -- /undang -------------------------------------------------------------------------------------------

@@ -55,8 +55,10 @@ def protocol_command(turn: Turn) -> None:
         return
     rows = [[(p.id + (" ✓" if p.id == current.id else ""), callback("stp", "fac", p.id))]
             for p in sorted(turn.content.protocols.values(), key=lambda p: p.id)]
-    turn.reply(text + "\n\n" + turn.t("study.protocol_choose") + "\n\n" + turn.t("study.protocol_move_usage"),
-               inline(rows))
+    described = "\n".join(turn.t("study.protocol_option", kode=p.id, judul=p.title)
+                           for p in sorted(turn.content.protocols.values(), key=lambda p: p.id))
+    turn.reply(text + "\n\n" + turn.t("study.protocol_choose") + "\n" + described + "\n\n"
+               + turn.t("study.protocol_move_usage"), inline(rows))
 
 
 def _move_family(turn: Turn, staff: Staff, code: str, protocol_id: str) -> None:
