@@ -34,6 +34,7 @@ import contextlib
 import dataclasses
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -120,11 +121,13 @@ class Variant:
     label: str
     url: str | None = None  # None: the echo bot
     db_threads: int | None = None  # None: the bot's default
+    as_run: bool = False  # the settings of `python -m bot run` (INFO log written, dispatcher and heartbeat on)
     rates: list[float] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)  # seconds, offered load
     offered: list[float] = field(default_factory=list)  # achieved offered rate per round
     cpu: list[float] = field(default_factory=list)  # bot-process CPU seconds per update, throughput phase
     fake_cpu: list[float] = field(default_factory=list)  # the fake Bot API's CPU seconds per update, same phase
+    calls: list[float] = field(default_factory=list)  # Bot API calls the fake served per update, same phase
     errors: int = 0
 
     @property
@@ -146,6 +149,9 @@ def build_app(fake: FakeServer, variant: Variant, clock: Clock) -> Application:
 
     options = dict(token=fake.token, api_url=fake.base_url, database_url=variant.url, rate_limit=False,
                    run_dispatcher=False, health_file=None, log_level="WARNING")
+    if variant.as_run:  # as `python -m bot run` runs it (RATE_LIMIT=false only): the dispatcher, the health file
+        options.update(run_dispatcher=True, log_level="INFO")
+        options.pop("health_file")
     if variant.db_threads is not None and "db_threads" in {f.name for f in dataclasses.fields(Settings)}:
         options["db_threads"] = variant.db_threads
     return build_application(Settings(**options), db=Database(variant.url), update_processor=per_chat_processor(clock))
@@ -166,6 +172,12 @@ async def run_round(fake: FakeServer, variant: Variant, people: People, *, n: in
     app = build_app(fake, variant, clock)
     errors = ErrorCount()
     logging.getLogger().addHandler(errors)
+    written = logging.FileHandler(os.devnull) if variant.as_run else None  # an INFO log, formatted and written
+    root_level = logging.getLogger().level
+    if written is not None:
+        written.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        logging.getLogger().addHandler(written)
+        logging.getLogger().setLevel(logging.INFO)
     await app.initialize()
     if app.post_init:
         await app.post_init(app)
@@ -178,13 +190,16 @@ async def run_round(fake: FakeServer, variant: Variant, people: People, *, n: in
 
         batch = people.updates(n)  # throughput
         clock.expect(n)
-        fake_cpu0 = (await fake.call("cpu"))["cpu"]
+        before = await fake.call("cpu")
+        fake_cpu0, calls0 = before["cpu"], before.get("calls", 0)
         cpu0, start = cpu_seconds(), time.perf_counter()
         await fake.enqueue(batch)
         await clock.wait(timeout)
         variant.rates.append(n / (time.perf_counter() - start))
         variant.cpu.append((cpu_seconds() - cpu0) / n)
-        variant.fake_cpu.append(((await fake.call("cpu"))["cpu"] - fake_cpu0) / n)
+        after = await fake.call("cpu")
+        variant.fake_cpu.append((after["cpu"] - fake_cpu0) / n)
+        variant.calls.append((after.get("calls", 0) - calls0) / n)
 
         total = int(rate * seconds)  # offered load: update i is due at start + i/rate (an absolute schedule)
         clock.expect(total)
@@ -211,6 +226,10 @@ async def run_round(fake: FakeServer, variant: Variant, people: People, *, n: in
         if app.post_shutdown:
             await app.post_shutdown(app)
         logging.getLogger().removeHandler(errors)
+        if written is not None:
+            logging.getLogger().removeHandler(written)
+            logging.getLogger().setLevel(root_level)
+            written.close()
     variant.errors += errors.count
 
 
@@ -256,6 +275,8 @@ async def run(report: Report, *, quick: bool, pg_base: str | None, rate: float =
             variants.append(Variant("c", "(c) our bot, PostgreSQL direct (thread pool)", pg))
             variants.append(Variant("c0", "(c0) our bot, PostgreSQL direct, on the loop (DB_THREADS=0)", pg,
                                     db_threads=0))
+            variants.append(Variant("r", "(r) our bot, PostgreSQL direct, as `python -m bot run` runs it", pg,
+                                    as_run=True))
             for ms in (0, 1, 2):
                 variants.append(Variant(f"d{ms}", f"(d{ms}) our bot, PostgreSQL +{ms} ms each way (thread pool)",
                                         proxy.url(pg, ms)))
@@ -278,14 +299,15 @@ async def run(report: Report, *, quick: bool, pg_base: str | None, rate: float =
     for v in variants:
         spread = f"{min(v.rates):,.0f}–{max(v.rates):,.0f}"
         print(f"    {v.label}: {v.rate:,.0f}/s (rounds {spread}), CPU {1000 * sum(v.cpu) / len(v.cpu):.2f} ms/update "
-              f"(the fake's {1000 * sum(v.fake_cpu) / len(v.fake_cpu):.2f} ms); "
+              f"(the fake's {1000 * sum(v.fake_cpu) / len(v.fake_cpu):.2f} ms, {sum(v.calls) / len(v.calls):.2f} "
+              f"Bot API calls); "
               f"at {rate:g}/s offered (got {min(v.offered):.0f}–{max(v.offered):.0f}/s): p50 {v.pct(50):.1f} ms, "
               f"p99 {v.pct(99):.1f} ms; errors {v.errors}", flush=True)
     by = {v.key: v for v in variants}
     a = by["a"]
     report.add("engine", f"{tag}(a) bare PTB echo bot, /start: updates/s", a.rate, "/s", note=_spread(a))
     report.add("engine", f"{tag}(a) p50 / p99 at {rate:g}/s offered", a.pct(99), "ms", text=_pcts(a))
-    for key in ("b", "b1", "c", "c0", "d0", "d1", "d2", "l2"):
+    for key in ("b", "b1", "c", "c0", "r", "d0", "d1", "d2", "l2"):
         v = by.get(key)
         if v is None:
             continue
@@ -331,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--rate", type=float, default=100.0, help="offered updates/s (default 100)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures here")
-    parser.add_argument("--only", help="comma-separated variant keys (a, b, b1, c, c0, d0, d1, d2, l2); a always runs")
+    parser.add_argument("--only", help="comma-separated variant keys (a, b, b1, c, c0, r, d0, d1, d2, l2); a always runs")
     parser.add_argument("--rounds", type=int, help="rounds (default 2 quick, 3 full)")
     parser.add_argument("--n", type=int, help="updates queued at once per round (default 300 quick, 1000 full)")
     parser.add_argument("--seconds", type=float, help="seconds of offered load per round (default 4 quick, 10 full)")

@@ -8,7 +8,10 @@
 - nothing of the product imports bot/devtools/ (only bot/commands/, which starts the simulator and the demo);
 - bot/flows/ imports no Telegram library and none of the rooms above it; export/, reminders/ and web/ import
   no handler, command or devtools module (and export/ no Telegram library);
-- storage/, analysis/ and content/ import nothing of bot/ or of each other's rooms beyond ARCHITECTURE.md.
+- storage/, analysis/ and content/ import nothing of bot/ or of each other's rooms beyond ARCHITECTURE.md;
+- no import cycle anywhere in bot/, storage/, analysis/ and content/, imports inside functions included, except
+  the ones listed in ``KNOWN_CYCLE_EDGES`` (each named by the import that closes it, to be emptied later; an entry
+  that no longer closes a cycle must go).
 """
 
 from __future__ import annotations
@@ -188,3 +191,81 @@ def test_the_rules_see_real_imports():
     assert any(i.source == "bot.reminders.dispatcher" and i.target == "bot.flows.schedule" for i in IMPORTS)
     assert any(i.source == "bot.commands.simulate" and i.target == "bot.devtools.simulator" and i.lazy
                for i in IMPORTS)
+
+
+# The imports that still close a cycle (importer, imported), each with why it is still there. Remove an entry
+# with the cycle; the test fails on an entry that no longer closes one, and on any cycle not listed here.
+KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {
+    ("bot.flows.desk", "bot.flows.alerts"): "desk's family view asks alerts for the sign's words; alerts uses "
+                                             "desk's remember_on_send (flows/alerts.py is being edited elsewhere)",
+    ("bot.export.exporting", "bot.export.spss"): "export_bytes writes the SPSS zip, spss reads exporting's sheets "
+                                                  "(to go with the split of exporting.py)",
+    ("bot.devtools.fake_telegram.server", "bot.devtools.fake_telegram.control"): "the fake's server builds its "
+                                                                                  "control object (devtools)",
+    ("bot.devtools.fake_telegram.server", "bot.devtools.fake_telegram.users"): "the fake's server hands out "
+                                                                                "users that act through it (devtools)",
+}
+
+
+def _graph(skip: set[tuple[str, str]] = frozenset()) -> dict[str, set[str]]:
+    graph: dict[str, set[str]] = {m: set() for m in MODULES}
+    for i in IMPORTS:
+        if i.target in MODULES and i.target != i.source and (i.source, i.target) not in skip:
+            graph[i.source].add(i.target)
+    return graph
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_cycle_in_the_whole_package_lazy_imports_included():
+    cycles = _cycles(_graph(set(KNOWN_CYCLE_EDGES)))
+    detail = [" ↔ ".join(c) + ": " + "; ".join(str(i) for i in IMPORTS if i.source in c and i.target in c)
+              for c in cycles]
+    assert cycles == [], "\n".join(detail)
+
+
+def test_every_known_cycle_is_still_one():
+    """The allow-list only shrinks: an entry whose import is gone or closes no cycle any more must be removed."""
+    components = _cycles(_graph())
+    for source, target in KNOWN_CYCLE_EDGES:
+        assert target in _graph()[source], f"{source} no longer imports {target}: remove it from KNOWN_CYCLE_EDGES"
+        assert any(source in c and target in c for c in components), f"{source} → {target} closes no cycle any more"
+
+
+def test_the_cycle_check_sees_a_lazy_cycle():
+    planted = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert _cycles(planted) == [["a", "b", "c"]]
+    assert any(i.lazy for i in IMPORTS if (i.source, i.target) in KNOWN_CYCLE_EDGES)

@@ -10,6 +10,7 @@ from bot.core.app import build_application
 from bot.core.config import ConfigError, settings_from_env
 from bot.core.intake import ALLOWED_UPDATES
 from bot.core.logs import setup_logging
+from bot.web.server import DASHBOARD
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     setup_logging(settings.log_level, secrets=(token, settings.webhook_secret))
     db = Database(settings.database_url)
     db.upgrade()
-    app = build_application(settings, db=db)
+    app = build_application(settings, db=db, services=(DASHBOARD,))  # the bot and, next to it, the dashboard
     log.info("bot starting (%s, database %s)", "webhook" if args.webhook_url else "polling", db.dialect)
     if args.webhook_url:
         path = urlparse(args.webhook_url).path.lstrip("/") or "telegram"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
@@ -21,8 +22,16 @@ from bot.core.config import Settings
 from bot.core.health import schedule_heartbeat
 from bot.core.logs import add_secret
 from bot.core.runtime import RUNTIME_KEY, Runtime, get_runtime
+from bot.core.services import SERVICES_KEY, Service
 from bot.core.spool import schedule_replay
 from bot.core.telegram_http import AiohttpRequest
+from bot.core.update_record import (  # noqa: F401 - proves_reachable, reachable_again: also app's names
+    RECORDED,
+    proves_reachable,
+    reachable_again,
+    record_update,
+    update_recorded,
+)
 from bot.core.updates import PerChatUpdateProcessor
 from bot.handlers import handler_modules
 from bot.handlers.context import reader_of
@@ -57,8 +66,6 @@ LAST_GROUP = 1000
 async def record_unhandled_update(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Runs after the handlers: an update no turn handled (unblocking the bot, say) is recorded in a
     transaction of its own, and may still show that a person can be reached again."""
-    from bot.core.turn import RECORDED, record_update, update_recorded
-
     if not isinstance(update, Update) or update_recorded(context):
         return
     setattr(context, RECORDED, True)
@@ -74,35 +81,7 @@ async def record_unhandled_update(update: object, context: ContextTypes.DEFAULT_
         log.exception("could not record update %s", update.update_id)
 
 
-def proves_reachable(update: Update) -> bool:
-    """A private message or button press, or unblocking the bot, shows the chat works again."""
-    chat, user = update.effective_chat, update.effective_user
-    if chat is None or user is None or chat.type != "private":
-        return False
-    if update.my_chat_member is not None:
-        return update.my_chat_member.new_chat_member.status == "member"
-    return update.message is not None or update.callback_query is not None
-
-
-_proves_reachable = proves_reachable
-
-
-def reachable_again(session, rt: Runtime, telegram_id: int) -> None:
-    """Someone marked unreachable (blocked the bot, say) is back: reachable, and their reminders rescheduled."""
-    from bot.flows.schedule import reschedule_family
-    from storage import families, users
-
-    person = users.get_by_telegram_id(session, telegram_id)
-    if person is None or person.reachable or person.deleted_at is not None:
-        return
-    person.reachable = True
-    person.unreachable_reason = None
-    session.add(person)
-    session.flush()
-    membership = families.membership_of(session, person.id)
-    if membership is not None:
-        reschedule_family(session, membership.family_id, now=rt.clock.now(), settings=rt.settings)
-    log.info("user %s can be reached again", person.id)
+_proves_reachable = proves_reachable  # the names app.py always had (bot/core/update_record.py holds them)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -154,17 +133,14 @@ async def post_init(app: Application) -> None:
             await app.bot.set_my_commands(commands)
         except TelegramError as exc:
             log.warning("could not set the command menu: %s", exc)
-    if rt.settings.web_port is not None:
-        from bot.web.server import start_web
-
-        await start_web(app)  # the midwife's dashboard (Mini App) in this same process
+    for service in app.bot_data.get(SERVICES_KEY, ()):  # the midwife's dashboard, when the run command gave it
+        await service.start(app)
 
 
 async def post_shutdown(app: Application) -> None:
-    """After the last update: the dashboard stops, and the database threads are done; stop them."""
-    from bot.web.server import stop_web
-
-    await stop_web(app)
+    """After the last update: the services stop (the dashboard), and the database threads are done; stop them."""
+    for service in reversed(app.bot_data.get(SERVICES_KEY, ())):
+        await service.stop(app)
     get_runtime(app).close()
 
 
@@ -176,8 +152,10 @@ def build_application(
     content: Content | None = None,
     update_processor: BaseUpdateProcessor | None = None,
     rate_limiter: bool | None = None,
+    services: Sequence[Service] = (),
 ) -> Application:
-    """The bot, ready to ``initialize``/``start`` (or ``run_polling``/``run_webhook``)."""
+    """The bot, ready to ``initialize``/``start`` (or ``run_polling``/``run_webhook``); ``services`` run next to
+    it (bot/core/services.py: the run command passes the dashboard)."""
     token = settings.require_token()
     add_secret(token)  # whatever logs, wherever: never the token
     add_secret(settings.webhook_secret)
@@ -213,6 +191,7 @@ def build_application(
     )
     app = builder.build()
     app.bot_data[RUNTIME_KEY] = runtime
+    app.bot_data[SERVICES_KEY] = tuple(services)
     processor = app.update_processor
     if isinstance(processor, PerChatUpdateProcessor):
         if processor.on_dropped is None:

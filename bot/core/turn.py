@@ -26,6 +26,7 @@ from telegram.ext import ContextTypes
 from bot.core import reply_delivery
 from bot.core.runtime import Runtime, get_runtime
 from bot.core.spool import database_down, offline_reply, replay, spool_of
+from bot.core.update_record import RECORDED, record_update, update_recorded
 from storage.db import stale_connection
 
 log = logging.getLogger(__name__)
@@ -396,30 +397,6 @@ def _mark_unreachable(rt: Runtime, chat_id: int, reason: str, now: datetime) -> 
             users.mark_unreachable(session, chat_id=chat_id, reason=reason[:200], now=now)
     except Exception:
         log.exception("could not mark chat %s unreachable", chat_id)
-
-
-# Set on the update's CallbackContext once the update id is recorded, so that nothing records it twice
-# (bot/core/app.py records the updates no turn handled).
-RECORDED = "pijat_update_recorded"
-
-
-def update_recorded(context: ContextTypes.DEFAULT_TYPE) -> bool:
-    return bool(getattr(context, RECORDED, False))
-
-
-def record_update(session: Session, rt: Runtime, update: Update) -> bool:
-    """Record the update id in ``session``; False if it was seen before (Telegram redelivered it).
-
-    A first private message or button press from someone marked unreachable makes them reachable again,
-    in the same transaction.
-    """
-    from bot.core.app import proves_reachable, reachable_again
-    from storage import updates as processed_updates
-
-    fresh = processed_updates.first_time(session, update.update_id, rt.clock.now())
-    if fresh and proves_reachable(update):
-        reachable_again(session, rt, update.effective_user.id)
-    return fresh
 
 
 class _StaleAtFirstStatement(Exception):

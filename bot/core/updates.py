@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -31,6 +32,8 @@ log = logging.getLogger(__name__)
 # Updates of one chat that may wait behind its running one. A person types a few messages while the bot
 # answers; a script or a stuck key sends hundreds: those are not worth holding memory or time for.
 MAX_QUEUE = 10
+# An update let through at intake that has not reached the processor after this long never will.
+INCOMING_STALE_S = 60.0
 
 
 def raw_chat_key(raw: Any) -> Any:
@@ -78,7 +81,7 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         self.dropped_total = 0
         # Intake (:meth:`admits`, before parsing): updates let through and not yet arrived here, per chat; the
         # ids dropped unparsed; the one update per burst parsed only to carry the "wait" notice.
-        self._incoming: dict[Any, int] = {}
+        self._incoming: dict[Any, dict[int, float]] = {}  # per chat: update id -> when let through
         self._incoming_ids: dict[int, Any] = {}
         self._skipped: set[int] = set()
         self._carriers: set[int] = set()
@@ -150,10 +153,17 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
         update_id = raw.get("update_id") if isinstance(raw, dict) else None
         if key is None or not isinstance(update_id, int):
             return True
-        if self._incoming.get(key, 0) + self._waiting.get(key, 0) <= self.max_queue:
-            self._incoming[key] = self._incoming.get(key, 0) + 1
+        incoming = self._incoming.setdefault(key, {})
+        now = time.monotonic()
+        for stale in [u for u, at in incoming.items() if now - at > INCOMING_STALE_S]:
+            del incoming[stale]  # never arrived (the Application stopping, say): it must not fill the queue
+            self._incoming_ids.pop(stale, None)
+        if len(incoming) + self._waiting.get(key, 0) <= self.max_queue:
+            incoming[update_id] = now
             self._incoming_ids[update_id] = key
             return True
+        if not incoming:
+            del self._incoming[key]
         if key not in self._dropped and key not in self._carrying:
             self._carrying.add(key)
             self._carriers.add(update_id)
@@ -165,14 +175,14 @@ class PerChatUpdateProcessor(BaseUpdateProcessor):
 
     def _arrived(self, update_id: Any) -> None:
         key = self._incoming_ids.pop(update_id, None)
-        if key is not None:
-            left = self._incoming.get(key, 1) - 1
-            if left > 0:
-                self._incoming[key] = left
-            else:
-                self._incoming.pop(key, None)
+        incoming = self._incoming.get(key) if key is not None else None
+        if incoming is not None:
+            incoming.pop(update_id, None)
+            if not incoming:
+                del self._incoming[key]
 
     def _burst_over(self, key: Any) -> None:
+        self._carrying.discard(key)  # a carrier lost on the way must not silence the next burst
         count = self._dropped.pop(key, 0)
         if count:
             log.warning("chat %s: %s updates dropped in one burst (%s since start)", key, count,

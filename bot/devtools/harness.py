@@ -16,6 +16,7 @@ from bot.core.config import Settings
 from bot.core.intake import ALLOWED_UPDATES
 from bot.core.runtime import Runtime, get_runtime
 from bot.core.updates import PerChatUpdateProcessor
+from bot.web.server import DASHBOARD, stop_web
 from storage.db import Database
 
 
@@ -38,7 +39,8 @@ class RunningBot:
     async def start(self) -> RunningBot:
         processor = PerChatUpdateProcessor(on_processed=self._processed)
         self.app = build_application(
-            self.settings, db=self.db, clock=self.clock, update_processor=processor, **self.extra_builder_kwargs
+            self.settings, db=self.db, clock=self.clock, update_processor=processor, services=(DASHBOARD,),
+            **self.extra_builder_kwargs
         )
         await self.app.initialize()
         if self.app.post_init:
@@ -63,8 +65,6 @@ class RunningBot:
             await app.updater.stop()
         if app.running:
             await app.stop()
-        from bot.web.server import stop_web
-
         await stop_web(app)  # run_polling calls post_shutdown; this harness drives the Application itself
         await app.shutdown()
         get_runtime(app).close()

@@ -27,6 +27,7 @@ from telegram.ext import Application
 
 from bot.chat.keyboards import inline
 from bot.core.runtime import Runtime, get_runtime
+from bot.core.services import Service
 from bot.core.turn import Outgoing, deliver
 from bot.export import protocol_report
 from bot.export.document import export_document
@@ -496,3 +497,7 @@ async def stop_web(app: Application) -> None:
     app.bot_data.pop(PORT_KEY, None)
     if runner is not None:
         await runner.cleanup()
+
+
+# What the run command (and the test harness) start next to the bot: the dashboard, when WEB_PORT is set.
+DASHBOARD = Service("dashboard", start_web, stop_web)
