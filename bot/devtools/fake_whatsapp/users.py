@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .server import FakeWhatsApp, SentMessage
+# The fake (server.FakeWhatsApp) and its SentMessage are typed Any here: importing them would close an import
+# cycle with server.py, which makes these people.
+FakeWhatsApp = Any
+SentMessage = Any
 
 
 class WaUser:
