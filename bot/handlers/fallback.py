@@ -63,6 +63,9 @@ def text(turn: Turn) -> None:
 
 def _free_text(turn: Turn, family: Family | None, reading, *, from_staff: bool) -> None:
     user = consented_user(turn)
+    if not turn.text:  # nothing readable was left (control characters only)
+        turn.reply(turn.t("common.only_text"))
+        return
     if reading is not None and reading.kind == "social":
         if family is not None:
             turn.reply(turn.t("common.social_reply", panggilan=person_word(turn, user, short=True)))
