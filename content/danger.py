@@ -299,11 +299,15 @@ def _read_clauses(lang: Language, parts: list[list[str]]) -> list[_Clause]:
         if not part:
             continue
         markers: list[tuple[int, str]] = []
+        covered = 0  # "mama dedek": the words of a person phrase are one person
         for i, t in enumerate(part):
+            if i < covered:
+                continue
             who = None
             for phrase, person in lang.subject_phrases:
                 if tuple(part[i:i + len(phrase)]) == phrase:
                     who = person
+                    covered = i + len(phrase)
                     break
             if who is None:
                 continue
@@ -312,7 +316,7 @@ def _read_clauses(lang: Language, parts: list[list[str]]) -> list[_Clause]:
             if t in ("saya", "aku", "ku") and i > 0 and part[i - 1] in lang.subjects \
                     and part[i - 1] not in ("saya", "aku", "ku", "nifas"):
                 continue  # "bayi saya", "istri saya": possessive
-            if who == "baby" and markers and markers[-1][1] == "other" and i - markers[-1][0] <= 3:
+            if who in ("baby", "child") and markers and markers[-1][1] == "other" and i - markers[-1][0] <= 3:
                 who = "other"  # "sepupu saya bayinya", "teman aku bayinya": someone else's baby
             markers.append((i, who))
         out.append(_Clause(part, markers, carried, _index(part)))
@@ -338,6 +342,8 @@ def _subject(clause: _Clause, spans: Sequence[tuple[int, int]]) -> str | None:
 
 
 def _subject_ok(mode: str, subject: str | None, who: str) -> bool:
+    if subject == "child":  # "anak saya": the baby, or (a grandmother writing) the mother
+        return mode == "any" or who == "baby"
     if mode == "named":
         return subject == who
     return subject is None or subject == who
@@ -416,8 +422,8 @@ def _measured(lang: Language, sign: DangerSign, clause: _Clause) -> bool | None:
         for i, value, decimal in _numbers(tokens):
             if i in paired:
                 continue
-            if not (m.low <= value <= m.high):
-                continue
+            if not (m.low <= value <= m.high) or (decimal and not m.decimal_is_cue):
+                continue  # a count is a whole number ("napas 38,1" is a temperature, not a breath rate)
             if i + 1 < len(tokens) and tokens[i + 1] in m.not_followed_by:
                 continue
             if not ([c for c in cue_spans if not (c[0] <= i < c[1])] or (decimal and m.decimal_is_cue)):

@@ -32,8 +32,8 @@ def parse_language(root: Node) -> Language:
     subjects: dict[str, str] = {}
     phrases: list[tuple[Phrase, str]] = []
     for who, node in root.get("subjects").items():
-        if who not in ("baby", "mother", "other"):
-            raise node.error(f"{who!r} is not one of baby, mother, other")
+        if who not in ("baby", "mother", "other", "child"):
+            raise node.error(f"{who!r} is not one of baby, mother, other, child")
         for w in node.str_list(min_len=1):
             words = tuple(w.lower().split())
             subjects[words[0]] = who

@@ -203,4 +203,10 @@ def read(signs: Sequence[DangerSign], lang: Language, kinds: MessageKinds, text:
         return MessageReading((), "health", hypothetical, scores, tuple(found))
     if is_social(kinds, text, tokens):
         return MessageReading((), "social", False, scores)
+    if model is not None and text.strip():
+        kind, p = model.kind(text)  # words the rules do not know ("ambo raso ancua")
+        if kind in ("danger", "health") and p >= 0.5:
+            return MessageReading((), "health", False, scores)
+        if kind == "social" and p >= 0.6 and len(tokens) <= kinds.social_max_words:
+            return MessageReading((), "social", False, scores)
     return MessageReading((), "other", False, scores)

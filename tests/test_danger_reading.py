@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from content import get_content
@@ -43,3 +45,45 @@ def test_hypotheticals_raise_no_sign_but_are_questions_about_health(text: str) -
 def test_a_real_sign_inside_a_question_still_counts() -> None:
     assert read_message("bayi saya demam, apakah ini tanda bahaya?").sign_ids == ("bayi_demam_dingin",)
     assert read_message("dedek kejang sekarang, kalau nanti begini lagi harus apa?").sign_ids == ("bayi_kejang",)
+
+
+@pytest.mark.parametrize(("text", "sign"), [
+    ("suhu dedek tiga delapan koma lima", "bayi_demam_dingin"),
+    ("bayi saya panasnya tiga puluh delapan setengah", "bayi_demam_dingin"),
+    ("tensi saya seratus tujuh puluh per seratus sepuluh", "ibu_preeklamsia"),
+    ("160/110 bu, pusing", "ibu_preeklamsia"),
+    ("tensi 150/100", "ibu_preeklamsia"),
+    ("td saya 130/95", "ibu_preeklamsia"),
+    ("dedek muntah terus 5x dari pagi", "bayi_muntah_kembung"),
+    ("sudah 3 malam saya tidak bisa tidur sama sekali padahal bayi dijaga ibu", "ibu_tidak_tidur"),
+    ("telung bengi aku ora iso turu blas", "ibu_tidak_tidur"),
+    ("sirah ngelu, sikil abuh bu", "ibu_preeklamsia"),
+    ("anak aye darahnye keluar dari idung", "bayi_perdarahan"),
+    ("aku wis kesel urip bu", "ibu_ingin_mati"),
+    ("terima kasih bu, titip anak saya ya, saya sudah tidak kuat", "ibu_ingin_mati"),
+    ("saya dengar bisikan yang menyuruh saya pergi", "ibu_halusinasi"),
+    ("istri saya yakin bayi kami ditukar di rumah sakit", "ibu_halusinasi"),
+])
+def test_numbers_regional_words_and_the_mothers_mind(text: str, sign: str) -> None:
+    assert sign in read_message(text).sign_ids
+
+
+@pytest.mark.parametrize("text", [
+    "tensi saya 120/80, aman ya bu?",
+    "suhu ketiak bayi saya 37,1. Apakah itu termasuk demam?",
+    "kemarin dedek sempat anget 37,6, sekarang sudah 36,8",
+    "teman saya bayinya kejang kemarin, bayi saya sehat",
+    "dedek kaget-kaget pas tidur, gak ada kejang kok",
+    "suami saya namanya Kejang",
+])
+def test_normal_numbers_events_over_and_someone_else_raise_no_sign(text: str) -> None:
+    assert read_message(text).signs == ()
+
+
+def test_a_message_is_read_in_under_ten_milliseconds() -> None:
+    read_message("bayi saya demam 39 dan lemas")  # the learned reader is trained or loaded once
+    start = time.process_time()  # CPU time: the machine running the tests may be shared
+    for _ in range(50):
+        read_message("bu bayi saya dari tadi kejang kejang terus, matanya ke atas")
+        read_message("ambo raso ancua bu, indak namuah makan")
+    assert (time.process_time() - start) / 100 < 0.010
