@@ -82,8 +82,10 @@ def _free_text(turn: Turn, family: Family | None, reading, *, from_staff: bool) 
     if reading is not None and reading.kind == "social":
         if family is not None:
             turn.reply(turn.t("common.social_reply", panggilan=person_word(turn, user, short=True)))
-        else:
+        elif user is not None:
             turn.reply(turn.t("common.social_reply_no_family"))
+        else:
+            turn.reply(turn.t("menu.need_start"))  # someone new: how to begin
         return
     if reading is not None and reading.hypothetical and hypothetical_answer(
             turn, [s.id for s in reading.mentioned], turn.text):
