@@ -275,13 +275,14 @@ def main(argv: list[str] | None = None) -> int:
         path.write_text(re.sub(r"(?m)^threshold: .*$", f"threshold: {threshold}", path.read_text(encoding="utf-8")),
                         encoding="utf-8")
         print(f"threshold {threshold}")
-    text, data = report(content, messages, threshold)
-    print(text)
-    if args.misses:
-        print("\n## misses (leave-one-author-out, rules+model)")
-        print("\n".join(misses(data["author"], threshold)))
-    if args.write:
-        write_safety(text)
+    if args.write or args.misses or args.choose_threshold or not args.sealed:
+        text, data = report(content, messages, threshold)
+        print(text)
+        if args.misses:
+            print("\n## misses (leave-one-author-out, rules+model)")
+            print("\n".join(misses(data["author"], threshold)))
+        if args.write:
+            write_safety(text)
     if args.sealed:
         print("\n## sealed part (aggregate only)\n")
         print(sealed(content, messages, args.sealed, threshold))

@@ -72,7 +72,7 @@ class NumberWords:
                     out.extend(tokens[i:j])
                     i = j
                     continue
-            elif NUMBER.fullmatch(tok):
+            elif NUMBER.fullmatch(tok) and len(tok) <= 9:  # a longer digit run is no measurement
                 value, j = float(tok), i + 1
             if value is None:
                 out.append(tok)

@@ -87,3 +87,8 @@ def test_a_message_is_read_in_under_ten_milliseconds() -> None:
         read_message("bu bayi saya dari tadi kejang kejang terus, matanya ke atas")
         read_message("ambo raso ancua bu, indak namuah makan")
     assert (time.process_time() - start) / 100 < 0.010
+
+
+def test_a_long_digit_run_is_read_without_error() -> None:
+    assert read_message("2" * 300).kind in KINDS
+    assert "bayi_demam_dingin" in read_message("1" * 40 + " koma 5 setengah, bayi demam").sign_ids
