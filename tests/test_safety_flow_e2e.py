@@ -275,6 +275,7 @@ async def test_a_danger_report_while_the_database_is_down_is_advised_and_alerted
     running = RunningBot(settings=bot_settings(fake_tg, db, danger_spool=str(spool_file)), db=db, clock=clock,
                          fake=fake_tg)
     await running.start()
+    assert running.app.job_queue.get_jobs_by_name("danger_spool")  # also tried every 30 s, not only after a turn
     family_with_facility(db, clock)
     other = sqlite3.connect(path, isolation_level=None, timeout=0)
     try:
@@ -349,3 +350,18 @@ async def test_postgres_unreachable_a_danger_report_is_advised_and_alerted_once_
         await running.stop()
         db.dispose()
         proxy.close()
+
+
+def test_every_facet_of_the_advice_names_a_sign_and_has_its_words():
+    from content.advice import facets
+
+    c = get_content()
+    for sign_id, parts in facets().items():
+        sign = c.danger_sign(sign_id)  # KeyError: a facet for a sign that does not exist
+        for f in parts:
+            assert f.match or f.measure, (sign_id, f.id)
+            assert c.has_text(f"danger.sign.{sign_id}.{f.id}.words"), (sign_id, f.id)
+            if f.measure:
+                assert sign.measures, (sign_id, f.id)
+    for sign in c.danger_signs:  # every sign has its own short words and reason
+        assert c.has_text(f"danger.sign.{sign.id}.words") and c.has_text(f"danger.sign.{sign.id}.why"), sign.id

@@ -448,7 +448,11 @@ def _keep_danger_report(turn: Turn, spool) -> bool:
     chat = turn.update.effective_chat
     if msg is None or chat is None or chat.type != "private" or not msg.text or turn.update.callback_query:
         return False
-    replies = offline_reply(turn.content, turn.text)
+    try:
+        replies = offline_reply(turn.content, turn.text)
+    except Exception:
+        log.exception("reading update %s while the database is down failed", turn.update.update_id)
+        return False
     if not replies:
         return False
     try:

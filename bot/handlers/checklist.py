@@ -109,13 +109,21 @@ def _on_back(turn: Turn, parts: list[str]) -> None:
 
 
 PLAIN_ANSWER_WORDS = 3  # "kuning", "6 kali", "tidak ada": an answer; a sentence with a danger sign is a report
+VAGUE_ANSWER_WORDS = 2  # "banyak sekali" at a number question: a vague answer (asked again), not a report
 
 
 def plain_answer(turn: Turn, st: ChatState) -> bool:
     """The text is just an answer to the question waiting ("kuning" for a stool colour): the checklist takes it
-    and its own rules judge it; a longer message naming a danger sign interrupts the checklist instead."""
-    if len(turn.text.split()) > PLAIN_ANSWER_WORDS:
+    and its own rules judge it; a longer message naming a danger sign interrupts the checklist instead. Two
+    words or fewer with no word about the body and no number ("banyak sekali") are a vague answer: asked again.
+    """
+    words = turn.text.split()
+    if len(words) > PLAIN_ANSWER_WORDS:
         return False
+    lang = turn.content.danger_language
+    if (len(words) <= VAGUE_ANSWER_WORDS and lang is not None and not lang.mentions_health(turn.text)
+            and not any(ch.isdigit() for ch in turn.text)):
+        return True
     m = store.get(turn.session, parse_int(str(st.data.get("m", ""))) or 0)
     inst = instrument_for(turn, m) if m is not None else None
     if inst is None:

@@ -12,6 +12,8 @@ is left with "belum mengerti".
 
 from __future__ import annotations
 
+import logging
+
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot.chat.routing import ANSWER_PROBES, TEXT_FLOWS
@@ -26,11 +28,22 @@ from storage import families as family_store
 from storage.models import ChatState, Family
 
 PRIORITY = 100
+log = logging.getLogger(__name__)
 
 
 def _family_of_sender(turn: Turn) -> Family | None:
     user = consented_user(turn)
     return family_store.family_of(turn.session, user.id) if user is not None else None
+
+
+def _read(turn: Turn):
+    """The reading of the text; None if the reader fails on it (logged): the text still goes on, to the
+    conversation waiting for it or to the midwife, never lost to an error."""
+    try:
+        return turn.content.read_message(turn.text)
+    except Exception:
+        log.exception("reading update %s failed; the text goes on unread", turn.update.update_id)
+        return None
 
 
 def _plain_answer(turn: Turn, st: ChatState) -> bool:
@@ -46,7 +59,7 @@ def text(turn: Turn) -> None:
     # Midwives type notes and names in their own conversations: the family reader is not for them, unless
     # the midwife is in a family herself (a midwife who just gave birth): then her danger signs count.
     from_staff = staff.active_for_telegram_id(turn.session, turn.user_id) is not None and family is None
-    reading = turn.content.read_message(turn.text) if turn.text and not from_staff else None
+    reading = _read(turn) if turn.text and not from_staff else None
     if turn.replayed_from is not None:  # a report kept while the database was down: only its alert, now
         if reading is not None and reading.signs and not _plain_answer(turn, st):
             report_heard_offline(turn, family, list(reading.sign_ids), turn.text)
@@ -63,11 +76,16 @@ def text(turn: Turn) -> None:
 
 def _free_text(turn: Turn, family: Family | None, reading, *, from_staff: bool) -> None:
     user = consented_user(turn)
+    if not turn.text:  # nothing readable was left (control characters only)
+        turn.reply(turn.t("common.only_text"))
+        return
     if reading is not None and reading.kind == "social":
         if family is not None:
             turn.reply(turn.t("common.social_reply", panggilan=person_word(turn, user, short=True)))
-        else:
+        elif user is not None:
             turn.reply(turn.t("common.social_reply_no_family"))
+        else:
+            turn.reply(turn.t("menu.need_start"))  # someone new: how to begin
         return
     if reading is not None and reading.hypothetical and hypothetical_answer(
             turn, [s.id for s in reading.mentioned], turn.text):
