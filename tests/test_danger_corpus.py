@@ -15,7 +15,7 @@ FALSE_ALARMS = 0.03
 def test_the_corpus_is_large_varied_and_labelled_with_known_signs() -> None:
     messages = load()
     assert len(messages) >= 300
-    ids = {s.id for s in get_content().danger_signs}
+    ids = {s.id for s in get_content().danger_signs if s.patterns}  # not answer-only signs (no typed text)
     for m in messages:
         assert m.split in ("tune", "held"), m
         assert m.expected <= ids, f"line {m.line}: unknown sign {sorted(m.expected - ids)}"
@@ -38,6 +38,9 @@ def test_recall_and_false_alarms_meet_the_thresholds(split: str) -> None:
 
 def test_every_sign_meets_the_thresholds_on_the_whole_corpus() -> None:
     f = figures(load())
+    typed = {s.id for s in get_content().danger_signs if s.patterns}  # answer-only signs are never typed
     for sign, (positives, found, negatives, wrong) in f.per_sign.items():
+        if sign not in typed:
+            continue
         assert positives and found / positives >= 0.75, f"{sign}: {found}/{positives} found"
         assert wrong / negatives <= FALSE_ALARMS, f"{sign}: {wrong}/{negatives} false alarms"
