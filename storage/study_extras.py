@@ -40,14 +40,16 @@ def norm_classes(session: Session, protocol_id: str, version: int | None, facili
 
 def performers(session: Session, protocol_id: str, version: int | None, facility_id: int | None) -> Iterator[dict]:
     """Done massages (completed or logged): family, day, and who gave it: the giver's family role, or "staff"
-    when a health worker of any facility, else None (someone not on the bot)."""
+    when a health worker of any facility, else None (someone not on the bot, or erased by /hapus: see
+    ``family_status``)."""
     role = (select(Membership.role).where(Membership.family_id == MassageSession.family_id,
                                           Membership.user_id == MassageSession.user_id)
             .order_by(Membership.id).limit(1).correlate(MassageSession).scalar_subquery())
     staff = (select(func.count(Staff.id)).where(Staff.user_id == MassageSession.user_id)
              .correlate(MassageSession).scalar_subquery())
     stmt = (select(MassageSession.family_id.label("family_id"), MassageSession.postpartum_day.label("day"),
-                   MassageSession.status.label("status"), role.label("role"), staff.label("staff"))
+                   MassageSession.status.label("status"), role.label("role"), staff.label("staff"),
+                   Family.status.label("family_status"))
             .select_from(MassageSession).join(Family, col(Family.id) == MassageSession.family_id)
             .where(col(MassageSession.status).in_(("completed", "logged"))))
     return _stream(session, _of(stmt, protocol_id, version, facility_id).order_by(MassageSession.family_id))

@@ -91,3 +91,19 @@ async def test_midwife_logs_vitals_then_the_massage_and_the_report_names_the_per
     with zipfile.ZipFile(out_zip) as z:
         rows = list(csv.DictReader(io.StringIO(z.read("sessions.csv").decode("utf-8-sig"))))
     assert [(r["family"], r["performer_role"]) for r in rows] == [(family_code, "health_worker")]
+
+
+def test_readings_are_read_and_judged_by_the_protocol_s_ranges():
+    from bot.flows.vitals import Reading, parse
+
+    assert parse("120/80 88 20") == Reading(120, 80, 88, 20) == parse(" 120 80 88 20 ")
+    assert parse("TD 120/80, nadi 88 x/menit, napas 20") == Reading(120, 80, 88, 20)
+    for slip in ("120/80 88", "120/80 88 20 5", "120/80 88 20 demam", "", "1200/80 88 20", "120/80 88 2o"):
+        assert parse(slip) is None, slip
+    rule = get_content().protocols["seed002"].vitals
+    assert rule.outside(Reading(118, 76, 84, 18).as_dict()) == ()
+    assert rule.outside(Reading(150, 95, 110, 30).as_dict()) == ("systolic", "diastolic", "pulse", "breathing")
+    assert rule.implausible(Reading(300, 80, 88, 20).as_dict()) == ("systolic",)
+    # Every seed protocol whose performer is a health worker has the check; the others do not need it.
+    for p in get_content().protocols.values():
+        assert (p.vitals is not None) == (p.performer == "petugas"), p.id

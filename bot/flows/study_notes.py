@@ -20,8 +20,8 @@ from storage import study_extras
 
 # A session's giver, from the family role of the user who gave (or logged) it, or a health worker.
 ROLE_PERFORMER = {"husband": "suami", "mother": "ibu", "companion": "keluarga"}
-STAFF, OTHER = "petugas", "lainnya"
-PERFORMERS = ("suami", "keluarga", "ibu", STAFF, OTHER)
+STAFF, OTHER, ERASED = "petugas", "lainnya", "dihapus"
+PERFORMERS = ("suami", "keluarga", "ibu", STAFF, OTHER, ERASED)
 # Which givers count as the protocol's performer.
 COUNTS_AS = {"suami": ("suami",), "keluarga": ("suami", "keluarga"), "petugas": (STAFF,)}
 
@@ -35,8 +35,11 @@ class ProtocolNotes:
 
 
 def performer_of(row: dict) -> str:
+    """Who gave a session; ``dihapus`` when /hapus erased who it was (a withdrawn family's pseudonymous rows)."""
     if row["staff"]:
         return STAFF
+    if row["role"] is None and row.get("family_status") == "deleted":
+        return ERASED
     return ROLE_PERFORMER.get(row["role"] or "", OTHER)
 
 
@@ -84,6 +87,7 @@ def collect(session: Session, content, protocol, version: int | None, facility_i
         families.setdefault(who, set()).add(r["family_id"])
     total = sum(sessions.values())
     by_planned = sum(sessions[w] for w in COUNTS_AS.get(protocol.performer, (protocol.performer,)))
+    known = total - sessions[ERASED]  # a giver erased by /hapus is neither as planned nor not
     notes.performers = {
         "planned": protocol.performer, "sessions": total, "by_planned": by_planned,
         "by": {w: {"sessions": sessions[w], "families": len(families[w])} for w in PERFORMERS if w in sessions}}
@@ -98,5 +102,5 @@ def collect(session: Session, content, protocol, version: int | None, facility_i
         self_report=True, blinded=protocol.blinded,
         day_norm_instrument=instrument.title if norms is not None else None,
         substituted=(instrument.title, protocol.substitutes) if protocol.substitutes else None,
-        performer=protocol.performer, sessions=total, by_performer=by_planned)
+        performer=protocol.performer, sessions=known, by_performer=by_planned)
     return notes

@@ -32,10 +32,16 @@ class Reading:
         return {k: getattr(self, k) for k in VITALS}
 
 
+_LABELS = frozenset({"td", "tensi", "nadi", "napas", "nafas", "rr", "hr", "bp", "mmhg", "x", "kali", "menit",
+                     "x/menit", "/menit"})
+
+
 def parse(text: str) -> Reading | None:
-    """ "120/80 88 20" (or "120 80 88 20"): blood pressure, pulse, breathing. None if not four numbers."""
+    """ "120/80 88 20", "120 80 88 20" or "TD 120/80, nadi 88, napas 20": blood pressure, pulse, breathing.
+    None unless exactly four numbers and nothing but these labels around them."""
     numbers = [int(n) for n in _NUMBER.findall(text)]
-    if len(numbers) != 4 or len(_NUMBER.sub("", text).replace("/", "").split()) > 0:
+    rest = re.sub(r"[/:,=;]", " ", _NUMBER.sub(" ", text.lower())).split()
+    if len(numbers) != 4 or any(word not in _LABELS for word in rest) or re.search(r"\d{4,}", text):
         return None
     return Reading(*numbers)
 

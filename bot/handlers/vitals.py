@@ -27,7 +27,7 @@ def vital(turn: Turn) -> None:
         return
     code = turn.args[0]
     family = family_store.by_code(turn.session, code)
-    if family is None or family.facility_id != staff.facility_id:
+    if family is None or family.facility_id != staff.facility_id or family.status != family_store.ACTIVE:
         turn.reply(turn.t("vitals.no_family", kode=code.upper()))
         return
     reading = rules.parse(" ".join(turn.args[1:]))
