@@ -15,9 +15,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from content.danger import Language, Phrase
+from content.errors import ContentError
 from content.loader import CONTENT_DIR, get_content
 from content.reading import MessageReading
-from content.errors import ContentError
 from content.schema import Node, load_yaml
 
 FILE = "health_answers.yaml"
@@ -74,16 +74,18 @@ class HealthTopics:
             return False
         raw = [re.sub(r"([a-z])\1{2,}", r"\1\1", w) for w in raw]  # "makasihhh" -> "makasihh"
         known = self.social_core | self.social_words | extra_social
-        norm = [w for w in self.lang.tokens(text, fuzzy=False) if w.isalpha()]
+        norm = [w for w in self.lang.tokens(text) if w.isalpha()]
 
-        def core(w: str) -> bool:
-            return w in self.social_core or w.rstrip(w[-1]) + w[-1] in self.social_core or w.startswith("wkwk")
+        def core(w: str) -> bool:  # also glued ("terimakasihbanyak") or stretched ("makasihh")
+            w = re.sub(r"([a-z])\1+$", r"\1", w)
+            return w in self.social_core or w.startswith("wkwk") or any(
+                w.startswith(c) for c in self.social_core if len(c) >= 6)
 
         if not any(core(w) for w in raw) and not any(core(w) for w in norm):
             return False
-        other = [w for w in raw if w not in known and not core(w)]
-        other_norm = [w for w in norm if w not in known and not core(w)]
-        return min(len(other), len(other_norm)) <= self.social_max_other
+        other = min(len([w for w in raw if w not in known and not core(w)]),
+                    len([w for w in norm if w not in known and not core(w)]))
+        return other == 0 or (other <= self.social_max_other and "?" not in text)
 
     def answerable(self, reading: MessageReading | None, text: str) -> Topic | None:
         """The topic the bot may answer itself, or None (a sign, near a sign, or no topic: a person hears it)."""
