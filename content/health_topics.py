@@ -65,7 +65,7 @@ class HealthTopics:
 
     def small_talk(self, text: str, extra_social: frozenset[str] = frozenset()) -> bool:
         """Thanks, greetings, "siap", "amin", a laugh or an emoji, a little longer than the reader's list."""
-        if not text.strip() or re.search(r"\d", text):
+        if not text.strip() or re.search(r"\d", text) or self.lang.mentions_health(text):
             return False
         raw = [w for w in re.findall(r"[a-z]+", text.lower())]
         if not raw:
