@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from content.danger import Language, Phrase
+from content.danger import Language, Phrase, _negated
 from content.errors import ContentError
 from content.loader import CONTENT_DIR, get_content
 from content.reading import MessageReading
@@ -44,6 +44,7 @@ class HealthTopics:
     social_max_other: int
     social_max_words: int
     max_sign_score: float
+    concerns: tuple[Phrase, ...] = ()
 
     def get(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
@@ -93,7 +94,24 @@ class HealthTopics:
             return None
         if reading.scores and max(reading.scores.values(), default=0.0) >= self.max_sign_score:
             return None
-        return self.match(text)
+        topic = self.match(text)
+        if topic is None or self.uncovered(topic, text):
+            return None
+        return topic
+
+    def uncovered(self, topic: Topic, text: str) -> list[Phrase]:
+        """Findings the message names (not negated) that the topic's own words do not speak about."""
+        tokens = self.lang.tokens(text or "")
+        own = {w for pattern in topic.patterns for part in pattern for phrase in part for w in phrase}
+        out = []
+        for phrase in self.concerns:
+            if set(phrase) <= own:
+                continue
+            n = len(phrase)
+            if any(tuple(tokens[i:i + n]) == phrase and not _negated(self.lang, tokens, i, i + n)
+                   for i in range(len(tokens) - n + 1)):
+                out.append(phrase)
+        return out
 
 
 def _occurs(tokens: Sequence[str], phrase: Phrase) -> bool:
@@ -113,7 +131,7 @@ def _fits(tokens: Sequence[str], pattern: tuple[Part, ...]) -> int | None:
 
 
 def parse_topics(root: Node, lang: Language, sources: Mapping[str, object]) -> HealthTopics:
-    root.mapping(required={"topics", "social", "max_sign_score"})
+    root.mapping(required={"topics", "social", "max_sign_score", "concerns"})
     topics: list[Topic] = []
     for node in root.get("topics").list(min_len=1):
         node.mapping(required={"id", "title", "patterns", "answer", "go_now", "source"},
@@ -148,8 +166,12 @@ def parse_topics(root: Node, lang: Language, sources: Mapping[str, object]) -> H
     score = root.get("max_sign_score")
     if not isinstance(score.value, (int, float)) or not 0 < score.value <= 1:
         raise score.error("a probability between 0 and 1")
+    try:
+        concerns = tuple(dict.fromkeys(p for spec in root.get("concerns").str_list(min_len=1) for p in lang.expand(spec)))
+    except KeyError as exc:
+        raise root.error(f"unknown word group {exc}", "concerns") from None
     return HealthTopics(tuple(topics), lang, core, words, social.get("max_other").int(min_value=0),
-                        social.get("max_words").int(min_value=1), float(score.value))
+                        social.get("max_words").int(min_value=1), float(score.value), concerns)
 
 
 @lru_cache(maxsize=1)
