@@ -33,6 +33,7 @@ class Topic:
     go_now: str
     forward: bool
     source: tuple[str, ...]
+    covers: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ class HealthTopics:
     def uncovered(self, topic: Topic, text: str) -> list[Phrase]:
         """Findings the message names (not negated) that the topic's own words do not speak about."""
         tokens = self.lang.tokens(text or "")
-        own = {w for pattern in topic.patterns for part in pattern for phrase in part for w in phrase}
+        own = {w for pattern in topic.patterns for part in pattern for phrase in part for w in phrase} | topic.covers
         out = []
         for phrase in self.concerns:
             if set(phrase) <= own:
@@ -135,7 +136,7 @@ def parse_topics(root: Node, lang: Language, sources: Mapping[str, object]) -> H
     topics: list[Topic] = []
     for node in root.get("topics").list(min_len=1):
         node.mapping(required={"id", "title", "patterns", "answer", "go_now", "source"},
-                     allowed={"id", "title", "patterns", "answer", "go_now", "source", "forward", "note"})
+                     allowed={"id", "title", "patterns", "answer", "go_now", "source", "forward", "note", "covers"})
         src = node.get("source").str_list(min_len=1)
         for s in src:
             if s not in sources:
@@ -153,7 +154,9 @@ def parse_topics(root: Node, lang: Language, sources: Mapping[str, object]) -> H
             patterns.append(parts)
         topics.append(Topic(node.get("id").ident(), node.get("title").str(), tuple(patterns),
                             node.get("answer").str(), node.get("go_now").str(),
-                            node.get("forward").bool() if node.has("forward") else False, src))
+                            node.get("forward").bool() if node.has("forward") else False, src,
+                            frozenset(w for c in (node.get("covers").str_list() if node.has("covers") else ())
+                                      for w in lang.tokens(c, fuzzy=False))))
     ids = [t.id for t in topics]
     if len(set(ids)) != len(ids):
         raise root.error("topic ids must be unique", "topics")
