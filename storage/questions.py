@@ -127,7 +127,9 @@ def note_reminder(session: Session, question: Question, n: int) -> None:
 
 
 def rows_for_export(session: Session, facility_id: int | None) -> Iterator[tuple[Question, Family]]:
-    stmt = select(Question, Family).join(Family, col(Family.id) == Question.family_id)
+    """Questions and family messages a midwife handled (the bot's own answers are not her response times)."""
+    stmt = (select(Question, Family).join(Family, col(Family.id) == Question.family_id)
+            .where(col(Question.kind).not_in(AUTO_ANSWERED)))
     if facility_id is not None:
         stmt = stmt.where(Family.facility_id == facility_id)
     yield from session.exec(stmt.order_by(col(Question.asked_at), col(Question.id)))
