@@ -26,12 +26,29 @@ def get(session: Session, question_id: int) -> Question | None:
 
 QUESTION = "question"
 FAMILY = "family"  # free text the bot forwarded to the midwives (a family message)
+# A family's free text the bot answered itself (content/health_answers.yaml): kept for the midwife to read on
+# the family's page, answered at once (never reminded, never open); ANSWERED_FORWARDED once the family pressed
+# "Teruskan ke bidan" (the text is then also a FAMILY entry).
+ANSWERED = "answered"
+ANSWERED_FORWARDED = "answered_fwd"
+AUTO_ANSWERED = (ANSWERED, ANSWERED_FORWARDED)
 
 
 def ask(session: Session, *, family_id: int, facility_id: int | None, asked_by: int | None, text: str,
         now: datetime, kind: str = QUESTION) -> Question:
     q = Question(family_id=family_id, facility_id=facility_id, asked_by=asked_by, text=text[:TEXT_MAX],
                  asked_at=now, kind=kind, writers=[asked_by] if asked_by is not None else [])
+    session.add(q)
+    session.flush()
+    return q
+
+
+def record_answered(session: Session, *, family_id: int, facility_id: int | None, asked_by: int | None,
+                    text: str, now: datetime) -> Question:
+    """A message the bot answered itself: stored for the midwife, already answered (no reminder, not open)."""
+    q = ask(session, family_id=family_id, facility_id=facility_id, asked_by=asked_by, text=text, now=now,
+            kind=ANSWERED)
+    q.answered_at = now
     session.add(q)
     session.flush()
     return q
@@ -110,7 +127,9 @@ def note_reminder(session: Session, question: Question, n: int) -> None:
 
 
 def rows_for_export(session: Session, facility_id: int | None) -> Iterator[tuple[Question, Family]]:
-    stmt = select(Question, Family).join(Family, col(Family.id) == Question.family_id)
+    """Questions and family messages a midwife handled (the bot's own answers are not her response times)."""
+    stmt = (select(Question, Family).join(Family, col(Family.id) == Question.family_id)
+            .where(col(Question.kind).not_in(AUTO_ANSWERED)))
     if facility_id is not None:
         stmt = stmt.where(Family.facility_id == facility_id)
     yield from session.exec(stmt.order_by(col(Question.asked_at), col(Question.id)))

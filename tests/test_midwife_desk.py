@@ -266,7 +266,7 @@ async def test_free_text_goes_to_the_midwife_at_once(bot, db, clock, mother, mid
     assert t(bot, "desk.button_reply") in midwife.last_reply.button_labels
     # A further message while the first is unanswered joins it: one entry, counted, no new message to her.
     before = len(midwife.messages)
-    await mother.send("bayi saya cegukan terus dari tadi")
+    await mother.send("oh ya, kontrolnya di puskesmas atau di rumah?")  # no topic the bot answers itself
     assert t(bot, "desk.family_joined", fasilitas=FACILITY_A) in mother.last_reply.text
     assert len(midwife.messages) == before
     # The menu has the button too.

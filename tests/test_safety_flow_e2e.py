@@ -166,23 +166,23 @@ async def test_small_talk_gets_a_short_kind_reply_addressed_to_who_writes(bot, d
 async def test_a_message_the_bot_does_not_understand_reaches_the_midwife_and_her_answer_the_family(
         bot, db, clock, mother, husband, midwife):
     family_with_facility(db, clock)
-    await mother.send("bayi saya cegukan terus habis menyusu, wajar tidak?")
+    await mother.send("bayi saya maunya digendong terus habis menyusu, wajar tidak?")
     reply = mother.last_reply.text
     assert t("desk.family_forwarded", fasilitas=FACILITY_A, sapaan="Ibu") in reply and "119" in reply
     assert "belum mengerti" not in reply
     note = midwife.last_reply
-    assert "PESAN KELUARGA" in note.text and "cegukan" in note.text and t("desk.button_reply") in note.button_labels
+    assert "PESAN KELUARGA" in note.text and "digendong" in note.text and t("desk.button_reply") in note.button_labels
     assert alerts_of(midwife) == []
 
     # A chatty family: further messages join the open entry (one message for her, counted, newest shown).
     before = len(midwife.messages)
-    await mother.send("oh ya bayi juga sering bersin")
-    await husband.send("istri saya tanya kapan boleh mandi air hangat")
+    await mother.send("oh ya bayi juga suka diayun")
+    await husband.send("istri saya tanya kapan boleh pakai gurita")
     assert len(midwife.messages) == before
     with db.session() as s:
         rows = s.exec(select(Question)).all()
         assert len(rows) == 1 and rows[0].kind == "family" and rows[0].messages == 3
-    assert "3 pesan" in midwife.messages[before - 1].text and "mandi air hangat" in midwife.messages[before - 1].text
+    assert "3 pesan" in midwife.messages[before - 1].text and "pakai gurita" in midwife.messages[before - 1].text
 
     # Reminded until answered, like a question.
     clock.advance(bot.settings.question_repeat + timedelta(minutes=1))
@@ -193,8 +193,8 @@ async def test_a_message_the_bot_does_not_understand_reaches_the_midwife_and_her
     assert t("desk.reason_family_message", jumlah=1).strip() in said(midwife)
 
     await midwife.press(t("desk.button_reply"))
-    await midwife.send("Cegukan wajar, Bu. Mandi air hangat boleh. Kalau bayi kejang atau demam, langsung ke RS.")
-    assert "Cegukan wajar" in mother.last_reply.text and "Cegukan wajar" in husband.last_reply.text
+    await midwife.send("Digendong wajar, Bu. Gurita tidak perlu. Kalau bayi kejang atau demam, langsung ke RS.")
+    assert "Digendong wajar" in mother.last_reply.text and "Digendong wajar" in husband.last_reply.text
     assert alerts_of(midwife) == []  # her reply is a message to the family, never read as a report
     with db.session() as s:
         assert s.exec(select(Question)).one().answered_at is not None

@@ -20,9 +20,11 @@ from bot.chat.routing import ANSWER_PROBES, TEXT_FLOWS
 from bot.core.chat_privacy import group_hint
 from bot.core.turn import Turn, turn_handler
 from bot.handlers.context import consented_user
+from bot.handlers.steps import health_answer
 from bot.handlers.steps.danger_advice import hypothetical_answer, report_heard_offline
 from bot.handlers.steps.family_message import forward, person_word
 from bot.handlers.steps.interrupt import interrupt
+from content import health_topics
 from storage import chatstate, staff
 from storage import families as family_store
 from storage.models import ChatState, Family
@@ -79,7 +81,8 @@ def _free_text(turn: Turn, family: Family | None, reading, *, from_staff: bool) 
     if not turn.text:  # nothing readable was left (control characters only)
         turn.reply(turn.t("common.only_text"))
         return
-    if reading is not None and reading.kind == "social":
+    helper = health_topics.topics()
+    if reading is not None and (reading.kind == "social" or (reading.kind == "other" and helper.small_talk(turn.text))):
         if family is not None:
             turn.reply(turn.t("common.social_reply", panggilan=person_word(turn, user, short=True)))
         elif user is not None:
@@ -89,6 +92,11 @@ def _free_text(turn: Turn, family: Family | None, reading, *, from_staff: bool) 
         return
     if reading is not None and reading.hypothetical and hypothetical_answer(
             turn, [s.id for s in reading.mentioned], turn.text):
+        return
+    linked = family is not None and user is not None and family.facility_id is not None
+    topic = helper.answerable(reading, turn.text) if linked else None
+    if topic is not None:  # a harmless question the bot answers itself; the midwife reads it on the family's page
+        health_answer.answer(turn, user, family, topic, turn.text)
         return
     if family is not None and user is not None:
         forward(turn, user, family, turn.text)  # a person hears it: the midwife, or kept until the family links

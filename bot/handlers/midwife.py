@@ -31,6 +31,7 @@ from bot.handlers.context import remember_user
 from bot.handlers.steps.analysis import run_analysis
 from bot.handlers.steps.midwife_message import start_midwife_message
 from bot.handlers.steps.staff import staff_or_refuse
+from content import health_topics
 from storage import audit, facilities
 from storage import questions as question_store
 from storage import staff as staff_store
@@ -257,6 +258,13 @@ def _thread_lines(turn: Turn, fam) -> list[str]:
         return staff_store.name_in_facility(turn.session, r.staff_user_id, fam.facility_id) or "-"
 
     for q in asked:
+        if q.kind in question_store.AUTO_ANSWERED:  # the bot answered it itself: readable, never open
+            topic = health_topics.topics().match(q.text)
+            lines.append(turn.t("health.detail_answered", waktu=_local(turn, q.asked_at, fam.timezone),
+                                topik=topic.title if topic else "-", pertanyaan=q.text[:300] or "-"))
+            if q.kind == question_store.ANSWERED_FORWARDED:
+                lines.append(turn.t("health.detail_answered_forwarded"))
+            continue
         lines.append(turn.t("desk.detail_question", waktu=_local(turn, q.asked_at, fam.timezone),
                             pertanyaan=q.text[:300] or "-"))
         for r in by_question.get(q.id, []):

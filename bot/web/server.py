@@ -37,6 +37,7 @@ from bot.flows import midwife as rules
 from bot.flows import questions as question_flow
 from bot.web import guard
 from bot.web.auth import InitDataError, validate
+from content import health_topics
 from storage import facilities, research
 from storage import questions as question_store
 from storage import staff as staff_store
@@ -159,6 +160,14 @@ def _iso(instant) -> str | None:
     return instant.isoformat() if instant is not None else None
 
 
+def _auto_topic(q) -> str | None:
+    """The topic of a message the bot answered itself (content/health_answers.yaml), else None."""
+    if q.kind not in question_store.AUTO_ANSWERED:
+        return None
+    topic = health_topics.topics().match(q.text)
+    return topic.title if topic else "-"
+
+
 def _local(instant, tz: str) -> str:
     return alert_flow.local_time(instant, tz) if instant is not None else "-"
 
@@ -248,7 +257,7 @@ def family(call: Call, request, body) -> dict:
                 "when": _local(r.sent_at, tz), "text": r.text}
 
     questions = [{"id": q.id, "when": _local(q.asked_at, tz), "text": q.text, "answered": q.answered_at is not None,
-                  "kind": q.kind, "count": q.messages,
+                  "kind": q.kind, "count": q.messages, "auto_topic": _auto_topic(q),
                   "replies": [reply_json(r) for r in replies if r.question_id == q.id]}
                  for q in question_store.for_family(session, fam.id)]
     return {"id": fam.id, "code": fam.code, "name": s.mother_name or "-", "day": s.day,

@@ -213,6 +213,7 @@ async function openFamily(id) {
     for (const q of f.questions) {
       parts.push(el("div", { class: "card question", "data-question": q.id }, el("div", { class: "muted" }, q.when),
         q.kind === "family" ? el("strong", {}, t("family_message", { jumlah: q.count })) : null,
+        q.auto_topic ? el("strong", {}, t("auto_answered", { topik: q.auto_topic })) : null,
         el("div", {}, q.text || t("none")),
         q.replies.map(r => el("div", { class: "muted" }, "↳ " + r.name + ", " + r.when + ": " + r.text)),
         q.answered ? null : el("div", { class: "alert-text" }, t("question_open")),

@@ -1,0 +1,187 @@
+"""The bot's own answers to harmless health questions of the first week (content/health_answers.yaml).
+
+``topics().match(text)`` finds the topic a message asks about, with the danger rules' tokenizer and spelling
+normaliser (content/danger.py ``Language``), so chat spelling and regional words read the same way.
+``answerable(reading, text)`` decides whether the bot may answer at all: never a message with a danger sign
+(reported or hypothetical), never one the learned reader scores near a sign (``max_sign_score``). Small talk a
+little longer than message_kinds.yaml allows is recognised by ``small_talk``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from content.danger import Language, Phrase, _negated
+from content.errors import ContentError
+from content.loader import CONTENT_DIR, get_content
+from content.reading import MessageReading
+from content.schema import Node, load_yaml
+
+FILE = "health_answers.yaml"
+Part = tuple[Phrase, ...]  # alternatives, one must occur
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str
+    patterns: tuple[tuple[Part, ...], ...]
+    answer: str
+    go_now: str
+    forward: bool
+    source: tuple[str, ...]
+    covers: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class HealthTopics:
+    topics: tuple[Topic, ...]
+    lang: Language
+    social_core: frozenset[str]
+    social_words: frozenset[str]
+    social_max_other: int
+    social_max_words: int
+    max_sign_score: float
+    concerns: tuple[Phrase, ...] = ()
+
+    def get(self, topic_id: str) -> Topic | None:
+        return next((t for t in self.topics if t.id == topic_id), None)
+
+    def match(self, text: str) -> Topic | None:
+        """The topic whose pattern fits the message best (most parts, then most words); None if none fits."""
+        tokens = self.lang.tokens(text or "")
+        best: tuple[int, int, int] | None = None
+        found: Topic | None = None
+        for order, topic in enumerate(self.topics):
+            for pattern in topic.patterns:
+                words = _fits(tokens, pattern)
+                if words is None:
+                    continue
+                key = (len(pattern), words, -order)
+                if best is None or key > best:
+                    best, found = key, topic
+        return found
+
+    def small_talk(self, text: str, extra_social: frozenset[str] = frozenset()) -> bool:
+        """Thanks, greetings, "siap", "amin", a laugh or an emoji, a little longer than the reader's list."""
+        if not text.strip() or re.search(r"\d", text) or self.lang.mentions_health(text):
+            return False
+        raw = [w for w in re.findall(r"[a-z]+", text.lower())]
+        if not raw:
+            return not re.search(r"[a-z0-9]", text.lower())  # only emoji / punctuation
+        if len(raw) > self.social_max_words:
+            return False
+        raw = [re.sub(r"([a-z])\1{2,}", r"\1\1", w) for w in raw]  # "makasihhh" -> "makasihh"
+        known = self.social_core | self.social_words | extra_social
+        norm = [w for w in self.lang.tokens(text) if w.isalpha()]
+
+        def core(w: str) -> bool:  # also glued ("terimakasihbanyak") or stretched ("makasihh")
+            w = re.sub(r"([a-z])\1+$", r"\1", w)
+            return w in self.social_core or w.startswith("wkwk") or any(
+                w.startswith(c) for c in self.social_core if len(c) >= 6)
+
+        if not any(core(w) for w in raw) and not any(core(w) for w in norm):
+            return False
+        other = min(len([w for w in raw if w not in known and not core(w)]),
+                    len([w for w in norm if w not in known and not core(w)]))
+        return other == 0 or (other <= self.social_max_other and "?" not in text)
+
+    def answerable(self, reading: MessageReading | None, text: str) -> Topic | None:
+        """The topic the bot may answer itself, or None (a sign, near a sign, or no topic: a person hears it)."""
+        if reading is None or reading.signs or reading.mentioned or reading.hypothetical:
+            return None
+        if reading.scores and max(reading.scores.values(), default=0.0) >= self.max_sign_score:
+            return None
+        topic = self.match(text)
+        if topic is None or self.uncovered(topic, text):
+            return None
+        return topic
+
+    def uncovered(self, topic: Topic, text: str) -> list[Phrase]:
+        """Findings the message names (not negated) that the topic's own words do not speak about."""
+        tokens = self.lang.tokens(text or "")
+        own = {w for pattern in topic.patterns for part in pattern for phrase in part for w in phrase} | topic.covers
+        out = []
+        for phrase in self.concerns:
+            if set(phrase) <= own:
+                continue
+            n = len(phrase)
+            if any(tuple(tokens[i:i + n]) == phrase and not _negated(self.lang, tokens, i, i + n)
+                   for i in range(len(tokens) - n + 1)):
+                out.append(phrase)
+        return out
+
+
+def _occurs(tokens: Sequence[str], phrase: Phrase) -> bool:
+    n = len(phrase)
+    return any(tuple(tokens[i:i + n]) == phrase for i in range(len(tokens) - n + 1))
+
+
+def _fits(tokens: Sequence[str], pattern: tuple[Part, ...]) -> int | None:
+    """How many words the pattern's parts matched, or None when a part is missing."""
+    words = 0
+    for part in pattern:
+        hit = max((len(p) for p in part if _occurs(tokens, p)), default=0)
+        if not hit:
+            return None
+        words += hit
+    return words
+
+
+def parse_topics(root: Node, lang: Language, sources: Mapping[str, object]) -> HealthTopics:
+    root.mapping(required={"topics", "social", "max_sign_score", "concerns"})
+    topics: list[Topic] = []
+    for node in root.get("topics").list(min_len=1):
+        node.mapping(required={"id", "title", "patterns", "answer", "go_now", "source"},
+                     allowed={"id", "title", "patterns", "answer", "go_now", "source", "forward", "note", "covers"})
+        src = node.get("source").str_list(min_len=1)
+        for s in src:
+            if s not in sources:
+                raise node.error(f"unknown source {s!r}", "source")
+        if "derived" in src and not node.has("note"):
+            raise node.error("a derived answer needs a note naming its basis", "note")
+        patterns = []
+        for spec in node.get("patterns").str_list(min_len=1):
+            try:
+                parts = tuple(tuple(lang.expand(p.strip())) for p in spec.split(" + "))
+            except KeyError as exc:
+                raise node.error(f"pattern {spec!r}: unknown word group {exc}", "patterns") from None
+            if not all(parts):
+                raise node.error(f"pattern {spec!r} has an empty part", "patterns")
+            patterns.append(parts)
+        topics.append(Topic(node.get("id").ident(), node.get("title").str(), tuple(patterns),
+                            node.get("answer").str(), node.get("go_now").str(),
+                            node.get("forward").bool() if node.has("forward") else False, src,
+                            frozenset(w for c in (node.get("covers").str_list() if node.has("covers") else ())
+                                      for w in lang.tokens(c, fuzzy=False))))
+    ids = [t.id for t in topics]
+    if len(set(ids)) != len(ids):
+        raise root.error("topic ids must be unique", "topics")
+    social = root.get("social")
+    social.mapping(required={"core", "filler", "max_other", "max_words"})
+    core = frozenset(social.get("core").str_list(min_len=1))
+    filler = frozenset(social.get("filler").str_list(min_len=1))
+    kinds = get_content().message_kinds
+    words = filler | (kinds.social_words if kinds is not None else frozenset())
+    score = root.get("max_sign_score")
+    if not isinstance(score.value, (int, float)) or not 0 < score.value <= 1:
+        raise score.error("a probability between 0 and 1")
+    try:
+        concerns = tuple(dict.fromkeys(p for spec in root.get("concerns").str_list(min_len=1) for p in lang.expand(spec)))
+    except KeyError as exc:
+        raise root.error(f"unknown word group {exc}", "concerns") from None
+    return HealthTopics(tuple(topics), lang, core, words, social.get("max_other").int(min_value=0),
+                        social.get("max_words").int(min_value=1), float(score.value), concerns)
+
+
+@lru_cache(maxsize=1)
+def topics() -> HealthTopics:
+    """The topics, loaded once per process with the content's language and sources."""
+    c = get_content()
+    if c.danger_language is None:
+        raise ContentError(FILE, "(top)", "danger_language.yaml is needed to read topics")
+    path = CONTENT_DIR / FILE
+    return parse_topics(Node(load_yaml(path, CONTENT_DIR), FILE), c.danger_language, c.sources)

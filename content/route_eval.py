@@ -1,0 +1,104 @@
+"""Where each corpus message would go (issue 23): ``python -m content.route_eval``.
+
+For every message of content/danger_corpus/ (the sealed a5 part is never read), the route the fallback
+takes for a family's free text with no conversation waiting: ``alert`` (a danger sign), ``hypothetical``
+(a question about a sign, answered with its information), ``topic`` (answered by content/health_answers.yaml;
+``topic+forward`` when the topic also forwards it), ``social`` (the short reply) or ``forwarded`` (to the
+midwives). Reported per kind and per author; the dangerous case is a danger message the reader missed that
+the bot then answered itself instead of forwarding (``danger answered``).
+What it cannot show: the route of a message typed inside a conversation (the conversation reads it), and
+whether an answer fits the family's question (read the answers in content/health_answers.yaml).
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+
+from content import danger_corpus
+from content.health_topics import HealthTopics, topics
+from content.loader import get_content
+from content.reading import MessageReading
+
+ROUTES = ("alert", "hypothetical", "topic", "topic+forward", "social", "forwarded")
+
+
+def route(reading: MessageReading, text: str, t: HealthTopics) -> tuple[str, str | None]:
+    """The route of one family free text, as bot/handlers/fallback.py takes it, and the topic id if any."""
+    if reading.signs:
+        return "alert", None
+    if reading.kind == "social" or (reading.kind == "other" and t.small_talk(text)):
+        return "social", None
+    if reading.hypothetical and reading.mentioned:
+        return "hypothetical", None
+    topic = t.answerable(reading, text)
+    if topic is not None:
+        return ("topic+forward" if topic.forward else "topic"), topic.id
+    return "forwarded", None
+
+
+def harmless(m: danger_corpus.Message) -> bool:
+    return m.kind != "danger" and not (m.kind == "?" and m.signs)
+
+
+def evaluate(messages: Iterable[danger_corpus.Message]) -> dict:
+    c, t = get_content(), topics()
+    by_kind: dict[str, Counter] = defaultdict(Counter)
+    by_author: dict[str, Counter] = defaultdict(Counter)
+    topic_counts: Counter = Counter()
+    danger_answered: list[tuple[str, str, str]] = []
+    for m in messages:
+        group = "danger" if not harmless(m) else m.kind
+        r, topic = route(c.read_message(m.text), m.text, t)
+        by_kind[group][r] += 1
+        by_author[f"{m.author} {'danger' if group == 'danger' else 'harmless'}"][r] += 1
+        if topic:
+            topic_counts[topic] += 1
+        if group == "danger" and r in ("topic", "social"):
+            danger_answered.append((m.file, topic or r, m.text))
+    return {"kind": by_kind, "author": by_author, "topics": topic_counts, "danger_answered": danger_answered}
+
+
+def _share(counter: Counter, routes: Iterable[str]) -> float:
+    n = sum(counter.values())
+    return sum(counter[r] for r in routes) / n if n else 0.0
+
+
+def table(rows: dict[str, Counter]) -> list[str]:
+    out = ["| group | n | " + " | ".join(ROUTES) + " |", "|" + " --- |" * (len(ROUTES) + 2)]
+    for name in sorted(rows):
+        n = sum(rows[name].values())
+        out.append(f"| {name} | {n} | " + " | ".join(f"{rows[name][r] / n:.2f}" for r in ROUTES) + " |")
+    return out
+
+
+def report(result: dict) -> str:
+    harmless_all = sum((v for k, v in result["kind"].items() if k != "danger"), Counter())
+    danger = result["kind"].get("danger", Counter())
+    lines = [
+        f"harmless messages: {sum(harmless_all.values())}, forwarded {_share(harmless_all, ['forwarded', 'topic+forward']):.2f}"
+        f" (topic+forward {_share(harmless_all, ['topic+forward']):.2f}), answered by a topic "
+        f"{_share(harmless_all, ['topic', 'topic+forward']):.2f}, social {_share(harmless_all, ['social']):.2f}, "
+        f"alert {_share(harmless_all, ['alert']):.2f}",
+        f"danger messages: {sum(danger.values())}, alert {_share(danger, ['alert']):.2f}, missed by the reader and "
+        f"answered by the bot (not forwarded): {len(result['danger_answered'])}",
+        "", "By kind:", *table(result["kind"]), "", "By author:", *table(result["author"]),
+        "", "Topics: " + ", ".join(f"{k} {v}" for k, v in result["topics"].most_common()),
+    ]
+    if result["danger_answered"]:
+        lines += ["", "Danger messages answered instead of forwarded:"]
+        lines += [f"- {f} [{topic}] {text}" for f, topic, text in result["danger_answered"]]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.parse_args(argv)
+    messages = [m for m in danger_corpus.load() if not m.file.startswith(danger_corpus.SEALED)]
+    print(report(evaluate(messages)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

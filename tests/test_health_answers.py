@@ -1,0 +1,77 @@
+"""The bot's own answers (content/health_answers.yaml, issue 23): every answer keeps the style rules once
+assembled, names when to go now and /tanya; the matcher reads chat spelling like the danger rules; the bot
+never answers a message with a sign (reported, hypothetical, or scored near one); longer small talk is small
+talk, never when it carries a health word."""
+
+from __future__ import annotations
+
+import pytest
+
+from content import danger_corpus, get_content
+from content.health_topics import topics
+from content.route_eval import route
+from content.style import check_text
+
+TOPICS = topics()
+
+
+def test_there_are_20_to_35_topics_with_known_sources():
+    assert 20 <= len(TOPICS.topics) <= 35
+    c = get_content()
+    for topic in TOPICS.topics:
+        assert set(topic.source) <= set(c.sources), topic.id
+
+
+@pytest.mark.parametrize("topic", TOPICS.topics, ids=lambda t: t.id)
+def test_each_answer_fits_names_when_to_go_and_the_midwife(topic):
+    c = get_content()
+    text = c.text("health.answer", jawaban=topic.answer, kapan=topic.go_now)
+    assert check_text("health_answers.yaml", topic.id, text, templates=False) == []
+    assert "/tanya" in text.splitlines()[-1]
+    assert "sekarang" in topic.go_now or "hari ini" in topic.go_now
+    assert "tidak apa-apa" not in text.lower()
+
+
+@pytest.mark.parametrize(("text", "topic"), [
+    ("bu, darah nifas saya sekarang warnanya coklat, memang begitu ya?", "lochia"),
+    ("pup dedek warnanya ijo, normal ga bun", "baby_stool"),
+    ("tali pusar dedek blm puput, dirawatnya gimana", "cord_care"),
+    ("kenapa ya bayiku gampang kagetan kalau ada suara", "startle"),
+    ("asi aku blm keluar banyak bun, baru dikit kuning kental", "colostrum"),
+    ("buku KIA itu isinya apa aja bu?", "buku_kia"),
+    ("pijat oksitosin itu berapa lama ya", "massage"),
+])
+def test_topics_are_found_in_the_families_spelling(text, topic):
+    found = TOPICS.match(text)
+    assert found is not None and found.id == topic
+
+
+@pytest.mark.parametrize("text", [
+    "bayi saya kejang dari tadi", "darah nifas saya banyak sekali, pembalut penuh tiap jam",
+    "kalau nanti bayi demam harus ngapain?", "tali pusat bayi saya bernanah dan bau",
+])
+def test_a_message_with_a_sign_is_never_answered_by_a_topic(text):
+    reading = get_content().read_message(text)
+    assert TOPICS.answerable(reading, text) is None
+
+
+@pytest.mark.parametrize("text", ["makasih banyak ya bu bidan sudah bantu 🙏", "siap bu, nanti saya kabari lagi",
+                                  "wkwkwk iya bun", "aamiin makasih doanya bu", "🙏👍", "terimakasihbanyak bu 🙏"])
+def test_longer_small_talk_is_small_talk(text):
+    assert TOPICS.small_talk(text)
+
+
+@pytest.mark.parametrize("text", ["makasih bu, bayi saya demam", "oke bu, tapi perut saya sakit",
+                                  "makasih bu, sudah 3 hari", "halo bu, jamu apa yang boleh saya minum?"])
+def test_small_talk_with_a_health_word_a_number_or_a_question_is_not(text):
+    assert not TOPICS.small_talk(text)
+
+
+def test_no_danger_message_of_a_corpus_part_is_answered_by_the_bot():
+    """The dangerous case: a danger message the reader missed, answered instead of forwarded (one part here;
+    `python -m content.route_eval` runs them all, the figures are in SAFETY.md)."""
+    c = get_content()
+    part = [m for m in danger_corpus.load() if m.file == "a2_chat.tsv" and m.kind == "danger"]
+    assert part
+    answered = [m.text for m in part if route(c.read_message(m.text), m.text, TOPICS)[0] in ("topic", "social")]
+    assert answered == []
