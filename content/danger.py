@@ -460,14 +460,20 @@ def match_signs(signs: Sequence[DangerSign], free_text: str, lang: Language) -> 
 
 def match_tokens(signs: Sequence[DangerSign], tokens: list[str], lang: Language) -> list[DangerSign]:
     """Signs found in a message already cut into words (``Language.tokens``)."""
+    return [s for s, _ in match_exact(signs, tokens, lang)]
+
+
+def match_exact(signs: Sequence[DangerSign], tokens: list[str], lang: Language) -> list[tuple[DangerSign, bool]]:
+    """Signs found, each with whether the hit is exact (a stated number beyond the sign's threshold) rather
+    than a phrase, which a look-alike can also match (content/reading.py weighs the two differently)."""
     clauses = _clauses(lang, tokens)
     hits = []
     for s in signs:
         measured = [_measured(lang, s, c) for c in clauses] if s.measures else []
         if any(measured):
-            hits.append(s)
+            hits.append((s, True))
         elif False in measured:
             continue  # a stated, normal value outweighs vaguer words ("37,1, apakah itu demam?")
         elif any(_sign_in_clause(lang, s, c) for c in clauses):
-            hits.append(s)
-    return sorted(hits, key=lambda s: not s.urgent)
+            hits.append((s, False))
+    return sorted(hits, key=lambda h: not h[0].urgent)

@@ -8,8 +8,8 @@ Three readers are compared: the rules alone, the model alone and the two togethe
 - urgent alert recall: of messages with an urgent sign, the share that raise an urgent sign;
 - false alarms: of harmless messages (no sign), the share that raise any sign.
 
-Options: ``--write`` puts the tables into SAFETY.md section 2; ``--choose-threshold`` picks the model's threshold
-by leave-one-author-out (and writes it to danger_model.yaml); ``--sealed DIR`` also reads the sealed part
+Options: ``--write`` puts the tables into SAFETY.md section 2; ``--choose`` picks how rules and model are combined
+(veto and add thresholds) by leave-one-author-out and writes them to danger_model.yaml; ``--sealed DIR`` also reads the sealed part
 (``a5_*.tsv`` in DIR: training on the whole repository corpus) and prints aggregate figures only, never a
 message; ``--sync DIR`` copies the finished corpus parts from DIR first.
 """
@@ -22,17 +22,17 @@ import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from content import get_content
-from content.danger import match_signs, match_tokens
+from content.danger import match_exact, match_tokens
 from content.danger_corpus import CORPUS_DIR, R0_NOTE, SEALED, Message, load, read_file, sync
-from content.danger_model import DangerModel, read_settings, train
+from content.danger_model import DangerModel, Settings, read_settings, train
 from content.loader import Content
-from content.reading import is_hypothetical, normalizer
+from content.reading import is_hypothetical, normalizer, told_as_now
 
 SAFETY = Path(__file__).resolve().parents[1] / "SAFETY.md"
 BEGIN, END = "<!-- danger_eval:begin -->", "<!-- danger_eval:end -->"
@@ -44,41 +44,54 @@ class Read:
     """One message as the rules and one fold's model read it."""
 
     message: Message
-    rules: frozenset[str]  # before the hypothetical filter
+    rules: dict[str, bool]  # sign id -> exact (a number against a threshold); before the hypothetical filter
     hypothetical: bool
     probs: dict[str, float]
+    urgent: frozenset[str]
+    kept: frozenset[str]  # never vetoed (the urgent signs of the mother's mind)
 
-    def signs(self, reader: str, threshold: float) -> frozenset[str]:
-        model = frozenset(s for s, p in self.probs.items() if p >= threshold)
-        found = {"rules": self.rules, "model": model, "combined": self.rules | model}[reader]
-        return frozenset() if self.hypothetical else found
+    def signs(self, reader: str, settings: Settings) -> frozenset[str]:
+        if self.hypothetical:
+            return frozenset()
+        if reader == "rules":
+            return frozenset(self.rules)
+        if reader == "model":
+            return frozenset(settings.combine({}, self.probs, self.urgent))
+        return frozenset(settings.combine(self.rules, self.probs, self.urgent, self.kept))
 
 
-def rules_reading(content: Content, messages: Sequence[Message]) -> list[tuple[frozenset[str], bool]]:
+def rules_reading(content: Content, messages: Sequence[Message]) -> list[tuple[dict[str, bool], bool]]:
+    """Per message: the rules' hits (sign id -> exact; a hit told as happening now counts as exact, it is
+    never vetoed) and whether the message is hypothetical."""
     lang, kinds = content.danger_language, content.message_kinds
     out = []
     for m in messages:
-        found = frozenset(s.id for s in match_signs(content.danger_signs, m.text, lang))
+        tokens = lang.tokens(m.text)
+        found = {s.id: exact for s, exact in match_exact(content.danger_signs, tokens, lang)}
         still = lambda rest: bool(match_tokens(content.danger_signs, rest, lang))  # noqa: E731
-        out.append((found, is_hypothetical(kinds, lang.tokens(m.text), still)))
+        if found and told_as_now(kinds, tokens, still):
+            found = dict.fromkeys(found, True)
+        out.append((found, is_hypothetical(kinds, tokens, still)))
     return out
 
 
-def all_rules(content: Content, messages: Sequence[Message]) -> dict[int, tuple[frozenset[str], bool]]:
+def all_rules(content: Content, messages: Sequence[Message]) -> dict[int, tuple[dict[str, bool], bool]]:
     return dict(zip(map(id, messages), rules_reading(content, messages), strict=True))
 
 
 def fold_reads(content: Content, train_on: Sequence[Message], test: Sequence[Message],
-               rules: Sequence[tuple[frozenset[str], bool]]) -> list[Read]:
+               rules: Sequence[tuple[dict[str, bool], bool]]) -> list[Read]:
     ids = [s.id for s in content.danger_signs]
+    urgent = frozenset(s.id for s in content.danger_signs if s.urgent)
+    kept = frozenset(s.id for s in content.danger_signs if s.urgent and s.crisis)
     model: DangerModel = train(train_on, read_settings(), normalizer(content.danger_language), ids)
     probs = model.probabilities([m.text for m in test]) if test else np.zeros((0, len(ids)))
-    return [Read(m, r, h, dict(zip(model.sign_ids, map(float, p), strict=True)))
+    return [Read(m, r, h, dict(zip(model.sign_ids, map(float, p), strict=True)), urgent, kept)
             for m, (r, h), p in zip(test, rules, probs, strict=True)]
 
 
 def folds(content: Content, messages: Sequence[Message], by: str,
-          rules: dict[int, tuple[frozenset[str], bool]] | None = None) -> list[Read]:
+          rules: dict[int, tuple[dict[str, bool], bool]] | None = None) -> list[Read]:
     """Every message read by a model that never saw its author's (or register's) part."""
     if rules is None:
         rules = all_rules(content, messages)
@@ -124,20 +137,20 @@ class Figures:
         return self.false_alarms / self.harmless if self.harmless else float("nan")
 
 
-def figures(reads: Iterable[Read], reader: str, threshold: float, urgent_ids: frozenset[str],
+def figures(reads: Iterable[Read], reader: str, settings: Settings, urgent_ids: frozenset[str],
             key=lambda r: "all") -> dict[str, Figures]:
     out: dict[str, Figures] = defaultdict(Figures)
     for r in reads:
-        out[key(r)].add(r.message.signs, r.signs(reader, threshold), urgent_ids)
+        out[key(r)].add(r.message.signs, r.signs(reader, settings), urgent_ids)
     return dict(out)
 
 
-def per_sign(reads: Sequence[Read], reader: str, threshold: float) -> dict[str, tuple[int, int, int, int]]:
+def per_sign(reads: Sequence[Read], reader: str, settings: Settings) -> dict[str, tuple[int, int, int, int]]:
     """sign -> (messages with it, found, messages without it, raised wrongly)."""
     pos, found, neg, wrong = Counter(), Counter(), Counter(), Counter()
     ids = sorted({s for r in reads for s in r.probs})
     for r in reads:
-        got = r.signs(reader, threshold)
+        got = r.signs(reader, settings)
         for s in ids:
             if s in r.message.signs:
                 pos[s] += 1
@@ -148,14 +161,40 @@ def per_sign(reads: Sequence[Read], reader: str, threshold: float) -> dict[str, 
     return {s: (pos[s], found[s], neg[s], wrong[s]) for s in ids}
 
 
-def choose_threshold(reads: Sequence[Read], target: float, urgent_ids: frozenset[str]) -> float:
-    """The lowest threshold at which the model adds at most ``target`` false alarms to the rules'."""
-    rules = figures(reads, "rules", 1.0, urgent_ids)["all"].false_alarm_rate
-    for t in np.arange(0.10, 0.96, 0.025):
-        f = figures(reads, "combined", float(t), urgent_ids)["all"]
-        if f.false_alarm_rate <= rules + target:
-            return round(float(t), 3)
-    return 0.95
+VETOS = (0.0, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1)
+URGENT_THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
+THRESHOLDS = (0.5, 0.6, 0.7)
+
+
+def frontier(reads: Sequence[Read], settings: Settings, urgent_ids: frozenset[str]) -> list[tuple[Settings, Figures]]:
+    """The combination settings tried (veto x urgent add threshold x add threshold) and their figures."""
+    out = []
+    for veto in VETOS:
+        for urgent in URGENT_THRESHOLDS:
+            for add in THRESHOLDS:
+                s = replace(settings, veto=veto, urgent_threshold=urgent, threshold=add)
+                out.append((s, figures(reads, "combined", s, urgent_ids)["all"]))
+    return out
+
+
+def choose(tried: Sequence[tuple[Settings, Figures]], target: float) -> Settings:
+    """The settings with the highest urgent alert recall whose false alarms stay at or under ``target``."""
+    ok = [(s, f) for s, f in tried if f.false_alarm_rate <= target] or [min(tried, key=lambda sf: sf[1].false_alarm_rate)]
+    return max(ok, key=lambda sf: (sf[1].urgent_recall, -sf[1].false_alarm_rate, sf[1].recall))[0]
+
+
+def frontier_table(tried: Sequence[tuple[Settings, Figures]], target: float) -> str:
+    """Per veto, the best urgent add threshold under the false-alarm target (else the fewest false alarms)."""
+    rows = ["| veto | add (urgent) | add (other) | recall | urgent alert recall | false alarms |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for veto in VETOS:
+        group = [(s, f) for s, f in tried if s.veto == veto]
+        ok = [(s, f) for s, f in group if f.false_alarm_rate <= target]
+        s, f = (max(ok, key=lambda sf: (sf[1].urgent_recall, sf[1].recall)) if ok
+                else min(group, key=lambda sf: (sf[1].false_alarm_rate, -sf[1].urgent_recall)))
+        rows.append(f"| {veto} | {s.urgent_threshold} | {s.threshold} | {_f(f.recall)} | {_f(f.urgent_recall)} | "
+                    f"{_f(f.false_alarm_rate)} ({f.false_alarms}/{f.harmless}) |")
+    return "\n".join(rows)
 
 
 # -- tables --------------------------------------------------------------------------------------------
@@ -175,8 +214,8 @@ def summary_table(groups: dict[str, dict[str, Figures]], title: str) -> str:
     return "\n".join(rows)
 
 
-def sign_table(reads: Sequence[Read], threshold: float) -> str:
-    by = {reader: per_sign(reads, reader, threshold) for reader in READERS}
+def sign_table(reads: Sequence[Read], settings: Settings) -> str:
+    by = {reader: per_sign(reads, reader, settings) for reader in READERS}
     rows = ["| sign | messages | rules | model | rules+model | false alarms (rules+model) |",
             "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for s, (p, _, n, w) in by["combined"].items():
@@ -185,59 +224,64 @@ def sign_table(reads: Sequence[Read], threshold: float) -> str:
     return "\n".join(rows)
 
 
-def breakdown(reads: Sequence[Read], threshold: float, urgent_ids: frozenset[str], key, label: str) -> str:
-    per = {reader: figures(reads, reader, threshold, urgent_ids, key) for reader in READERS}
+def breakdown(reads: Sequence[Read], settings: Settings, urgent_ids: frozenset[str], key, label: str) -> str:
+    per = {reader: figures(reads, reader, settings, urgent_ids, key) for reader in READERS}
     groups = {name: {reader: per[reader][name] for reader in READERS} for name in sorted(per["combined"])}
     return summary_table(groups, label)
 
 
-def report(content: Content, messages: Sequence[Message], threshold: float) -> tuple[str, dict]:
+def report(content: Content, messages: Sequence[Message], settings: Settings) -> tuple[str, dict]:
     urgent_ids = frozenset(s.id for s in content.danger_signs if s.urgent)
     t0 = time.perf_counter()
     rules = all_rules(content, messages)
     by_author = folds(content, messages, "author", rules)
     by_register = folds(content, messages, "register", rules)
-    overall = {name: {reader: figures(reads, reader, threshold, urgent_ids)["all"] for reader in READERS}
+    overall = {name: {reader: figures(reads, reader, settings, urgent_ids)["all"] for reader in READERS}
                for name, reads in (("left-out author", by_author), ("left-out register", by_register))}
     parts = Counter((m.author, m.register) for m in messages)
     lines = [
         f"Corpus: {len(messages)} messages in {len(parts)} parts "
         f"({', '.join(f'{a}_{r} {n}' for (a, r), n in sorted(parts.items()))}); "
         f"{sum(1 for m in messages if m.signs)} with a sign, {sum(1 for m in messages if not m.signs)} harmless. "
-        f"Model threshold {threshold}. Computed by `python -m content.danger_eval --write` "
+        f"Combination: a rule's phrase hit (not a number, not an urgent sign of the mother's mind, not told as now) kept when the "
+        f"model gives some sign ≥ {settings.veto}; the model adds "
+        f"an urgent sign at ≥ {settings.urgent_threshold}, another at ≥ {settings.threshold}. Computed by `python -m content.danger_eval --write` "
         f"in {time.perf_counter() - t0:.0f} s.",
         "", "### Overall (each message read by a model that never saw its author's or its register's part)", "",
         summary_table(overall, "fold"),
+        "", "### How rules and model are combined (leave-one-author-out; chosen: highest urgent alert recall with "
+        f"false alarms ≤ {settings.target_false_alarms:.0%})", "",
+        frontier_table(frontier(by_author, settings, urgent_ids), settings.target_false_alarms),
         "", "### By left-out author", "",
-        breakdown(by_author, threshold, urgent_ids, lambda r: r.message.author, "author"),
+        breakdown(by_author, settings, urgent_ids, lambda r: r.message.author, "author"),
         "", "### By left-out register", "",
-        breakdown(by_register, threshold, urgent_ids, lambda r: r.message.register, "register"),
+        breakdown(by_register, settings, urgent_ids, lambda r: r.message.register, "register"),
         "", "### By sign (leave-one-author-out)", "",
-        sign_table(by_author, threshold),
+        sign_table(by_author, settings),
     ]
     return "\n".join(lines), {"author": by_author, "register": by_register, "overall": overall}
 
 
-def misses(reads: Sequence[Read], threshold: float) -> list[str]:
+def misses(reads: Sequence[Read], settings: Settings) -> list[str]:
     out = []
     for r in reads:
-        got = r.signs("combined", threshold)
+        got = r.signs("combined", settings)
         if got != r.message.signs:
             out.append(f"{r.message.file}:{r.message.line} expected {sorted(r.message.signs)} got {sorted(got)}"
                        f"{' (hypothetical)' if r.hypothetical else ''}: {r.message.text}")
     return out
 
 
-def sealed(content: Content, messages: Sequence[Message], folder: Path, threshold: float) -> str:
+def sealed(content: Content, messages: Sequence[Message], folder: Path, settings: Settings) -> str:
     """Aggregate figures on the sealed part: trained on the whole repository corpus; no message is shown."""
     part = [m for p in sorted(folder.glob(f"{SEALED}_*.tsv")) for m in read_file(p)]
     if not part:
         return "sealed part: no files"
     urgent_ids = frozenset(s.id for s in content.danger_signs if s.urgent)
     reads = fold_reads(content, messages, part, rules_reading(content, part))
-    overall = {"sealed": {reader: figures(reads, reader, threshold, urgent_ids)["all"] for reader in READERS}}
+    overall = {"sealed": {reader: figures(reads, reader, settings, urgent_ids)["all"] for reader in READERS}}
     return "\n\n".join([summary_table(overall, "part"),
-                        breakdown(reads, threshold, urgent_ids, lambda r: r.message.register, "register")])
+                        breakdown(reads, settings, urgent_ids, lambda r: r.message.register, "register")])
 
 
 def write_safety(text: str, path: Path = SAFETY) -> None:
@@ -254,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m content.danger_eval")
     ap.add_argument("--sync", type=Path)
     ap.add_argument("--write", action="store_true")
-    ap.add_argument("--choose-threshold", action="store_true")
+    ap.add_argument("--choose", action="store_true")
     ap.add_argument("--misses", action="store_true")
     ap.add_argument("--sealed", type=Path)
     args = ap.parse_args(argv)
@@ -267,25 +311,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"synced: {len(fixes)} fixes")
     messages = load()
     settings = read_settings()
-    threshold = settings.threshold
-    if args.choose_threshold:
+    if args.choose:
         urgent_ids = frozenset(s.id for s in content.danger_signs if s.urgent)
-        threshold = choose_threshold(folds(content, messages, "author"), settings.target_false_alarms, urgent_ids)
+        tried = frontier(folds(content, messages, "author"), settings, urgent_ids)
+        settings = choose(tried, settings.target_false_alarms)
+        print(frontier_table(tried, settings.target_false_alarms))
         path = Path(__file__).resolve().parent / "danger_model.yaml"
-        path.write_text(re.sub(r"(?m)^threshold: .*$", f"threshold: {threshold}", path.read_text(encoding="utf-8")),
-                        encoding="utf-8")
-        print(f"threshold {threshold}")
-    if args.write or args.misses or args.choose_threshold or not args.sealed:
-        text, data = report(content, messages, threshold)
+        doc = path.read_text(encoding="utf-8")
+        for key in ("threshold", "urgent_threshold", "veto"):
+            doc = re.sub(rf"(?m)^{key}: .*$", f"{key}: {getattr(settings, key)}", doc)
+        path.write_text(doc, encoding="utf-8")
+        print(f"chosen: veto {settings.veto}, urgent {settings.urgent_threshold}, other {settings.threshold}")
+    if args.write or args.misses or args.choose or not args.sealed:
+        text, data = report(content, messages, settings)
         print(text)
         if args.misses:
             print("\n## misses (leave-one-author-out, rules+model)")
-            print("\n".join(misses(data["author"], threshold)))
+            print("\n".join(misses(data["author"], settings)))
         if args.write:
             write_safety(text)
     if args.sealed:
         print("\n## sealed part (aggregate only)\n")
-        print(sealed(content, messages, args.sealed, threshold))
+        print(sealed(content, messages, args.sealed, settings))
     return 0
 
 

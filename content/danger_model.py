@@ -5,7 +5,8 @@ read them: chat spelling respelled, number words as digits) feed one logistic re
 (one-vs-rest) and one for the message's kind. It is trained from the corpus in content/danger_corpus/ on first
 use and cached as a pickle in a cache folder, keyed by the corpus, the settings (danger_model.yaml), the
 reading rules and the scikit-learn version; training takes a few seconds, reading a message about a
-millisecond. The rules stay authoritative where they are exact: the model only adds signs (content/reading.py).
+millisecond. How its probabilities and the rules' hits are combined is ``Settings.combine``: a number against a
+threshold always stands, a phrase hit needs the model's agreement (a low veto threshold), and the model adds signs.
 
 The cache folder is ``$PIJAT_MODEL_CACHE``, else ``$XDG_CACHE_HOME/pijat-oksitosin-bot``, else
 ``~/.cache/pijat-oksitosin-bot``; ``DANGER_MODEL=off`` turns the learned reader off (rules only).
@@ -17,7 +18,7 @@ import hashlib
 import os
 import pickle
 import tempfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from content.danger_corpus import CORPUS_DIR, Message, digest, load
 from content.schema import Node, load_yaml
 
-MODEL_VERSION = "1"
+MODEL_VERSION = "2"
 SETTINGS = Path(__file__).resolve().parent / "danger_model.yaml"
 
 Normalizer = Callable[[str], str]
@@ -39,17 +40,40 @@ Normalizer = Callable[[str], str]
 
 @dataclass(frozen=True)
 class Settings:
-    threshold: float
+    threshold: float  # the model adds a sign that is not urgent at this probability
     target_false_alarms: float
     C: float
     char_ngrams: tuple[int, int]
     word_ngrams: tuple[int, int]
     min_df: int
+    urgent_threshold: float  # the model adds an urgent sign at this probability
+    veto: float  # a rule's phrase hit (not a number) is kept only when the model gives it this much
+    class_weight: str | None  # "balanced": the rarer class (a sign present) weighs more
+
+    def combine(self, rules: Mapping[str, bool], scores: Mapping[str, float], urgent: Set[str],
+                kept: Set[str] = frozenset()) -> set[str]:
+        """The signs raised from the rules' hits (sign id -> exact) and the model's probabilities.
+
+        An exact hit (a stated number beyond its threshold) always stands, and so does a hit on a sign in
+        ``kept`` (the urgent signs of the mother's mind: a crisis disclosure is never vetoed; every sign of a
+        message told as happening now, content/reading.py ``told_as_now``). Another phrase
+        hit stands only when the model gives some sign at least ``veto`` for the whole message: a look-alike it
+        reads as harmless is dropped. The
+        model adds a sign at ``urgent_threshold`` (urgent signs: missing one is worse) or ``threshold``.
+        Without scores (the model off) every rule hit stands.
+        """
+        if not scores:
+            return set(rules)
+        danger = max(scores.values(), default=0.0) >= self.veto
+        stand = {sid for sid, exact in rules.items() if exact or danger or sid in kept}
+        return stand | {sid for sid, p in scores.items()
+                       if p >= (self.urgent_threshold if sid in urgent else self.threshold)}
 
 
 def read_settings(path: Path = SETTINGS) -> Settings:
     node = Node(load_yaml(path), path.name)
-    node.mapping(required={"threshold", "target_false_alarms", "C", "char_ngrams", "word_ngrams", "min_df"})
+    node.mapping(required={"threshold", "urgent_threshold", "veto", "class_weight", "target_false_alarms", "C",
+                           "char_ngrams", "word_ngrams", "min_df"})
 
     def pair(key: str) -> tuple[int, int]:
         a, b = (n.int(min_value=1) for n in node.get(key).list(min_len=2))
@@ -57,7 +81,9 @@ def read_settings(path: Path = SETTINGS) -> Settings:
 
     return Settings(float(node.get("threshold").value), float(node.get("target_false_alarms").value),
                     float(node.get("C").value), pair("char_ngrams"), pair("word_ngrams"),
-                    node.get("min_df").int(min_value=1))
+                    node.get("min_df").int(min_value=1),
+                    float(node.get("urgent_threshold").value), float(node.get("veto").value),
+                    node.get("class_weight").str() if node.has("class_weight") else None)
 
 
 @dataclass
@@ -68,7 +94,7 @@ class DangerModel:
     weights: csr_matrix  # features x signs
     bias: np.ndarray
     kinds: OneVsRestClassifier | None
-    threshold: float
+    settings: Settings
     normalize: Normalizer | None = None
 
     def _x(self, texts: Sequence[str]):
@@ -88,10 +114,15 @@ class DangerModel:
         best = int(np.argmax(p))
         return str(self.kinds.classes_[best]), float(p[best])
 
-    def __call__(self, text: str) -> tuple[Mapping[str, float], frozenset[str]]:
+    def __call__(self, text: str) -> Mapping[str, float]:
+        """The probability of each sign."""
         p = self.probabilities([text])[0]
-        scores = {sid: round(float(v), 4) for sid, v in zip(self.sign_ids, p, strict=True)}
-        return scores, frozenset(sid for sid, v in scores.items() if v >= self.threshold)
+        return {sid: round(float(v), 4) for sid, v in zip(self.sign_ids, p, strict=True)}
+
+    def combine(self, rules: Mapping[str, bool], scores: Mapping[str, float], urgent: Set[str],
+                kept: Set[str] = frozenset()) -> set[str]:
+        return self.settings.combine(rules, scores, urgent, kept)
+
 
 
 def train(messages: Sequence[Message], settings: Settings, normalize: Normalizer | None = None,
@@ -112,7 +143,8 @@ def train(messages: Sequence[Message], settings: Settings, normalize: Normalizer
             cols.append(np.zeros(x.shape[1]))
             bias.append(-20.0)  # never raised
             continue
-        lr = LogisticRegression(C=settings.C, solver="liblinear", dual=True, tol=1e-3, max_iter=300)
+        lr = LogisticRegression(C=settings.C, solver="liblinear", dual=True, tol=1e-3, max_iter=300,
+                                class_weight=settings.class_weight)
         lr.fit(x, y)
         cols.append(lr.coef_[0])
         bias.append(float(lr.intercept_[0]))
@@ -124,7 +156,7 @@ def train(messages: Sequence[Message], settings: Settings, normalize: Normalizer
                                                         max_iter=300))
         kinds.fit(x[[i for i, _ in kinded]], [k for _, k in kinded])
     return DangerModel(tuple(ids), char, word, weights, np.array(bias, dtype=np.float32), kinds,
-                       settings.threshold, normalize)
+                       settings, normalize)
 
 
 def cache_dir() -> Path:

@@ -11,11 +11,11 @@ negation, whose sign). The public entry point is ``get_content().read_message(te
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from content.danger import DangerSign, Language, Phrase, match_signs, match_tokens
+from content.danger import DangerSign, Language, Phrase, match_exact, match_tokens
 from content.schema import Node
 
 KINDS = ("danger", "health", "social", "other")
@@ -155,6 +155,15 @@ def is_hypothetical(kinds: MessageKinds, tokens: Sequence[str], still: Callable[
     return False
 
 
+def told_as_now(kinds: MessageKinds, tokens: Sequence[str], still: Callable[[list[str]], bool]) -> bool:
+    """The message says its sign is happening now: a phrase about now ("dari tadi", "barusan"), or a sign
+    told before a "kalau nanti …" (``still(words)``: whether a sign is found in those words)."""
+    if any(_has(tokens, p, 0) for p in kinds.now):
+        return True
+    future = [i for i in (_start(tokens, p) for p in kinds.future) if i >= 0]
+    return bool(future) and still(list(tokens[: min(future)]))
+
+
 def is_social(kinds: MessageKinds, text: str, tokens: Sequence[str]) -> bool:
     words = [t for t in tokens if t.isalpha()]
     if not text.strip() or len(words) > kinds.social_max_words:
@@ -170,7 +179,10 @@ def is_social(kinds: MessageKinds, text: str, tokens: Sequence[str]) -> bool:
 class Model(Protocol):
     """The learned reader (content/danger_model.py)."""
 
-    def __call__(self, text: str) -> tuple[Mapping[str, float], frozenset[str]]: ...  # scores, raised
+    def __call__(self, text: str) -> Mapping[str, float]: ...  # probability per sign
+
+    def combine(self, rules: Mapping[str, bool], scores: Mapping[str, float], urgent: Set[str],
+                kept: Set[str] = frozenset()) -> set[str]: ...
 
     def kind(self, text: str) -> tuple[str, float]: ...  # kind, its probability
 
@@ -188,19 +200,24 @@ def read(signs: Sequence[DangerSign], lang: Language, kinds: MessageKinds, text:
          model: Model | None = None) -> MessageReading:
     text = text or ""
     tokens = lang.tokens(text)
-    found = match_signs(signs, text, lang)
+    hits = match_exact(signs, tokens, lang)
+    found = [s for s, _ in hits]
     scores: Mapping[str, float] = {}
     if model is not None and text.strip():
-        scores, raised = model(text)
-        have = {s.id for s in found}
-        extra = [s for s in signs if s.id in raised and s.id not in have]
-        found = sorted([*found, *extra], key=lambda s: (not s.urgent, signs.index(s)))
-    hypothetical = bool(found) and is_hypothetical(
+        scores = model(text)
+        still = lambda rest: bool(match_tokens(signs, rest, lang))  # noqa: E731
+        kept = ({s.id for s, _ in hits} if hits and told_as_now(kinds, tokens, still)
+                else {s.id for s in signs if s.urgent and s.crisis})
+        ids = model.combine({s.id: exact for s, exact in hits}, scores, {s.id for s in signs if s.urgent}, kept)
+        found = sorted([s for s in signs if s.id in ids], key=lambda s: (not s.urgent, signs.index(s)))
+    named = sorted({*found, *(s for s, _ in hits)}, key=lambda s: (not s.urgent, signs.index(s)))
+    hypothetical = bool(named) and is_hypothetical(
         kinds, tokens, lambda rest: bool(match_tokens(signs, rest, lang)))
     if found and not hypothetical:
         return MessageReading(tuple(found), "danger", False, scores)
-    if found or lang.mentions_health(text) or any(t[0].isdigit() for t in tokens):
-        return MessageReading((), "health", hypothetical, scores, tuple(found))
+    if named or lang.mentions_health(text) or any(t[0].isdigit() for t in tokens):
+        # a rule hit the model vetoed still makes the message about health (it reaches the midwife)
+        return MessageReading((), "health", hypothetical, scores, tuple(named) if hypothetical else ())
     if is_social(kinds, text, tokens):
         return MessageReading((), "social", False, scores)
     if model is not None and text.strip():

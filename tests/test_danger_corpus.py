@@ -1,6 +1,6 @@
 """The danger-sign corpus (content/danger_corpus/) and the reader on it, each author's part read by a model that
-never saw it (leave-one-author-out): the combined reader (rules + learned reader) stays above floors set a little
-below what was measured (SAFETY.md section 2)."""
+never saw it (leave-one-author-out): the combined reader (rules + learned reader, content/danger_model.py
+Settings.combine) stays above floors set a little below what was measured (SAFETY.md section 2)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from content.danger_eval import all_rules, figures, folds, per_sign
 from content.danger_model import read_settings
 
 # Measured leave-one-author-out (SAFETY.md section 2); the floors sit a little below.
-FLOORS = {"recall": 0.88, "urgent_recall": 0.90, "false_alarms": 0.08}
+FLOORS = {"recall": 0.89, "urgent_recall": 0.90, "false_alarms": 0.031}
 
 
 @pytest.fixture(scope="module")
@@ -36,12 +36,14 @@ def test_the_corpus_is_large_labelled_with_known_signs_and_has_no_sealed_part() 
 
 def test_the_combined_reader_stays_above_its_floors_on_left_out_authors(by_author) -> None:
     urgent = frozenset(s.id for s in get_content().danger_signs if s.urgent)
-    t = read_settings().threshold
-    combined = figures(by_author, "combined", t, urgent)["all"]
-    rules = figures(by_author, "rules", t, urgent)["all"]
+    settings = read_settings()
+    combined = figures(by_author, "combined", settings, urgent)["all"]
+    rules = figures(by_author, "rules", settings, urgent)["all"]
     assert combined.recall >= FLOORS["recall"], combined
     assert combined.urgent_recall >= FLOORS["urgent_recall"], combined
     assert combined.false_alarm_rate <= FLOORS["false_alarms"], combined
-    assert combined.recall >= rules.recall  # the model only adds signs
-    for sign, (positives, found, _, _) in per_sign(by_author, "combined", t).items():
+    assert combined.false_alarm_rate < rules.false_alarm_rate  # the model's veto drops look-alikes
+    for r in by_author:  # a number against a threshold always stands
+        assert r.hypothetical or {s for s, exact in r.rules.items() if exact} <= r.signs("combined", settings), r
+    for sign, (positives, found, _, _) in per_sign(by_author, "combined", settings).items():
         assert found / positives >= 0.4, f"{sign}: {found}/{positives}"

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from content import get_content
+from content.danger_model import read_settings
 from content.message_reading import KINDS, MessageReading, read_message
 
 
@@ -92,3 +93,17 @@ def test_a_message_is_read_in_under_ten_milliseconds() -> None:
 def test_a_long_digit_run_is_read_without_error() -> None:
     assert read_message("2" * 300).kind in KINDS
     assert "bayi_demam_dingin" in read_message("1" * 40 + " koma 5 setengah, bayi demam").sign_ids
+
+
+def test_combining_numbers_and_crises_stand_phrases_need_the_model_urgent_signs_added_sooner() -> None:
+    s = read_settings()
+    urgent = {"bayi_kejang"}
+    low = {"bayi_kejang": s.veto / 2, "ibu_sedih": s.veto / 2}
+    assert s.combine({"bayi_demam_dingin": True}, low, urgent) == {"bayi_demam_dingin"}  # a number stands
+    assert s.combine({"bayi_demam_dingin": False}, low, urgent) == set()  # a look-alike phrase is dropped
+    assert s.combine({"bayi_demam_dingin": False}, {**low, "ibu_sedih": s.veto}, urgent) == {"bayi_demam_dingin"}
+    assert s.combine({"bayi_demam_dingin": False}, {}, urgent) == {"bayi_demam_dingin"}  # model off: rules
+    assert s.combine({"ibu_ingin_mati": False}, low, urgent, {"ibu_ingin_mati"}) == {"ibu_ingin_mati"}  # never vetoed
+    between = (s.urgent_threshold + s.threshold) / 2
+    assert s.urgent_threshold < s.threshold
+    assert s.combine({}, {"bayi_kejang": between, "ibu_sedih": between}, urgent) == {"bayi_kejang"}
