@@ -128,7 +128,7 @@ async def test_a_later_reply_waits_behind_an_earlier_one_kept_for_retry(bot, db,
     assert await _dispatch(bot, clock) == 0  # the question fails again: the help waits behind it
     assert await _dispatch(bot, clock, minutes=2) == 2
     texts = [m.text for m in mother.messages[before:] if m.from_bot]
-    assert len(texts) == 2 and texts[0] == ASK_BIRTH, texts
+    assert len(texts) == 2 and texts[0].split("\n")[0] == ASK_BIRTH, texts
     assert await _dispatch(bot, clock, minutes=10) == 0
     await mother.send("/bantuan")  # nothing is kept any more: answered at once
     assert mother.replies_since_last_action

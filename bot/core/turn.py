@@ -366,19 +366,20 @@ async def flush(turn: Turn) -> None:
     """Send what the turn queued. A failed message is logged once and does not stop the others."""
     delays = retry_delays(turn.settings)
     turn.addressed()
-    kept = turn.rt.kept_chats
-    if kept is None:
-        kept = await turn.rt.run_sync(reply_delivery.kept_chats, turn.rt)
+    try:
+        kept = turn.rt.kept_chats
+        if kept is None:
+            kept = await turn.rt.run_sync(reply_delivery.kept_chats, turn.rt)
+    except Exception:  # the database is down (a danger report's advice from memory): send as queued
+        log.warning("kept replies unknown (database unreachable): sending update %s's replies as queued",
+                    turn.update.update_id)
+        kept = set()
     for out in turn.outgoing:
-        if reply_delivery.already_kept(turn, out):  # an earlier reply to this chat waits in the outbox: follow it
-            await turn.rt.run_sync(reply_delivery.keep, turn, out, "after an earlier kept reply")
-            continue
-        if out.chat_id in kept and reply_delivery.keepable(out):  # an earlier turn's reply waits for its retry
-            until = await turn.rt.run_sync(reply_delivery.kept_until, turn, out)
-            if until is not None:
-                await turn.rt.run_sync(reply_delivery.keep, turn, out, "after an earlier kept reply",
-                                       max(until, turn.rt.clock.now()))
+        try:
+            if await _kept_behind_earlier(turn, out, kept):
                 continue
+        except Exception:  # the database went away between the commit and the send: the reply still goes
+            log.warning("could not check the outbox for chat %s; sending", out.chat_id)
         await _send_with_retries(turn, out, delays)
     if turn.update.callback_query is not None and not turn.callback_answered:
         await _send_with_retries(turn, Outgoing("answer"), delays)
@@ -387,6 +388,20 @@ async def flush(turn: Turn) -> None:
             await action()
         except Exception:
             log.exception("after-commit action failed")
+
+
+async def _kept_behind_earlier(turn: Turn, out: Outgoing, kept: set[int]) -> bool:
+    """Keep ``out`` in the outbox behind an earlier reply of its chat that waits there (order per chat)."""
+    if reply_delivery.already_kept(turn, out):  # an earlier reply to this chat waits in the outbox: follow it
+        await turn.rt.run_sync(reply_delivery.keep, turn, out, "after an earlier kept reply")
+        return True
+    if out.chat_id in kept and reply_delivery.keepable(out):  # an earlier turn's reply waits for its retry
+        until = await turn.rt.run_sync(reply_delivery.kept_until, turn, out)
+        if until is not None:
+            await turn.rt.run_sync(reply_delivery.keep, turn, out, "after an earlier kept reply",
+                                   max(until, turn.rt.clock.now()))
+            return True
+    return False
 
 
 def _mark_unreachable(rt: Runtime, chat_id: int, reason: str, now: datetime) -> None:
