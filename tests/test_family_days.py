@@ -221,4 +221,4 @@ async def test_a_question_asked_before_the_family_is_linked_reaches_the_midwife_
     await mother.press_data("fk:ask")
     await mother.send(code)
     assert "ASI saya baru sedikit" in midwife.last_reply.text  # delivered when the family is linked
-    assert any("tersimpan sudah dikirim" in (m.text or "") for m in mother.replies_since_last_action)
+    assert any("sudah kami teruskan ke bidan" in (m.text or "") for m in mother.replies_since_last_action)

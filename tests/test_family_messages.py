@@ -64,10 +64,21 @@ def test_the_checklist_summary_and_its_notes_fit_for_the_worst_answers(instrumen
     bad = SimpleNamespace(classification=SimpleNamespace(good=False),
                           values={"bak_frekuensi": 2, "bab_warna": "hitam", "bak_warna": "bercak_oranye"})
     advice = max((_day_aware_advice(turn, bad, d) for d in (1, 4, 10)), key=len)
-    advice += "\n" + c.text("checklist.compare_pre", skor=WORST["skor"], kelas=longest_label)
+    words = max([c.text(k) for k in c.texts if k.startswith(f"checklist.class_words.{instrument}.")] + labels, key=len)
+    arah = max(c.text("checklist.direction_higher"), c.text("checklist.direction_lower"), key=len)
+    change = max((c.text(k) for k in c.texts if k.startswith("checklist.change_")), key=len)
+    scored = [c.text("checklist.result_words", kata=words),
+              c.text("checklist.result_score", skor=WORST["skor"], maks=WORST["maks"], arah=arah), advice,
+              c.text("checklist.compare_pre", kata=words, perubahan=change)]
+    day = max((c.text(k) for k in c.texts if k.startswith("checklist.day_") and "{" not in c.texts[k]), key=len)
+    norm = max((c.text(k, hari=day) for k in c.texts if k.startswith("checklist.norm_") and "{hari}" in c.texts[k]),
+               key=len)
+    normed = [c.text("checklist.result_words", kata=norm),
+              max((c.text(k) for k in c.texts if k.startswith("checklist.norm_") and "{" not in c.texts[k]), key=len),
+              c.text("checklist.compare_norm", kata=norm)]
+    hasil = max("\n".join(scored), "\n".join(normed), key=len)
     kapan = max((c.text(k) for k in c.texts if k.startswith("checklist.occasion")), key=len, default="sesudah pijat")
-    summary = c.text("checklist.summary", kapan=kapan, skor=WORST["skor"], maks=WORST["maks"], kelas=longest_label,
-                     pesan=advice)
+    summary = c.text("checklist.summary", kapan=kapan, jumlah=len(inst.items), hasil=hasil)
     assert _ok(summary), (len(summary), summary)
     notes = _day_notes(turn, bad, 4)
     assert notes is None or _ok(notes)
