@@ -35,6 +35,7 @@ from bot.devtools.demo import (
 )
 from bot.export import exporting, protocol_report
 from bot.flows import study_data
+from bot.flows.phone_report import _p
 from content import get_content
 from storage.models import Facility, Staff
 
@@ -218,21 +219,19 @@ async def test_analisis_in_the_chat_prints_the_same_figures(bot, db, clock, fake
     capsys.readouterr()
     assert cli.main(["analyze", "--protocol", STUDY_MIDWIFE_PROTOCOL, "--facility", code, "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
+    # The chat's /analisis is one phone message (the full tables are in the workbook it sends): per day its n
+    # and the Holm-adjusted p (three daily tests), the same figures as the JSON.
+    assert data["multiple_testing"]["tests"] == 3
     for p in data["pairs"]:
-        w = p["wilcoxon"]
-        assert f"Hari ke-{p['day']}: sebelum dan sesudah pijat (n = {p['n']})" in chat
-        assert f"turun {w['negative']['n']}, naik {w['positive']['n']}, sama {w['ties']}; " \
-               f"Z = {f3(w['z']).replace('.', ',')}" in chat
-    assert chat.count("p Holm (disesuaikan") == 3 and "metode Holm" in chat  # the multiple-testing note
-    assert "Peringatan:" in chat
-    # Table 1 of the analysed beside the consenting families
-    assert f"yang dianalisis (n = {data['flow']['analysed']})" in chat
-    assert facility_name
+        assert f"• Hari {p['day']} (n = {p['n']}):" in chat
+        assert f"(p = {_p(p['p_holm'])}, Holm)" in chat
+    assert f"Dianalisis {data['flow']['analysed']} dari {data['flow']['registered']}" in chat
+    assert facility_name in chat
     # the /analisis instrument route never pools: skala3 is seed 001's, so it gives the same report
     await midwife.send("/analisis skala3")
     again = "\n".join(m.text or "" for m in midwife.replies_since_last_action)
     for p in data["pairs"]:
-        assert f"Hari ke-{p['day']}: sebelum dan sesudah pijat (n = {p['n']})" in again
+        assert f"• Hari {p['day']} (n = {p['n']}):" in again
 
     # oksitosin16 in a facility with families on seed 002 and seed 003: she chooses one, never both pooled
     with db.session() as s:

@@ -87,7 +87,7 @@ async def test_midwife_logs_vitals_then_the_massage_and_the_report_names_the_per
     assert "Tanda vital sebelum pijat" in text and "Kuesioner asli seed002" in text
     # The export names her as the one who massaged.
     out_zip = tmp_path / "export.zip"
-    assert cli.main(["export", "--format", "csv", "--out", str(out_zip), "--csv-dialect", "plain"]) == 0
+    assert cli.main(["export", "--format", "csv", "--codes", "--out", str(out_zip), "--csv-dialect", "plain"]) == 0
     with zipfile.ZipFile(out_zip) as z:
         rows = list(csv.DictReader(io.StringIO(z.read("sessions.csv").decode("utf-8-sig"))))
     assert [(r["family"], r["performer_role"]) for r in rows] == [(family_code, "health_worker")]

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 
 Words = Callable[..., str]
 LIMIT = 700
+ALPHA = 0.05
 
 
 def _num(x: float | None, digits: int = 1) -> str:
@@ -37,7 +38,7 @@ def _levels(pair: Mapping, occasion: str) -> tuple[str, int, int] | None:
     return None
 
 
-def pair_line(words: Words, pair: Mapping) -> str:
+def pair_line(words: Words, pair: Mapping, *, tests: int = 1) -> str:
     """One pair in words: "Hari 1 (n = 8): Lancar 3 dari 8 → 1 dari 8; belum cukup bukti (p = 1,000); 2 catatan"."""
     when = words("desk.phone_day", hari=pair["day"]) if pair.get("day") else words("desk.phone_pair")
     n = pair.get("n", 0)
@@ -50,12 +51,17 @@ def pair_line(words: Words, pair: Mapping) -> str:
     else:
         change = ""
     conclusion = pair.get("conclusion")
+    # With several pairs the decision is on the Holm-adjusted p (the report's multiple-testing note), never
+    # on a raw p that only looks significant because the protocol tests several times.
+    holm = pair.get("p_holm") if tests > 1 else None
+    p_used = holm if holm is not None else (conclusion or {}).get("p")
+    shown = words("desk.phone_p_holm", p=_p(holm)) if holm is not None else _p(p_used)
     if not conclusion:
         verdict = words("desk.phone_too_few")
-    elif conclusion.get("significant"):
-        verdict = words(f"desk.phone_significant_{conclusion.get('direction') or 'unchanged'}", p=_p(conclusion.get("p")))
+    elif conclusion.get("significant") and p_used is not None and p_used < ALPHA:
+        verdict = words(f"desk.phone_significant_{conclusion.get('direction') or 'unchanged'}", p=shown)
     else:
-        verdict = words("desk.phone_not_significant", p=_p(conclusion.get("p")))
+        verdict = words("desk.phone_not_significant", p=shown)
     warnings = len(pair.get("warnings") or [])
     parts = [words("desk.phone_pair_head", waktu=when, n=n)]
     parts += [change] if change else []
@@ -70,7 +76,8 @@ def phone_summary(words: Words, report: Mapping, *, facility: str, protocol: str
     flow = report.get("flow") or {}
     lines = [words("desk.phone_header", protokol=protocol, fasilitas=facility),
              words("desk.phone_flow", dianalisis=flow.get("analysed", 0), terdaftar=flow.get("registered", 0))]
-    lines += [pair_line(words, pair) for pair in report.get("pairs") or []]
+    tests = int((report.get("multiple_testing") or {}).get("tests") or 1)
+    lines += [pair_line(words, pair, tests=tests) for pair in report.get("pairs") or []]
     tail = [words("desk.phone_more"), words("desk.phone_cannot_show")]
     text = "\n".join(lines + tail)
     while len(text) > LIMIT and len(lines) > 2:  # a protocol with many pairs: the last ones go to the workbook
