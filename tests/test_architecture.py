@@ -196,10 +196,6 @@ def test_the_rules_see_real_imports():
 # The imports that still close a cycle (importer, imported), each with why it is still there. Remove an entry
 # with the cycle; the test fails on an entry that no longer closes one, and on any cycle not listed here.
 KNOWN_CYCLE_EDGES: dict[tuple[str, str], str] = {
-    ("bot.flows.desk", "bot.flows.alerts"): "desk's family view asks alerts for the sign's words; alerts uses "
-                                             "desk's remember_on_send (flows/alerts.py is being edited elsewhere)",
-    ("bot.export.exporting", "bot.export.spss"): "export_bytes writes the SPSS zip, spss reads exporting's sheets "
-                                                  "(to go with the split of exporting.py)",
     ("bot.devtools.fake_telegram.server", "bot.devtools.fake_telegram.control"): "the fake's server builds its "
                                                                                   "control object (devtools)",
     ("bot.devtools.fake_telegram.server", "bot.devtools.fake_telegram.users"): "the fake's server hands out "

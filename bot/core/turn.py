@@ -358,7 +358,7 @@ async def _send_with_retries(turn: Turn, out: Outgoing, delays: tuple[float, ...
             await turn.rt.run_sync(reply_delivery.keep, turn, out, type(exc).__name__)
             return
         if out.on_sent is not None and message is not None:
-            await turn.rt.run_sync(out.on_sent, message)  # it may write (desk.remember_on_send)
+            await turn.rt.run_sync(out.on_sent, message)  # it may write (family_contacts.remember_on_send)
         return
 
 

@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from bot.chat.keyboards import inline
-from bot.flows.desk import remember_on_send
+from bot.flows.family_contacts import contacts, remember_on_send, wa_link
 from bot.flows.outbox_kinds import Rendered, renderer
 from bot.flows.study_data import postpartum_day
 from content import Content, advice
@@ -497,10 +497,8 @@ def handled_note(session: Session, content: Content, alert: Alert) -> str:
 
 def contact_buttons(content: Content, family_id: int, *, session: Session) -> list[list[tuple[str, str]]]:
     """WhatsApp links of the members who shared a number, and the chat relay through the bot."""
-    from bot.flows import desk
-
-    links = [(content.text("desk.button_whatsapp", nama=c.name), "url:" + desk.wa_link(c.phone))
-             for c in desk.contacts(session, family_id) if c.phone]
+    links = [(content.text("desk.button_whatsapp", nama=c.name), "url:" + wa_link(c.phone))
+             for c in contacts(session, family_id) if c.phone]
     rows = [links[i:i + 2] for i in range(0, len(links), 2)]
     rows.append([(content.text("desk.button_message_family"), f"mw:msg:{family_id}")])
     return rows
@@ -508,8 +506,6 @@ def contact_buttons(content: Content, family_id: int, *, session: Session) -> li
 
 def phone_lines(session: Session, content: Content, family_id: int) -> str:
     """The members' shared numbers under an alert (Telegram makes them tap-to-call)."""
-    from bot.flows import desk
-
     lines = [content.text("desk.detail_phone", nomor=f"{c.name}: {c.phone}").strip()
-             for c in desk.contacts(session, family_id) if c.phone]
+             for c in contacts(session, family_id) if c.phone]
     return "\n\n" + "\n".join(lines) if lines else ""
