@@ -26,7 +26,8 @@ from analysis.caveats import caveat_text
 from analysis.conclusion import PAIRED_T
 from analysis.multiplicity import holm
 from analysis.spssformat import fmt, fmt_number, p_phrase
-from bot.flows.study_data import MIN_PAIRS, PairData, Study
+from bot.flows.protocol_study import PairData, Study
+from bot.flows.study_data import MIN_PAIRS
 
 Words = Callable[..., str]
 SEP = ","
