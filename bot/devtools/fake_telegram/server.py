@@ -321,7 +321,7 @@ class FakeTelegram:
         self, scope: dict[str, Any] | None = None, language_code: str | None = None
     ) -> list[dict[str, Any]]:
         """The command list the bot set with setMyCommands for this scope and language."""
-        return self.api.get_my_commands({"scope": scope, "language_code": language_code}, {})
+        return self.api.settings.get_my_commands({"scope": scope, "language_code": language_code}, {})
 
     @property
     def webhook(self) -> Any:
