@@ -26,9 +26,9 @@ from telegram.error import TelegramError
 from telegram.ext import Application
 
 from bot.chat.keyboards import inline
+from bot.core.outgoing import Outgoing, deliver
 from bot.core.runtime import Runtime, get_runtime
 from bot.core.services import Service
-from bot.core.turn import Outgoing, deliver
 from bot.export import protocol_report
 from bot.export.document import export_document
 from bot.flows import alerts as alert_flow
