@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from content import Content
+from storage.alerts import COORDINATOR_STEP, FAMILY_STEP, MAX_REPEATS
 
 # kinds
 TEXT = "text"  # free text or an identifier
@@ -214,9 +215,7 @@ def answer_labels(content: Content) -> dict[str, str]:
 
 
 def alert_step_labels(content: Content) -> dict[str, str]:
-    """The escalation ladder's steps (bot/flows/alerts.py) with what each one means."""
-    from bot.flows.alerts import COORDINATOR_STEP, FAMILY_STEP, MAX_REPEATS
-
+    """The escalation ladder's steps (storage/alerts.py, climbed by bot/flows/alerts.py) with what each one means."""
     def meaning(step: int) -> str:
         if step == 0:
             return "first"
