@@ -27,6 +27,7 @@ from bot.core.outgoing import ERASE, Outgoing, deliver, without_controls  # noqa
 from bot.core.runtime import Runtime, get_runtime
 from bot.core.spool import database_down, offline_reply, replay, spool_of
 from bot.core.update_record import RECORDED, record_update, update_recorded
+from storage import users
 from storage.db import stale_connection
 
 log = logging.getLogger(__name__)
@@ -276,8 +277,6 @@ async def flush(turn: Turn) -> None:
 
 
 def _mark_unreachable(rt: Runtime, chat_id: int, reason: str, now: datetime) -> None:
-    from storage import users
-
     try:
         with rt.db.session() as session:
             users.mark_unreachable(session, chat_id=chat_id, reason=reason[:200], now=now)

@@ -31,6 +31,8 @@ from sqlmodel import Session
 from bot.export import schema
 from bot.export.sheet import Sheet, dress
 from bot.flows import protocol_study
+from bot.flows.checklist import slots
+from bot.flows.instrument_scale import is_ordinal
 from content import Content
 from storage import research
 
@@ -84,8 +86,6 @@ def diff_name(pair: protocol_study.OccasionPair, single: bool) -> str:
 
 
 def layout(content: Content, protocol_id: str, version: int) -> Layout:
-    from bot.flows.checklist import slots
-
     protocol = content.protocols[protocol_id]
     ordered = slots(protocol)
     pairs = protocol_study.occasion_pairs(protocol)
@@ -165,8 +165,6 @@ def _words(content: Content, lay: Layout, occasion: str) -> str:
 
 
 def specs(lay: Layout) -> list[schema.Column]:
-    from bot.flows.instrument_scale import is_ordinal
-
     instrument = lay.instrument
     level = schema.ORDINAL if is_ordinal(instrument) else schema.SCALE
     origin = ",".join(instrument.source)

@@ -23,6 +23,7 @@ from bot.export import prepost, schema
 from bot.export.csv_files import CSV_EXCEL, _write_csv
 from bot.export.sheet import DICTIONARY, Sheet, dress
 from bot.export.study_sheets import CODEBOOK_COLUMNS, codebook_rows
+from bot.flows.instrument_scale import is_ordinal
 from content import Content
 
 MAX_LABEL = 250  # SPSS variable labels hold 256 bytes
@@ -94,8 +95,6 @@ def syntax(sheet: Sheet, sav_name: str, content: Content) -> str:
     protocol variables), states the score's direction, and runs what the report computes on the protocol's own
     pairs (Explore, Wilcoxon, paired t, McNemar for a two-class instrument), with the multiple-testing note when
     the protocol has several pairs."""
-    from bot.flows.instrument_scale import is_ordinal
-
     t = content.text
     lay = sheet.layout
     instrument = lay.instrument

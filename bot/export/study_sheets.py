@@ -14,6 +14,8 @@ from bot.export import prepost, schema
 from bot.export.sheet import ALERTS, ANSWERS, DICTIONARY, FAMILIES, MEMBERS, SESSIONS, Sheet, dress
 from content import Content
 from storage import exports
+from storage import questions as question_store
+from storage import staff as staff_store
 
 # -- values ----------------------------------------------------------------------------------------
 
@@ -189,9 +191,6 @@ def questions_sheet(session: Session, content: Content, facility_id: int | None,
 
 
 def _questions(session: Session, facility_id: int | None, with_names: bool) -> Iterator[tuple]:
-    from storage import questions as question_store
-    from storage import staff as staff_store
-
     for q, fam in question_store.rows_for_export(session, facility_id):
         tz = fam.timezone
         replies = [r for r in question_store.replies_for_family(session, fam.id) if r.question_id == q.id]

@@ -24,7 +24,7 @@ from storage import alerts as alert_store
 from storage import audit
 from storage import questions as question_store
 from storage import staff as staff_store
-from storage.models import Alert, Family, Membership, User
+from storage.models import Alert, Family, MassageSession, Measurement, Membership, Question, User
 
 # Ranks, most urgent first.
 ALERT, QUESTION, DUE, UNREACHABLE, REST = range(5)
@@ -106,8 +106,6 @@ def facility_summaries(session: Session, content: Content, facility_id: int, fam
     """:func:`study_data.summaries` for a whole facility at once (the same values)."""
     from sqlalchemy import func
 
-    from storage.models import MassageSession, Measurement
-
     members: dict[int, list[study_data.MemberInfo]] = {f.id: [] for f in fams}
     for fid, role, uid, display, first, reachable in session.exec(_of_facility(
             select(Membership.family_id, Membership.role, User.id, User.display_name, User.first_name, User.reachable)
@@ -153,8 +151,6 @@ def facility_summaries(session: Session, content: Content, facility_id: int, fam
 def _open_questions(session: Session, facility_id: int, kind: str | None = None) -> dict[int, int]:
     from sqlalchemy import func
 
-    from storage.models import Question
-
     stmt = (_of_facility(select(Question.family_id, func.count()), Question, facility_id)
             .where(col(Question.answered_at).is_(None)))
     if kind is not None:
@@ -181,8 +177,6 @@ def matches(row: TriageRow, only: str | None) -> bool:
 def last_contacts(session: Session, facility_id: int) -> dict[int, datetime]:
     """The last time each family did something the bot stored (a checklist, a session, a question)."""
     from sqlalchemy import func
-
-    from storage.models import MassageSession, Measurement, Question
 
     out: dict[int, datetime] = {}
 

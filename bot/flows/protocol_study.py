@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from bot.flows import study_notes
+from bot.flows.checklist import slots
 from bot.flows.study_data import (
     PairedScores,
     StudyDataError,
@@ -26,6 +27,7 @@ from bot.flows.study_data import (
 )
 from content import Content, get_content
 from content.instruments import Instrument
+from storage import research
 
 if TYPE_CHECKING:  # SciPy loads only when something is analysed
     from analysis import PairedReport
@@ -56,8 +58,6 @@ if TYPE_CHECKING:  # SciPy loads only when something is analysed
 
 def occasion_pairs(protocol) -> list[OccasionPair]:
     """Each "before" with the first "after" that follows it, in the protocol's order."""
-    from bot.flows.checklist import slots
-
     ordered = slots(protocol)
     out = []
     for s in ordered:
@@ -136,7 +136,6 @@ def study(session: Session, content: Content, protocol_id: str, facility_id: int
     from analysis.characteristics import table1
     from analysis.flow import FamilyCourse, adherence, flow
     from analysis.frequencies import item_tables, level_table
-    from storage import research
 
     protocol = content.protocols[protocol_id]
     if version is None:
@@ -212,8 +211,6 @@ def study(session: Session, content: Content, protocol_id: str, facility_id: int
             sessions={d: (n, s) for d, (n, s) in done.get(fam["family_id"], {}).items()},
             analysed=fam["family"] in analysed))
     the_flow = flow(courses, protocol.days, protocol.sessions_per_day)
-
-    from bot.flows.checklist import slots
 
     occasions = [s.label for s in slots(protocol)]
     on_time = {o: [m for f in consenting if (m := taken.get(f["family_id"], {}).get(o)) is not None

@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.flows import occasion_status
+from bot.flows import dates, occasion_status
+from bot.flows.instrument_scale import scale_for
 from content import Content
 from content.instruments import Instrument
 from storage import alerts as alert_store
@@ -145,7 +146,6 @@ def analyse(scores: PairedScores, *, instrument: Instrument | None = None, exclu
     ``excluded`` (reason -> count) and ``outside_window`` only feed the report's warnings.
     """
     from analysis import AnalysisError, analyze_pairs
-    from bot.flows.instrument_scale import scale_for
 
     try:
         return analyze_pairs(scores.pairs, dropped=scores.dropped_pairs(), classes=scores.classes,
@@ -185,8 +185,6 @@ def is_good(class_key: str | None, binary: tuple[str, str]) -> bool | None:
 def postpartum_day(birth_date: date | None, now: datetime, timezone: str, birth_time: str | None = None
                    ) -> int | None:
     """Day after birth in the family's local calendar (the birth day is day 0; from the birth hour if known)."""
-    from bot.flows import dates
-
     if birth_date is None:
         return None
     try:
