@@ -174,6 +174,11 @@ def test_flows_import_no_telegram_and_nothing_above_them():
     assert _violations(("bot.flows",), above) == []
 
 
+def test_the_rules_never_import_the_engine():
+    """Not even for a type: a rule receives what it needs (a send function, data, a turn-shaped Protocol)."""
+    assert _violations(("bot.flows", "bot.export"), ("bot.core.app", "bot.core.turn")) == []
+
+
 def test_export_reminders_and_web_import_no_room_above_them():
     assert _violations(("bot.export", "bot.reminders"), ("bot.handlers", "bot.web", "bot.commands", "bot.devtools")) == []
     assert _violations(("bot.web",), ("bot.handlers", "bot.commands", "bot.devtools")) == []

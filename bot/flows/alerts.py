@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from sqlmodel import Session
 
@@ -57,8 +57,24 @@ from storage import families as family_store
 from storage import staff as staff_store
 from storage.models import Alert, Facility, Family, User
 
-if TYPE_CHECKING:
-    from bot.core.turn import Turn
+
+class TurnView(Protocol):
+    """What the rules here need of a chat turn (bot/core/turn.py's Turn is one; the rules never import it)."""
+
+    session: Session
+    content: Content
+    settings: Any
+    now: datetime
+
+    @property
+    def chat_id(self) -> int | None: ...
+
+    @property
+    def user_id(self) -> int | None: ...
+
+    def t(self, key: str, /, **params: object) -> str: ...
+
+    def send(self, chat_id: int, text: str, keyboard: Any = None, **extra: Any) -> Any: ...
 
 MIDWIFE_REPEATS = alert_store.MIDWIFE_REPEATS
 COORDINATOR_STEP = alert_store.COORDINATOR_STEP
@@ -74,7 +90,7 @@ Send = Callable[[int, str], object]
 
 # -- raising ---------------------------------------------------------------------------------------
 
-def raise_danger(turn: Turn, *, family_id: int | None, sign_ids: list[str], source: str,
+def raise_danger(turn: TurnView, *, family_id: int | None, sign_ids: list[str], source: str,
                  words: str | None = None, tell_family: bool = False) -> list[Alert]:
     """Store and alert these signs for the family (see the module contract). Returns the new alerts."""
     session = turn.session
@@ -140,7 +156,7 @@ def family_advice(content: Content, sign_ids: list[str], *, facility_name: str |
     return advice.family_messages(content, advice.sign_advice(content, sign_ids, words), told=told)
 
 
-def _tell_other_members(turn: Turn, family: Family, raiser: User | None, alerts: list[Alert],
+def _tell_other_members(turn: TurnView, family: Family, raiser: User | None, alerts: list[Alert],
                         words: str | None = None) -> None:
     shown = [a for a in advice.sign_advice(turn.content, [a.sign_id for a in alerts], words) if not a.sign.private]
     if not shown:
@@ -330,7 +346,7 @@ def _to_family(session: Session, alert: Alert, text: str, *, key: str, now: date
 
 # -- linking and deleting ----------------------------------------------------------------------------
 
-def link_facility(turn: Turn, family: Family) -> int:
+def link_facility(turn: TurnView, family: Family) -> int:
     """The family has just linked to ``family.facility_id``: attach its open alerts without a facility, and
     alert the recent ones now. Returns how many were alerted."""
     session = turn.session
@@ -353,7 +369,7 @@ def link_facility(turn: Turn, family: Family) -> int:
     return len(heads)
 
 
-def close_for_deletion(turn: Turn, family_id: int) -> list[Alert]:
+def close_for_deletion(turn: TurnView, family_id: int) -> list[Alert]:
     """/hapus: open alerts are closed as "keluarga menghapus data", in front of the staff."""
     session = turn.session
     family = session.get(Family, family_id)
