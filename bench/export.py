@@ -68,12 +68,13 @@ def seed_study(url: str, n: int) -> int:
 def _child(args: argparse.Namespace) -> dict:
     from bot.export import exporting
     from content import get_content
+    from storage import exports
     from storage.db import Database
 
     content = get_content()
     db = Database(args.url)
     with db.session() as s:  # connect and warm up before the baseline
-        exporting.exports.count_families(s, None)
+        exports.count_families(s, None)
     baseline = rss_mb()
     reset = reset_peak_rss()
     start = time.perf_counter()

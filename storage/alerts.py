@@ -16,6 +16,11 @@ from storage import outbox
 from storage.models import Alert, AlertEvent, Outbox
 
 REPEAT_KIND = "alert_repeat"  # an escalation step for one staff member
+# The escalation ladder's steps (bot/flows/alerts.py climbs it; the export labels its steps).
+MIDWIFE_REPEATS = 3  # repeats to the midwives before the coordinators are added
+COORDINATOR_STEP = MIDWIFE_REPEATS + 1
+FAMILY_STEP = MIDWIFE_REPEATS + 2
+MAX_REPEATS = 8  # the last step; it tells the family again
 FAMILY_KIND = "alert_family"  # "nobody has answered yet" for one family member
 NOTE_KIND = "alert_note"  # a stored message to one person (acknowledgement from outside Telegram)
 KINDS = (REPEAT_KIND, FAMILY_KIND, NOTE_KIND)

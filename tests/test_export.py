@@ -16,7 +16,7 @@ from analysis import ClassLabels, analyze_pairs, read_pairs_text, render_compact
 from bot import cli
 from bot.devtools.demo import add_family
 from bot.export import exporting
-from bot.flows import study_data
+from bot.flows import protocol_study
 from bot.flows.instrument_scale import scale_for
 from content import get_content
 from storage import audit
@@ -223,8 +223,8 @@ async def test_analisis_matches_the_exported_wide_sheet_through_analyze_csv(bot,
     printed_db["warnings"] = db_warnings
     assert printed_db["n"] == from_csv.n and printed_db["dropped"] == 1 and "mcnemar" in printed_db
     with db.session() as session:
-        found = study_data.study(session, bot.runtime.content, "default", world.a.id)
-        report = study_data.analyse_study(found)[0][1]
+        found = protocol_study.study(session, bot.runtime.content, "default", world.a.id)
+        report = protocol_study.analyse_study(found)[0][1]
     assert printed_db == json.loads(json.dumps(to_json(report, labels)))
 
     # Every facility together: the pairs of both.

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from analysis import analyze_pairs, read_pairs_text
 from bot import cli
-from bot.export import exporting
+from bot.export import csv_files, exporting, xlsx
 from bot.export import schema as export_schema
 from content import get_content
 from storage import audit
@@ -139,7 +139,7 @@ def test_decimal_commas_and_separators_inside_cells_survive(tmp_path):
     for dialect, delimiter, decimal in (("excel", ";", "1,5"), ("plain", ",", "1.5")):
         sheet = exporting.Sheet("t", columns, iter(rows), specs=specs)
         buffer = io.BytesIO()
-        assert exporting._write_csv(sheet, buffer, dialect) == 3
+        assert csv_files._write_csv(sheet, buffer, dialect) == 3
         text = buffer.getvalue().decode("utf-8-sig")
         back = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
         assert back == [columns, [decimal, 'x;y, "z"', "2026-11-20 07:05:00"], ["3", "", ""],
@@ -266,7 +266,7 @@ def test_fast_rows_write_exactly_what_xlsxwriter_writes(db, clock):
 
 
 def test_a_sheet_longer_than_excel_allows_goes_on_in_a_second_tab(monkeypatch):
-    monkeypatch.setattr(exporting, "EXCEL_MAX_ROWS", 4)
+    monkeypatch.setattr(xlsx, "EXCEL_MAX_ROWS", 4)
     content = get_content()
     sheet = exporting.dress(exporting.Sheet("answers", ["family", "score"], iter([(f"K{i}", i) for i in range(7)])),
                             content)

@@ -14,7 +14,7 @@ import zipfile
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from bot.export import exporting
+from bot.export import csv_files, exporting
 from bot.export import schema as export_schema
 from bot.export.formulas import neutral
 from content import get_content
@@ -96,7 +96,7 @@ def test_numbers_and_negative_values_stay_numbers_in_both_writers():
              export_schema.Column("t")]
     rows = [(-0.25, -3, "-2"), (1.5, 4, "+62"), (-1.0, 0, "-cmd"), (2.0, 1, "=1+1")]
     buffer = io.BytesIO()
-    exporting._write_csv(exporting.Sheet("t", columns, iter(rows), specs=specs), buffer, exporting.CSV_EXCEL)
+    csv_files._write_csv(exporting.Sheet("t", columns, iter(rows), specs=specs), buffer, exporting.CSV_EXCEL)
     back = list(csv.reader(io.StringIO(buffer.getvalue().decode("utf-8-sig"), newline=""), delimiter=";"))
     assert back[1:] == [["-0,25", "-3", "-2"], ["1,5", "4", "+62"], ["-1", "0", "'-cmd"], ["2", "1", "'=1+1"]]
     for fast in (True, False):

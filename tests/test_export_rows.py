@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import select
 
 from bot.devtools.demo import add_family
-from bot.export import exporting, prepost
+from bot.export import exporting, prepost, study_sheets
 from content import get_content
 from storage import exports
 from storage.models import Answer, Facility, Family, Measurement
@@ -58,7 +58,7 @@ def test_rows_read_by_sql_are_what_python_computes(db, clock):
     with db.session() as session:  # one family in a zone with daylight saving: Python converts every row
         session.add(Family(code="DST0001", link_code="LDST0001", timezone="Europe/Amsterdam",
                            created_at=clock.now()))
-        offsets = exporting.fixed_offsets(exports.timezones(session, None))
+        offsets = study_sheets.fixed_offsets(exports.timezones(session, None))
     assert offsets is None
     for dialect, files in fast.items():
         slow = _files(db, dialect)

@@ -60,7 +60,6 @@ def test_the_checklist_summary_and_its_notes_fit_for_the_worst_answers(instrumen
     inst = c.instruments[instrument]
     turn = SimpleNamespace(content=c, t=c.text)
     labels = [k.label for k in inst.classifications]
-    longest_label = max(labels, key=len)
     bad = SimpleNamespace(classification=SimpleNamespace(good=False),
                           values={"bak_frekuensi": 2, "bab_warna": "hitam", "bak_warna": "bercak_oranye"})
     advice = max((_day_aware_advice(turn, bad, d) for d in (1, 4, 10)), key=len)

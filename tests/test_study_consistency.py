@@ -34,7 +34,7 @@ from bot.devtools.demo import (
     seed_study_demo,
 )
 from bot.export import exporting, protocol_report
-from bot.flows import study_data
+from bot.flows import protocol_study
 from bot.flows.phone_report import _p
 from content import get_content
 from storage.models import Facility, Staff
@@ -99,7 +99,7 @@ def check_every_route(db, clock, monkeypatch, capsys, tmp_path, facilities) -> d
         data = json.loads(capsys.readouterr().out)
         pairs = data["pairs"]
         protocol = content.protocols[protocol_id]
-        assert [(p["pre"], p["post"]) for p in pairs] == [(q.pre, q.post) for q in study_data.occasion_pairs(protocol)]
+        assert [(p["pre"], p["post"]) for p in pairs] == [(q.pre, q.post) for q in protocol_study.occasion_pairs(protocol)]
 
         # the shared report (chat and dashboard) and the /analisis workbook
         with db.session() as s:

@@ -232,17 +232,17 @@ def test_item_sheet_names_the_criterion_of_number_items_and_ya_tidak(db, clock, 
     statements): one block per item, before and after, the counts adding up to each occasion's n."""
     from openpyxl import Workbook, load_workbook
 
-    from bot.flows import study_data, study_report
+    from bot.flows import protocol_study, study_report
 
     content = get_content()
     with db.session() as s:
         demo = seed_study_demo(s, clock.now())
-        found = {p: study_data.study(s, content, p, demo.facilities[p].id) for p in ("seed000", "seed003")}
+        found = {p: protocol_study.study(s, content, p, demo.facilities[p].id) for p in ("seed000", "seed003")}
     for protocol_id, expected in (("seed000", "Memenuhi kriteria (≥ 6 kali)"), ("seed003", "Ya")):
         path = tmp_path / f"{protocol_id}.xlsx"
         Workbook().save(path)
         study = found[protocol_id]
-        study_report.add_study_sheets(path, content.text, study, study_data.analyse_study(study), "Demo")
+        study_report.add_study_sheets(path, content.text, study, protocol_study.analyse_study(study), "Demo")
         sheet = load_workbook(path)["Frekuensi per butir"]
         rows = [list(r) for r in sheet.iter_rows(values_only=True)]
         assert sheet.cell(1, 1).font.bold

@@ -137,7 +137,8 @@ def run_database(args: argparse.Namespace) -> int:
 def run_protocol(args: argparse.Namespace) -> int:
     """The per-protocol study from the database: flow, every protocol pair, frequencies, Table 1."""
     from bot.flows import study_report
-    from bot.flows.study_data import StudyDataError, analyse_study, database_study
+    from bot.flows.protocol_study import analyse_study, database_study
+    from bot.flows.study_data import StudyDataError
 
     try:
         found = database_study(args.protocol, args.facility, version=args.version)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from bot.core.clock import SystemClock
 from bot.core.config import settings_from_env
-from bot.export import exporting, present
+from bot.export import csv_files, exporting, present
 from content import get_content
 from storage import audit, facilities
 from storage.db import Database
@@ -112,7 +112,7 @@ def _printed(fmt: str, shown: list[exporting.Sheet], counts: dict[str, int], wor
     if fmt == "xlsx":
         return [(s.title or s.name, counts.get(s.name, 0)) for s in shown]
     if fmt == "csv":
-        return [(exporting.csv_name(s, words), counts.get(s.name, 0)) for s in shown]
+        return [(csv_files.csv_name(s, words), counts.get(s.name, 0)) for s in shown]
     return list(counts.items())
 
 

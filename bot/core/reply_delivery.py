@@ -30,9 +30,12 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup
 
+from storage import families as family_store
+from storage import kept_replies, outbox, users
+
 log = logging.getLogger(__name__)
 
-KIND = "reply"
+KIND = kept_replies.REPLY
 GRACE = timedelta(hours=2)
 _KEPT = "_reply_delivery_kept_chats"
 
@@ -68,20 +71,16 @@ def already_kept(turn: Any, out: Any) -> bool:
 def kept_chats(rt: Any) -> set[int]:
     """The chats with a kept reply still to be sent (read from the outbox once per process)."""
     if rt.kept_chats is None:
-        from storage import outbox
-
         with rt.db.session() as session:
-            rt.kept_chats = outbox.open_reply_chats(session)
+            rt.kept_chats = kept_replies.open_reply_chats(session)
     return rt.kept_chats
 
 
 def kept_until(turn: Any, out: Any) -> datetime | None:
     """When the latest earlier reply of ``out``'s chat kept in the outbox may go; None when there is none (then
     the chat is forgotten). Called only for a chat in :func:`kept_chats`; it reads the database."""
-    from storage import outbox
-
     with turn.rt.db.session() as session:
-        until = outbox.kept_reply_until(session, out.chat_id)
+        until = kept_replies.kept_reply_until(session, out.chat_id)
     if until is None:
         turn.rt.kept_chats.discard(out.chat_id)
     return until
@@ -94,9 +93,6 @@ def keep(turn: Any, out: Any, reason: str, not_before: datetime | None = None) -
     as it does ``unreachable``."""
     if not keepable(out):
         return False
-    from storage import families as family_store
-    from storage import outbox, users
-
     index = next((i for i, o in enumerate(turn.outgoing) if o is out), len(turn.outgoing))
     update_id = turn.update.update_id
     now = turn.rt.clock.now()
@@ -126,8 +122,6 @@ def keep(turn: Any, out: Any, reason: str, not_before: datetime | None = None) -
 
 def unreachable(turn: Any, chat_id: int, reason: str) -> None:
     """As the dispatcher does for "chat not found": the person is unreachable, her pending rows cancelled."""
-    from storage import outbox, users
-
     try:
         with turn.rt.db.session() as session:
             users.mark_unreachable(session, chat_id=chat_id, reason=reason[:200], now=turn.rt.clock.now())

@@ -14,7 +14,7 @@ Per occasion:
 
 and per protocol pair the difference ``post - pre`` of the on-time scores: ``diff`` for a protocol with one pair,
 ``day<N>_diff`` for a daily pair (seed 001), else ``<pre>_<post>_diff``. The latest finished measurement of each
-occasion counts, as in the report (bot/flows/study_data.py), and whether a family counts is decided by the same
+occasion counts, as in the report (bot/flows/protocol_study.py), and whether a family counts is decided by the same
 rule (analysis.flow.loss_reason), so ``analyze --csv`` on a file, the ``.sav`` and ``analyze --protocol`` agree.
 ``sessions_done``, ``sessions_planned`` and ``per_protocol`` (every planned session on every day) label the
 per-protocol families beside all analysed.
@@ -30,7 +30,9 @@ from sqlmodel import Session
 
 from bot.export import schema
 from bot.export.sheet import Sheet, dress
-from bot.flows import study_data
+from bot.flows import protocol_study
+from bot.flows.checklist import slots
+from bot.flows.instrument_scale import is_ordinal
 from content import Content
 from storage import research
 
@@ -49,7 +51,7 @@ class Layout:
     occasions: list[str]
     days: dict[str, int]  # occasion -> protocol day
     kinds: dict[str, str]  # occasion -> "pre" / "post"
-    pairs: list[study_data.OccasionPair]
+    pairs: list[protocol_study.OccasionPair]
     diffs: list[str]  # one column per pair
 
     @property
@@ -75,7 +77,7 @@ class Layout:
         return cols
 
 
-def diff_name(pair: study_data.OccasionPair, single: bool) -> str:
+def diff_name(pair: protocol_study.OccasionPair, single: bool) -> str:
     if single and (pair.pre, pair.post) == ("pre", "post"):
         return "diff"
     if pair.day is not None and pair.pre.startswith(f"day{pair.day}_") and pair.post.startswith(f"day{pair.day}_"):
@@ -84,11 +86,9 @@ def diff_name(pair: study_data.OccasionPair, single: bool) -> str:
 
 
 def layout(content: Content, protocol_id: str, version: int) -> Layout:
-    from bot.flows.checklist import slots
-
     protocol = content.protocols[protocol_id]
     ordered = slots(protocol)
-    pairs = study_data.occasion_pairs(protocol)
+    pairs = protocol_study.occasion_pairs(protocol)
     return Layout(protocol, version, content.instruments[protocol.instrument], [s.label for s in ordered],
                   {s.label: s.day for s in ordered}, {s.label: s.occasion for s in ordered}, pairs,
                   [diff_name(p, len(pairs) == 1) for p in pairs])
@@ -126,7 +126,7 @@ def rows(session: Session, lay: Layout, facility_id: int | None) -> Iterator[tup
             pending = next(measured, None)
         taken: dict[str, dict] = {}
         if pending is not None and pending[0] == fam["family_id"]:
-            taken = study_data.latest_taken(pending[1]).get(fam["family_id"], {})
+            taken = protocol_study.latest_taken(pending[1]).get(fam["family_id"], {})
             pending = next(measured, None)
         days = done.get(fam["family_id"], {})
         sessions_done = sum(days.values())
@@ -142,7 +142,7 @@ def _row(lay: Layout, fam: dict, taken: dict[str, dict], sessions_done: int, pla
     for o in lay.occasions:
         m = taken.get(o)
         window[o] = None if m is None else m["window"]
-        if m is not None and study_data.counts(fam, m):
+        if m is not None and protocol_study.counts(fam, m):
             on_time[o] = m
         elif m is not None and m["window"] != "on_time":
             outside[o] = m["score"]
@@ -165,8 +165,6 @@ def _words(content: Content, lay: Layout, occasion: str) -> str:
 
 
 def specs(lay: Layout) -> list[schema.Column]:
-    from bot.flows.instrument_scale import is_ordinal
-
     instrument = lay.instrument
     level = schema.ORDINAL if is_ordinal(instrument) else schema.SCALE
     origin = ",".join(instrument.source)

@@ -1,6 +1,6 @@
 """The export in words: a presentation layer applied at write time, over the sheets as the row builders make them.
 
-The row builders (bot/export/exporting.py) write codes; the workbook and the CSV files a midwife opens show
+The row builders (bot/export/study_sheets.py) write codes; the workbook and the CSV files a midwife opens show
 words: Indonesian headers (``export.headers``) and every code of a column as its label. Which columns are shown
 with which labels is a mapping in content (``export.shown_values``: column id -> value set), so adding one is a
 line of YAML. The value sets are the schema's (bot/export/schema.py) plus three that need more than a static list:
@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 
 from bot.export import schema
-from bot.export.exporting import Sheet
+from bot.export.sheet import Sheet
 from bot.flows.checklist import slots
 from content import Content
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from analysis import draw_chart, render_compact, write_xlsx
 from bot.export.report_sheet import add_summary_sheet
-from bot.flows import protocols, study_data, study_report
+from bot.flows import protocol_study, protocols, study_data, study_report
 from bot.flows.phone_report import phone_summary
 from storage import audit, facilities, research
 from storage.db import reading
@@ -41,7 +41,7 @@ def protocol_line(content, protocol_id: str) -> str:
 @dataclass
 class ProtocolReport:
     facility: Facility
-    study: study_data.Study
+    study: protocol_study.Study
     reports: list  # (PairData, PairedReport | None) of each protocol pair, the primary first
     messages: list[str]  # the chat's messages, one <pre> each
 
@@ -58,8 +58,8 @@ def protocol_report(session, content, staff: Staff, protocol_id: str, version: i
         session.commit()  # whatever came before is done: the reads begin a transaction of their own
     with reading() if apart else nullcontext():
         facility = facilities.get(session, staff.facility_id)
-        found = study_data.study(session, content, protocol_id, staff.facility_id, version=version)
-        reports = study_data.analyse_study(found)
+        found = protocol_study.study(session, content, protocol_id, staff.facility_id, version=version)
+        reports = protocol_study.analyse_study(found)
     if apart:
         session.commit()
     audit.record(session, action="analysis", now=now, actor=actor, actor_user_id=staff.user_id,

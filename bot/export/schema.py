@@ -23,7 +23,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from bot.flows.answers import NO, YES
 from content import Content
+from storage.alerts import COORDINATOR_STEP, FAMILY_STEP, MAX_REPEATS
 
 # kinds
 TEXT = "text"  # free text or an identifier
@@ -205,8 +207,6 @@ def _unambiguous(pairs) -> dict[str, str]:
 def answer_labels(content: Content) -> dict[str, str]:
     """A stored answer's words as the family saw them: each choice's label, "Ya"/"Tidak" for yes/no answers
     (stored as bot/flows/answers.py's YES/NO); numbers stay numbers."""
-    from bot.flows.answers import NO, YES
-
     pairs = [(YES, content.text("export.values.yesno.1")), (NO, content.text("export.values.yesno.0"))]
     pairs += [(str(c.value), c.label) for inst in content.instruments.values() for item in inst.items
               if item.answer_type == "choice" for c in item.choices]
@@ -214,9 +214,7 @@ def answer_labels(content: Content) -> dict[str, str]:
 
 
 def alert_step_labels(content: Content) -> dict[str, str]:
-    """The escalation ladder's steps (bot/flows/alerts.py) with what each one means."""
-    from bot.flows.alerts import COORDINATOR_STEP, FAMILY_STEP, MAX_REPEATS
-
+    """The escalation ladder's steps (storage/alerts.py, climbed by bot/flows/alerts.py) with what each one means."""
     def meaning(step: int) -> str:
         if step == 0:
             return "first"

@@ -19,13 +19,17 @@ from typing import BinaryIO
 
 from sqlmodel import Session
 
-from bot.export import exporting, prepost, schema
+from bot.export import prepost, schema
+from bot.export.csv_files import CSV_EXCEL, _write_csv
+from bot.export.sheet import DICTIONARY, Sheet, dress
+from bot.export.study_sheets import CODEBOOK_COLUMNS, codebook_rows
+from bot.flows.instrument_scale import is_ordinal
 from content import Content
 
 MAX_LABEL = 250  # SPSS variable labels hold 256 bytes
 
 
-def _frame(sheet: exporting.Sheet) -> tuple[dict[str, list], dict]:
+def _frame(sheet: Sheet) -> tuple[dict[str, list], dict]:
     """The sheet's rows as columns for pyreadstat, and the metadata (labels, value labels, measures, formats)."""
     specs = sheet.specs
     numeric_codes: list[dict[str, int] | None] = []
@@ -70,7 +74,7 @@ def _frame(sheet: exporting.Sheet) -> tuple[dict[str, list], dict]:
     return columns, meta
 
 
-def _label(sheet: exporting.Sheet, index: int) -> str:
+def _label(sheet: Sheet, index: int) -> str:
     column = sheet.columns[index]
     header = sheet.headers[index] if index < len(sheet.headers) else column
     description = sheet.describe(column) if sheet.describe else ""
@@ -86,13 +90,11 @@ def _format(spec: schema.Column, values: Sequence, is_string: bool) -> str:
     return "F8.2" if spec.kind == schema.NUMBER else "F8.0"
 
 
-def syntax(sheet: exporting.Sheet, sav_name: str, content: Content) -> str:
+def syntax(sheet: Sheet, sav_name: str, content: Content) -> str:
     """SPSS syntax for one protocol version's wide file: it keeps only that protocol version (``SELECT IF`` on the
     protocol variables), states the score's direction, and runs what the report computes on the protocol's own
     pairs (Explore, Wilcoxon, paired t, McNemar for a two-class instrument), with the multiple-testing note when
     the protocol has several pairs."""
-    from bot.flows.instrument_scale import is_ordinal
-
     t = content.text
     lay = sheet.layout
     instrument = lay.instrument
@@ -163,7 +165,7 @@ def spss_files(session: Session, content: Content, facility_id: int | None) -> t
 
     files: list[tuple[str, bytes]] = []
     counts: dict[str, int] = {}
-    shown: list[exporting.Sheet] = []
+    shown: list[Sheet] = []
     with tempfile.TemporaryDirectory() as tmp:
         for sheet in prepost.sheets(session, content, facility_id):
             columns, meta = _frame(sheet)
@@ -176,11 +178,10 @@ def spss_files(session: Session, content: Content, facility_id: int | None) -> t
             counts[sheet.name] = sheet.written
             sheet.rows = iter(())
             shown.append(sheet)
-    book = exporting.dress(exporting.Sheet(exporting.DICTIONARY, list(exporting.CODEBOOK_COLUMNS),
-                                           exporting.codebook_rows(shown, content),
-                                           about=content.text("export.sheets.dictionary")), content)
+    book = dress(Sheet(DICTIONARY, list(CODEBOOK_COLUMNS), codebook_rows(shown, content),
+                       about=content.text("export.sheets.dictionary")), content)
     buffer = io.BytesIO()
-    counts[book.name] = exporting._write_csv(book, buffer, exporting.CSV_EXCEL)
+    counts[book.name] = _write_csv(book, buffer, CSV_EXCEL)
     files.append((f"{book.name}.csv", buffer.getvalue()))
     return files, counts
 

@@ -16,11 +16,15 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
+from bot.flows import alerts as alert_flow
 from bot.flows import occasion_status, study_data
+from bot.flows.family_contacts import Contact, contacts, normalize_phone, wa_link  # noqa: F401 - many callers
 from content import Content
 from storage import alerts as alert_store
+from storage import audit
 from storage import questions as question_store
-from storage.models import Alert, Family, Membership, User
+from storage import staff as staff_store
+from storage.models import Alert, Family, MassageSession, Measurement, Membership, Question, User
 
 # Ranks, most urgent first.
 ALERT, QUESTION, DUE, UNREACHABLE, REST = range(5)
@@ -102,8 +106,6 @@ def facility_summaries(session: Session, content: Content, facility_id: int, fam
     """:func:`study_data.summaries` for a whole facility at once (the same values)."""
     from sqlalchemy import func
 
-    from storage.models import MassageSession, Measurement
-
     members: dict[int, list[study_data.MemberInfo]] = {f.id: [] for f in fams}
     for fid, role, uid, display, first, reachable in session.exec(_of_facility(
             select(Membership.family_id, Membership.role, User.id, User.display_name, User.first_name, User.reachable)
@@ -149,8 +151,6 @@ def facility_summaries(session: Session, content: Content, facility_id: int, fam
 def _open_questions(session: Session, facility_id: int, kind: str | None = None) -> dict[int, int]:
     from sqlalchemy import func
 
-    from storage.models import Question
-
     stmt = (_of_facility(select(Question.family_id, func.count()), Question, facility_id)
             .where(col(Question.answered_at).is_(None)))
     if kind is not None:
@@ -178,8 +178,6 @@ def last_contacts(session: Session, facility_id: int) -> dict[int, datetime]:
     """The last time each family did something the bot stored (a checklist, a session, a question)."""
     from sqlalchemy import func
 
-    from storage.models import MassageSession, Measurement, Question
-
     out: dict[int, datetime] = {}
 
     def take(rows) -> None:
@@ -197,41 +195,6 @@ def last_contacts(session: Session, facility_id: int) -> dict[int, datetime]:
     take(session.exec(_of_facility(select(Question.family_id, func.max(Question.asked_at)), Question, facility_id)
                       .group_by(Question.family_id)))
     return out
-
-
-# -- phone numbers ---------------------------------------------------------------------------------
-
-def normalize_phone(raw: str | None) -> str | None:
-    """"+6281234567890" from what Telegram's contact carries ("6281…", "+62 812-…", "0812…"); None if unusable."""
-    digits = re.sub(r"\D", "", raw or "")
-    if digits.startswith("0"):
-        digits = "62" + digits[1:]
-    if not 8 <= len(digits) <= 15:
-        return None
-    return "+" + digits
-
-
-def wa_link(phone: str) -> str:
-    return "https://wa.me/" + re.sub(r"\D", "", phone)
-
-
-@dataclass(frozen=True)
-class Contact:
-    user_id: int
-    name: str
-    role: str
-    phone: str | None
-    reachable: bool
-
-
-def contacts(session: Session, family_id: int) -> list[Contact]:
-    """The family's active members with their phone numbers (shown only to the facility's midwives)."""
-    rows = session.exec(
-        select(Membership, User).join(User, col(User.id) == Membership.user_id)
-        .where(Membership.family_id == family_id, col(Membership.active).is_(True), col(User.deleted_at).is_(None))
-        .order_by(Membership.id)
-    )
-    return [Contact(u.id, u.display_name or u.first_name or "-", m.role, u.phone, u.reachable) for m, u in rows]
 
 
 # -- facility hours --------------------------------------------------------------------------------
@@ -268,26 +231,6 @@ def is_open(hours_text: str | None, now: datetime, timezone: str) -> bool:
     local = now.astimezone(tz).time()
     start, end = hours
     return start <= local < end if start < end else (local >= start or local < end)
-
-
-# -- messages worth updating later -------------------------------------------------------------------
-
-def remember_on_send(turn, out, kind: str, ref_id: int) -> None:
-    """When the queued message ``out`` is sent, store where it is (to edit it when the alert or question is
-    handled, from the chat or the dashboard)."""
-    rt, now = turn.rt, turn.now
-
-    def store(message) -> None:
-        try:
-            with rt.db.session() as session:
-                question_store.remember_message(session, kind=kind, ref_id=ref_id, chat_id=message.chat_id,
-                                                message_id=message.message_id, now=now)
-        except Exception:  # noqa: BLE001 - losing the note only means the message is not edited later
-            import logging
-
-            logging.getLogger(__name__).exception("could not remember %s message %s", kind, ref_id)
-
-    out.on_sent = store
 
 
 # -- labels for the midwife ------------------------------------------------------------------------
@@ -343,10 +286,6 @@ def acknowledge_alert(session: Session, content: Content, alert: Alert, *, staff
     family), plus what the desk shows: the updated alert message for every copy, and the colleagues' note.
     ``memo``: what she did, in her own words (the dashboard asks for it): kept in the audit record and shown to
     her colleagues with the handled note, never sent to the family."""
-    from bot.flows import alerts as alert_flow
-    from storage import audit
-    from storage import staff as staff_store
-
     notices: list[tuple[int, str]] = []
     ack = alert_flow.acknowledge(session, content, alert_id=alert.id, staff_user_id=staff_user_id, now=now,
                                  send=lambda chat, text: notices.append((chat, text)))

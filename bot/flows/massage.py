@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from bot.chat.keyboards import callback
 from bot.flows.outbox_kinds import Rendered, renderer
+from content.loader import placeholders
 from content.sop import SafetyQuestion
 from storage import outbox
 from storage import sessions as store
@@ -221,7 +222,6 @@ def render_cue(session: Session, row, content, now: datetime) -> Rendered | None
     if not content.has_text(key):
         return None
     values = {"menit": p.get("minute"), "jumlah": p.get("minutes"), "sisa": clock_text(int(p.get("left") or 0))}
-    from content.loader import placeholders
 
     wanted = placeholders(content.texts[key])
     return Rendered(content.text(key, **{k: v for k, v in values.items() if k in wanted}), [stop_row])

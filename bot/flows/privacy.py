@@ -25,6 +25,7 @@ from bot.core.config import Settings
 from bot.flows.schedule import cancel_family, reschedule_family
 from storage import audit, measurements, sessions, staff_messages, vitals
 from storage import families as family_store
+from storage import questions as question_store
 from storage.models import User
 
 # The texts a person reads before agreeing: their version is stored with the answer (User.consent_version).
@@ -99,8 +100,6 @@ def delete_personal_data(session: Session, *, user: User, now: datetime, setting
 
 def _forget_questions(session: Session, user: User, result: Deletion) -> None:
     """"Tanya bidan": the person's questions lose their words; a closed family's whole thread goes."""
-    from storage import questions as question_store
-
     question_store.forget_asker(session, user.id)
     if result.family_closed and result.family_id is not None:
         question_store.delete_for_family(session, result.family_id)

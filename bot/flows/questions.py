@@ -15,6 +15,7 @@ from bot.flows import desk
 from bot.flows.alerts import contact_buttons, family_name, local_time
 from bot.flows.outbox_kinds import Rendered, renderer
 from content import Content
+from storage import families as family_store
 from storage import questions as store
 from storage import staff as staff_store
 from storage.models import Facility, Family, Question, User
@@ -46,7 +47,6 @@ def question_text(session: Session, content: Content, q: Question, *, reminder: 
     facility = session.get(Facility, q.facility_id) if q.facility_id else None
     tz = facility.timezone if facility else (family.timezone if family else "Asia/Jakarta")
     asker = session.get(User, q.asked_by) if q.asked_by else None
-    from storage import families as family_store
 
     m = family_store.membership_of(session, asker.id) if asker else None
     params = dict(kode=family.code if family else "-", nama=family_name(session, q.family_id),

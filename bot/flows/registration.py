@@ -17,8 +17,9 @@ from datetime import date, datetime
 from sqlmodel import Session
 
 from bot.core.config import Settings
-from bot.flows import dates
+from bot.flows import dates, protocols
 from bot.flows.schedule import ScheduleResult, reschedule_family
+from content import get_content
 from storage import facilities
 from storage import families as family_store
 from storage.models import Facility, Family, User
@@ -138,9 +139,6 @@ def save(session: Session, *, user: User, data: dict, now: datetime, settings: S
     A new family follows ``protocol_id``, else its facility's protocol, else ``default``
     (bot/flows/protocols.py), and keeps that protocol's version.
     """
-    from bot.flows import protocols
-    from content import get_content
-
     content = get_content()
     facility = facilities.get(session, data["facility_id"]) if data.get("facility_id") else None
     protocol = (content.protocols.get(protocol_id) if protocol_id else None) or protocols.facility_protocol(

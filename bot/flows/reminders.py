@@ -31,6 +31,7 @@ from bot.flows.outbox_kinds import Rendered, renderer
 from content import ContentError
 from content.loader import placeholders
 from storage import outbox
+from storage import sessions as session_store
 from storage.models import Family, Outbox
 
 SNOOZE_DELAY = timedelta(minutes=30)
@@ -149,8 +150,6 @@ def slot_due(session: Session, row: Outbox) -> datetime:
 def slot_done(session: Session, row: Outbox) -> bool:
     """Whether the massage of this reminder's slot is already done: logged with "Sudah dilakukan", or a
     guided session done (or timing now) since shortly before the slot."""
-    from storage import sessions as session_store
-
     if row.family_id is None:
         return False
     if "logged_session" in (row.payload or {}):
@@ -167,8 +166,6 @@ def preload(session: Session, rows: list[Outbox]) -> None:
     """Read what :func:`slot_done` asks for a whole batch of massage reminders in two queries (the
     dispatcher renders a batch in one session): each slot's sibling rows, and the massages done since the
     earliest slot began. Without it, each reminder cost two queries of its own."""
-    from storage import sessions as session_store
-
     wanted: dict[str, tuple[int, str]] = {}
     families: set[int] = set()
     since: datetime | None = None

@@ -56,6 +56,7 @@ from sqlmodel import Session
 
 from bot.core.config import ConfigError, Settings, parse_times
 from bot.flows import dates
+from content import get_content
 from storage import outbox
 
 QUIET_START = time(21, 0)
@@ -296,8 +297,6 @@ def reschedule_family(
     if fam.status != "active" or fam.reminders_paused or fam.birth_date is None:
         return ScheduleResult(cancelled=cancel_family(session, family_id, now=now, reason="not scheduled"))
     if content is None:
-        from content import get_content
-
         content = get_content()
     protocol = protocol_of(fam, content)
     tz = fam.timezone or settings.default_timezone

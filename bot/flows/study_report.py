@@ -26,7 +26,10 @@ from analysis.caveats import caveat_text
 from analysis.conclusion import PAIRED_T
 from analysis.multiplicity import holm
 from analysis.spssformat import fmt, fmt_number, p_phrase
-from bot.flows.study_data import MIN_PAIRS, PairData, Study
+from bot.flows.checklist import slot_for_label
+from bot.flows.protocol_study import PairData, Study
+from bot.flows.study_data import MIN_PAIRS
+from bot.flows.study_items import write_item_sheet
 
 Words = Callable[..., str]
 SEP = ","
@@ -60,8 +63,6 @@ def tested_pairs(reports: list) -> int:
 
 
 def occasion_name(words: Words, study: Study, label: str) -> str:
-    from bot.flows.checklist import slot_for_label
-
     slot = slot_for_label(study.protocol, label)
     if slot is None:
         return label
@@ -369,7 +370,6 @@ def add_study_sheets(path, words: Words, study: Study, reports: list, facility_n
         adherence.append([row.code, *(n for _, n, _ in row.per_day), *(m for _, _, m in row.per_day),
                           row.full_days])
     adherence.append([words("study.col_plan", n=study.protocol.sessions_per_day)])
-    from bot.flows.study_items import write_item_sheet
 
     write_item_sheet(wb.create_sheet(words("study.sheet_items")[:31], 2), words, study,
                      lambda label: occasion_name(words, study, label))

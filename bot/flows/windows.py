@@ -25,6 +25,7 @@ from datetime import datetime, time, timedelta
 from sqlmodel import Session, col, select
 
 from bot.flows import dates
+from bot.flows.checklist import Due, slot_for_label, slots
 from content.protocols import Measurement as ProtocolMeasurement
 from content.protocols import Protocol
 from storage.models import Family, MassageSession, Measurement
@@ -194,8 +195,6 @@ def record_skip(session: Session, *, family_id: int, instrument_id: str, instrum
 def stamp(session: Session, protocol: Protocol, family: Family, measurement: Measurement,
           times: Sequence[time]) -> str | None:
     """Store the window status of a just-finished measurement (None when the protocol has no such slot)."""
-    from bot.flows.checklist import slot_for_label
-
     slot = slot_for_label(protocol, measurement.occasion)
     if slot is None or measurement.completed_at is None:
         return None
@@ -209,8 +208,6 @@ def stamp(session: Session, protocol: Protocol, family: Family, measurement: Mea
 
 def screen(session: Session, protocol: Protocol, family: Family, times: Sequence[time], due, *, now: datetime):
     """The checklist rule's answer (bot/flows/checklist.Due), without a slot whose window has passed."""
-    from bot.flows.checklist import Due, slots
-
     slot = due.slot
     if slot is None:
         return due

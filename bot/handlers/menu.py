@@ -11,7 +11,8 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 
 from bot.chat.keyboards import callback, inline
 from bot.chat.routing import text_flow
-from bot.core.turn import ERASE, Outgoing, Turn, turn_handler
+from bot.core.outgoing import ERASE, Outgoing
+from bot.core.turn import Turn, turn_handler
 from bot.flows import privacy
 from bot.flows.alerts import close_for_deletion
 from bot.flows.schedule import cancel_family, reschedule_family

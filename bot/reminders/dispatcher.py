@@ -57,7 +57,7 @@ from bot.chat.keyboards import inline
 from bot.flows import reminders as reminder_flows
 from bot.flows import schedule
 from bot.flows.outbox_kinds import RENDERERS, Rendered
-from storage import outbox, users
+from storage import kept_replies, outbox, users
 
 log = logging.getLogger(__name__)
 
@@ -217,7 +217,7 @@ class Dispatcher:
             async with gate:
                 behind: datetime | None = None
                 for n, job in enumerate(chat_jobs):
-                    wait = held.get(job.row.id, behind) if job.row.kind == outbox.REPLY else None
+                    wait = held.get(job.row.id, behind) if job.row.kind == kept_replies.REPLY else None
                     if wait is not None:
                         later = max(wait, self.clock.now()) + timedelta(seconds=1)
                         self._finish(counts, None, outbox.release, job.row, not_before=later)
@@ -227,7 +227,7 @@ class Dispatcher:
                         for rest in chat_jobs[n + 1:]:
                             self._finish(counts, "cancelled", outbox.mark_cancelled, rest.row, reason="unreachable")
                         return
-                    if job.retry_at is not None and job.row.kind == outbox.REPLY:
+                    if job.retry_at is not None and job.row.kind == kept_replies.REPLY:
                         behind = max(behind or job.retry_at, job.retry_at)
 
         results = await asyncio.gather(*(send_chat(j) for j in by_chat.values()), return_exceptions=True)
@@ -238,10 +238,10 @@ class Dispatcher:
         return TickResult(**{f.name: counts[f.name] for f in fields(TickResult)})
 
     def _earlier_replies(self, rows: list[outbox.Outbox]) -> dict[int, datetime]:
-        if not any(row.kind == outbox.REPLY for row in rows):
+        if not any(row.kind == kept_replies.REPLY for row in rows):
             return {}
         with self.db.session() as session:
-            return outbox.earlier_replies(session, rows)
+            return kept_replies.earlier_replies(session, rows)
 
     # -- rules ---------------------------------------------------------------------------------------------
     def _too_late(self, row: outbox.Outbox, now: datetime) -> str | None:

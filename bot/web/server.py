@@ -14,35 +14,25 @@ through the bot (edits of the alert messages, the family's notices, an export do
 from __future__ import annotations
 
 import base64
-import json
 import logging
-from contextlib import nullcontext
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
-from telegram.error import TelegramError
 from telegram.ext import Application
 
-from bot.chat.keyboards import inline
-from bot.core.runtime import Runtime, get_runtime
+from bot.core.outgoing import Outgoing
+from bot.core.runtime import get_runtime
 from bot.core.services import Service
-from bot.core.turn import Outgoing, deliver
 from bot.export import protocol_report
-from bot.export.document import export_document
 from bot.flows import alerts as alert_flow
 from bot.flows import desk, desk_needs, study_data, study_report
-from bot.flows import midwife as rules
-from bot.flows import questions as question_flow
-from bot.web import guard
-from bot.web.auth import InitDataError, validate
+from bot.web import actions, guard
+from bot.web.calls import APP_KEY, Call, Refused, _app, _chat_id, _family, _int, api
 from content import health_topics
 from storage import facilities, research
 from storage import questions as question_store
 from storage import staff as staff_store
-from storage.db import reading
-from storage.models import Family, Staff, User
+from storage.models import User
 
 log = logging.getLogger(__name__)
 
@@ -50,110 +40,6 @@ STATIC = Path(__file__).parent / "static"
 RUNNER_KEY = "web_runner"
 PORT_KEY = "web_port"
 TEXT_PREFIX = "dashboard."
-EXPORT_FORMATS = ("xlsx", "csv", "sav")
-APP_KEY = web.AppKey("ptb_application", Application)
-
-
-class Refused(Exception):
-    def __init__(self, status: int, reason: str):
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
-
-
-@dataclass
-class Call:
-    """One API request: who, inside which session, and what to send afterwards."""
-
-    rt: Runtime
-    staff: Staff
-    session: Any
-    outgoing: list[Outgoing] = field(default_factory=list)
-
-    def t(self, key: str, /, **params: object) -> str:
-        return self.rt.content.text(key, **params)
-
-
-def _app(request: web.Request) -> Application:
-    return request.app[APP_KEY]
-
-
-def _staff_for(rt: Runtime, request: web.Request, session) -> Staff:
-    header = request.headers.get("Authorization", "")
-    scheme, _, init_data = header.partition(" ")
-    if scheme.lower() != "tma" or not init_data:
-        raise Refused(401, "missing initData")
-    try:
-        user = validate(init_data.strip(), rt.settings.require_token(), now=rt.clock.now())
-    except InitDataError as exc:
-        raise Refused(401, str(exc)) from None
-    staff = staff_store.active_for_telegram_id(session, user.telegram_id)
-    if staff is None:
-        raise Refused(403, "not a midwife")
-    return staff
-
-
-def api(handler):
-    """Authenticate, open one session, run ``handler(call, request) -> dict``, send the queued messages.
-
-    The database and file work runs off the event loop (Runtime.run_off_loop: the chat's database thread
-    pool, or a side thread on SQLite), so a midwife's export or table never holds a family's reply."""
-
-    async def wrapped(request: web.Request) -> web.StreamResponse:
-        app = _app(request)
-        rt = get_runtime(app)
-        body = None
-        if request.method == "POST":
-            try:
-                body = await request.json() if request.can_read_body else {}
-            except (json.JSONDecodeError, UnicodeDecodeError):
-                return web.json_response({"error": "bad json"}, status=400)
-            if not isinstance(body, dict):
-                return web.json_response({"error": "bad json"}, status=400)
-
-        def work() -> tuple[Any, list[Outgoing]]:
-            # A GET only reads (the analysis commits its reads before its audit row): no SQLite write lock.
-            with reading() if request.method == "GET" else nullcontext(), rt.db.session() as session:
-                call = Call(rt, _staff_for(rt, request, session), session)
-                result = handler(call, request, body or {})
-                if isinstance(result, dict | list):
-                    result = json.dumps(result, ensure_ascii=False)  # serialised in the thread too
-            return result, call.outgoing
-
-        try:
-            result, outgoing = await rt.run_off_loop(work)
-        except Refused as exc:
-            return web.json_response({"error": exc.reason}, status=exc.status)
-        except Exception:
-            log.exception("dashboard request %s %s failed", request.method, request.path)
-            return web.json_response({"error": "server error"}, status=500)
-        for out in outgoing:
-            try:
-                await deliver(app.bot, out)
-            except TelegramError as exc:
-                log.warning("dashboard: sending %s to chat %s failed: %s", out.kind, out.chat_id, exc)
-        if isinstance(result, web.StreamResponse):
-            return result
-        return web.Response(text=result, content_type="application/json")
-
-    return wrapped
-
-
-def _int(request: web.Request, name: str) -> int:
-    try:
-        value = int(request.match_info[name])
-    except (KeyError, ValueError):
-        raise Refused(404, "not found") from None
-    if not guard.valid_id(str(value)):
-        raise Refused(404, "not found")
-    return value
-
-
-def _family(call: Call, family_id: int) -> Family:
-    family = rules.family_of_facility(call.session, call.staff, family_id)
-    if family is None:
-        raise Refused(403, "not allowed")
-    return family
 
 
 def _iso(instant) -> str | None:
@@ -183,7 +69,7 @@ def me(call: Call, request, body) -> dict:
     facility = facilities.get(call.session, call.staff.facility_id)
     user = call.session.get(User, call.staff.user_id)
     return {"name": staff_store.display_name(call.staff, user), "facility": facility.name,
-            "facility_code": facility.code, "hours": facility.hours, "exports": list(EXPORT_FORMATS),
+            "facility_code": facility.code, "hours": facility.hours, "exports": list(actions.EXPORT_FORMATS),
             "filters": list(desk.FILTERS)}
 
 
@@ -352,95 +238,6 @@ def analysis_book(call: Call, request, body) -> dict:
     return {"ok": True, "filename": filename, "message": call.t("desk.export_sent")}
 
 
-# -- act -------------------------------------------------------------------------------------------
-
-def ack(call: Call, request, body) -> dict:
-    alert_id = _int(request, "id")
-    found = rules.staff_for_alert(call.session, _telegram_id(call), alert_id)
-    if found is None or found[1].facility_id != call.staff.facility_id:
-        raise Refused(403, "not allowed")
-    staff, alert = found
-    # The same acknowledgement as the chat's "Sudah ditangani" (bot.flows.alerts.acknowledge, via the desk).
-    memo = body.get("note")
-    memo = _clean(memo)[:300] if isinstance(memo, str) and memo.strip() else None
-    done = desk.acknowledge_alert(call.session, call.rt.content, alert, staff_user_id=staff.user_id,
-                                  now=call.rt.clock.now(), actor="dashboard", memo=memo)
-    keyboard = inline(done.buttons)
-    for chat_id, message_id in done.edits:
-        call.outgoing.append(Outgoing("edit", chat_id=chat_id, message_id=message_id, text=done.text,
-                                      keyboard=keyboard))
-    for chat_id, text in done.notices:
-        call.outgoing.append(Outgoing("send", chat_id=chat_id, text=text))
-    return {"ok": True, "first": done.first, "note": done.note}
-
-
-def _telegram_id(call: Call) -> int | None:
-    user = call.session.get(User, call.staff.user_id)
-    return user.telegram_id if user else None
-
-
-def _clean(text: str) -> str:
-    return "".join(ch for ch in text if ch in "\n\t" or ord(ch) >= 32).strip()
-
-
-def _text(body: dict) -> str:
-    text = body.get("text")
-    if not isinstance(text, str) or len(text.strip()) < 2:
-        raise Refused(400, "text needed")
-    return _clean(text)[: question_store.TEXT_MAX]
-
-
-def _queue(call: Call, out: question_flow.Outcome) -> None:
-    for chat_id, text, buttons, _remember in out.sends:
-        call.outgoing.append(Outgoing("send", chat_id=chat_id, text=text, keyboard=inline(buttons) if buttons else None))
-    for chat_id, message_id, text, buttons in out.edits:
-        call.outgoing.append(Outgoing("edit", chat_id=chat_id, message_id=message_id, text=text,
-                                      keyboard=inline(buttons) if buttons else None))
-
-
-def reply(call: Call, request, body) -> dict:
-    question = question_store.get(call.session, _int(request, "id"))
-    if question is None:
-        raise Refused(403, "not allowed")
-    fam = _family(call, question.family_id)
-    text = _text(body)
-    out = question_flow.midwife_message(call.session, call.rt.content, family=fam, staff_user_id=call.staff.user_id,
-                                        text=text, now=call.rt.clock.now(), question=question)
-    _queue(call, out)
-    return {"ok": True, "delivered": out.delivered}
-
-
-def message(call: Call, request, body) -> dict:
-    fam = _family(call, _int(request, "id"))
-    text = _text(body)
-    out = question_flow.midwife_message(call.session, call.rt.content, family=fam, staff_user_id=call.staff.user_id,
-                                        text=text, now=call.rt.clock.now())
-    _queue(call, out)
-    return {"ok": True, "delivered": out.delivered}
-
-
-def export(call: Call, request, body) -> dict:
-    fmt = body.get("format")
-    if fmt not in EXPORT_FORMATS:
-        raise Refused(400, "unknown format")
-    user_chat = _chat_id(call)
-    made = export_document(call.session, call.rt.content, call.staff, fmt=fmt,
-                           with_names=bool(body.get("names")) and fmt != "sav",  # SPSS files never carry names
-                           now=call.rt.clock.now(), actor="dashboard", apart=True)
-    if isinstance(made, str):
-        return {"ok": False, "message": made}
-    data, filename, caption = made
-    call.outgoing.append(Outgoing("document", chat_id=user_chat, data=data, filename=filename, text=caption))
-    return {"ok": True, "filename": filename, "message": call.t("desk.export_sent")}
-
-
-def _chat_id(call: Call) -> int:
-    user = call.session.get(User, call.staff.user_id)
-    if user is None or user.chat_id is None:
-        raise Refused(403, "no chat")
-    return user.chat_id
-
-
 # -- the page --------------------------------------------------------------------------------------
 
 async def texts(request: web.Request) -> web.Response:
@@ -468,12 +265,12 @@ def make_web_app(app: Application) -> web.Application:
     web_app.router.add_get("/app/api/me", api(me))
     web_app.router.add_get("/app/api/families", api(families))
     web_app.router.add_get("/app/api/families/{id}", api(family))
-    web_app.router.add_post("/app/api/families/{id}/message", api(message))
-    web_app.router.add_post("/app/api/alerts/{id}/ack", api(ack))
-    web_app.router.add_post("/app/api/questions/{id}/reply", api(reply))
+    web_app.router.add_post("/app/api/families/{id}/message", api(actions.message))
+    web_app.router.add_post("/app/api/alerts/{id}/ack", api(actions.ack))
+    web_app.router.add_post("/app/api/questions/{id}/reply", api(actions.reply))
     web_app.router.add_get("/app/api/analysis", api(analysis))
     web_app.router.add_post("/app/api/analysis/book", api(analysis_book))
-    web_app.router.add_post("/app/api/export", api(export))
+    web_app.router.add_post("/app/api/export", api(actions.export))
     return web_app
 
 

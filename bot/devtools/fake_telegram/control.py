@@ -8,17 +8,30 @@ GET  /_fake/calls?limit=50 the latest requests
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from aiohttp import web
 
+from .recording import Call
 from .wire import json_response
-
-if TYPE_CHECKING:
-    from .server import FakeTelegram
+from .world import World
 
 
-async def handle_control(fake: FakeTelegram, request: web.BaseRequest, rest: str) -> web.StreamResponse:
+class ControlledServer(Protocol):
+    """What the control API needs of the fake server (bot/devtools/fake_telegram/server.py)."""
+
+    world: World
+
+    @property
+    def calls(self) -> list[Call]: ...
+
+    @property
+    def total_calls(self) -> int: ...
+
+    def user(self, user_id: int | None = None, first_name: str = "Siti") -> Any: ...
+
+
+async def handle_control(fake: ControlledServer, request: web.BaseRequest, rest: str) -> web.StreamResponse:
     try:
         if rest in ("send", "press") and request.method == "POST":
             body = await request.json()

@@ -12,11 +12,13 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 
+from .control import handle_control
 from .faults import Fault, FaultBook, FaultRule
 from .methods import BotApi
 from .recording import Call, CallLog
 from .state import ChatRecord, FakeMessage, MessageListener, WallClock
 from .updates import UpdateQueue, UpdateTicket
+from .users import FakeUser
 from .wire import TOKEN_RE, ApiError, Upload, json_response, ok_payload, read_params
 from .world import BotIdentity, CallbackRecord, World
 
@@ -163,8 +165,6 @@ class FakeTelegram:
         if path.startswith("/file/bot"):
             return self._handle_file(path[len("/file/bot") :])
         if path.startswith("/_fake/"):
-            from .control import handle_control
-
             return await handle_control(self, request, path[len("/_fake/") :])
         return json_response(404, _NOT_FOUND)
 
@@ -321,7 +321,7 @@ class FakeTelegram:
         self, scope: dict[str, Any] | None = None, language_code: str | None = None
     ) -> list[dict[str, Any]]:
         """The command list the bot set with setMyCommands for this scope and language."""
-        return self.api.get_my_commands({"scope": scope, "language_code": language_code}, {})
+        return self.api.settings.get_my_commands({"scope": scope, "language_code": language_code}, {})
 
     @property
     def webhook(self) -> Any:
@@ -338,8 +338,6 @@ class FakeTelegram:
         last_name: str | None = None,
     ) -> Any:
         """A :class:`FakeUser` (the same object again for the same user_id)."""
-        from .users import FakeUser
-
         if user_id is None:
             while self._next_user_id in self._users:
                 self._next_user_id += 1

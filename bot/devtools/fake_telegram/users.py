@@ -7,16 +7,27 @@ value is the list of bot messages sent or edited meanwhile.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from .media import SAMPLE_STICKER, SAMPLE_VOICE, media_json, tiny_png
 from .state import ChatRecord, FakeMessage, Revision, timestamp
 from .updates import UpdateTicket
 from .wire import utf16_len
-from .world import CallbackRecord
+from .world import CallbackRecord, World
 
-if TYPE_CHECKING:
-    from .server import FakeTelegram
+
+class FakeServer(Protocol):
+    """What a user needs of the fake server (bot/devtools/fake_telegram/server.py builds the users)."""
+
+    world: World
+
+    def block(self, user_id: int) -> None: ...
+
+    def unblock(self, user_id: int) -> None: ...
+
+    def enqueue_update(self, update: dict[str, Any], *, unfiltered: bool = False) -> UpdateTicket: ...
+
+    async def wait_processed(self, ticket: UpdateTicket, timeout: float | None = None) -> UpdateTicket: ...
 
 DEFAULT_GROUP_ID = -1001234567890
 
@@ -32,7 +43,7 @@ def command_entities(text: str) -> list[dict[str, Any]]:
 class FakeUser:
     def __init__(
         self,
-        fake: FakeTelegram,
+        fake: FakeServer,
         user_id: int,
         first_name: str = "Siti",
         *,

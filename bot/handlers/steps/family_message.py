@@ -12,7 +12,7 @@ from bot.chat.keyboards import inline
 from bot.core.turn import Outgoing, Turn
 from bot.flows import desk
 from bot.flows import questions as flow
-from bot.flows.desk import remember_on_send
+from bot.flows.family_contacts import remember_on_send
 from storage import facilities
 from storage import families as family_store
 from storage import questions as store
