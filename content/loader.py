@@ -53,6 +53,7 @@ Day numbering everywhere: the birth day is day 0, day 1 is the day after birth.
 from __future__ import annotations
 
 import hashlib
+import logging
 import string
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -74,6 +75,8 @@ from content.reading import MessageKinds, MessageReading, normalizer, parse_mess
 from content.schema import Node, display_name, load_yaml
 from content.sop import SafetyQuestion, Sop, parse_safety, parse_sop
 from content.sources import Source, parse_sources
+
+log = logging.getLogger(__name__)
 
 CONTENT_DIR = Path(__file__).resolve().parent
 DEFAULT_PROTOCOL = "default"
@@ -202,8 +205,11 @@ class Content:
             return MessageReading((), "other")
         model = None
         if danger_model.enabled():
-            model = danger_model.cached_model(normalizer(self.danger_language), self.rules_digest,
-                                              [s.id for s in self.danger_signs])
+            try:
+                model = danger_model.cached_model(normalizer(self.danger_language), self.rules_digest,
+                                                  [s.id for s in self.danger_signs])
+            except Exception:  # never lose a message to the model: the rules alone read it (exact hits stand)
+                log.exception("the learned reader is unavailable; reading with the rules alone")
         return read(self.danger_signs, self.danger_language, self.message_kinds, free_text, model)
 
 

@@ -107,3 +107,15 @@ def test_combining_numbers_and_crises_stand_phrases_need_the_model_urgent_signs_
     between = (s.urgent_threshold + s.threshold) / 2
     assert s.urgent_threshold < s.threshold
     assert s.combine({}, {"bayi_kejang": between, "ibu_sedih": between}, urgent) == {"bayi_kejang"}
+
+
+def test_a_broken_learned_reader_never_loses_a_message(monkeypatch):
+    """If the model cannot be loaded or trained, the rules alone read the message (a sign is never missed for it)."""
+    from content import danger_model
+
+    def broken(*_args, **_kwargs):
+        raise OSError("cache unreadable")
+
+    monkeypatch.setattr(danger_model, "cached_model", broken)
+    reading = get_content().read_message("bayi saya kejang terus dari tadi")
+    assert "bayi_kejang" in reading.sign_ids and reading.kind == "danger"

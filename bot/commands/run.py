@@ -11,6 +11,7 @@ from bot.core.config import ConfigError, settings_from_env
 from bot.core.intake import ALLOWED_UPDATES
 from bot.core.logs import setup_logging
 from bot.web.server import DASHBOARD
+from content import get_content
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,10 @@ def run(args: argparse.Namespace) -> int:
     setup_logging(settings.log_level, secrets=(token, settings.webhook_secret))
     db = Database(settings.database_url)
     db.upgrade()
+    try:  # the learned reader loaded (or trained, a few seconds) now, so no family's first message waits for it
+        get_content().warm_reader()
+    except Exception:
+        log.exception("the learned reader could not be loaded; messages are read with the rules alone")
     app = build_application(settings, db=db, services=(DASHBOARD,))  # the bot and, next to it, the dashboard
     log.info("bot starting (%s, database %s)", "webhook" if args.webhook_url else "polling", db.dialect)
     if args.webhook_url:
