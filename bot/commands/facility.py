@@ -16,6 +16,14 @@ from storage import facilities
 from storage.db import Database
 
 
+def _facility(session, name: str):
+    """The facility by code or name; None (after saying so) when there is none."""
+    facility = facilities.find(session, name)
+    if facility is None:
+        print(f"error: no facility {name!r} (see: python -m bot midwife list)", file=sys.stderr)
+    return facility
+
+
 def set_protocol(args: argparse.Namespace) -> int:
     from bot.flows import protocols
     from content import get_content
@@ -25,9 +33,8 @@ def set_protocol(args: argparse.Namespace) -> int:
     try:
         db.upgrade()
         with db.session() as session:
-            facility = facilities.find(session, args.facility)
+            facility = _facility(session, args.facility)
             if facility is None:
-                print(f"error: no facility {args.facility!r} (see: python -m bot midwife list)", file=sys.stderr)
                 return 2
             try:
                 chosen = protocols.set_facility_protocol(session, content, facility, args.protocol,
@@ -53,9 +60,8 @@ def set_ethics(args: argparse.Namespace) -> int:
     try:
         db.upgrade()
         with db.session() as session:
-            facility = facilities.find(session, args.facility)
+            facility = _facility(session, args.facility)
             if facility is None:
-                print(f"error: no facility {args.facility!r} (see: python -m bot midwife list)", file=sys.stderr)
                 return 2
             facility.ethics_approval = number
             session.add(facility)

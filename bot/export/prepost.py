@@ -214,31 +214,27 @@ def sheet(session: Session, content: Content, lay: Layout, facility_id: int | No
     texts = {i.id: i.text for i in lay.instrument.items}
     pair_of = dict(zip(lay.diffs, lay.pairs, strict=True))
 
-    def describe(column: str) -> str:
+    def label(column: str, prefix: str, item) -> str:
+        """A column in words under ``prefix`` (the codebook's description or the sheet's header)."""
         if column in pair_of:
             p = pair_of[column]
-            return t("export.columns.prepost.diff_pair", sesudah=_words(content, lay, p.post),
-                     sebelum=_words(content, lay, p.pre))
+            return t(f"{prefix}.diff_pair", sesudah=_words(content, lay, p.post), sebelum=_words(content, lay, p.pre))
         occasion, rest = _split(lay, column)
         if occasion is None:
-            return t(f"export.columns.prepost.{column}")
+            return t(f"{prefix}.{column}")
         waktu = _words(content, lay, occasion)
         if rest in ("", "window", "outside", "class"):
-            return t(f"export.columns.prepost.{rest or 'score'}", waktu=waktu)
-        return t("export.columns.prepost.item", waktu=waktu, butir=texts.get(rest, rest))
+            return t(f"{prefix}.{rest or 'score'}", waktu=waktu)
+        return item(waktu, rest)
+
+    def describe(column: str) -> str:
+        return label(column, "export.columns.prepost",
+                     lambda waktu, rest: t("export.columns.prepost.item", waktu=waktu, butir=texts.get(rest, rest)))
 
     def header(column: str) -> str:
-        if column in pair_of:
-            p = pair_of[column]
-            return t("export.prepost_headers.diff_pair", sesudah=_words(content, lay, p.post),
-                     sebelum=_words(content, lay, p.pre))
-        occasion, rest = _split(lay, column)
-        if occasion is None:
-            return t(f"export.prepost_headers.{column}")
-        waktu = _words(content, lay, occasion)
-        if rest in ("", "window", "outside", "class"):
-            return t(f"export.prepost_headers.{rest or 'score'}", waktu=waktu)
-        return t("export.prepost_headers.item", waktu=waktu[:1].upper() + waktu[1:], butir=rest)
+        return label(column, "export.prepost_headers",
+                     lambda waktu, rest: t("export.prepost_headers.item", waktu=waktu[:1].upper() + waktu[1:],
+                                           butir=rest))
 
     columns = lay.columns()
     made = Sheet(lay.name, columns, rows(session, lay, facility_id), describe,
