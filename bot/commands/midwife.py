@@ -12,10 +12,13 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import timedelta
+from pathlib import Path
 
+from bot.channels.whatsapp import links as wa_links
 from bot.core.clock import SystemClock
 from bot.core.config import settings_from_env
 from bot.flows import midwife as rules
+from content import get_content
 from storage import audit, facilities
 from storage import staff as staff_store
 from storage.db import Database
@@ -38,7 +41,6 @@ def invite(args: argparse.Namespace) -> int:
         content = None
         if args.protocol:
             from bot.flows import protocols
-            from content import get_content
 
             content = get_content()
             try:
@@ -64,8 +66,29 @@ def invite(args: argparse.Namespace) -> int:
         else:
             print("link:     unknown bot username: set BOT_USERNAME or start the bot once; meanwhile the midwife "
                   f"can send /start {rules.INVITE_PREFIX}{made.invite.code} to the bot")
+        wa_link = None
+        if settings.whatsapp_number:
+            wa_link = rules.whatsapp_registration_link(settings.whatsapp_number, facility, get_content())
+            print(f"families on WhatsApp register with: {wa_link}")
+        if args.qr:
+            for path in _write_qr_codes(Path(args.qr), facility.code,
+                                        rules.registration_link(username, facility) if username else None, wa_link):
+                print(f"QR code:  {path}")
     db.dispose()
     return 0
+
+
+def _write_qr_codes(folder: Path, code: str, telegram_link: str | None, whatsapp_link: str | None) -> list[Path]:
+    """The registration links as PNG QR codes in ``folder`` (one per channel), for a poster or the discharge
+    sheet."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for channel, link in (("telegram", telegram_link), ("whatsapp", whatsapp_link)):
+        if link:
+            path = folder / f"qr_{code}_{channel}.png"
+            path.write_bytes(wa_links.qr_png(link))
+            written.append(path)
+    return written
 
 
 def list_(args: argparse.Namespace) -> int:
@@ -138,6 +161,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                                       "default: keep the facility's, or 'default' for a new one")
     p.add_argument("--days", type=int, default=staff_store.INVITE_VALID_FOR.days,
                    help=f"days the invitation stays valid (default {staff_store.INVITE_VALID_FOR.days})")
+    p.add_argument("--qr", metavar="DIR", help="also write the families' registration QR codes (Telegram, and "
+                                               "WhatsApp when WHATSAPP_NUMBER is set) as PNG files into DIR")
     p.set_defaults(func=invite)
     p = actions.add_parser("list", help="facilities, their staff and open invitations")
     p.add_argument("--facility", help="only this facility (code or name)")

@@ -98,6 +98,8 @@ class Settings:
     web_app_url: str | None = None  # the dashboard's public HTTPS address (WEB_APP_URL), for web_app buttons
     db_threads: int | None = None  # database work off the event loop; None = as many as the connection pool
     paid_broadcast: bool = False  # reminders sent with allow_paid_broadcast (Telegram charges Stars)
+    # the WhatsApp business number's digits (WHATSAPP_NUMBER), for wa.me registration links; None = no WhatsApp links
+    whatsapp_number: str | None = None
     dispatch_concurrency: int | None = None  # sends in flight at once; None = 8, or 100 with paid broadcast
     sending_processes: int = 1  # processes sending with this token (the bot and its workers): they share 30/s
     extra: dict[str, str] = field(default_factory=dict)
@@ -199,6 +201,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         web_app_url=_web_app_url(get("WEB_APP_URL")),
         db_threads=_optional_int(get("DB_THREADS"), "DB_THREADS"),
         paid_broadcast=_bool(get("PAID_BROADCAST"), "PAID_BROADCAST", False),
+        whatsapp_number=_whatsapp_number(get("WHATSAPP_NUMBER")),
         dispatch_concurrency=_optional_int(get("DISPATCH_CONCURRENCY"), "DISPATCH_CONCURRENCY", minimum=1),
         sending_processes=_optional_int(get("SENDING_PROCESSES"), "SENDING_PROCESSES", minimum=1) or 1,
     )
@@ -214,6 +217,16 @@ def _web_port(raw: str | None) -> int | None:
     if port > 65535:
         raise ConfigError("WEB_PORT must be a port number (1-65535) or off")
     return port
+
+
+def _whatsapp_number(raw: str | None) -> str | None:
+    """WHATSAPP_NUMBER: the number's digits, country code first (spaces, dashes and a leading + are dropped)."""
+    if raw is None:
+        return None
+    digits = re.sub(r"[\s+\-()]", "", raw)
+    if not digits.isdigit() or not 8 <= len(digits) <= 15:
+        raise ConfigError("WHATSAPP_NUMBER must be the number's digits, country code first (e.g. 6281234567890)")
+    return digits
 
 
 def _web_app_url(raw: str | None) -> str | None:

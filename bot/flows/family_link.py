@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.channels.whatsapp import links as wa_links
 from bot.chat import deeplinks
 from storage import families as store
 from storage.models import Family, User
@@ -21,6 +22,12 @@ OTHER_FAMILY = "other_family"
 
 def invite_link(username: str, family: Family) -> str:
     return deeplinks.link(username, PREFIX + family.link_code)
+
+
+def whatsapp_invite_link(number: str, family: Family, content) -> str:
+    """The wa.me link whose prefilled text joins ``family`` when the husband (or the mother) sends it."""
+    payload = PREFIX + family.link_code
+    return wa_links.prefilled_link(number, content.text("family.wa_prefill_join", kode=payload), payload)
 
 
 def role_for_joiner(session: Session, family: Family, wanted: str | None = None) -> str | None:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
+from bot.channels.whatsapp import links as wa_links
 from bot.chat.deeplinks import link
 from storage import audit, facilities, meta
 from storage import staff as staff_store
@@ -80,7 +81,18 @@ def invite_link(username: str, invite: Invite) -> str:
 
 
 def registration_link(username: str, facility: Facility) -> str:
-    return link(username, f"{REGISTRATION_PREFIX}{facility.registration_code}")
+    return link(username, registration_payload(facility))
+
+
+def registration_payload(facility: Facility) -> str:
+    """What a family's first message carries to register with ``facility`` (t.me /start or a wa.me text)."""
+    return f"{REGISTRATION_PREFIX}{facility.registration_code}"
+
+
+def whatsapp_registration_link(number: str, facility: Facility, content) -> str:
+    """The wa.me link whose prefilled text registers a family with ``facility`` when it is sent."""
+    payload = registration_payload(facility)
+    return wa_links.prefilled_link(number, content.text("midwife.wa_prefill_register", kode=payload), payload)
 
 
 # -- invitations -----------------------------------------------------------------------------------

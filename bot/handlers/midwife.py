@@ -434,6 +434,11 @@ def qr(turn: Turn) -> None:
     url = rules.registration_link(turn.rt.username, facility)
     turn.photo(qr_png(url, facility.name, t(turn, "qr_label_hint")),
                t(turn, "qr_caption", fasilitas=facility.name, tautan=url, kode=facility.code))
+    number = turn.rt.settings.whatsapp_number
+    if number:  # families on WhatsApp scan this one: the prefilled text registers them when they press Send
+        wa_url = rules.whatsapp_registration_link(number, facility, turn.rt.content)
+        turn.photo(qr_png(wa_url, facility.name, t(turn, "qr_label_hint_whatsapp")),
+                   t(turn, "qr_caption_whatsapp", fasilitas=facility.name, tautan=wa_url))
 
 
 # -- /undang -------------------------------------------------------------------------------------------

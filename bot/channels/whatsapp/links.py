@@ -30,3 +30,21 @@ def qr_png(link: str, *, scale: int = 8) -> bytes:
     out = io.BytesIO()
     segno.make(link, error="m", micro=False).save(out, kind="png", scale=scale, border=4)
     return out.getvalue()
+
+
+# A deep-link payload (``fas_K7Q2…`` for a facility's registration, ``fam_…`` for a family's link) carried in the
+# prefilled text of a wa.me link: WhatsApp has no /start parameter, so the person sends it as a message.
+_PAYLOAD_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_])([a-z]{3}_[A-Za-z0-9_-]{4,60})(?![A-Za-z0-9_-])")
+
+
+def prefilled_link(number: str, wording: str, payload: str) -> str:
+    """The wa.me link whose prefilled text is ``wording`` (a sentence from content/ that holds ``payload``)."""
+    if payload not in wording:
+        raise ValueError("the prefilled wording must carry the payload")
+    return wa_me_link(number, wording)
+
+
+def payload_in_text(text: str) -> str | None:
+    """The deep-link payload a prefilled wa.me text carries (the first one), or None."""
+    found = _PAYLOAD_IN_TEXT.search(text or "")
+    return found.group(1) if found else None

@@ -16,8 +16,19 @@ def invite_text(turn: Turn, family: Family, user: User) -> str:
     link = family_link.invite_link(turn.rt.username, family)
     m = family_store.membership_of(turn.session, user.id)
     if m is not None and m.role == family_store.MOTHER:
-        return turn.t("family.invite_husband", link=link, kode=family.link_code)
-    return turn.t("family.invite_mother", link=link)
+        text = turn.t("family.invite_husband", link=link, kode=family.link_code)
+    else:
+        text = turn.t("family.invite_mother", link=link)
+    return text + _whatsapp_line(turn, family)
+
+
+def _whatsapp_line(turn: Turn, family: Family) -> str:
+    """The family's wa.me link (its prefilled text joins the family when sent), when the bot is on WhatsApp."""
+    number = turn.rt.settings.whatsapp_number
+    if not number:
+        return ""
+    return "\n\n" + turn.t("family.invite_whatsapp", link=family_link.whatsapp_invite_link(number, family,
+                                                                                           turn.rt.content))
 
 
 def _born(turn: Turn, family: Family) -> str:
@@ -43,7 +54,8 @@ def show_family(turn: Turn, family: Family) -> None:
                hari=today_day(turn, family) if family.birth_date else "—",
                zona=zone_name(turn, family.timezone),
                fasilitas=facility.name if facility else turn.t("onboarding.no_facility"),
-               kode=family.link_code, link=family_link.invite_link(turn.rt.username, family)),
+               kode=family.link_code, link=family_link.invite_link(turn.rt.username, family))
+        + _whatsapp_line(turn, family),
         inline([
             [(turn.t("family.button_renew"), callback("fam", "renew", family.id))],
             [(turn.t("family.button_edit_birth"), callback("fam", "edit", "birth")),
