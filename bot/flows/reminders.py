@@ -194,6 +194,8 @@ def render_massage(session: Session, row: Outbox, content, now: datetime) -> Ren
     params = dict(hari=p.get("day"), sesi=p.get("session"), jumlah=p.get("sessions", protocol.sessions_per_day),
                   menit=max(1, protocol.session_seconds // 60), jam=p.get("local", ""))
     role = role_key(target.role)
+    if protocol.performer == WORKER:
+        return _render_worker_visit(content, row, target, params)
     text = say(content, f"massage.{role}", **params)
     rows: list[list[tuple[str, str]]] = []
     # The guide goes to whoever massages: the husband or companion, or the mother herself when she is
@@ -205,6 +207,18 @@ def render_massage(session: Session, row: Outbox, content, now: datetime) -> Ren
     rows.append([_snooze_button(content, row)])
     rows.append([(say(content, "button.done"), callback("rem", "done", row.id))])
     return Rendered(_with_prefix(content, text, row), rows)
+
+
+WORKER = "petugas"  # a protocol whose massage a health worker gives (seed 002): the family is told of the visit
+
+
+def _render_worker_visit(content, row: Outbox, target: _Target, params: dict) -> Rendered:
+    """A health worker massages (the midwife logs it with /vital): the mother is told of the visit, and the
+    husband or companion may keep her company; nobody in the family is asked to massage or to start the guide,
+    and nobody logs it with "Sudah dilakukan" (the health worker's /vital logs it as hers, so the study counts the
+    massage once and by its real performer)."""
+    who = "mother" if target.role == "mother" else "other"
+    return Rendered(_with_prefix(content, say(content, f"massage.worker_visit.{who}", **params), row))
 
 
 def checklist_occasions(payload: dict) -> tuple[str, ...]:
