@@ -44,6 +44,7 @@ from storage.models import (
     Facility,
     Family,
     MassageSession,
+    MassageVitals,
     Measurement,
     Membership,
     Staff,
@@ -189,6 +190,30 @@ def sessions(session: Session, facility_id: int | None) -> Iterator[dict]:
     )
     return _stream(session, _kept(_of_sessions(stmt), facility_id).order_by(Family.id, MassageSession.started_at,
                                                                             MassageSession.id))
+
+
+def _of_vitals(stmt: Select) -> Select:
+    return stmt.select_from(MassageVitals).join(Family, col(Family.id) == MassageVitals.family_id)
+
+
+def has_vitals(session: Session, facility_id: int | None) -> bool:
+    """Whether any family of the export has a health worker's readings (the vitals sheet is shown only then)."""
+    stmt = _research(_of_vitals(select(MassageVitals.id)), facility_id).limit(1)
+    return session.exec(stmt).first() is not None
+
+
+def vitals(session: Session, facility_id: int | None) -> Iterator[dict]:
+    """The health worker's readings before each massage (a protocol with vitals), research families only, like
+    the answers: they are measurements of the mother."""
+    stmt = select(
+        Family.code.label("family"), Family.timezone.label("timezone"), MassageVitals.measured_at.label("measured_at"),
+        MassageVitals.systolic.label("systolic"), MassageVitals.diastolic.label("diastolic"),
+        MassageVitals.pulse.label("pulse"), MassageVitals.breathing.label("breathing"),
+        MassageVitals.normal.label("normal"), MassageVitals.outside.label("outside"),
+        col(MassageVitals.session_id).is_not(None).label("massage_logged"),
+    )
+    return _stream(session, _research(_of_vitals(stmt), facility_id).order_by(Family.id, MassageVitals.measured_at,
+                                                                                MassageVitals.id))
 
 
 def answers(session: Session, facility_id: int | None) -> Iterator[dict]:

@@ -91,6 +91,16 @@ async def test_midwife_logs_vitals_then_the_massage_and_the_report_names_the_per
     with zipfile.ZipFile(out_zip) as z:
         rows = list(csv.DictReader(io.StringIO(z.read("sessions.csv").decode("utf-8-sig"))))
     assert [(r["family"], r["performer_role"]) for r in rows] == [(family_code, "health_worker")]
+    # ... and holds her readings, the one that made the massage wait and the one before it (local time, WIB)
+    with zipfile.ZipFile(out_zip) as z:
+        vitals = list(csv.DictReader(io.StringIO(z.read("vitals.csv").decode("utf-8-sig"))))
+        codebook = z.read("dictionary.csv").decode("utf-8-sig")
+    assert [(r["family"], r["systolic"], r["diastolic"], r["pulse"], r["breathing"], r["vitals_normal"],
+             r["outside_normal"], r["massage_logged"]) for r in vitals] == [
+        (family_code, "150", "95", "88", "20", "0", "systolic,diastolic", "0"),
+        (family_code, "118", "76", "84", "18", "1", "", "1")]
+    assert vitals[0]["measured_at"].startswith(f"{birth + timedelta(days=1):%Y-%m-%d} 08:00")
+    assert "mmHg" in codebook and "massage_logged" in codebook
 
 
 def test_readings_are_read_and_judged_by_the_protocol_s_ranges():

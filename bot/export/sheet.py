@@ -13,6 +13,7 @@ from content import Content
 FAMILIES = "families"
 MEMBERS = "members"
 SESSIONS = "sessions"
+VITALS = "vitals"  # the health worker's readings before a massage (a protocol with vitals: seed 002)
 ANSWERS = "answers"
 ALERTS = "alerts"
 DICTIONARY = "dictionary"
@@ -49,8 +50,8 @@ class Sheet:
     layout: object = None  # its bot.export.prepost.Layout
 
 
-SHEET_TITLES = {FAMILIES: "keluarga", MEMBERS: "anggota", SESSIONS: "sesi", ANSWERS: "jawaban", ALERTS: "tanda_bahaya",
-                DICTIONARY: "kamus_data"}
+SHEET_TITLES = {FAMILIES: "keluarga", MEMBERS: "anggota", SESSIONS: "sesi", VITALS: "tanda_vital", ANSWERS: "jawaban",
+                ALERTS: "tanda_bahaya", DICTIONARY: "kamus_data"}
 
 
 def _text_or(content: Content, key: str, default: str, **params: object) -> str:

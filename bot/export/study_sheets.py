@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session
 
 from bot.export import prepost, schema
-from bot.export.sheet import ALERTS, ANSWERS, DICTIONARY, FAMILIES, MEMBERS, SESSIONS, Sheet, dress
+from bot.export.sheet import ALERTS, ANSWERS, DICTIONARY, FAMILIES, MEMBERS, SESSIONS, VITALS, Sheet, dress
 from content import Content
 from storage import exports
 from storage import questions as question_store
@@ -137,6 +137,16 @@ def _sessions(session: Session, facility_id: int | None) -> Iterator[tuple]:
                _flag(r["denied_by_mother_at"] is not None))
 
 
+def _vitals(session: Session, facility_id: int | None) -> Iterator[tuple]:
+    for r in exports.vitals(session, facility_id):
+        yield (r["family"], _local(r["measured_at"], r["timezone"]), r["systolic"], r["diastolic"], r["pulse"],
+               r["breathing"], _flag(r["normal"]), r["outside"] or "", _flag(r["massage_logged"]))
+
+
+VITALS_COLUMNS = ["family", "measured_at", "systolic", "diastolic", "pulse", "breathing", "vitals_normal",
+                  "outside_normal", "massage_logged"]
+
+
 def _answers(session: Session, facility_id: int | None) -> Iterator[tuple]:
     """Typed rows, like :func:`_sessions`."""
     offsets = fixed_offsets(exports.timezones(session, facility_id))
@@ -240,6 +250,8 @@ def build_sheets(session: Session, content: Content, facility_id: int | None, *,
                                  "duration_seconds", "status", "stop_reason", "step_reached", "confirmed_by_mother",
                                  "denied_by_mother"],
                       _sessions(session, facility_id), describer(SESSIONS), about(SESSIONS), typed=True),
+        *([lambda: Sheet(VITALS, VITALS_COLUMNS, _vitals(session, facility_id), describer(VITALS), about(VITALS))]
+          if exports.has_vitals(session, facility_id) else []),
         lambda: Sheet(ANSWERS, ["family", "instrument", "version", "occasion", "item", "raw_value", "value_num",
                                 "score", "answered_at", "via", "answered_by_role", "window", "measurement_completed"],
                       _answers(session, facility_id), describer(ANSWERS), about(ANSWERS), typed=True),
