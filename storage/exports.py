@@ -163,6 +163,7 @@ def members(session: Session, facility_id: int | None, *, with_names: bool = Fal
         Family.code.label("family"), Family.timezone.label("timezone"), Membership.role.label("role"),
         Membership.active.label("active"), Membership.joined_at.label("joined_at"),
         User.reachable.label("reachable"), User.consent_research.label("consent_research"),
+        User.consent_version.label("consent_version"),
     ]
     if with_names:
         cols.append(func.coalesce(User.display_name, User.first_name).label("name"))

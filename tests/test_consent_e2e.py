@@ -4,6 +4,10 @@ when set; the version of the consent text is stored with the consent, and /priva
 
 from __future__ import annotations
 
+import csv
+import io
+import zipfile
+
 from sqlmodel import select
 
 from bot import cli
@@ -13,7 +17,7 @@ from storage.models import Facility, User
 
 
 async def test_research_consent_names_what_happens_and_stores_its_version(bot, db, clock, fake_tg, monkeypatch,
-                                                                          capsys):
+                                                                          capsys, tmp_path):
     monkeypatch.setenv("DATABASE_URL", db.url)
     assert cli.main(["midwife", "invite", "--facility", "Puskesmas Uji", "--protocol", "seed000"]) == 0
     with db.session() as s:
@@ -42,6 +46,12 @@ async def test_research_consent_names_what_happens_and_stores_its_version(bot, d
     await mother.press("Kemarin")
     await mother.press(mother.last_reply.button_labels[0])
     await mother.press("Benar, simpan")
+    # The export's members file says which words each consent answered.
+    out_zip = tmp_path / "export.zip"
+    assert cli.main(["export", "--format", "csv", "--codes", "--out", str(out_zip), "--csv-dialect", "plain"]) == 0
+    with zipfile.ZipFile(out_zip) as z:
+        members = list(csv.DictReader(io.StringIO(z.read("members.csv").decode("utf-8-sig"))))
+    assert [(m["consent_research"], m["consent_version"]) for m in members] == [("1", version)]
 
     # /privasi: the same information and the choice now; withdrawing is one tap.
     await mother.send("/privasi")

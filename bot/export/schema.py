@@ -81,6 +81,7 @@ COLUMNS: dict[str, Column] = {c.id: c for c in (
     _c("joined_at", DATETIME),
     _c("reachable", FLAG, values="yesno"),
     _c("consent_research", FLAG, values="yesno"),
+    _c("consent_version", TEXT, width=12),
     # the optional Table 1 answers (issue 14), as the mother chose them (bot/handlers/study.py)
     _c("birth_time", TEXT, width=10),
     _c("mother_age", INT, measure=SCALE, unit="tahun"),

@@ -118,7 +118,8 @@ def _members(session: Session, facility_id: int | None, with_names: bool) -> Ite
                                       key=lambda r: r["family"]):
         for number, r in enumerate(group, start=1):
             row = (r["family"], f"{r['family']}-{number}", r["role"], _flag(r["active"]),
-                   _local(r["joined_at"], r["timezone"]), _flag(r["reachable"]), _flag(r["consent_research"]))
+                   _local(r["joined_at"], r["timezone"]), _flag(r["reachable"]), _flag(r["consent_research"]),
+                   r["consent_version"] or "")
             yield (*row, r["name"]) if with_names else row
 
 
@@ -244,7 +245,7 @@ def build_sheets(session: Session, content: Content, facility_id: int | None, *,
                                       "mother_name"),
                       _families(session, facility_id, with_names), describer(FAMILIES), about(FAMILIES)),
         lambda: Sheet(MEMBERS, named(["family", "member", "role", "active", "joined_at", "reachable",
-                                      "consent_research"], "name"),
+                                      "consent_research", "consent_version"], "name"),
                       _members(session, facility_id, with_names), describer(MEMBERS), about(MEMBERS)),
         lambda: Sheet(SESSIONS, ["family", "performer_role", "protocol", "day", "started_at", "ended_at",
                                  "duration_seconds", "status", "stop_reason", "step_reached", "confirmed_by_mother",
