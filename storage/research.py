@@ -68,6 +68,7 @@ def measurements(session: Session, protocol_id: str, version: int | None, facili
         select(Measurement.family_id.label("family_id"), Measurement.id.label("measurement_id"),
                Measurement.occasion.label("occasion"), Measurement.score.label("score"),
                Measurement.class_key.label("class_key"), Measurement.window.label("window"),
+               Measurement.norm_class.label("norm_class"),
                Answer.item_id.label("item"), Answer.score.label("item_score"))
         .select_from(Measurement)
         .join(Family, col(Family.id) == Measurement.family_id)

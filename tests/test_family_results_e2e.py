@@ -12,7 +12,10 @@ Application over the fake Bot API, mothers registering through a facility's link
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import zipfile
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -58,7 +61,8 @@ def at(birth, day: int, hh: int, mm: int = 0) -> datetime:
     return datetime.combine(birth + timedelta(days=day), time(hh, mm), tzinfo=WIB)
 
 
-async def test_a_normal_day_one_reads_its_day_norm_not_tidak_lancar(bot, db, clock, fake_tg, monkeypatch, capsys):
+async def test_a_normal_day_one_reads_its_day_norm_not_tidak_lancar(bot, db, clock, fake_tg, monkeypatch, capsys,
+                                                                     tmp_path):
     fake_tg.clock = clock
     mother, fid, birth = await facility_mother(db, fake_tg, monkeypatch, "default", 5400)
     clock.set(at(birth, 1, 7))
@@ -80,6 +84,15 @@ async def test_a_normal_day_one_reads_its_day_norm_not_tidak_lancar(bot, db, clo
     assert pre["day_norm"] == {"sesuai_hari": 1, "di_bawah_hari": 0}
     warnings = {w["code"]: w["text"] for w in out["protocol_warnings"]}
     assert "72 jam" in warnings["day_norm_effect"] and "not_blinded" in warnings and "self_report" in warnings
+    # The wide file carries both classes too, so a supervisor recounts the report's day-norm table from it.
+    out_zip = tmp_path / "export.zip"
+    assert cli.main(["export", "--format", "csv", "--codes", "--out", str(out_zip), "--csv-dialect", "plain"]) == 0
+    with zipfile.ZipFile(out_zip) as z:
+        [wide] = [n for n in z.namelist() if "default_v" in n]
+        rows = list(csv.DictReader(io.StringIO(z.read(wide).decode("utf-8-sig"))))
+        codebook = z.read("dictionary.csv").decode("utf-8-sig")
+    assert [(r["pre"], r["pre_class"], r["pre_norm_class"]) for r in rows] == [("1", "tidak_lancar", "sesuai_hari")]
+    assert "pre_norm_class" in codebook and "day_norms.yaml" in codebook
 
 
 async def test_blinded_until_the_last_measurement_then_words_first(bot, db, clock, fake_tg, monkeypatch):
@@ -147,7 +160,9 @@ def _colour_pixels(path, hex_colour: str) -> int:
 
     target = tuple(int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
     img = Image.open(path).convert("RGB")
-    return sum(1 for px in img.getdata() if all(abs(a - b) <= 6 for a, b in zip(px, target, strict=True)))
+    data = img.tobytes()  # R, G, B bytes per pixel (Image.getdata is deprecated in Pillow 12)
+    pixels = zip(data[0::3], data[1::3], data[2::3], strict=True)
+    return sum(1 for px in pixels if all(abs(a - b) <= 6 for a, b in zip(px, target, strict=True)))
 
 
 def test_the_chart_colours_follow_the_scale_s_direction(tmp_path):

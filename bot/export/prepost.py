@@ -37,6 +37,7 @@ from content import Content
 from storage import research
 
 PREFIX = "prepost_"
+NORM = "norm_class"  # <occasion>_norm_class: the occasion's class against the baby's day norm
 FAMILY_COLUMNS = ["participant", "facility", "protocol", "protocol_version", "withdrawn", "sessions_done",
                   "sessions_planned", "per_protocol"]
 
@@ -53,6 +54,9 @@ class Layout:
     kinds: dict[str, str]  # occasion -> "pre" / "post"
     pairs: list[protocol_study.OccasionPair]
     diffs: list[str]  # one column per pair
+    # the instrument has a baby's day norm (content/day_norms.yaml): each occasion's class against it too, as
+    # the report shows it beside the instrument's own class
+    day_norm: bool = False
 
     @property
     def name(self) -> str:
@@ -73,6 +77,8 @@ class Layout:
         cols += [f"{o}_outside" for o in self.occasions]
         cols += self.diffs
         cols += [f"{o}_class" for o in self.occasions]
+        if self.day_norm:
+            cols += [f"{o}_{NORM}" for o in self.occasions]
         cols += [f"{o}_{item}" for o in self.occasions for item in self.item_ids]
         return cols
 
@@ -89,9 +95,11 @@ def layout(content: Content, protocol_id: str, version: int) -> Layout:
     protocol = content.protocols[protocol_id]
     ordered = slots(protocol)
     pairs = protocol_study.occasion_pairs(protocol)
+    norms = content.day_norms
     return Layout(protocol, version, content.instruments[protocol.instrument], [s.label for s in ordered],
                   {s.label: s.day for s in ordered}, {s.label: s.occasion for s in ordered}, pairs,
-                  [diff_name(p, len(pairs) == 1) for p in pairs])
+                  [diff_name(p, len(pairs) == 1) for p in pairs],
+                  day_norm=norms is not None and norms.for_instrument(protocol.instrument) is not None)
 
 
 def layouts(session: Session, content: Content, facility_id: int | None) -> list[Layout]:
@@ -152,6 +160,8 @@ def _row(lay: Layout, fam: dict, taken: dict[str, dict], sessions_done: int, pla
         a, b = on_time.get(pair.pre), on_time.get(pair.post)
         diffs.append(b["score"] - a["score"] if a is not None and b is not None else None)
     classes = [on_time[o]["class_key"] if o in on_time else None for o in lay.occasions]
+    if lay.day_norm:
+        classes += [on_time[o].get("norm_class") if o in on_time else None for o in lay.occasions]
     items = [on_time[o]["items"].get(i) if o in on_time else None for o in lay.occasions for i in lay.item_ids]
     return (fam["family"], fam["facility"], lay.protocol.id, int(fam["version"]), int(fam["status"] == "deleted"),
             sessions_done, planned, int(as_planned), *scores, *(window[o] for o in lay.occasions),
@@ -189,6 +199,8 @@ def specs(lay: Layout) -> list[schema.Column]:
             out.append(schema.Column(c, schema.CODE, values="window", width=14))
         elif c in lay.diffs:
             out.append(schema.Column(c, schema.INT, measure=schema.SCALE, unit="poin", source=origin))
+        elif c.endswith(f"_{NORM}"):
+            out.append(schema.Column(c, schema.CODE, values=NORM, source="derived", width=16))
         elif c.endswith("_class"):
             out.append(schema.Column(c, schema.CODE, values=f"class:{instrument.id}", source=origin, width=16))
         else:
@@ -223,7 +235,7 @@ def sheet(session: Session, content: Content, lay: Layout, facility_id: int | No
         if occasion is None:
             return t(f"{prefix}.{column}")
         waktu = _words(content, lay, occasion)
-        if rest in ("", "window", "outside", "class"):
+        if rest in ("", "window", "outside", "class", NORM):
             return t(f"{prefix}.{rest or 'score'}", waktu=waktu)
         return item(waktu, rest)
 
@@ -266,6 +278,8 @@ def scoring(content: Content, lay: Layout, columns: list[str]) -> dict[str, str]
             out[c] = total
         elif occasion is not None and rest == "class":
             out[c] = classes
+        elif occasion is not None and rest == NORM:
+            out[c] = content.text("export.scoring.norm_class")
         elif occasion is not None and rest in lay.item_ids:
             item = instrument.item(rest)
             if item.answer_type == "number" and item.criterion is not None:

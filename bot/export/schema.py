@@ -157,7 +157,7 @@ SHEET_COLUMNS: dict[tuple[str, str], Column] = {
 }
 
 STATIC_SETS = ("yesno", "family_status", "role", "session_status", "occasion", "via", "alert_source", "alert_closed",
-               "window")
+               "window", "norm_class")
 YESNO_CODES = {1: "1", 0: "0"}
 
 

@@ -97,14 +97,14 @@ class Study:
 
 
 def _taken(rows: Iterator[dict]) -> dict[int, dict[str, dict]]:
-    """family id -> occasion -> the latest finished measurement {score, class_key, window, items}."""
+    """family id -> occasion -> the latest finished measurement {score, class_key, norm_class, window, items}."""
     out: dict[int, dict[str, dict]] = {}
     current: dict | None = None
     for r in rows:
         by_occ = out.setdefault(r["family_id"], {})
         if current is None or current["id"] != r["measurement_id"]:
             current = {"id": r["measurement_id"], "score": r["score"], "class_key": r["class_key"],
-                       "window": r["window"] or "on_time", "items": {}}
+                       "norm_class": r.get("norm_class"), "window": r["window"] or "on_time", "items": {}}
             by_occ[r["occasion"]] = current  # ordered by completion: the latest wins
         if r["item"] is not None:
             current["items"][r["item"]] = r["item_score"]
