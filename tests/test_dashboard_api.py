@@ -341,3 +341,21 @@ async def test_the_analysis_tab_offers_the_protocols_and_versions_of_her_familie
         status, first = await call(base, "GET", "/app/api/analysis?protocol=seed001&version=1", mine)
         assert first["report"]["protocol"]["version"] == 1 and "(versi 1)" in first["messages"][0]
         assert [p["day"] for p in first["report"]["pairs"]] == [1, 2, 3] and first["ready"]
+
+
+async def test_a_family_s_page_shows_the_health_worker_s_readings(settings, db, clock, fake_tg):
+    """seed 002: the readings /vital stored are on the family's page, in /vital's words, the outside ones named."""
+    from storage import vitals
+
+    world = two_facilities(db, clock.now(), a_extra=0, b_count=0)
+    fid = world.mothers_family.family_id
+    with db.session() as session:
+        vitals.add(session, family_id=fid, recorded_by=None, measured_at=clock.now(), systolic=150, diastolic=95,
+                   pulse=88, breathing=20, outside=["systolic", "diastolic"], session_id=None)
+        vitals.add(session, family_id=fid, recorded_by=None, measured_at=clock.now(), systolic=118, diastolic=76,
+                   pulse=84, breathing=18, outside=[], session_id=None)
+    async with dashboard_bot(settings, db, clock, fake_tg) as (running, base):
+        status, data = await call(base, "GET", f"/app/api/families/{fid}", "tma " + init_data(running, MIDWIFE_A))
+    assert status == 200
+    assert [(v["bp"], v["pulse"], v["breathing"], v["normal"], v["outside"]) for v in data["vitals"]] == [
+        ("150/95", 88, 20, False, "tekanan sistolik, tekanan diastolik"), ("118/76", 84, 18, True, "")]

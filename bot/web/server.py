@@ -29,7 +29,7 @@ from bot.flows import desk, desk_needs, study_data, study_report
 from bot.web import actions, guard
 from bot.web.calls import APP_KEY, Call, Refused, _app, _chat_id, _family, _int, api
 from content import health_topics
-from storage import facilities, research
+from storage import facilities, research, vitals
 from storage import questions as question_store
 from storage import staff as staff_store
 from storage.models import User
@@ -132,6 +132,7 @@ def family(call: Call, request, body) -> dict:
             "answers": [{"item": a.text, "answer": desk.answer_label(content, m.instrument_id, a.item_id, a.raw_value)}
                         for a in md.answers],
         })
+    readings = [_vitals_json(call, v, tz) for v in vitals.for_family(session, fam.id)]
     alerts = [{"id": a.id, "when": _local(a.raised_at, tz), "sign": alert_flow.sign_text(content, a.sign_id),
                "words": a.words, "handled": a.handled_at is not None,
                "note": alert_flow.handled_note(session, content, a) if a.handled_at else None}
@@ -151,8 +152,17 @@ def family(call: Call, request, body) -> dict:
             "protocol": protocol.title if protocol else fam.protocol_id,
             "sessions_done": s.sessions_done, "sessions_planned": s.sessions_planned,
             "occasions": desk_needs.occasion_lines(content, s.occasions),
-            "members": members, "sessions": sessions, "measurements": measurements, "alerts": alerts,
+            "members": members, "sessions": sessions, "vitals": readings, "measurements": measurements,
+            "alerts": alerts,
             "questions": questions, "messages": [reply_json(r) for r in replies if r.question_id is None]}
+
+
+def _vitals_json(call: Call, v, tz: str) -> dict:
+    """A health worker's reading before a massage (a protocol with vitals, seed 002), in the words /vital uses."""
+    outside = [call.t(f"vitals.name.{name}") for name in (v.outside or "").split(",") if name]
+    return {"when": _local(v.measured_at, tz), "bp": f"{v.systolic}/{v.diastolic}", "pulse": v.pulse,
+            "breathing": v.breathing, "normal": v.normal, "outside": ", ".join(outside),
+            "massage": v.session_id is not None}
 
 
 def _study_choice(call: Call, asked: dict) -> tuple[str, int | None, list[tuple[str, int]], list[tuple[int, int]]]:

@@ -228,6 +228,14 @@ async function openFamily(id) {
       s.minutes ? " · " + t("minutes", { menit: s.minutes }) : "",
       s.stop_reason ? " · " + t("stopped_because", { alasan: s.stop_reason }) : ""));
   }
+  if (f.vitals.length) {  // a protocol whose massage a health worker gives: her readings before it (/vital)
+    parts.push(el("h2", {}, t("section_vitals")));
+    for (const v of f.vitals) {
+      parts.push(el("div", {}, t("vitals_line", { waktu: v.when, td: v.bp, nadi: v.pulse, napas: v.breathing }),
+        " · ", v.normal ? t("vitals_normal") : el("span", { class: "alert-text" }, t("vitals_outside", { tanda: v.outside })),
+        v.massage ? " · " + t("vitals_massage") : ""));
+    }
+  }
   if (f.occasions.length) {
     parts.push(el("h2", {}, t("section_occasions")), el("div", { class: "card occasions" },
       f.occasions.map(line => el("div", {}, line))));
