@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 
 from bot import cli
-from bot.channels.whatsapp.links import payload_in_text, prefilled_link, qr_png, wa_me_link
+from bot.channels.whatsapp.links import qr_png, start_link, start_payload, start_text, wa_me_link
 from bot.core.config import ConfigError, settings_from_env
 from bot.handlers.midwife import qr_png as labelled_qr_png
 from content import get_content
@@ -38,20 +38,20 @@ def _prefilled(link: str) -> str:
     return text
 
 
-def test_the_payload_is_found_in_the_prefilled_text_however_it_is_wrapped():
+def test_the_payload_is_found_in_the_prefilled_text_however_it_is_sent():
     content = get_content()
-    wording = content.text("midwife.wa_prefill_register", kode="fas_AB12cd")
-    link = prefilled_link(NUMBER, wording, "fas_AB12cd")
+    wording = content.text("midwife.wa_prefill_register", kode=start_text("fas_AB12cd"))
+    link = start_link(NUMBER, "fas_AB12cd", wording)
     assert "%20" in link and " " not in link
     assert unquote(link.split("?text=", 1)[1]) == wording
-    assert payload_in_text(wording) == "fas_AB12cd"
-    # a person who edits the text before sending, or forwards it, still carries the code
-    assert payload_in_text("halo bu\nKode daftar: fas_AB12cd 🙏") == "fas_AB12cd"
-    assert payload_in_text("fam_Zx9-kk") == "fam_Zx9-kk"
-    for text in ("", "halo", "kode saya fas_", "xfas_AB12cd", "bayi saya demam"):
-        assert payload_in_text(text) is None, text
+    assert start_payload(wording) == "fas_AB12cd"
+    # the two words alone, in any case, or the sentence forwarded with a trailing space
+    assert start_payload("daftar AB12cd") == "fas_AB12cd" and start_payload(" GABUNG: XY7k ") == "fam_XY7k"
+    assert start_payload(wording + "  ") == "fas_AB12cd"
+    for text in ("", "halo", "daftar", "saya mau daftar besok", "bayi saya demam", "DAFTAR AB12cd lalu apa?"):
+        assert start_payload(text) is None, text
     with pytest.raises(ValueError):
-        prefilled_link(NUMBER, "Halo, saya mau daftar", "fas_AB12cd")  # the wording lost the code
+        start_link(NUMBER, "fas_AB12cd", "Halo, saya mau daftar")  # the wording lost the code
     with pytest.raises(ValueError):
         wa_me_link("+62 812-ABC")
 
@@ -73,8 +73,8 @@ async def test_qr_also_gives_the_whatsapp_link_that_registers_with_this_facility
     assert f"?start=fas_{world.a.registration_code}" in telegram.text
     link = next(word for word in whatsapp.text.split() if word.startswith("https://wa.me/"))
     payload = f"fas_{world.a.registration_code}"
-    assert _prefilled(link) == t(bot, "midwife.wa_prefill_register", kode=payload)
-    assert payload_in_text(_prefilled(link)) == payload
+    assert _prefilled(link) == t(bot, "midwife.wa_prefill_register", kode=start_text(payload))
+    assert start_payload(_prefilled(link)) == payload
     assert whatsapp.photo == labelled_qr_png(link, world.a.name, t(bot, "midwife.qr_label_hint_whatsapp"))
 
 
@@ -96,8 +96,8 @@ async def test_the_family_invitation_carries_a_whatsapp_link_to_the_same_family(
     payload = f"fam_{family.link_code}"
     texts = "\n".join(m.text or "" for m in mother.replies_since_last_action)
     links = [word for word in texts.split() if word.startswith("https://wa.me/")]
-    assert len(links) == 1 and payload_in_text(_prefilled(links[0])) == payload
-    assert _prefilled(links[0]) == t(bot, "family.wa_prefill_join", kode=payload)
+    assert len(links) == 1 and start_payload(_prefilled(links[0])) == payload
+    assert _prefilled(links[0]) == t(bot, "family.wa_prefill_join", kode=start_text(payload))
     await mother.send("/keluarga")
     assert links[0] in mother.last_reply.text
 
@@ -114,7 +114,7 @@ def test_cli_invite_prints_the_whatsapp_link_and_writes_both_qr_codes(db, monkey
         payload = f"fas_{facility.registration_code}"
     line = next(line for line in out.splitlines() if line.startswith("families on WhatsApp register with:"))
     link = line.split(": ", 1)[1]
-    assert payload_in_text(_prefilled(link)) == payload
+    assert start_payload(_prefilled(link)) == payload
     files = sorted(p.name for p in (tmp_path / "qr").iterdir())
     assert files == [f"qr_{facility.code}_telegram.png", f"qr_{facility.code}_whatsapp.png"]
     assert (tmp_path / "qr" / f"qr_{facility.code}_whatsapp.png").read_bytes() == qr_png(link)

@@ -27,7 +27,7 @@ def invite_link(username: str, family: Family) -> str:
 def whatsapp_invite_link(number: str, family: Family, content) -> str:
     """The wa.me link whose prefilled text joins ``family`` when the husband (or the mother) sends it."""
     payload = PREFIX + family.link_code
-    return wa_links.prefilled_link(number, content.text("family.wa_prefill_join", kode=payload), payload)
+    return wa_links.start_link(number, payload, content.text("family.wa_prefill_join", kode=wa_links.start_text(payload)))
 
 
 def role_for_joiner(session: Session, family: Family, wanted: str | None = None) -> str | None:

@@ -92,7 +92,8 @@ def registration_payload(facility: Facility) -> str:
 def whatsapp_registration_link(number: str, facility: Facility, content) -> str:
     """The wa.me link whose prefilled text registers a family with ``facility`` when it is sent."""
     payload = registration_payload(facility)
-    return wa_links.prefilled_link(number, content.text("midwife.wa_prefill_register", kode=payload), payload)
+    wording = content.text("midwife.wa_prefill_register", kode=wa_links.start_text(payload))
+    return wa_links.start_link(number, payload, wording)
 
 
 # -- invitations -----------------------------------------------------------------------------------

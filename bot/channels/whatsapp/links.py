@@ -32,19 +32,37 @@ def qr_png(link: str, *, scale: int = 8) -> bytes:
     return out.getvalue()
 
 
-# A deep-link payload (``fas_K7Q2…`` for a facility's registration, ``fam_…`` for a family's link) carried in the
-# prefilled text of a wa.me link: WhatsApp has no /start parameter, so the person sends it as a message.
-_PAYLOAD_IN_TEXT = re.compile(r"(?<![A-Za-z0-9_])([a-z]{3}_[A-Za-z0-9_-]{4,60})(?![A-Za-z0-9_-])")
+# The prefilled text of a wa.me link carries what a t.me link's /start payload carries: one word and the code.
+# The payload prefixes are the deep links' (bot/flows/midwife.py REGISTRATION_PREFIX, bot/flows/family_link.py
+# PREFIX; tests/test_whatsapp_bridge.py checks they agree). The link's text is a kind sentence from content/ that
+# ends in that word and code ("Halo, saya mau ikut … DAFTAR AB12CD"); the person may also type the two words alone.
+START_WORDS = {"DAFTAR": "fas_", "GABUNG": "fam_"}
+_CODE = r"([A-Za-z0-9_-]{3,64})"
+_START = re.compile(r"^\s*(DAFTAR|GABUNG)\s*[:#-]?\s*" + _CODE + r"\s*$", re.IGNORECASE)
+# In a sentence only the upper-case word at the very end counts ("saya mau daftar besok" is a message, not a code).
+_START_IN_SENTENCE = re.compile(r"(?<![A-Za-z])(DAFTAR|GABUNG)\s*[:#-]?\s*" + _CODE + r"\s*$")
 
 
-def prefilled_link(number: str, wording: str, payload: str) -> str:
-    """The wa.me link whose prefilled text is ``wording`` (a sentence from content/ that holds ``payload``)."""
-    if payload not in wording:
-        raise ValueError("the prefilled wording must carry the payload")
-    return wa_me_link(number, wording)
+def start_text(payload: str) -> str:
+    """The word and code for a /start ``payload`` ("fas_AB12" → "DAFTAR AB12"); the one place that decides it."""
+    for word, prefix in START_WORDS.items():
+        if payload.startswith(prefix) and len(payload) > len(prefix):
+            return f"{word} {payload[len(prefix):]}"
+    raise ValueError(f"no WhatsApp text for the deep link {payload!r}")
 
 
-def payload_in_text(text: str) -> str | None:
-    """The deep-link payload a prefilled wa.me text carries (the first one), or None."""
-    found = _PAYLOAD_IN_TEXT.search(text or "")
-    return found.group(1) if found else None
+def start_payload(text: str) -> str | None:
+    """The /start payload a prefilled text carries ("daftar AB12", "Halo, … DAFTAR AB12" → "fas_AB12"), or None."""
+    match = _START.match(text or "") or _START_IN_SENTENCE.search(text or "")
+    if match is None:
+        return None
+    return START_WORDS[match.group(1).upper()] + match.group(2)
+
+
+def start_link(number: str, payload: str, wording: str | None = None) -> str:
+    """The wa.me link that does what ``t.me/<bot>?start=<payload>`` does; ``wording`` (a sentence from content/
+    ending in :func:`start_text`) is what the person sees in the input box before pressing Send."""
+    text = wording if wording is not None else start_text(payload)
+    if start_payload(text) != payload:
+        raise ValueError("the prefilled wording must end in the start word and code")
+    return wa_me_link(number, text)
