@@ -30,3 +30,31 @@ def qr_png(link: str, *, scale: int = 8) -> bytes:
     out = io.BytesIO()
     segno.make(link, error="m", micro=False).save(out, kind="png", scale=scale, border=4)
     return out.getvalue()
+
+
+# The prefilled text of a wa.me link carries what a t.me link's /start payload carries: one word and the code.
+# The payload prefixes are the deep links' (bot/flows/midwife.py REGISTRATION_PREFIX, bot/flows/family_link.py
+# PREFIX; tests/test_whatsapp_bridge.py checks they agree).
+START_WORDS = {"DAFTAR": "fas_", "GABUNG": "fam_"}
+_START = re.compile(r"^\s*(DAFTAR|GABUNG)\s*[:#-]?\s*([A-Za-z0-9_-]{3,64})\s*$", re.IGNORECASE)
+
+
+def start_text(payload: str) -> str:
+    """The prefilled text for a /start ``payload`` ("fas_AB12" → "DAFTAR AB12"); the one place that decides it."""
+    for word, prefix in START_WORDS.items():
+        if payload.startswith(prefix) and len(payload) > len(prefix):
+            return f"{word} {payload[len(prefix):]}"
+    raise ValueError(f"no WhatsApp text for the deep link {payload!r}")
+
+
+def start_payload(text: str) -> str | None:
+    """The /start payload a prefilled text carries ("daftar AB12" → "fas_AB12"), or None."""
+    match = _START.match(text or "")
+    if match is None:
+        return None
+    return START_WORDS[match.group(1).upper()] + match.group(2)
+
+
+def start_link(number: str, payload: str) -> str:
+    """The wa.me link that does what ``t.me/<bot>?start=<payload>`` does."""
+    return wa_me_link(number, start_text(payload))
