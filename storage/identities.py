@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from storage.models import ChannelIdentity
+from storage.models import ChannelIdentity, Membership, User
 
 WHATSAPP = "whatsapp"
 WHATSAPP_ID_BASE = 6_000_000_000_000_000
@@ -151,3 +151,9 @@ def take_held(session: Session, person_id: int) -> list[dict]:
     held, row.held = list(row.held), []
     session.add(row)
     return held
+
+
+def role_of(session: Session, person_id: int) -> str | None:
+    """The person's role in their active family (mother, husband, companion), or None."""
+    return session.exec(select(Membership.role).join(User, User.id == Membership.user_id).where(
+        User.telegram_id == person_id, Membership.active)).first()

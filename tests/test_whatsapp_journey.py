@@ -43,3 +43,60 @@ async def test_a_family_on_whatsapp(settings, db, clock, fake_tg, monkeypatch):
         with db.session() as s:
             row = s.exec(select(ChannelIdentity)).one()
             assert row.opt_in_version and row.person_id > 6_000_000_000_000_000
+
+
+async def _registered(running, fake_wa, db, code: str) -> Person:
+    mother = Person(fake_wa, running, MOTHER, "Siti")
+    await mother.type(f"DAFTAR {code}")
+    await mother.press("wa_optin_yes")
+    for title in ("Setuju", "Boleh", "Ibu"):
+        await mother.press_title(title)
+    await mother.type("Siti")
+    await mother.press_title("Kemarin")
+    await mother.press(mother.user.offered()[0][1])
+    await mother.press_title("Benar, simpan")
+    await mother.press_title("Lewati semua")
+    return mother
+
+
+async def test_a_reminder_past_the_window_goes_as_a_template_and_the_tap_brings_it(
+        settings, db, clock, fake_tg, monkeypatch):
+    from datetime import timedelta
+
+    from bot.reminders.dispatcher import Dispatcher
+    from storage.models import Outbox
+
+    code = _invite(db, monkeypatch)
+    async with wa_bot(settings, db, clock, fake_tg) as (running, fake_wa):
+        mother = await _registered(running, fake_wa, db, code)
+        last_inbound = clock.now()
+        with db.session() as s:
+            rows = s.exec(select(Outbox).where(Outbox.kind == "massage").order_by(Outbox.due_at)).all()
+            due = [r.due_at for r in rows if r.due_at.replace(tzinfo=last_inbound.tzinfo) > last_inbound + timedelta(hours=24)]
+        assert due, "no massage reminder due more than 24 h later"
+        clock.set(due[0].replace(tzinfo=last_inbound.tzinfo) + timedelta(minutes=1))
+        seen = len(mother.user.inbox)
+        await Dispatcher(running.runtime, running.app.bot, per_chat_gap=0).tick()
+        sent = mother.user.inbox[seen:]
+        assert sent and all(m.type == "template" for m in sent), [m.body for m in sent]
+        assert "pengingat_pijat_ibu" in [m.body["template"]["name"] for m in sent]
+        payloads = [p for _, p, _ in mother.user.offered()]
+        assert any(p.startswith("rem:done:") for p in payloads), payloads
+        # the tap reopens the window: the held reminder first, then what "Sudah dilakukan" does
+        await mother.press(next(p for p in payloads if p.startswith("rem:done:")))
+        texts = mother.texts()
+        assert "pijat ke-" in texts and all(m.type != "template" for m in mother.replies), texts
+        # a replayed message id gets no second answer
+        seen = len(mother.user.inbox)
+        assert await mother.user.replay() == 200
+        await running.bridge.settled()
+        assert len(mother.user.inbox) == seen
+        # BERHENTI: the bot's own messages stop; an answer says how to resume
+        await mother.type("berhenti")
+        assert "MULAI" in mother.texts()
+        clock.advance(timedelta(hours=30))
+        seen = len(mother.user.inbox)
+        await Dispatcher(running.runtime, running.app.bot, per_chat_gap=0).tick()
+        assert len(mother.user.inbox) == seen
+        await mother.type("MULAI")
+        assert "aktif lagi" in mother.texts()

@@ -60,6 +60,7 @@ class Person:
     last_inbound: datetime | None
     paused: bool
     opted_in: bool
+    role: str | None = None
 
 
 def _person(rt: Runtime, person_id: int) -> Person | None:
@@ -68,7 +69,7 @@ def _person(rt: Runtime, person_id: int) -> Person | None:
         if row is None:
             return None
         return Person(person_id, row.address, row.profile_name, row.last_inbound_at, row.paused_at is not None,
-                      row.opted_in_at is not None)
+                      row.opted_in_at is not None, identities.role_of(session, person_id))
 
 
 class WhatsAppDelivery:
@@ -211,13 +212,13 @@ class WhatsAppDelivery:
         ids = [c.id for part in parts for c in part.choices]
         text = "\n".join(part.text for part in parts)
         name = TEMPLATE_BY_KIND.get(kind or "", GENERIC)
-        if name is None:  # a massage reminder: the mother's, the companion's, or a checklist one
-            if any(i.startswith("pijat:start") for i in ids):
-                name = "pengingat_pijat_pendamping"
-            elif any(i.startswith("rem:done") for i in ids) or _SESSION.search(text):
+        if name is None:  # a massage reminder: the mother's or the companion's; without one, a checklist's
+            if not (any(i.startswith("rem:done") for i in ids) or _SESSION.search(text)):
+                name = "pengingat_ceklis"
+            elif person.role == "mother":
                 name = "pengingat_pijat_ibu"
             else:
-                name = "pengingat_ceklis"
+                name = "pengingat_pijat_pendamping"
         template = self.templates.templates.get(name) or self.templates.templates[GENERIC]
         day, session = _DAY.search(text), _SESSION.search(text)
         values = {"nama": person.name or "-", "nama_ibu": person.name or "-", "hari": day.group(1) if day else "-",
