@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from bot import cli
 from storage.models import ChannelIdentity, Facility
-from tests.whatsapp_support import Person, wa_bot
+from tests.whatsapp_support import Person, body_text, wa_bot
 
 MOTHER = "6281234560001"
 
@@ -100,3 +100,70 @@ async def test_a_reminder_past_the_window_goes_as_a_template_and_the_tap_brings_
         assert len(mother.user.inbox) == seen
         await mother.type("MULAI")
         assert "aktif lagi" in mother.texts()
+
+
+HUSBAND = "6281234560002"
+
+
+async def test_husband_massage_checklist_and_danger_with_the_telegram_midwife(
+        settings, db, clock, fake_tg, monkeypatch):
+    from bot.devtools.demo import add_midwife
+    from storage.models import Family
+
+    code = _invite(db, monkeypatch)
+    async with wa_bot(settings, db, clock, fake_tg) as (running, fake_wa):
+        mother = await _registered(running, fake_wa, db, code)
+        with db.session() as s:
+            family = s.exec(select(Family)).one()
+            link_code = family.link_code
+            add_midwife(s, s.get(Facility, family.facility_id), telegram_id=2001, name="Aminah", now=clock.now())
+            s.commit()
+        midwife = fake_tg.user(user_id=2001, first_name="Aminah")
+        log = []
+
+        async def act(person, how, what):
+            await (person.type(what) if how == "type" else person.press_title(what))
+            log.append(f"[{person.user.name}] > {what}\n{person.texts()}")
+
+        husband = Person(fake_wa, running, HUSBAND, "Budi")
+        await act(husband, "type", f"GABUNG {link_code}")
+        await act(husband, "press", "Setuju")
+        await act(husband, "press", "Setuju")
+        await act(husband, "press", "Boleh")
+
+        await act(husband, "type", "Budi")
+        assert "ingin bergabung" in mother.texts()
+        await act(mother, "press", "Setujui")
+        log.append(f"[Budi] <\n{husband.texts()}")
+        await act(husband, "type", "pijat")
+        await act(husband, "press", "📝 Isi ceklis dulu")
+        await act(husband, "type", "1")  # the checklist by a typed number
+        await act(husband, "press", "🤲 Lanjut ke pijat")
+        await act(husband, "press", "✅ Semua tidak ada")
+        kinds = [m.type for m in husband.replies]
+        assert "image" in kinds and kinds[-1] == "interactive", kinds
+        for _ in range(5):
+            await act(husband, "press", "Lanjut ▶")
+        await act(husband, "press", "Mulai pijat ▶")
+        assert "Mulai" in husband.texts()
+        await act(husband, "type", "berhenti")  # the massage's own word: the guide stops (not BERHENTI's pause)
+        media = [m for m in fake_wa.sent if m.type in ("image", "video", "audio")]
+        uploads = [c for c in fake_wa.calls if c.path.endswith("/media")]
+        assert any(m.type == "video" for m in media)
+        assert len(uploads) == len({m.body[m.type]["id"] for m in media}), "each file uploaded once"
+
+        # A danger sign typed by the WhatsApp mother reaches the Telegram midwife; her reply reaches the family.
+        await act(mother, "type", "bayi kejang sejak tadi")
+        advice = mother.texts()
+        assert "119" in advice and "112" in advice, advice
+        alert = next(m for m in midwife.messages if "TANDA BAHAYA" in (m.text or ""))
+        assert "Siti" in alert.text
+        await midwife.press("Sudah ditangani")
+        await running.bridge.settled()
+        await midwife.press("✍️ Tulis pesan untuk keluarga")
+        await midwife.send("Saya segera ke rumah Ibu, bawa bayi ke puskesmas bila kejang lagi.")
+        await running.bridge.settled()
+        got = [body_text(m) for m in mother.user.inbox[-3:]]
+        assert any("Saya segera ke rumah Ibu" in t for t in got), got
+        log.append("[Bidan Aminah on Telegram] > Sudah ditangani, Tulis pesan untuk keluarga: Saya segera ke rumah Ibu …\n" + "\n---\n".join(got))
+        print("\n".join(log))

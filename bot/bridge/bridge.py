@@ -23,7 +23,8 @@ from bot.channels.inbound import InboundEvent
 from bot.channels.outgoing import Choice
 from bot.channels.whatsapp.client import WhatsAppClient
 from bot.core.runtime import get_runtime
-from storage import identities
+from bot.flows.massage import FLOW as MASSAGE_FLOW
+from storage import chatstate, identities
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ class Arrival:
     memory: dict[str, Any]
     last_sent: int
     inbound_count: int
+    flow: str = ""  # where the person is in the conversation (chat state)
 
 
 class WhatsAppBridge:
@@ -112,7 +114,7 @@ class WhatsAppBridge:
             update_id = identities.saw_inbound(session, row, event.time)
             arrival = Arrival(row.person_id, update_id, created, row.opted_in_at is not None,
                               row.paused_at is not None, row.pending_text, dict(row.choices or {}), row.sent_count,
-                              row.inbound_count)
+                              row.inbound_count, chatstate.get(session, row.person_id).flow)
             session.commit()
             return arrival
 
@@ -138,7 +140,8 @@ class WhatsAppBridge:
         self._mark_read(event.provider_message_id)
         pid = arrival.person_id
         word = " ".join(event.text.casefold().split()).strip(".!")
-        if not event.choice_id and word in inbound.STOP_WORDS:
+        # "berhenti" during the guided massage stops the massage (its own word); anywhere else, BERHENTI pauses
+        if not event.choice_id and word in inbound.STOP_WORDS and arrival.flow != MASSAGE_FLOW:
             await self.rt.run_sync(self._change, pid, "pause")
             await self.delivery.say(pid, self.rt.content.text("whatsapp.paused"))
             return
