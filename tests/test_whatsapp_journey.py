@@ -158,6 +158,7 @@ async def test_husband_massage_checklist_and_danger_with_the_telegram_midwife(
         assert "119" in advice and "112" in advice, advice
         alert = next(m for m in midwife.messages if "TANDA BAHAYA" in (m.text or ""))
         assert "Siti" in alert.text
+        assert "tg://user" not in str(alert.reply_markup)  # a WhatsApp person has no Telegram chat to open
         await midwife.press("Sudah ditangani")
         await running.bridge.settled()
         await midwife.press("✍️ Tulis pesan untuk keluarga")

@@ -57,6 +57,7 @@ class WhatsAppBridge:
         self._task: asyncio.Task | None = None
         self._reads: set[asyncio.Task] = set()
         self._pending: set[int] = set()
+        self._done: dict[int, asyncio.Event] = {}
         self._settled = asyncio.Event()
         self._settled.set()
         self.fed = 0
@@ -85,7 +86,10 @@ class WhatsAppBridge:
 
     def processed(self, update: object) -> None:
         """Told by the update processor when an update is finished."""
-        self._pending.discard(getattr(update, "update_id", -1))
+        update_id = getattr(update, "update_id", -1)
+        self._pending.discard(update_id)
+        if update_id in self._done:
+            self._done[update_id].set()
         if not self._pending and self.queue.empty():
             self._settled.set()
 
@@ -160,7 +164,9 @@ class WhatsAppBridge:
         if event.choice_id == YES:
             await self.rt.run_sync(self._change, pid, "opt_in")
             await self.delivery.say(pid, self.rt.content.text("whatsapp.opted_in"))
-            text = inbound.command_text(arrival.pending_text or "/start")
+            # a registration code that came first (a wa.me text) is acted on now; anything else starts anew
+            pending = inbound.command_text(arrival.pending_text)
+            text = pending if pending.startswith("/start ") else "/start"
             await self._put(inbound.message_update(arrival.update_id, pid, event.name, event, text,
                                                    MESSAGE_IDS + arrival.inbound_count))
             return
@@ -169,8 +175,9 @@ class WhatsAppBridge:
             return
         if event.text and self.rt.content.match_danger_signs(event.text):
             # a danger sign always gets its advice (119/112), opt-in or not
-            await self._put(inbound.message_update(arrival.update_id, pid, event.name, event, event.text,
-                                                   MESSAGE_IDS + arrival.inbound_count))
+            update_id = await self._put(inbound.message_update(arrival.update_id, pid, event.name, event, event.text,
+                                                               MESSAGE_IDS + arrival.inbound_count))
+            await self._processed_one(update_id)  # the advice first, then the question
         elif event.text and (arrival.created or not arrival.pending_text or inbound.command_text(event.text) != event.text):
             await self.rt.run_sync(self._change, pid, "keep", event.text)
         choices = (Choice(YES, self.rt.content.text("whatsapp.opt_in_yes")),
@@ -210,12 +217,25 @@ class WhatsAppBridge:
             return
         await self._put(inbound.message_update(uid, pid, name, event, text, message_id))
 
-    async def _put(self, data: dict[str, Any]) -> None:
+    async def _put(self, data: dict[str, Any]) -> int:
         update = Update.de_json(data, self.app.bot)
         self._pending.add(update.update_id)
         self._settled.clear()
         self.fed += 1
         await self.app.update_queue.put(update)
+        return update.update_id
+
+    async def _processed_one(self, update_id: int, timeout: float = 30.0) -> None:
+        """Wait (bounded) until the Application has finished the update ``update_id``."""
+        done = self._done.setdefault(update_id, asyncio.Event())
+        if update_id not in self._pending:
+            done.set()
+        try:
+            await asyncio.wait_for(done.wait(), timeout)
+        except TimeoutError:
+            log.warning("update %s not finished after %ss; going on", update_id, timeout)
+        finally:
+            self._done.pop(update_id, None)
 
     def _mark_read(self, message_id: str) -> None:
         async def read() -> None:
