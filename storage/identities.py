@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from storage.models import ChannelIdentity, Membership, User
+from storage.models import ChannelIdentity, Facility, Family, Membership, User
 
 WHATSAPP = "whatsapp"
 WHATSAPP_ID_BASE = 6_000_000_000_000_000
@@ -153,7 +153,18 @@ def take_held(session: Session, person_id: int) -> list[dict]:
     return held
 
 
-def role_of(session: Session, person_id: int) -> str | None:
-    """The person's role in their active family (mother, husband, companion), or None."""
-    return session.exec(select(Membership.role).join(User, User.id == Membership.user_id).where(
-        User.telegram_id == person_id, Membership.active)).first()
+def family_words(session: Session, person_id: int) -> tuple[str | None, str, str, str]:
+    """(the person's role in their active family, their own name, the mother's name, the facility's name) for a
+    template's parameters; (None, "", "", "") without a family."""
+    person = session.exec(select(User).where(User.telegram_id == person_id)).first()
+    found = session.exec(select(Membership).where(Membership.user_id == person.id, Membership.active)).first() \
+        if person is not None else None
+    if person is None or found is None:
+        return None, "", "", ""
+    mother = session.exec(select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.family_id == found.family_id, Membership.role == "mother", Membership.active)).first()
+    family = session.get(Family, found.family_id)
+    facility = session.get(Facility, family.facility_id) if family is not None and family.facility_id else None
+    mother_name = (mother.display_name or mother.first_name or "") if mother is not None else ""
+    own = person.display_name or person.first_name or ""
+    return found.role, own, mother_name, facility.name if facility is not None else ""

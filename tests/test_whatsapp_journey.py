@@ -80,6 +80,10 @@ async def test_a_reminder_past_the_window_goes_as_a_template_and_the_tap_brings_
         sent = mother.user.inbox[seen:]
         assert sent and all(m.type == "template" for m in sent), [m.body for m in sent]
         assert "pengingat_pijat_ibu" in [m.body["template"]["name"] for m in sent]
+        massage = next(m for m in sent if m.body["template"]["name"] == "pengingat_pijat_ibu")
+        params = [p["text"] for c in massage.body["template"]["components"] if c["type"] == "body"
+                  for p in c["parameters"]]
+        assert params[0] == "Siti" and params[1].isdigit() and params[2].isdigit(), params
         payloads = [p for _, p, _ in mother.user.offered()]
         assert any(p.startswith("rem:done:") for p in payloads), payloads
         # the tap reopens the window: the held reminder first, then what "Sudah dilakukan" does

@@ -61,6 +61,9 @@ class Person:
     paused: bool
     opted_in: bool
     role: str | None = None
+    own_name: str = ""
+    mother_name: str = ""
+    facility: str = ""
 
 
 def _person(rt: Runtime, person_id: int) -> Person | None:
@@ -68,8 +71,9 @@ def _person(rt: Runtime, person_id: int) -> Person | None:
         row = identities.by_person(session, person_id)
         if row is None:
             return None
+        role, own, mother_name, facility = identities.family_words(session, person_id)
         return Person(person_id, row.address, row.profile_name, row.last_inbound_at, row.paused_at is not None,
-                      row.opted_in_at is not None, identities.role_of(session, person_id))
+                      row.opted_in_at is not None, role, own, mother_name, facility)
 
 
 class WhatsAppDelivery:
@@ -221,9 +225,9 @@ class WhatsAppDelivery:
                 name = "pengingat_pijat_pendamping"
         template = self.templates.templates.get(name) or self.templates.templates[GENERIC]
         day, session = _DAY.search(text), _SESSION.search(text)
-        values = {"nama": person.name or "-", "nama_ibu": person.name or "-", "hari": day.group(1) if day else "-",
-                  "sesi": session.group(1) if session else "-",
-                  "fasilitas": self.rt.content.text("whatsapp.facility_fallback")}
+        values = {"nama": person.own_name or person.name or "-", "nama_ibu": person.mother_name or "-",
+                  "hari": day.group(1) if day else "-", "sesi": session.group(1) if session else "-",
+                  "fasilitas": person.facility or self.rt.content.text("whatsapp.facility_fallback")}
         params = tuple(sanitize_param(values.get(p.name, "-")) for p in template.params)
         payloads = []
         for button in template.buttons:
