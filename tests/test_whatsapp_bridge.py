@@ -143,3 +143,30 @@ async def test_each_error_code_takes_the_path_callers_know(settings, db, clock, 
             assert hit.status == status or (not reachable and hit.status == "cancelled"), (hit.status, hit.last_error)
             said = "429" if code in (130429, 131056) else str(code)  # RetryAfter's own words: "429: … Retry in"
             assert said in (hit.last_error or "") or not reachable
+
+
+async def test_the_window_and_the_held_messages_survive_a_restart(settings, db, clock, fake_tg, monkeypatch):
+    from bot.web.server import PORT_KEY
+
+    registration = _invite(db, monkeypatch)
+    async with wa_bot(settings, db, clock, fake_tg) as (running, fake_wa):
+        mother = await _registered(running, fake_wa, db, registration)
+
+        async def restart() -> None:
+            await running.restart()
+            fake_wa.webhook_url = f"http://127.0.0.1:{running.app.bot_data[PORT_KEY]}/whatsapp/webhook"
+
+        await restart()
+        clock.advance(timedelta(hours=25))
+        seen = len(mother.user.inbox)
+        await Dispatcher(running.runtime, running.app.bot, per_chat_gap=0).tick()
+        sent = mother.user.inbox[seen:]
+        assert sent and all(m.type == "template" for m in sent)  # the restarted bot knows the window is closed
+        with db.session() as s:
+            held = len(s.exec(select(ChannelIdentity)).one().held)
+        assert held >= len(sent)
+        await restart()
+        await mother.press(mother.user.offered()[-1][1])
+        assert len([m for m in mother.replies if m.type != "template"]) >= held
+        with db.session() as s:
+            assert s.exec(select(ChannelIdentity)).one().held == []
