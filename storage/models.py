@@ -385,3 +385,30 @@ class ChannelMessageSeen(SQLModel, table=True):
     channel: str = Field(primary_key=True, max_length=16)
     provider_id: str = Field(primary_key=True, max_length=255)
     seen_at: datetime = _utc(index=True)
+
+
+class ChannelIdentity(SQLModel, table=True):
+    """A person reached on a channel other than Telegram (WhatsApp), keyed by (channel, the provider's address:
+    the ``wa_id``), never by a phone number. ``person_id`` is the internal id everything keyed by a Telegram
+    user or chat id uses for them (``storage.identities.WHATSAPP_ID_BASE`` + ``id``)."""
+
+    __tablename__ = "channel_identities"
+    __table_args__ = (UniqueConstraint("channel", "address", name="uq_channel_identities_address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    address: str = Field(max_length=64)
+    person_id: int | None = Field(default=None, sa_type=BigInteger, unique=True)
+    profile_name: str = Field(default="", max_length=128)
+    created_at: datetime = _utc()
+    last_inbound_at: datetime | None = _utc(default=None)
+    opt_in_version: str | None = Field(default=None, max_length=16)
+    opted_in_at: datetime | None = _utc(default=None)
+    paused_at: datetime | None = _utc(default=None)
+    inbound_count: int = Field(default=0)
+    sent_count: int = Field(default=0)
+    # the choices last shown ({"latest": [[id, title], …], "recent": [id, …]}), the text that came before the opt-in, the messages held while
+    # the 24-hour window was closed ([{…}, …], delivered in order after the next inbound message)
+    choices: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    pending_text: str = Field(default="", max_length=1024)
+    held: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -48,7 +48,8 @@ def test_the_payload_is_found_in_the_prefilled_text_however_it_is_sent():
     # the two words alone, in any case, or the sentence forwarded with a trailing space
     assert start_payload("daftar AB12cd") == "fas_AB12cd" and start_payload(" GABUNG: XY7k ") == "fam_XY7k"
     assert start_payload(wording + "  ") == "fas_AB12cd"
-    for text in ("", "halo", "daftar", "saya mau daftar besok", "bayi saya demam", "DAFTAR AB12cd lalu apa?"):
+    for text in ("", "halo", "daftar", "saya mau daftar besok", "bayi saya demam", "DAFTAR AB12cd lalu apa?",
+                 "SAYA MAU DAFTAR BESOK"):
         assert start_payload(text) is None, text
     with pytest.raises(ValueError):
         start_link(NUMBER, "fas_AB12cd", "Halo, saya mau daftar")  # the wording lost the code

@@ -88,7 +88,7 @@ def test_parameters_are_sanitized_for_whatsapp():
 
 
 def test_content_check_lists_the_templates_and_fails_on_a_broken_one(tmp_path):
-    assert any(line.startswith("WhatsApp templates: 5 (") for line in summary(CONTENT))
+    assert any(line.startswith("WhatsApp templates: 6 (") for line in summary(CONTENT))
     root = tmp_path / "content"
     shutil.copytree(CONTENT, root, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
     data = yaml.safe_load((root / "whatsapp_templates.yaml").read_text(encoding="utf-8"))

@@ -59,6 +59,9 @@ async def drop_duplicate_updates(update: object, context: ContextTypes.DEFAULT_T
         raise ApplicationHandlerStop
 
 
+# The bot object's token in a process without Telegram (never sent anywhere: every call is routed elsewhere).
+NO_TELEGRAM_TOKEN = "0:no-telegram"
+
 # The group of record_unhandled_update: after every handler group.
 LAST_GROUP = 1000
 
@@ -153,10 +156,12 @@ def build_application(
     update_processor: BaseUpdateProcessor | None = None,
     rate_limiter: bool | None = None,
     services: Sequence[Service] = (),
+    telegram: bool = True,
 ) -> Application:
     """The bot, ready to ``initialize``/``start`` (or ``run_polling``/``run_webhook``); ``services`` run next to
-    it (bot/core/services.py: the run command passes the dashboard)."""
-    token = settings.require_token()
+    it (bot/core/services.py: the run command passes the dashboard). ``telegram=False``: no Telegram token; the
+    bot object then needs a router for every call (WhatsApp only: bot/bridge/service.py) before ``initialize``."""
+    token = settings.require_token() if telegram else (settings.token or NO_TELEGRAM_TOKEN)
     add_secret(token)  # whatever logs, wherever: never the token
     add_secret(settings.webhook_secret)
     runtime = Runtime(

@@ -109,6 +109,13 @@ class GuardedBot(ExtBot):
         self._admits: Any = None
         self._refused = 0
         self._batch: tuple[Update, ...] = ()  # the getUpdates batch being read (get_updates / _post)
+        # Another channel's people (WhatsApp, bot/bridge/delivery.py): ``owns(endpoint, data)`` and
+        # ``await call(endpoint, data)``, set by whoever starts that channel; None = Telegram only.
+        self._router: Any = None
+
+    def route_with(self, router: Any) -> None:
+        """Calls ``router.owns`` go to ``router.call`` instead of Telegram (a WhatsApp person's chat id)."""
+        self._router = router
 
     def admit_with(self, admits: Any) -> None:
         """``admits(raw) -> bool``: whether a raw update of a ``getUpdates`` batch is worth parsing."""
@@ -160,6 +167,8 @@ class GuardedBot(ExtBot):
         return result
 
     async def _do_post(self, endpoint: str, data: dict, **kwargs: Any) -> Any:
+        if self._router is not None and self._router.owns(endpoint, data):
+            return await self._router.call(endpoint, data)
         chat_id = data.get("chat_id")
         if chat_id is not None and endpoint not in _READ_ONLY and not is_private_chat_id(chat_id):
             allowed = endpoint == "sendMessage" and data.get("text") in self._group_texts

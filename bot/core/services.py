@@ -16,3 +16,8 @@ class Service:
     name: str
     start: Callable[[Any], Awaitable[object]]  # receives the Application
     stop: Callable[[Any], Awaitable[object]]
+
+
+# Routes another part adds to the bot's web server (WEB_PORT) before it starts: ``add(web_app)`` callables in
+# ``app.bot_data[WEB_ROUTES_KEY]`` (the WhatsApp webhook, bot/bridge/service.py), so web/ imports none of them.
+WEB_ROUTES_KEY = "web_routes"

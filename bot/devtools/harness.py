@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 
 from telegram.ext import Application
 
+from bot.bridge.service import attach_whatsapp
+from bot.channels.whatsapp.config import WhatsAppConfig
 from bot.core.app import build_application
 from bot.core.clock import Clock
 from bot.core.config import Settings
@@ -31,6 +33,8 @@ class RunningBot:
     app: Application | None = None
     poll: bool = True
     extra_builder_kwargs: dict = field(default_factory=dict)
+    whatsapp: WhatsAppConfig | None = None  # WhatsApp in the same process (its webhook on the web server)
+    bridge: object | None = None  # bot.bridge.bridge.WhatsAppBridge, when whatsapp is set
 
     @property
     def runtime(self) -> Runtime:
@@ -42,6 +46,8 @@ class RunningBot:
             self.settings, db=self.db, clock=self.clock, update_processor=processor, services=(DASHBOARD,),
             **self.extra_builder_kwargs
         )
+        if self.whatsapp is not None:
+            self.bridge = attach_whatsapp(self.app, self.whatsapp, telegram=True)
         await self.app.initialize()
         if self.app.post_init:
             await self.app.post_init(self.app)
@@ -63,6 +69,9 @@ class RunningBot:
         app, self.app = self.app, None
         if app.updater and app.updater.running:
             await app.updater.stop()
+        if self.bridge is not None:
+            await self.bridge.stop()
+            await self.bridge.client.close()
         if app.running:
             await app.stop()
         await stop_web(app)  # run_polling calls post_shutdown; this harness drives the Application itself

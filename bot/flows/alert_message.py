@@ -14,6 +14,7 @@ from bot.flows.study_data import postpartum_day
 from content import Content
 from storage import alerts as alert_store
 from storage import families as family_store
+from storage import identities
 from storage import staff as staff_store
 from storage.alerts import COORDINATOR_STEP, FAMILY_STEP
 from storage.models import Alert, Facility, Family, Membership, User
@@ -88,7 +89,8 @@ def alert_buttons(content: Content, alert: Alert, *, handled: bool = False,
         row.append((content.text("midwife.button_handled"), f"mw:done:{alert.id}"))
     rows = [row]
     extra = []
-    if reporter is not None and reporter.telegram_id is not None:
+    # a tg://user link reaches Telegram people only (a WhatsApp person's id is the bridge's, storage/identities.py)
+    if reporter is not None and reporter.telegram_id is not None and not identities.is_whatsapp_id(reporter.telegram_id):
         extra.append((content.text("danger.button_chat"), f"url:tg://user?id={reporter.telegram_id}"))
     if handled:
         extra.append((content.text("danger.button_reply"), f"dg:reply:{alert.id}"))

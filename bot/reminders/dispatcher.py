@@ -57,9 +57,11 @@ from bot.chat.keyboards import inline
 from bot.flows import reminders as reminder_flows
 from bot.flows import schedule
 from bot.flows.outbox_kinds import RENDERERS, Rendered
-from storage import kept_replies, outbox, users
+from storage import identities, kept_replies, outbox, users
 
 log = logging.getLogger(__name__)
+
+WHATSAPP_HINT = "wa_hint"  # beside a send to a WhatsApp person: the row's kind (bot/bridge/delivery.py HINT)
 
 # A result is committed at most this long after Telegram accepted the message (or sooner, once
 # ``concurrency`` results are waiting): what a killed process can send twice beyond its sends in flight.
@@ -308,10 +310,12 @@ class Dispatcher:
             horizon = self._monotonic() - max(self.per_chat_gap, 1.0)
             self._last_sent = {c: t for c, t in self._last_sent.items() if t >= horizon}
 
-    async def _deliver(self, chat_id: int, rendered: Rendered):
+    async def _deliver(self, chat_id: int, rendered: Rendered, kind: str = ""):
         markup = inline(rendered.buttons) if rendered.buttons else None
         # Paid broadcast (PAID_BROADCAST=true): Telegram lets these through at up to 1,000/s for 0.1 Star each.
         extra = {"allow_paid_broadcast": True} if self.paid_broadcast else {}
+        if identities.is_whatsapp_id(chat_id):  # WhatsApp: the row's kind picks the template outside the window
+            extra = {"api_kwargs": {WHATSAPP_HINT: kind}} if rendered.photo is not None else {WHATSAPP_HINT: kind}
         if rendered.photo is not None:
             photo = rendered.photo
             if isinstance(photo, str):
@@ -334,7 +338,7 @@ class Dispatcher:
             return True
         await self._pace(job.chat_id)
         try:
-            message = await self._deliver(job.chat_id, job.rendered)
+            message = await self._deliver(job.chat_id, job.rendered, job.row.kind)
         except RetryAfter as exc:
             wait = timedelta(seconds=max(_retry_after_seconds(exc), 1.0))
             now = self.clock.now()

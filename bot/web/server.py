@@ -22,7 +22,7 @@ from telegram.ext import Application
 
 from bot.core.outgoing import Outgoing
 from bot.core.runtime import get_runtime
-from bot.core.services import Service
+from bot.core.services import WEB_ROUTES_KEY, Service
 from bot.export import protocol_report
 from bot.flows import alerts as alert_flow
 from bot.flows import desk, desk_needs, study_data, study_report
@@ -281,6 +281,8 @@ def make_web_app(app: Application) -> web.Application:
     web_app.router.add_get("/app/api/analysis", api(analysis))
     web_app.router.add_post("/app/api/analysis/book", api(analysis_book))
     web_app.router.add_post("/app/api/export", api(actions.export))
+    for add_routes in app.bot_data.get(WEB_ROUTES_KEY, ()):  # the WhatsApp webhook, when it is on
+        add_routes(web_app)
     return web_app
 
 

@@ -109,13 +109,18 @@ class WhatsAppClient:
 
     async def upload_media(self, file: Path, mime_type: str | None = None) -> str:
         """Upload ``file`` once; the media id it returns is reused for every later send."""
-        mime = mime_type or MIME_BY_SUFFIX.get(file.suffix.lower()) or mimetypes.guess_type(file.name)[0]
+        return await self.upload_bytes(file.read_bytes(), file.name, mime_type)
+
+    async def upload_bytes(self, data: bytes, filename: str, mime_type: str | None = None) -> str:
+        """Upload a file's ``data`` (named ``filename``); the media id it returns is reused for later sends."""
+        suffix = Path(filename).suffix.lower()
+        mime = mime_type or MIME_BY_SUFFIX.get(suffix) or mimetypes.guess_type(filename)[0]
         if not mime:
-            raise ValueError(f"unknown media type for {file.name}")
+            raise ValueError(f"unknown media type for {filename}")
         form = aiohttp.FormData()
         form.add_field("messaging_product", "whatsapp")
         form.add_field("type", mime)
-        form.add_field("file", file.read_bytes(), filename=file.name, content_type=mime)
+        form.add_field("file", data, filename=filename, content_type=mime)
         payload = await self._call("POST", self.config.media_url, data=form)
         return str(payload["id"])
 

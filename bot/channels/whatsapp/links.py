@@ -53,9 +53,13 @@ def start_text(payload: str) -> str:
 
 def start_payload(text: str) -> str | None:
     """The /start payload a prefilled text carries ("daftar AB12", "Halo, … DAFTAR AB12" → "fas_AB12"), or None."""
-    match = _START.match(text or "") or _START_IN_SENTENCE.search(text or "")
+    text = text or ""
+    match = _START.match(text)
     if match is None:
-        return None
+        match = _START_IN_SENTENCE.search(text)
+        # the sentence is ours (lower case before the words); "SAYA MAU DAFTAR BESOK" typed in capitals is not
+        if match is None or not any(ch.islower() for ch in text[:match.start()]):
+            return None
     return START_WORDS[match.group(1).upper()] + match.group(2)
 
 

@@ -25,6 +25,8 @@ MAX_BYTES = {".png": 5 * 1024 * 1024, ".jpg": 5 * 1024 * 1024, ".jpeg": 5 * 1024
 class Uploader(Protocol):
     async def upload_media(self, file: Path, mime_type: str | None = None) -> str: ...
 
+    async def upload_bytes(self, data: bytes, filename: str, mime_type: str | None = None) -> str: ...
+
 
 class MediaTooLarge(ValueError):
     pass
@@ -40,10 +42,13 @@ class MediaIds:
 
     async def media_id(self, file: Path) -> str:
         """The media id of ``file``, uploading it only when it has none still fresh (one upload at a time)."""
-        data = file.read_bytes()
-        limit = MAX_BYTES.get(file.suffix.lower())
+        return await self.media_id_of(file.read_bytes(), file.name, file)
+
+    async def media_id_of(self, data: bytes, filename: str, file: Path | None = None) -> str:
+        """The media id of a file's ``data`` (named ``filename``), uploading it only when it has none still fresh."""
+        limit = MAX_BYTES.get(Path(filename).suffix.lower())
         if limit is not None and len(data) > limit:
-            raise MediaTooLarge(f"{file.name} is {len(data)} bytes; WhatsApp takes at most {limit}")
+            raise MediaTooLarge(f"{filename} is {len(data)} bytes; WhatsApp takes at most {limit}")
         key = hashlib.sha256(data).hexdigest()
         lock = self._locks.setdefault(key, asyncio.Lock())
         async with lock:
@@ -51,7 +56,10 @@ class MediaIds:
             now = self._clock.now()
             if known is not None and now - known[1] < REUSE_FOR:
                 return known[0]
-            media_id = await self._uploader.upload_media(file)
+            if file is not None:
+                media_id = await self._uploader.upload_media(file)
+            else:
+                media_id = await self._uploader.upload_bytes(data, filename)
             self.uploads += 1
             self._ids[key] = (media_id, now)
             return media_id
