@@ -172,3 +172,34 @@ async def test_husband_massage_checklist_and_danger_with_the_telegram_midwife(
         assert any("Saya segera ke rumah Ibu" in t for t in got), got
         log.append("[Bidan Aminah on Telegram] > Sudah ditangani, Tulis pesan untuk keluarga: Saya segera ke rumah Ibu …\n" + "\n---\n".join(got))
         print("\n".join(log))
+
+
+async def test_on_whatsapp_the_phone_question_asks_only_to_show_the_number(settings, db, clock, fake_tg,
+                                                                          monkeypatch):
+    """WhatsApp has no contact button and the bot already writes to the person's number: the family is asked
+    whether the midwife may see it; one tap stores it. Nobody is offered the midwife's role on WhatsApp."""
+    from storage.models import User
+
+    code = _invite(db, monkeypatch)
+    async with wa_bot(settings, db, clock, fake_tg) as (running, fake_wa):
+        mother = Person(fake_wa, running, MOTHER, "Siti")
+        await mother.type(f"DAFTAR {code}")
+        await mother.press("wa_optin_yes")
+        for title in ("Setuju", "Boleh"):
+            await mother.press_title(title)
+        roles = [title for *_, title in mother.user.offered()]
+        assert "Ibu" in roles and "Suami" in roles and "Bidan" not in roles
+        await mother.press_title("Ibu")
+        await mother.type("Siti")
+        await mother.press_title("Kemarin")
+        await mother.press(mother.user.offered()[0][1])
+        await mother.press_title("Benar, simpan")
+        texts = mother.texts()
+        assert "nomor WhatsApp ini" in texts and "Bagikan nomor HP" not in texts
+        # the link for her husband is a wa.me link whose text joins this family; no t.me link on WhatsApp
+        assert "https://wa.me/" in texts and "GABUNG%20" in texts and "t.me/" not in texts
+        # the phone question came before the Table 1 offer: its button is an older one, as on a real phone
+        await mother.press_earlier("phone:wa")
+        assert "nomor HP sudah disimpan" in mother.texts()
+        with db.session() as s:
+            assert s.exec(select(User).where(User.telegram_id > 6_000_000_000_000_000)).one().phone == f"+{MOTHER}"

@@ -17,8 +17,10 @@ from bot.web.server import PORT_KEY
 async def wa_bot(settings, db, clock, fake_tg) -> AsyncIterator[tuple[RunningBot, FakeWhatsApp]]:
     """(the running bot, the fake Cloud API whose webhooks go to it)."""
     async with FakeWhatsApp(clock=clock) as fake_wa:
-        running = RunningBot(settings=dataclasses.replace(settings, web_port=0, web_listen="127.0.0.1"), db=db,
-                             clock=clock, fake=fake_tg, whatsapp=whatsapp_config(fake_wa.env()))
+        config = whatsapp_config(fake_wa.env())
+        running = RunningBot(settings=dataclasses.replace(settings, web_port=0, web_listen="127.0.0.1",
+                                                          whatsapp_number=config.number), db=db,
+                             clock=clock, fake=fake_tg, whatsapp=config)
         await running.start()
         fake_wa.webhook_url = f"http://127.0.0.1:{running.app.bot_data[PORT_KEY]}/whatsapp/webhook"
         try:
@@ -46,6 +48,10 @@ class Person:
     async def press(self, choice_id: str) -> None:
         self.seen = len(self.user.inbox)
         await self._settle(await self.user.press(choice_id))
+
+    async def press_earlier(self, choice_id: str) -> None:
+        self.seen = len(self.user.inbox)
+        await self._settle(await self.user.press_earlier(choice_id))
 
     async def press_title(self, title: str) -> None:
         ids = [i for _, i, t in self.user.offered() if t == title]

@@ -23,7 +23,7 @@ from bot.handlers.context import (
     stale,
     state,
 )
-from bot.handlers.steps.family_view import show_family
+from bot.handlers.steps.family_view import link_for, show_family
 from bot.handlers.steps.join import CODE, JOIN, NAME, ROLE, ask_again, ask_name, do_join, proceed_join
 from bot.handlers.steps.registration_questions import begin_edit
 from bot.handlers.steps.welcome import begin, proceed_facility
@@ -135,7 +135,7 @@ def on_family_button(turn: Turn) -> None:
             return
         code = family_link.renew(turn.session, family)
         turn.edit_markup(None)
-        turn.reply(turn.t("family.renewed", kode=code, link=family_link.invite_link(turn.rt.username, family)))
+        turn.reply(turn.t("family.renewed", kode=code, link=link_for(turn, family)))
     elif parts[2] in (registration.BIRTH, registration.TZ):
         turn.edit_markup(None)
         begin_edit(turn, parts[2])

@@ -15,8 +15,9 @@ from bot.chat.keyboards import inline
 from bot.core.turn import Turn, turn_handler
 from bot.flows import desk
 from bot.handlers.context import consented_user
-from bot.handlers.steps.phone_question import ask_phone, phone_keyboard
+from bot.handlers.steps.phone_question import SKIP, USE_WHATSAPP_NUMBER, ask_phone, phone_keyboard
 from content import get_content
+from storage import identities
 
 PRIORITY = 40  # before the catch-all fallbacks (100)
 
@@ -43,7 +44,26 @@ def on_contact(turn: Turn) -> None:
 
 @turn_handler
 def on_skip(turn: Turn) -> None:
+    if turn.callback_data is not None:
+        turn.answer()
+        turn.reply(turn.t("desk.phone_skipped"))
+        return
     turn.reply(turn.t("desk.phone_skipped"), ReplyKeyboardRemove())
+
+
+@turn_handler
+def on_use_whatsapp_number(turn: Turn) -> None:
+    """WhatsApp: the person lets the midwife see the number the bot writes to (their WhatsApp address)."""
+    user = consented_user(turn)
+    identity = identities.by_person(turn.session, turn.user_id) if turn.user_id is not None else None
+    phone = desk.normalize_phone("+" + identity.address) if identity is not None else None
+    turn.answer()
+    if user is None or phone is None:
+        turn.reply(turn.t("common.stale_button"))
+        return
+    user.phone = phone
+    turn.session.add(user)
+    turn.reply(turn.t("desk.phone_saved"))
 
 
 @turn_handler
@@ -79,3 +99,5 @@ def register(app: Application) -> None:
     app.add_handler(MessageHandler(private & filters.Text([skip]) & ~filters.UpdateType.EDITED, on_skip))
     app.add_handler(CommandHandler("nomor", phone_command, filters=private))
     app.add_handler(CallbackQueryHandler(on_remove, pattern=r"^phone:remove$"))
+    app.add_handler(CallbackQueryHandler(on_use_whatsapp_number, pattern=f"^{USE_WHATSAPP_NUMBER}$"))
+    app.add_handler(CallbackQueryHandler(on_skip, pattern=f"^{SKIP}$"))

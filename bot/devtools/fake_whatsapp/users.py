@@ -57,25 +57,42 @@ class WaUser:
         """(kind, id, title) of what the latest message with choices offers: reply buttons, list rows or a
         template's quick replies."""
         for message in reversed(self.inbox):
-            body = message.body
-            if message.type == "interactive":
-                part = body["interactive"]
-                if part["type"] == "button":
-                    return [("button_reply", b["reply"]["id"], b["reply"]["title"]) for b in part["action"]["buttons"]]
-                return [("list_reply", r["id"], r["title"]) for s in part["action"]["sections"] for r in s["rows"]]
-            if message.type == "template":
-                payloads = [p["payload"] for c in body["template"].get("components", [])
-                            if c.get("type") == "button" for p in c.get("parameters", [])]
-                if payloads:
-                    return [("button", p, p) for p in payloads]
+            choices = _choices(message)
+            if choices:
+                return choices
         return []
+
+    async def press_earlier(self, choice_id: str) -> int:
+        """Press ``choice_id`` on an older message (WhatsApp keeps earlier buttons and list rows tappable)."""
+        for message in reversed(self.inbox):
+            for kind, ident, title in _choices(message):
+                if ident == choice_id:
+                    return await self._tap(kind, ident, title)
+        raise LookupError(f"{choice_id!r} was never offered to {self.wa_id}")
+
+    async def _tap(self, kind: str, ident: str, title: str) -> int:
+        if kind == "button":
+            return await self._say({"type": "button", "button": {"payload": ident, "text": title}})
+        return await self._say({"type": "interactive", "interactive": {"type": kind, kind: {"id": ident, "title": title}}})
 
     async def press(self, choice_id: str) -> int:
         """Press the button or list row ``choice_id`` of the latest message that offers choices."""
         for kind, ident, title in self.offered():
             if ident == choice_id:
-                if kind == "button":
-                    return await self._say({"type": "button", "button": {"payload": ident, "text": title}})
-                return await self._say({"type": "interactive", "interactive": {"type": kind, kind: {
-                    "id": ident, "title": title}}})
+                return await self._tap(kind, ident, title)
         raise LookupError(f"{choice_id!r} is not offered to {self.wa_id}: {self.offered()}")
+
+
+def _choices(message) -> list[tuple[str, str, str]]:
+    """(kind, id, title) of what one message offers (none for a message without choices)."""
+    body = message.body
+    if message.type == "interactive":
+        part = body["interactive"]
+        if part["type"] == "button":
+            return [("button_reply", b["reply"]["id"], b["reply"]["title"]) for b in part["action"]["buttons"]]
+        return [("list_reply", r["id"], r["title"]) for s in part["action"]["sections"] for r in s["rows"]]
+    if message.type == "template":
+        payloads = [p["payload"] for c in body["template"].get("components", [])
+                    if c.get("type") == "button" for p in c.get("parameters", [])]
+        return [("button", p, p) for p in payloads]
+    return []

@@ -9,11 +9,12 @@ from bot.flows import family_admission as admission
 from bot.handlers.context import clock_words, consented_user, format_date, members_text, today_day, zone_name
 from storage import facilities
 from storage import families as family_store
+from storage.identities import is_whatsapp_id
 from storage.models import Family, User
 
 
 def invite_text(turn: Turn, family: Family, user: User) -> str:
-    link = family_link.invite_link(turn.rt.username, family)
+    link = link_for(turn, family)
     m = family_store.membership_of(turn.session, user.id)
     if m is not None and m.role == family_store.MOTHER:
         text = turn.t("family.invite_husband", link=link, kode=family.link_code)
@@ -22,10 +23,21 @@ def invite_text(turn: Turn, family: Family, user: User) -> str:
     return text + _whatsapp_line(turn, family)
 
 
+def _on_whatsapp(turn: Turn) -> bool:
+    return is_whatsapp_id(turn.user_id) and bool(turn.rt.settings.whatsapp_number)
+
+
+def link_for(turn: Turn, family: Family) -> str:
+    """The family's link for the one speaking: wa.me on WhatsApp (its prefilled text joins the family), else t.me."""
+    if _on_whatsapp(turn):
+        return family_link.whatsapp_invite_link(turn.rt.settings.whatsapp_number, family, turn.rt.content)
+    return family_link.invite_link(turn.rt.username, family)
+
+
 def _whatsapp_line(turn: Turn, family: Family) -> str:
-    """The family's wa.me link (its prefilled text joins the family when sent), when the bot is on WhatsApp."""
+    """On Telegram, when the bot is on WhatsApp too: the family's wa.me link beside the t.me one."""
     number = turn.rt.settings.whatsapp_number
-    if not number:
+    if not number or _on_whatsapp(turn):
         return ""
     return "\n\n" + turn.t("family.invite_whatsapp", link=family_link.whatsapp_invite_link(number, family,
                                                                                            turn.rt.content))
@@ -54,7 +66,7 @@ def show_family(turn: Turn, family: Family) -> None:
                hari=today_day(turn, family) if family.birth_date else "—",
                zona=zone_name(turn, family.timezone),
                fasilitas=facility.name if facility else turn.t("onboarding.no_facility"),
-               kode=family.link_code, link=family_link.invite_link(turn.rt.username, family))
+               kode=family.link_code, link=link_for(turn, family))
         + _whatsapp_line(turn, family),
         inline([
             [(turn.t("family.button_renew"), callback("fam", "renew", family.id))],

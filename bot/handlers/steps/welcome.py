@@ -17,6 +17,7 @@ from bot.handlers.steps.facility_link import attach, follow_facility_protocol
 from bot.handlers.steps.main_menu import main_keyboard
 from storage import facilities
 from storage import families as family_store
+from storage.identities import is_whatsapp_id
 from storage.models import ChatState, User
 
 ONBOARDING = "onboarding"
@@ -41,11 +42,11 @@ def consent_keyboard(turn: Turn):
 
 
 def role_keyboard(turn: Turn):
-    return inline([
-        [(turn.t("onboarding.role_ibu"), callback("role", "mother")),
-         (turn.t("onboarding.role_suami"), callback("role", "husband"))],
-        [(turn.t("onboarding.role_bidan"), callback("role", "midwife"))],
-    ])
+    rows = [[(turn.t("onboarding.role_ibu"), callback("role", "mother")),
+             (turn.t("onboarding.role_suami"), callback("role", "husband"))]]
+    if not is_whatsapp_id(turn.user_id):  # midwives work on Telegram and the dashboard, not on WhatsApp
+        rows.append([(turn.t("onboarding.role_bidan"), callback("role", "midwife"))])
+    return inline(rows)
 
 
 def ask_role(turn: Turn, pending: dict | None = None) -> None:
