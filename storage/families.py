@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func
+from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from storage.models import Family, Membership, User
@@ -198,12 +198,27 @@ def forget_person(session: Session, user: User, *, now: datetime) -> None:
     """
     from sqlalchemy import update as sql_update
 
-    from storage.models import Alert, ChatState, MassageSession, Membership, Outbox, Staff
+    from storage.models import (
+        Alert,
+        ChannelIdentity,
+        ChannelMessageStatus,
+        ChatState,
+        MassageSession,
+        Membership,
+        Outbox,
+        Staff,
+    )
 
     if user.telegram_id is not None:
         state = session.get(ChatState, user.telegram_id)
         if state is not None:
             session.delete(state)
+        # on WhatsApp: the words held for the person, the name, the choices shown and what became of each message;
+        # the address (the phone number) goes once the confirmation is sent (storage.identities.forget)
+        session.exec(sql_update(ChannelIdentity).where(col(ChannelIdentity.person_id) == user.telegram_id)
+                     .values(profile_name="", pending_text="", held=[], choices={}, opt_in_version=None,
+                             opted_in_at=None))
+        session.exec(delete(ChannelMessageStatus).where(col(ChannelMessageStatus.person_id) == user.telegram_id))
     session.exec(sql_update(Outbox).where(col(Outbox.user_id) == user.id, col(Outbox.status) == "pending")
                  .values(status="cancelled", last_error="personal data deleted"))
     session.exec(sql_update(Outbox).where(col(Outbox.user_id) == user.id).values(chat_id=None, payload={}))

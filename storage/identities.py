@@ -168,3 +168,11 @@ def family_words(session: Session, person_id: int) -> tuple[str | None, str, str
     mother_name = (mother.display_name or mother.first_name or "") if mother is not None else ""
     own = person.display_name or person.first_name or ""
     return found.role, own, mother_name, facility.name if facility is not None else ""
+
+
+def forget(session: Session, person_id: int) -> None:
+    """/hapus on WhatsApp, after its confirmation went out: the address (the phone number) is removed, so a
+    message from that number later is a new person."""
+    row = by_person(session, person_id)
+    if row is not None:
+        session.delete(row)

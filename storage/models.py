@@ -393,7 +393,10 @@ class ChannelIdentity(SQLModel, table=True):
     user or chat id uses for them (``storage.identities.WHATSAPP_ID_BASE`` + ``id``)."""
 
     __tablename__ = "channel_identities"
-    __table_args__ = (UniqueConstraint("channel", "address", name="uq_channel_identities_address"),)
+    # AUTOINCREMENT on SQLite: a row id (and so a person id and its update ids) is never given out twice, even
+    # after /hapus removed the newest person
+    __table_args__ = (UniqueConstraint("channel", "address", name="uq_channel_identities_address"),
+                      {"sqlite_autoincrement": True})
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
@@ -412,3 +415,19 @@ class ChannelIdentity(SQLModel, table=True):
     choices: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     pending_text: str = Field(default="", max_length=1024)
     held: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class ChannelMessageStatus(SQLModel, table=True):
+    """What a channel said became of a message the bot sent (WhatsApp's status callbacks: sent, delivered, read,
+    failed), one row per callback. The person is kept by internal id, never by address or phone."""
+
+    __tablename__ = "channel_message_statuses"
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    provider_message_id: str = Field(max_length=255, index=True)
+    person_id: int | None = Field(default=None, sa_type=BigInteger, index=True)
+    status: str = Field(max_length=16)
+    at: datetime = _utc(index=True)
+    error_code: int | None = None
+    error_title: str = Field(default="", max_length=128)

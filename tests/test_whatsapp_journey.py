@@ -203,3 +203,35 @@ async def test_on_whatsapp_the_phone_question_asks_only_to_show_the_number(setti
         assert "nomor HP sudah disimpan" in mother.texts()
         with db.session() as s:
             assert s.exec(select(User).where(User.telegram_id > 6_000_000_000_000_000)).one().phone == f"+{MOTHER}"
+
+
+async def test_statuses_are_stored_and_hapus_erases_the_whatsapp_person(settings, db, clock, fake_tg, monkeypatch):
+    """What WhatsApp says became of each message is stored by the person's internal id (never the number), a
+    failure with its code; /hapus removes the WhatsApp address, the held words and those statuses: a message
+    from that number afterwards is a new person."""
+    from storage import channel_messages
+    from storage.models import ChannelMessageStatus
+
+    code = _invite(db, monkeypatch)
+    async with wa_bot(settings, db, clock, fake_tg) as (running, fake_wa):
+        mother = await _registered(running, fake_wa, db, code)
+        first, last = fake_wa.to(MOTHER)[0].id, fake_wa.to(MOTHER)[-1].id
+        assert await fake_wa.send_statuses(first) == [200, 200, 200]
+        assert await fake_wa.send_statuses(last, ("sent", "failed"), error_code=131026) == [200, 200]
+        with db.session() as s:
+            person = s.exec(select(ChannelIdentity)).one().person_id
+            assert [(r.status, r.person_id) for r in channel_messages.statuses_of(s, first)] == [
+                ("sent", person), ("delivered", person), ("read", person)]
+            assert [(r.status, r.error_code) for r in channel_messages.statuses_of(s, last)] == [
+                ("sent", None), ("failed", 131026)]
+            assert MOTHER not in {r.provider_message_id for r in s.exec(select(ChannelMessageStatus)).all()}
+        await mother.type("/hapus")
+        await mother.press_title("Ya, hapus data saya")
+        assert "sudah dihapus" in mother.texts()
+        with db.session() as s:
+            assert s.exec(select(ChannelIdentity)).all() == []
+            assert s.exec(select(ChannelMessageStatus)).all() == []
+        await mother.type("halo")  # the same number again: a stranger, asked to opt in first
+        assert "setuju" in mother.texts().lower()
+        with db.session() as s:
+            assert s.exec(select(ChannelIdentity)).one().person_id != person

@@ -52,10 +52,31 @@ class _Seen:
         return self.rt.run_sync(check)
 
 
-def _on_status(status: StatusUpdate) -> None:
-    if status.status == "failed":
-        log.warning("whatsapp message %s failed for %s: %s %s", status.provider_message_id, status.recipient,
-                    status.error_code, status.error_title)
+PRUNE_SECONDS = 6 * 3600
+
+
+def _status_recorder(rt: Any):
+    """The webhook's status sink: each callback stored (by the person's internal id), a failure logged."""
+
+    def write(status: StatusUpdate) -> None:
+        with rt.db.session() as session:
+            person = identities.by_address(session, identities.WHATSAPP, status.recipient)
+            channel_messages.record_status(
+                session, identities.WHATSAPP, provider_message_id=status.provider_message_id,
+                person_id=person.person_id if person is not None else None, status=status.status, at=status.time,
+                error_code=status.error_code, error_title=status.error_title)
+            session.commit()
+
+    async def on_status(status: StatusUpdate) -> None:
+        if status.status == "failed":
+            log.warning("whatsapp message %s failed: %s %s", status.provider_message_id, status.error_code,
+                        status.error_title)
+        try:
+            await rt.run_sync(write, status)
+        except Exception:  # noqa: BLE001 - a status is worth a log line, never a failed webhook
+            log.exception("storing a whatsapp status failed")
+
+    return on_status
 
 
 def attach_whatsapp(app: Application, config: WhatsAppConfig, *, telegram: bool) -> WhatsAppBridge:
@@ -82,7 +103,7 @@ def attach_whatsapp(app: Application, config: WhatsAppConfig, *, telegram: bool)
             for address, at in identities.inbound_times(session, identities.WHATSAPP).items():
                 times.saw(address, at)
 
-    webhook = WhatsAppWebhook(config, bridge.on_event, on_status=_on_status, seen=_Seen(rt), clock=rt.clock,
+    webhook = WhatsAppWebhook(config, bridge.on_event, on_status=_status_recorder(rt), seen=_Seen(rt), clock=rt.clock,
                               inbound_times=times)
     app.bot_data[WEB_ROUTES_KEY] = (*app.bot_data.get(WEB_ROUTES_KEY, ()), webhook.add_routes)
     processor = app.update_processor
@@ -98,8 +119,23 @@ def attach_whatsapp(app: Application, config: WhatsAppConfig, *, telegram: bool)
 
         processor.on_processed = processed
 
+    def prune() -> None:  # replayed ids older than Meta's retries, statuses older than they are useful
+        with rt.db.session() as session:
+            now = rt.clock.now()
+            channel_messages.prune(session, now)
+            channel_messages.prune_statuses(session, now)
+            session.commit()
+
+    async def prune_job(_context: object) -> None:
+        try:
+            await rt.run_sync(prune)
+        except Exception:  # noqa: BLE001 - tried again at the next run
+            log.exception("pruning the whatsapp message records failed")
+
     async def start(_app: Application) -> None:
         await rt.run_sync(prime_times)
+        if _app.job_queue is not None:
+            _app.job_queue.run_repeating(prune_job, interval=PRUNE_SECONDS, first=PRUNE_SECONDS, name="wa-prune")
         await bridge.start()
         log.info("whatsapp on: webhook at /whatsapp/webhook, sending through %s", config.api_url)
 

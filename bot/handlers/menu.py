@@ -31,6 +31,8 @@ from bot.handlers.steps.interrupt import restore
 from bot.handlers.steps.main_menu import main_keyboard
 from bot.handlers.steps.welcome import research_info, resume_flow
 from storage import families as family_store
+from storage import identities
+from storage.identities import is_whatsapp_id
 from storage.models import ChatState, Family
 
 DELETE_FLOW = "delete"
@@ -185,11 +187,28 @@ def on_delete_button(turn: Turn) -> None:
     if result.research_kept:
         text += "\n\n" + turn.t("menu.deleted_research_kept")
     turn.reply(text)
+    if is_whatsapp_id(turn.user_id):
+        turn.later(_forget_address(turn, turn.user_id))
     for chat_id in result.others:
         if result.family_closed:
             turn.send(chat_id, turn.t("menu.deleted_family_notice"))
         else:
             turn.send(chat_id, turn.t("menu.member_left_notice", nama=name))
+
+
+def _forget_address(turn: Turn, person_id: int):
+    """After the confirmation reached the person on WhatsApp: their address goes too (storage.identities)."""
+    rt = turn.rt
+
+    def forget() -> None:
+        with rt.db.session() as session:
+            identities.forget(session, person_id)
+            session.commit()
+
+    async def run() -> None:
+        await rt.run_sync(forget)
+
+    return run
 
 
 @text_flow(DELETE_FLOW)

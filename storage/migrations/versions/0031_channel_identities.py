@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('channel', 'address', name='uq_channel_identities_address'),
         sa.UniqueConstraint('person_id'),
+        sqlite_autoincrement=True,  # never the same id twice (a forgotten person's id is not given out again)
     )
 
 
