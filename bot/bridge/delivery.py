@@ -37,6 +37,8 @@ from storage import identities
 
 log = logging.getLogger(__name__)
 
+PAIR_RATE_LIMIT = 131056  # Meta: too many messages to one recipient in a short time
+
 HINT = "wa_hint"  # the dispatcher's outbox kind beside a send to a WhatsApp person (reminders/dispatcher.py)
 OPEN = "wa_open"  # a template button that only opens the window (the held messages follow)
 EDUCATION = "education"
@@ -161,7 +163,9 @@ class WhatsAppDelivery:
         except Unreachable as exc:
             raise Forbidden(f"Forbidden: WhatsApp {exc.code}: {exc.message}") from exc
         except RetryLater as exc:
-            if exc.code == 0:
+            if exc.code in (0, PAIR_RATE_LIMIT):
+                # a dropped connection, or too many messages to this one person: this message is retried later
+                # on its own, the others keep going (RetryAfter would hold every family's reminders)
                 raise NetworkError(str(exc)) from exc
             raise RetryAfter(int(exc.retry_after or 30)) from exc
         except InvalidParameter as exc:
