@@ -9,9 +9,9 @@ Three readers are compared: the rules alone, the model alone and the two togethe
 - false alarms: of harmless messages (no sign), the share that raise any sign.
 
 Options: ``--write`` puts the tables into SAFETY.md section 2; ``--choose`` picks how rules and model are combined
-(veto and add thresholds) by leave-one-author-out and writes them to danger_model.yaml; ``--sealed DIR`` also reads the sealed part
-(``a5_*.tsv`` in DIR: training on the whole repository corpus) and prints aggregate figures only, never a
-message; ``--sync DIR`` copies the finished corpus parts from DIR first.
+(veto and add thresholds) by leave-one-author-out and writes them to danger_model.yaml; ``--sealed DIR`` also reads the sealed parts
+(every ``*.tsv`` in DIR: training on the whole repository corpus) and prints aggregate figures only, never a
+message, with the routes the bot takes; ``--sync DIR`` copies the finished corpus parts from DIR first.
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from content import get_content
+from content import get_content, route_eval
 from content.danger import match_exact, match_tokens
-from content.danger_corpus import CORPUS_DIR, R0_NOTE, SEALED, Message, load, read_file, sync
+from content.danger_corpus import CORPUS_DIR, KINDS, NAME, R0_NOTE, Message, load, sync
 from content.danger_model import HEADS, DangerModel, Settings, read_settings, train
 from content.loader import Content
 from content.reading import is_hypothetical, normalizer, told_as_now
@@ -278,16 +278,53 @@ def misses(reads: Sequence[Read], settings: Settings) -> list[str]:
     return out
 
 
+def read_sealed(folder: Path, known: frozenset[str]) -> tuple[list[Message], Counter]:
+    """Every message of every ``*.tsv`` in the sealed folder, read leniently (a line the strict reader would
+    refuse is counted, never shown): the part is read once, and one bad line must not lose the reading."""
+    part: list[Message] = []
+    issues: Counter = Counter()
+    for path in sorted(folder.glob("*.tsv")):
+        name = NAME.match(path.name)
+        author = name["author"] if name else path.stem
+        for n, raw in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+            cols = raw.rstrip("\r").split("\t")
+            if len(cols) > 4:
+                cols, issues["tab inside a message"] = [*cols[:3], " ".join(cols[3:])], issues["tab inside a message"] + 1
+            if not raw.strip() or raw.startswith("#"):
+                continue
+            if len(cols) != 4:
+                issues["line without 4 columns (skipped)"] += 1
+                continue
+            register, signs, kind, text = (c.strip() for c in cols)
+            labels = frozenset() if signs in ("-", "") else frozenset(x.strip() for x in signs.split(",") if x.strip())
+            if labels - known:
+                issues["unknown sign id (kept: counts as missed)"] += 1
+            if kind not in KINDS:
+                issues["unknown kind (read as ?)"] += 1
+                kind = "?"
+            if text:
+                part.append(Message(author, register or "?", labels, kind, text, path.name, n))
+    return part, issues
+
+
 def sealed(content: Content, messages: Sequence[Message], folder: Path, settings: Settings) -> str:
-    """Aggregate figures on the sealed part: trained on the whole repository corpus; no message is shown."""
-    part = [m for p in sorted(folder.glob(f"{SEALED}_*.tsv")) for m in read_file(p)]
+    """Aggregate figures on the sealed parts (every ``*.tsv`` in ``folder``): the reader trained on the whole
+    repository corpus, and the route the bot takes for each message; no message is ever shown."""
+    part, issues = read_sealed(folder, frozenset(s.id for s in content.danger_signs))
     if not part:
         return "sealed part: no files"
     urgent_ids = frozenset(s.id for s in content.danger_signs if s.urgent)
     reads = fold_reads(content, messages, part, rules_reading(content, part))
     overall = {"sealed": {reader: figures(reads, reader, settings, urgent_ids)["all"] for reader in READERS}}
-    return "\n\n".join([summary_table(overall, "part"),
-                        breakdown(reads, settings, urgent_ids, lambda r: r.message.register, "register")])
+    files = Counter(m.file for m in part)
+    head = (f"{len(part)} messages in {len(files)} files ({', '.join(f'{k} {v}' for k, v in sorted(files.items()))}); "
+            f"{sum(1 for m in part if m.signs)} with a sign ({sum(len(m.signs) for m in part)} pairs, "
+            f"{sum(1 for m in part if m.signs & urgent_ids)} urgent), {sum(1 for m in part if not m.signs)} harmless. "
+            f"Format issues: {dict(issues) or 'none'}.")
+    return "\n\n".join([head, summary_table(overall, "part"),
+                        breakdown(reads, settings, urgent_ids, lambda r: r.message.register, "register"),
+                        "Routes (the bot's real reader, content/route_eval.py):",
+                        route_eval.report(route_eval.evaluate(part), examples=False)])
 
 
 def write_safety(text: str, path: Path = SAFETY) -> None:

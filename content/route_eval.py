@@ -73,7 +73,8 @@ def table(rows: dict[str, Counter]) -> list[str]:
     return out
 
 
-def report(result: dict) -> str:
+def report(result: dict, examples: bool = True) -> str:
+    """The routes as text; ``examples=False`` never shows a message (the sealed parts)."""
     harmless_all = sum((v for k, v in result["kind"].items() if k != "danger"), Counter())
     danger = result["kind"].get("danger", Counter())
     lines = [
@@ -86,7 +87,7 @@ def report(result: dict) -> str:
         "", "By kind:", *table(result["kind"]), "", "By author:", *table(result["author"]),
         "", "Topics: " + ", ".join(f"{k} {v}" for k, v in result["topics"].most_common()),
     ]
-    if result["danger_answered"]:
+    if result["danger_answered"] and examples:
         lines += ["", "Danger messages answered instead of forwarded:"]
         lines += [f"- {f} [{topic}] {text}" for f, topic, text in result["danger_answered"]]
     return "\n".join(lines)
