@@ -64,8 +64,8 @@ class Settings:
         An exact hit (a stated number beyond its threshold) always stands, and so does a hit on a sign in
         ``kept`` (the urgent signs of the mother's mind: a crisis disclosure is never vetoed; every sign of a
         message told as happening now, content/reading.py ``told_as_now``). Another phrase
-        hit stands only when the model gives some sign at least ``veto`` for the whole message: a look-alike it
-        reads as harmless is dropped. The
+        hit stands only when the model gives some sign, or its "any sign reported" head, at least ``veto`` for
+        the whole message: a look-alike it reads as harmless is dropped. The
         model adds a sign at ``urgent_threshold`` (urgent signs: missing one is worse) or ``threshold``;
         when nothing urgent was raised and the urgent head (the message reports some urgent sign) reaches
         ``urgent_message``, the model adds the urgent sign it finds likeliest.
@@ -74,7 +74,7 @@ class Settings:
         if not scores:
             return set(rules)
         signs = {sid: p for sid, p in scores.items() if sid not in HEADS}
-        danger = max(signs.values(), default=0.0) >= self.veto
+        danger = max([*signs.values(), scores.get(ANY, 0.0)]) >= self.veto
         stand = {sid for sid, exact in rules.items() if exact or danger or sid in kept}
         out = stand | {sid for sid, p in signs.items()
                        if p >= (self.urgent_threshold if sid in urgent else self.threshold)}

@@ -3,9 +3,10 @@
 ``topics().match(text)`` finds the topic a message asks about, with the danger rules' tokenizer and spelling
 normaliser (content/danger.py ``Language``), so chat spelling and regional words read the same way.
 ``answerable(reading, text)`` decides whether the bot may answer at all: never a message with a danger sign
-(reported or hypothetical), never one the learned reader scores near a sign (``max_sign_score``: the highest
-of its per-sign probabilities and of its "any sign reported" head). A message about neither the body nor the
-baby (the reader's kind 'other') that fits no topic gets the ``not_health`` topic: a short kind reply that
+(reported, hypothetical, or found by the rules and dropped by the learned reader), never one the learned reader scores near a sign (``max_sign_score``, on its per-sign
+probabilities). A message about neither the body nor the
+baby (the reader's kind 'other', and the model's "any sign" head below ``max_sign_score``) that fits no
+topic gets the ``not_health`` topic: a short kind reply that
 says where to ask. Small talk a little longer than message_kinds.yaml allows is recognised by ``small_talk``.
 """
 
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from content.danger import Language, Phrase, _negated
-from content.danger_model import URGENT
+from content.danger_model import ANY, HEADS
 from content.errors import ContentError
 from content.loader import CONTENT_DIR, get_content
 from content.reading import MessageReading
@@ -95,13 +96,15 @@ class HealthTopics:
 
     def answerable(self, reading: MessageReading | None, text: str) -> Topic | None:
         """The topic the bot may answer itself, or None (a sign, near a sign, or no topic: a person hears it)."""
-        if reading is None or reading.signs or reading.mentioned or reading.hypothetical:
+        if reading is None or reading.signs or reading.mentioned or reading.hypothetical or reading.vetoed:
             return None
-        if reading.scores and max((p for k, p in reading.scores.items() if k != URGENT), default=0.0) >= self.max_sign_score:
+        if reading.scores and max((p for k, p in reading.scores.items() if k not in HEADS), default=0.0) >= self.max_sign_score:
             return None
         topic = self.match(text)
         if topic is None and reading.kind == "other" and self.not_health is not None:
-            return self.get(self.not_health)
+            # only when the model is on and reads no sign in it at all (its "any sign" head is low too)
+            quiet = bool(reading.scores) and reading.scores.get(ANY, 1.0) < self.max_sign_score
+            return self.get(self.not_health) if quiet else None
         if topic is None or self.uncovered(topic, text):
             return None
         return topic

@@ -46,6 +46,7 @@ def evaluate(messages: Iterable[danger_corpus.Message]) -> dict:
     c, t = get_content(), topics()
     by_kind: dict[str, Counter] = defaultdict(Counter)
     by_author: dict[str, Counter] = defaultdict(Counter)
+    by_register: dict[str, Counter] = defaultdict(Counter)
     topic_counts: Counter = Counter()
     danger_answered: list[tuple[str, str, str]] = []
     for m in messages:
@@ -53,11 +54,14 @@ def evaluate(messages: Iterable[danger_corpus.Message]) -> dict:
         r, topic = route(c.read_message(m.text), m.text, t)
         by_kind[group][r] += 1
         by_author[f"{m.author} {'danger' if group == 'danger' else 'harmless'}"][r] += 1
+        if group != "danger":
+            by_register[m.register][r] += 1
         if topic:
             topic_counts[topic] += 1
         if group == "danger" and r in ("topic", "social"):
             danger_answered.append((m.file, topic or r, m.text))
-    return {"kind": by_kind, "author": by_author, "topics": topic_counts, "danger_answered": danger_answered}
+    return {"kind": by_kind, "author": by_author, "register": by_register, "topics": topic_counts,
+            "danger_answered": danger_answered}
 
 
 def _share(counter: Counter, routes: Iterable[str]) -> float:
@@ -85,6 +89,7 @@ def report(result: dict, examples: bool = True) -> str:
         f"danger messages: {sum(danger.values())}, alert {_share(danger, ['alert']):.2f}, missed by the reader and "
         f"answered by the bot (not forwarded): {len(result['danger_answered'])}",
         "", "By kind:", *table(result["kind"]), "", "By author:", *table(result["author"]),
+        "", "Harmless messages by register:", *table(result["register"]),
         "", "Topics: " + ", ".join(f"{k} {v}" for k, v in result["topics"].most_common()),
     ]
     if result["danger_answered"] and examples:

@@ -206,7 +206,7 @@ async def test_a_message_the_bot_does_not_understand_reaches_the_midwife_and_her
 
 async def test_the_answer_to_a_family_message_goes_to_its_writer_only(bot, db, clock, mother, husband, midwife):
     family_with_facility(db, clock)
-    await mother.send("boleh tidak saya minum jamu kunyit asam?")
+    await mother.send("bu, kapan saya boleh mulai olahraga lagi?")
     husband_before = len(husband.messages)
     await midwife.press(t("desk.button_reply"))
     assert "hanya dikirim ke yang menulis" in midwife.last_reply.text
