@@ -294,15 +294,19 @@ def read_sealed(folder: Path, known: frozenset[str]) -> tuple[list[Message], Cou
         name = NAME.match(path.name)
         author = name["author"] if name else path.stem
         for n, raw in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
-            cols = raw.rstrip("\r").split("\t")
-            if len(cols) > 4:
-                cols, issues["tab inside a message"] = [*cols[:3], " ".join(cols[3:])], issues["tab inside a message"] + 1
             if not raw.strip() or raw.startswith("#"):
                 continue
+            cols = raw.rstrip("\r").split("\t")
+            if len(cols) > 4:
+                cols = [*cols[:3], " ".join(cols[3:])]
+                issues["tab inside a message"] += 1
             if len(cols) != 4:
                 issues["line without 4 columns (skipped)"] += 1
                 continue
             register, signs, kind, text = (c.strip() for c in cols)
+            if kind.lower() == "kind" and signs.lower() in ("signs", "sign"):
+                issues["header line (skipped)"] += 1
+                continue
             labels = frozenset() if signs in ("-", "") else frozenset(x.strip() for x in signs.split(",") if x.strip())
             if labels - known:
                 issues["unknown sign id (kept: counts as missed)"] += 1

@@ -86,8 +86,10 @@ def report(result: dict, examples: bool = True) -> str:
         f" (topic+forward {_share(harmless_all, ['topic+forward']):.2f}), answered by a topic "
         f"{_share(harmless_all, ['topic', 'topic+forward']):.2f}, social {_share(harmless_all, ['social']):.2f}, "
         f"alert {_share(harmless_all, ['alert']):.2f}",
-        f"danger messages: {sum(danger.values())}, alert {_share(danger, ['alert']):.2f}, missed by the reader and "
-        f"answered by the bot (not forwarded): {len(result['danger_answered'])}",
+        f"danger messages: {sum(danger.values())}, alert {_share(danger, ['alert']):.2f}, reach a midwife (alert or "
+        f"forwarded) {_share(danger, ['alert', 'forwarded', 'topic+forward']):.3f}, missed by the reader and "
+        f"answered by the bot (not forwarded): {len(result['danger_answered'])}, answered as a hypothetical "
+        f"{_share(danger, ['hypothetical']):.3f}",
         "", "By kind:", *table(result["kind"]), "", "By author:", *table(result["author"]),
         "", "Harmless messages by register:", *table(result["register"]),
         "", "Topics: " + ", ".join(f"{k} {v}" for k, v in result["topics"].most_common()),
