@@ -7,7 +7,8 @@ normaliser (content/danger.py ``Language``), so chat spelling and regional words
 probabilities). A message about neither the body nor the
 baby (the reader's kind 'other', and the model's "any sign" head below ``max_sign_score``) that fits no
 topic gets the ``not_health`` topic: a short kind reply that
-says where to ask. Small talk a little longer than message_kinds.yaml allows is recognised by ``small_talk``.
+says where to ask; never when it names the family's care with the midwife (``to_midwife``: a check-up, a
+visit), which she answers. Small talk a little longer than message_kinds.yaml allows is recognised by ``small_talk``.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class HealthTopics:
     max_sign_score: float
     concerns: tuple[Phrase, ...] = ()
     not_health: str | None = None  # the topic for a message about neither the body nor the baby
+    to_midwife: tuple[Phrase, ...] = ()  # words of the family's care with the midwife: never "not health"
 
     def get(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
@@ -104,7 +106,9 @@ class HealthTopics:
         if topic is None and reading.kind == "other" and self.not_health is not None:
             # only when the model is on and reads no sign in it at all (its "any sign" head is low too)
             quiet = bool(reading.scores) and reading.scores.get(ANY, 1.0) < self.max_sign_score
-            return self.get(self.not_health) if quiet else None
+            tokens = self.lang.tokens(text or "")
+            about_care = any(_occurs(tokens, phrase) for phrase in self.to_midwife)
+            return self.get(self.not_health) if quiet and not about_care else None
         if topic is None or self.uncovered(topic, text):
             return None
         return topic
@@ -141,7 +145,7 @@ def _fits(tokens: Sequence[str], pattern: tuple[Part, ...]) -> int | None:
 
 
 def parse_topics(root: Node, lang: Language, sources: Mapping[str, object]) -> HealthTopics:
-    root.mapping(required={"topics", "social", "max_sign_score", "concerns", "not_health"})
+    root.mapping(required={"topics", "social", "max_sign_score", "concerns", "not_health", "to_midwife"})
     topics: list[Topic] = []
     for node in root.get("topics").list(min_len=1):
         node.mapping(required={"id", "title", "patterns", "answer", "go_now", "source"},
@@ -186,7 +190,8 @@ def parse_topics(root: Node, lang: Language, sources: Mapping[str, object]) -> H
     if not_health not in ids:
         raise root.error(f"unknown topic {not_health!r}", "not_health")
     return HealthTopics(tuple(topics), lang, core, words, social.get("max_other").int(min_value=0),
-                        social.get("max_words").int(min_value=1), float(score.value), concerns, not_health)
+                        social.get("max_words").int(min_value=1), float(score.value), concerns, not_health,
+                        tuple(tuple(lang.tokens(w, fuzzy=False)) for w in root.get("to_midwife").str_list(min_len=1)))
 
 
 @lru_cache(maxsize=1)
