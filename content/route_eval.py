@@ -1,6 +1,6 @@
 """Where each corpus message would go (issue 23): ``python -m content.route_eval``.
 
-For every message of content/danger_corpus/ (the sealed a5 part is never read), the route the fallback
+For every message of content/danger_corpus/ (the sealed parts are never there), the route the fallback
 takes for a family's free text with no conversation waiting: ``alert`` (a danger sign), ``hypothetical``
 (a question about a sign, answered with its information), ``topic`` (answered by content/health_answers.yaml;
 ``topic+forward`` when the topic also forwards it), ``social`` (the short reply) or ``forwarded`` (to the
