@@ -9,9 +9,9 @@ Three readers are compared: the rules alone, the model alone and the two togethe
 - false alarms: of harmless messages (no sign), the share that raise any sign.
 
 Options: ``--write`` puts the tables into SAFETY.md section 2; ``--choose`` picks how rules and model are combined
-(veto and add thresholds) by leave-one-author-out and writes them to danger_model.yaml; ``--sealed DIR`` also reads the sealed part
-(``a5_*.tsv`` in DIR: training on the whole repository corpus) and prints aggregate figures only, never a
-message; ``--sync DIR`` copies the finished corpus parts from DIR first.
+(veto and add thresholds) by leave-one-author-out and writes them to danger_model.yaml; ``--sealed DIR`` also reads the sealed parts
+(every ``*.tsv`` in DIR: training on the whole repository corpus) and prints aggregate figures only, never a
+message, with the routes the bot takes; ``--sync DIR`` copies the finished corpus parts from DIR first.
 """
 
 from __future__ import annotations
@@ -27,10 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
-from content import get_content
+from content import get_content, route_eval
 from content.danger import match_exact, match_tokens
-from content.danger_corpus import CORPUS_DIR, R0_NOTE, SEALED, Message, load, read_file, sync
-from content.danger_model import DangerModel, Settings, read_settings, train
+from content.danger_corpus import CORPUS_DIR, KINDS, NAME, R0_NOTE, Message, load, sync
+from content.danger_model import HEADS, DangerModel, Settings, read_settings, train
 from content.loader import Content
 from content.reading import is_hypothetical, normalizer, told_as_now
 
@@ -84,9 +84,9 @@ def fold_reads(content: Content, train_on: Sequence[Message], test: Sequence[Mes
     ids = [s.id for s in content.danger_signs]
     urgent = frozenset(s.id for s in content.danger_signs if s.urgent)
     kept = frozenset(s.id for s in content.danger_signs if s.urgent and s.crisis)
-    model: DangerModel = train(train_on, read_settings(), normalizer(content.danger_language), ids)
-    probs = model.probabilities([m.text for m in test]) if test else np.zeros((0, len(ids)))
-    return [Read(m, r, h, dict(zip(model.sign_ids, map(float, p), strict=True)), urgent, kept)
+    model: DangerModel = train(train_on, read_settings(), normalizer(content.danger_language), ids, urgent)
+    probs = model.probabilities([m.text for m in test]) if test else np.zeros((0, len(model.columns)))
+    return [Read(m, r, h, dict(zip(model.columns, map(float, p), strict=True)), urgent, kept)
             for m, (r, h), p in zip(test, rules, probs, strict=True)]
 
 
@@ -148,7 +148,7 @@ def figures(reads: Iterable[Read], reader: str, settings: Settings, urgent_ids: 
 def per_sign(reads: Sequence[Read], reader: str, settings: Settings) -> dict[str, tuple[int, int, int, int]]:
     """sign -> (messages with it, found, messages without it, raised wrongly)."""
     pos, found, neg, wrong = Counter(), Counter(), Counter(), Counter()
-    ids = sorted({s for r in reads for s in r.probs})
+    ids = sorted({s for r in reads for s in r.probs if s not in HEADS})
     for r in reads:
         got = r.signs(reader, settings)
         for s in ids:
@@ -161,38 +161,49 @@ def per_sign(reads: Sequence[Read], reader: str, settings: Settings) -> dict[str
     return {s: (pos[s], found[s], neg[s], wrong[s]) for s in ids}
 
 
-VETOS = (0.0, 0.02, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1)
-URGENT_THRESHOLDS = (0.3, 0.35, 0.4, 0.45, 0.5, 0.6)
-THRESHOLDS = (0.5, 0.6, 0.7)
+VETOS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
+URGENT_THRESHOLDS = (0.4, 0.6, 0.8, 1.01)  # 1.01: never by one urgent sign's own probability
+THRESHOLDS = (0.6, 0.7, 0.8)
+URGENT_MESSAGE = (0.5, 0.6, 0.7, 0.8, 1.01)  # 1.01: the urgent head never adds a sign
 
 
 def frontier(reads: Sequence[Read], settings: Settings, urgent_ids: frozenset[str]) -> list[tuple[Settings, Figures]]:
-    """The combination settings tried (veto x urgent add threshold x add threshold) and their figures."""
+    """The combination settings tried (veto x urgent add threshold x add threshold x urgent head) and their
+    figures."""
     out = []
     for veto in VETOS:
         for urgent in URGENT_THRESHOLDS:
             for add in THRESHOLDS:
-                s = replace(settings, veto=veto, urgent_threshold=urgent, threshold=add)
-                out.append((s, figures(reads, "combined", s, urgent_ids)["all"]))
+                for head in URGENT_MESSAGE:
+                    s = replace(settings, veto=veto, urgent_threshold=urgent, threshold=add, urgent_message=head)
+                    out.append((s, figures(reads, "combined", s, urgent_ids)["all"]))
     return out
 
 
+TIE = 0.005  # urgent alert recalls this close count as equal: then the setting that vetoes fewest rule hits
+
+
 def choose(tried: Sequence[tuple[Settings, Figures]], target: float) -> Settings:
-    """The settings with the highest urgent alert recall whose false alarms stay at or under ``target``."""
+    """The settings with the highest urgent alert recall whose false alarms stay at or under ``target``; among
+    those within ``TIE`` of it, the lowest veto (a rule's hit dropped is the riskier error), then the best
+    recall."""
     ok = [(s, f) for s, f in tried if f.false_alarm_rate <= target] or [min(tried, key=lambda sf: sf[1].false_alarm_rate)]
-    return max(ok, key=lambda sf: (sf[1].urgent_recall, -sf[1].false_alarm_rate, sf[1].recall))[0]
+    best = max(f.urgent_recall for _, f in ok)
+    near = [(s, f) for s, f in ok if f.urgent_recall >= best - TIE]
+    return min(near, key=lambda sf: (sf[0].veto, -sf[1].urgent_recall, -sf[1].recall))[0]
 
 
 def frontier_table(tried: Sequence[tuple[Settings, Figures]], target: float) -> str:
     """Per veto, the best urgent add threshold under the false-alarm target (else the fewest false alarms)."""
-    rows = ["| veto | add (urgent) | add (other) | recall | urgent alert recall | false alarms |",
-            "| ---: | ---: | ---: | ---: | ---: | ---: |"]
+    rows = ["| veto | add (urgent) | add (other) | urgent head | recall | urgent alert recall | false alarms |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for veto in VETOS:
         group = [(s, f) for s, f in tried if s.veto == veto]
         ok = [(s, f) for s, f in group if f.false_alarm_rate <= target]
         s, f = (max(ok, key=lambda sf: (sf[1].urgent_recall, sf[1].recall)) if ok
                 else min(group, key=lambda sf: (sf[1].false_alarm_rate, -sf[1].urgent_recall)))
-        rows.append(f"| {veto} | {s.urgent_threshold} | {s.threshold} | {_f(f.recall)} | {_f(f.urgent_recall)} | "
+        rows.append(f"| {veto} | {s.urgent_threshold} | {s.threshold} | {s.urgent_message} | {_f(f.recall)} | "
+                    f"{_f(f.urgent_recall)} | "
                     f"{_f(f.false_alarm_rate)} ({f.false_alarms}/{f.harmless}) |")
     return "\n".join(rows)
 
@@ -245,11 +256,13 @@ def report(content: Content, messages: Sequence[Message], settings: Settings) ->
         f"{sum(1 for m in messages if m.signs)} with a sign, {sum(1 for m in messages if not m.signs)} harmless. "
         f"Combination: a rule's phrase hit (not a number, not an urgent sign of the mother's mind, not told as now) kept when the "
         f"model gives some sign ≥ {settings.veto}; the model adds "
-        f"an urgent sign at ≥ {settings.urgent_threshold}, another at ≥ {settings.threshold}. Computed by `python -m content.danger_eval --write` "
+        f"an urgent sign at ≥ {settings.urgent_threshold}, another at ≥ {settings.threshold}, and (nothing urgent "
+        f"raised) its likeliest urgent sign when the urgent head reaches ≥ {settings.urgent_message}. "
+        f"Computed by `python -m content.danger_eval --write` "
         f"in {time.perf_counter() - t0:.0f} s.",
         "", "### Overall (each message read by a model that never saw its author's or its register's part)", "",
         summary_table(overall, "fold"),
-        "", "### How rules and model are combined (leave-one-author-out; chosen: highest urgent alert recall with "
+        "", "### How rules and model are combined (leave-one-author-out; chosen: highest urgent alert recall (within 0.005: the lowest veto) with "
         f"false alarms ≤ {settings.target_false_alarms:.0%})", "",
         frontier_table(frontier(by_author, settings, urgent_ids), settings.target_false_alarms),
         "", "### By left-out author", "",
@@ -272,16 +285,57 @@ def misses(reads: Sequence[Read], settings: Settings) -> list[str]:
     return out
 
 
+def read_sealed(folder: Path, known: frozenset[str]) -> tuple[list[Message], Counter]:
+    """Every message of every ``*.tsv`` in the sealed folder, read leniently (a line the strict reader would
+    refuse is counted, never shown): the part is read once, and one bad line must not lose the reading."""
+    part: list[Message] = []
+    issues: Counter = Counter()
+    for path in sorted(folder.glob("*.tsv")):
+        name = NAME.match(path.name)
+        author = name["author"] if name else path.stem
+        for n, raw in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), 1):
+            if not raw.strip() or raw.startswith("#"):
+                continue
+            cols = raw.rstrip("\r").split("\t")
+            if len(cols) > 4:
+                cols = [*cols[:3], " ".join(cols[3:])]
+                issues["tab inside a message"] += 1
+            if len(cols) != 4:
+                issues["line without 4 columns (skipped)"] += 1
+                continue
+            register, signs, kind, text = (c.strip() for c in cols)
+            if kind.lower() == "kind" and signs.lower() in ("signs", "sign"):
+                issues["header line (skipped)"] += 1
+                continue
+            labels = frozenset() if signs in ("-", "") else frozenset(x.strip() for x in signs.split(",") if x.strip())
+            if labels - known:
+                issues["unknown sign id (kept: counts as missed)"] += 1
+            if kind not in KINDS:
+                issues["unknown kind (read as ?)"] += 1
+                kind = "?"
+            if text:
+                part.append(Message(author, register or "?", labels, kind, text, path.name, n))
+    return part, issues
+
+
 def sealed(content: Content, messages: Sequence[Message], folder: Path, settings: Settings) -> str:
-    """Aggregate figures on the sealed part: trained on the whole repository corpus; no message is shown."""
-    part = [m for p in sorted(folder.glob(f"{SEALED}_*.tsv")) for m in read_file(p)]
+    """Aggregate figures on the sealed parts (every ``*.tsv`` in ``folder``): the reader trained on the whole
+    repository corpus, and the route the bot takes for each message; no message is ever shown."""
+    part, issues = read_sealed(folder, frozenset(s.id for s in content.danger_signs))
     if not part:
         return "sealed part: no files"
     urgent_ids = frozenset(s.id for s in content.danger_signs if s.urgent)
     reads = fold_reads(content, messages, part, rules_reading(content, part))
     overall = {"sealed": {reader: figures(reads, reader, settings, urgent_ids)["all"] for reader in READERS}}
-    return "\n\n".join([summary_table(overall, "part"),
-                        breakdown(reads, settings, urgent_ids, lambda r: r.message.register, "register")])
+    files = Counter(m.file for m in part)
+    head = (f"{len(part)} messages in {len(files)} files ({', '.join(f'{k} {v}' for k, v in sorted(files.items()))}); "
+            f"{sum(1 for m in part if m.signs)} with a sign ({sum(len(m.signs) for m in part)} pairs, "
+            f"{sum(1 for m in part if m.signs & urgent_ids)} urgent), {sum(1 for m in part if not m.signs)} harmless. "
+            f"Format issues: {dict(issues) or 'none'}.")
+    return "\n\n".join([head, summary_table(overall, "part"),
+                        breakdown(reads, settings, urgent_ids, lambda r: r.message.register, "register"),
+                        "Routes (the bot's real reader, content/route_eval.py):",
+                        route_eval.report(route_eval.evaluate(part), examples=False)])
 
 
 def write_safety(text: str, path: Path = SAFETY) -> None:
@@ -318,10 +372,11 @@ def main(argv: list[str] | None = None) -> int:
         print(frontier_table(tried, settings.target_false_alarms))
         path = Path(__file__).resolve().parent / "danger_model.yaml"
         doc = path.read_text(encoding="utf-8")
-        for key in ("threshold", "urgent_threshold", "veto"):
+        for key in ("threshold", "urgent_threshold", "veto", "urgent_message"):
             doc = re.sub(rf"(?m)^{key}: .*$", f"{key}: {getattr(settings, key)}", doc)
         path.write_text(doc, encoding="utf-8")
-        print(f"chosen: veto {settings.veto}, urgent {settings.urgent_threshold}, other {settings.threshold}")
+        print(f"chosen: veto {settings.veto}, urgent {settings.urgent_threshold}, other {settings.threshold}, "
+              f"urgent head {settings.urgent_message}")
     if args.write or args.misses or args.choose or not args.sealed:
         text, data = report(content, messages, settings)
         print(text)

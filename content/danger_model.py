@@ -1,8 +1,10 @@
 """The learned reader: a text classifier that may raise a danger sign the rules did not find.
 
-Character n-grams (char_wb, 2-5, on the lower-cased text) and word n-grams (1-2, on the words as the rules
-read them: chat spelling respelled, number words as digits) feed one logistic regression per sign
-(one-vs-rest) and one for the message's kind. It is trained from the corpus in content/danger_corpus/ on first
+Character n-grams (char_wb, 2-5) and word n-grams (1-2), both on the words as the rules read them (chat
+spelling and regional words respelled, number words as digits), feed one logistic regression per sign
+(one-vs-rest), two for the whole message (``HEADS``: does it report any sign, does it report an urgent one:
+each learns from every danger message of the corpus, not from one sign's few dozen) and one for the
+message's kind. It is trained from the corpus in content/danger_corpus/ on first
 use and cached as a pickle in a cache folder, keyed by the corpus, the settings (danger_model.yaml), the
 reading rules and the scikit-learn version; training takes a few seconds, reading a message about a
 millisecond. How its probabilities and the rules' hits are combined is ``Settings.combine``: a number against a
@@ -32,7 +34,10 @@ from sklearn.multiclass import OneVsRestClassifier
 from content.danger_corpus import CORPUS_DIR, Message, digest, load
 from content.schema import Node, load_yaml
 
-MODEL_VERSION = "2"
+MODEL_VERSION = "3"
+# Scores of the whole message, next to the per-sign ones (never a sign id): any sign reported, an urgent one.
+ANY, URGENT = "_any", "_urgent"
+HEADS = (ANY, URGENT)
 SETTINGS = Path(__file__).resolve().parent / "danger_model.yaml"
 
 Normalizer = Callable[[str], str]
@@ -49,6 +54,8 @@ class Settings:
     urgent_threshold: float  # the model adds an urgent sign at this probability
     veto: float  # a rule's phrase hit (not a number) is kept only when the model gives it this much
     class_weight: str | None  # "balanced": the rarer class (a sign present) weighs more
+    urgent_message: float = 1.01  # the urgent head adds the likeliest urgent sign at this probability
+    heads_C: float = 10.0
 
     def combine(self, rules: Mapping[str, bool], scores: Mapping[str, float], urgent: Set[str],
                 kept: Set[str] = frozenset()) -> set[str]:
@@ -57,23 +64,31 @@ class Settings:
         An exact hit (a stated number beyond its threshold) always stands, and so does a hit on a sign in
         ``kept`` (the urgent signs of the mother's mind: a crisis disclosure is never vetoed; every sign of a
         message told as happening now, content/reading.py ``told_as_now``). Another phrase
-        hit stands only when the model gives some sign at least ``veto`` for the whole message: a look-alike it
-        reads as harmless is dropped. The
-        model adds a sign at ``urgent_threshold`` (urgent signs: missing one is worse) or ``threshold``.
+        hit stands only when the model gives some sign, or its "any sign reported" head, at least ``veto`` for
+        the whole message: a look-alike it reads as harmless is dropped. The
+        model adds a sign at ``urgent_threshold`` (urgent signs: missing one is worse) or ``threshold``;
+        when nothing urgent was raised and the urgent head (the message reports some urgent sign) reaches
+        ``urgent_message``, the model adds the urgent sign it finds likeliest.
         Without scores (the model off) every rule hit stands.
         """
         if not scores:
             return set(rules)
-        danger = max(scores.values(), default=0.0) >= self.veto
+        signs = {sid: p for sid, p in scores.items() if sid not in HEADS}
+        danger = max([*signs.values(), scores.get(ANY, 0.0)]) >= self.veto
         stand = {sid for sid, exact in rules.items() if exact or danger or sid in kept}
-        return stand | {sid for sid, p in scores.items()
+        out = stand | {sid for sid, p in signs.items()
                        if p >= (self.urgent_threshold if sid in urgent else self.threshold)}
+        if scores.get(URGENT, 0.0) >= self.urgent_message and not out & urgent:
+            likeliest = max((sid for sid in signs if sid in urgent), key=lambda sid: signs[sid], default=None)
+            if likeliest is not None:
+                out.add(likeliest)
+        return out
 
 
 def read_settings(path: Path = SETTINGS) -> Settings:
     node = Node(load_yaml(path), path.name)
     node.mapping(required={"threshold", "urgent_threshold", "veto", "class_weight", "target_false_alarms", "C",
-                           "char_ngrams", "word_ngrams", "min_df"})
+                           "char_ngrams", "word_ngrams", "min_df", "urgent_message", "heads_C"})
 
     def pair(key: str) -> tuple[int, int]:
         a, b = (n.int(min_value=1) for n in node.get(key).list(min_len=2))
@@ -83,7 +98,8 @@ def read_settings(path: Path = SETTINGS) -> Settings:
                     float(node.get("C").value), pair("char_ngrams"), pair("word_ngrams"),
                     node.get("min_df").int(min_value=1),
                     float(node.get("urgent_threshold").value), float(node.get("veto").value),
-                    node.get("class_weight").str() if node.has("class_weight") else None)
+                    node.get("class_weight").str() if node.has("class_weight") else None,
+                    float(node.get("urgent_message").value), float(node.get("heads_C").value))
 
 
 @dataclass
@@ -91,7 +107,7 @@ class DangerModel:
     sign_ids: tuple[str, ...]
     char: TfidfVectorizer
     word: TfidfVectorizer
-    weights: csr_matrix  # features x signs
+    weights: csr_matrix  # features x (signs + HEADS)
     bias: np.ndarray
     kinds: OneVsRestClassifier | None
     settings: Settings
@@ -99,11 +115,16 @@ class DangerModel:
 
     def _x(self, texts: Sequence[str]):
         norm = self.normalize or str.lower
-        return hstack([self.char.transform([t.lower() for t in texts]),
-                       self.word.transform([norm(t) for t in texts])]).tocsr()
+        words = [norm(t) for t in texts]
+        return hstack([self.char.transform(words), self.word.transform(words)]).tocsr()
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns of ``probabilities``: the sign ids, then the whole-message heads."""
+        return (*self.sign_ids, *HEADS)
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        """messages x signs."""
+        """messages x (signs + HEADS)."""
         z = np.asarray((self._x(texts) @ self.weights).todense()) + self.bias
         return 1.0 / (1.0 + np.exp(-z))
 
@@ -115,9 +136,9 @@ class DangerModel:
         return str(self.kinds.classes_[best]), float(p[best])
 
     def __call__(self, text: str) -> Mapping[str, float]:
-        """The probability of each sign."""
+        """The probability of each sign, and of the whole-message heads (``HEADS``)."""
         p = self.probabilities([text])[0]
-        return {sid: round(float(v), 4) for sid, v in zip(self.sign_ids, p, strict=True)}
+        return {sid: round(float(v), 4) for sid, v in zip(self.columns, p, strict=True)}
 
     def combine(self, rules: Mapping[str, bool], scores: Mapping[str, float], urgent: Set[str],
                 kept: Set[str] = frozenset()) -> set[str]:
@@ -126,24 +147,28 @@ class DangerModel:
 
 
 def train(messages: Sequence[Message], settings: Settings, normalize: Normalizer | None = None,
-          sign_ids: Sequence[str] | None = None) -> DangerModel:
-    """Fit the reader on ``messages`` (a few seconds for a few thousand)."""
+          sign_ids: Sequence[str] | None = None, urgent_ids: Set[str] | None = None) -> DangerModel:
+    """Fit the reader on ``messages`` (a few seconds for a few thousand); ``urgent_ids`` for the urgent head."""
     norm = normalize or str.lower
     texts = [m.text for m in messages]
     char = TfidfVectorizer(analyzer="char_wb", ngram_range=settings.char_ngrams, min_df=settings.min_df,
                            sublinear_tf=True, dtype=np.float32)
     word = TfidfVectorizer(analyzer="word", ngram_range=settings.word_ngrams, min_df=settings.min_df,
                            sublinear_tf=True, token_pattern=r"[^ ]+", dtype=np.float32)
-    x = hstack([char.fit_transform([t.lower() for t in texts]), word.fit_transform([norm(t) for t in texts])]).tocsr()
+    words = [norm(t) for t in texts]
+    x = hstack([char.fit_transform(words), word.fit_transform(words)]).tocsr()
     ids = list(sign_ids) if sign_ids is not None else sorted({s for m in messages for s in m.signs})
+    targets = [(np.array([sid in m.signs for m in messages]), settings.C) for sid in ids]
+    urgent = set(urgent_ids or ())
+    targets.append((np.array([bool(m.signs) for m in messages]), settings.heads_C))
+    targets.append((np.array([bool(m.signs & urgent) for m in messages]), settings.heads_C))
     cols, bias = [], []
-    for sid in ids:
-        y = np.array([sid in m.signs for m in messages])
-        if y.sum() < 2:
+    for y, c in targets:
+        if y.sum() < 2 or y.sum() > len(y) - 2:
             cols.append(np.zeros(x.shape[1]))
             bias.append(-20.0)  # never raised
             continue
-        lr = LogisticRegression(C=settings.C, solver="liblinear", dual=True, tol=1e-3, max_iter=300,
+        lr = LogisticRegression(C=c, solver="liblinear", dual=True, tol=1e-3, max_iter=300,
                                 class_weight=settings.class_weight)
         lr.fit(x, y)
         cols.append(lr.coef_[0])
@@ -181,7 +206,8 @@ def enabled() -> bool:
     return os.environ.get("DANGER_MODEL", "on").lower() not in ("off", "0", "no", "false")
 
 
-def cached_model(normalize: Normalizer, rules_digest: str, sign_ids: Sequence[str]) -> DangerModel:
+def cached_model(normalize: Normalizer, rules_digest: str, sign_ids: Sequence[str],
+                 urgent_ids: Set[str] = frozenset()) -> DangerModel:
     """The model for the repository's corpus: from memory, else the cache folder, else trained now."""
     key = cache_key(rules_digest)
     model = _MODELS.get(key)
@@ -194,7 +220,7 @@ def cached_model(normalize: Normalizer, rules_digest: str, sign_ids: Sequence[st
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
         model = None
     if not isinstance(model, DangerModel):
-        model = train(load(), read_settings(), normalize, sign_ids)
+        model = train(load(), read_settings(), normalize, sign_ids, urgent_ids)
         model.normalize = None  # the rules' reading is not pickled: it is the current one, by the key
         try:
             path.parent.mkdir(parents=True, exist_ok=True)

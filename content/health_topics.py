@@ -3,8 +3,12 @@
 ``topics().match(text)`` finds the topic a message asks about, with the danger rules' tokenizer and spelling
 normaliser (content/danger.py ``Language``), so chat spelling and regional words read the same way.
 ``answerable(reading, text)`` decides whether the bot may answer at all: never a message with a danger sign
-(reported or hypothetical), never one the learned reader scores near a sign (``max_sign_score``). Small talk a
-little longer than message_kinds.yaml allows is recognised by ``small_talk``.
+(reported, hypothetical, or found by the rules and dropped by the learned reader), never one the learned reader scores near a sign (``max_sign_score``, on its per-sign
+probabilities). A message about neither the body nor the
+baby (the reader's kind 'other', and the model's "any sign" head below ``max_sign_score``) that fits no
+topic gets the ``not_health`` topic: a short kind reply that
+says where to ask; never when it names the family's care with the midwife (``to_midwife``: a check-up, a
+visit), which she answers. Small talk a little longer than message_kinds.yaml allows is recognised by ``small_talk``.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from content.danger import Language, Phrase, _negated
+from content.danger_model import ANY, HEADS
 from content.errors import ContentError
 from content.loader import CONTENT_DIR, get_content
 from content.reading import MessageReading
@@ -46,6 +51,8 @@ class HealthTopics:
     social_max_words: int
     max_sign_score: float
     concerns: tuple[Phrase, ...] = ()
+    not_health: str | None = None  # the topic for a message about neither the body nor the baby
+    to_midwife: tuple[Phrase, ...] = ()  # words of the family's care with the midwife: never "not health"
 
     def get(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
@@ -91,11 +98,17 @@ class HealthTopics:
 
     def answerable(self, reading: MessageReading | None, text: str) -> Topic | None:
         """The topic the bot may answer itself, or None (a sign, near a sign, or no topic: a person hears it)."""
-        if reading is None or reading.signs or reading.mentioned or reading.hypothetical:
+        if reading is None or reading.signs or reading.mentioned or reading.hypothetical or reading.vetoed:
             return None
-        if reading.scores and max(reading.scores.values(), default=0.0) >= self.max_sign_score:
+        if reading.scores and max((p for k, p in reading.scores.items() if k not in HEADS), default=0.0) >= self.max_sign_score:
             return None
         topic = self.match(text)
+        if topic is None and reading.kind == "other" and self.not_health is not None:
+            # only when the model is on and reads no sign in it at all (its "any sign" head is low too)
+            quiet = bool(reading.scores) and reading.scores.get(ANY, 1.0) < self.max_sign_score
+            tokens = self.lang.tokens(text or "")
+            about_care = any(_occurs(tokens, phrase) for phrase in self.to_midwife)
+            return self.get(self.not_health) if quiet and not about_care else None
         if topic is None or self.uncovered(topic, text):
             return None
         return topic
@@ -132,7 +145,7 @@ def _fits(tokens: Sequence[str], pattern: tuple[Part, ...]) -> int | None:
 
 
 def parse_topics(root: Node, lang: Language, sources: Mapping[str, object]) -> HealthTopics:
-    root.mapping(required={"topics", "social", "max_sign_score", "concerns"})
+    root.mapping(required={"topics", "social", "max_sign_score", "concerns", "not_health", "to_midwife"})
     topics: list[Topic] = []
     for node in root.get("topics").list(min_len=1):
         node.mapping(required={"id", "title", "patterns", "answer", "go_now", "source"},
@@ -173,8 +186,12 @@ def parse_topics(root: Node, lang: Language, sources: Mapping[str, object]) -> H
         concerns = tuple(dict.fromkeys(p for spec in root.get("concerns").str_list(min_len=1) for p in lang.expand(spec)))
     except KeyError as exc:
         raise root.error(f"unknown word group {exc}", "concerns") from None
+    not_health = root.get("not_health").ident()
+    if not_health not in ids:
+        raise root.error(f"unknown topic {not_health!r}", "not_health")
     return HealthTopics(tuple(topics), lang, core, words, social.get("max_other").int(min_value=0),
-                        social.get("max_words").int(min_value=1), float(score.value), concerns)
+                        social.get("max_words").int(min_value=1), float(score.value), concerns, not_health,
+                        tuple(tuple(lang.tokens(w, fuzzy=False)) for w in root.get("to_midwife").str_list(min_len=1)))
 
 
 @lru_cache(maxsize=1)

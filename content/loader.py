@@ -197,7 +197,8 @@ class Content:
         """Load (or train, a few seconds) the learned reader now, so no family message waits for it."""
         if self.danger_language is not None and danger_model.enabled():
             danger_model.cached_model(normalizer(self.danger_language), self.rules_digest,
-                                      [s.id for s in self.danger_signs])
+                                      [s.id for s in self.danger_signs],
+                                      {s.id for s in self.danger_signs if s.urgent})
 
     def read_message(self, free_text: str) -> MessageReading:
         """The danger signs a message reports now, its kind and whether it is hypothetical (content/reading.py)."""
@@ -207,7 +208,8 @@ class Content:
         if danger_model.enabled():
             try:
                 model = danger_model.cached_model(normalizer(self.danger_language), self.rules_digest,
-                                                  [s.id for s in self.danger_signs])
+                                                  [s.id for s in self.danger_signs],
+                                      {s.id for s in self.danger_signs if s.urgent})
             except Exception:  # never lose a message to the model: the rules alone read it (exact hits stand)
                 log.exception("the learned reader is unavailable; reading with the rules alone")
         return read(self.danger_signs, self.danger_language, self.message_kinds, free_text, model)

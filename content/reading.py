@@ -31,7 +31,10 @@ class MessageReading:
     hypothetical: a sign is named, but not as happening to this family now ("kalau nanti bayi demam?",
         a video, the weather, someone else's baby, a past event that is over). Such a message is a question:
         kind is 'health' and ``mentioned`` holds the signs named.
-    scores: the learned reader's probability per sign id (empty when it was not used).
+    scores: the learned reader's probability per sign id (empty when it was not used), and of its
+        whole-message heads (content/danger_model.py ``HEADS``).
+    vetoed: signs the rules found told as now that the learned reader dropped (a look-alike, or a miss):
+        the bot never answers such a message itself; a person reads it.
     """
 
     signs: tuple[DangerSign, ...]
@@ -39,6 +42,7 @@ class MessageReading:
     hypothetical: bool = False
     scores: Mapping[str, float] = field(default_factory=dict, hash=False, compare=False)
     mentioned: tuple[DangerSign, ...] = ()
+    vetoed: tuple[DangerSign, ...] = ()
 
     @property
     def urgent(self) -> bool:
@@ -217,7 +221,8 @@ def read(signs: Sequence[DangerSign], lang: Language, kinds: MessageKinds, text:
         return MessageReading(tuple(found), "danger", False, scores)
     if named or lang.mentions_health(text) or any(t[0].isdigit() for t in tokens):
         # a rule hit the model vetoed still makes the message about health (it reaches the midwife)
-        return MessageReading((), "health", hypothetical, scores, tuple(named) if hypothetical else ())
+        vetoed = () if hypothetical else tuple(s for s in named if s not in found)
+        return MessageReading((), "health", hypothetical, scores, tuple(named) if hypothetical else (), vetoed)
     if is_social(kinds, text, tokens):
         return MessageReading((), "social", False, scores)
     if model is not None and text.strip():

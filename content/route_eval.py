@@ -1,6 +1,6 @@
 """Where each corpus message would go (issue 23): ``python -m content.route_eval``.
 
-For every message of content/danger_corpus/ (the sealed a5 part is never read), the route the fallback
+For every message of content/danger_corpus/ (the sealed parts are never there), the route the fallback
 takes for a family's free text with no conversation waiting: ``alert`` (a danger sign), ``hypothetical``
 (a question about a sign, answered with its information), ``topic`` (answered by content/health_answers.yaml;
 ``topic+forward`` when the topic also forwards it), ``social`` (the short reply) or ``forwarded`` (to the
@@ -46,6 +46,7 @@ def evaluate(messages: Iterable[danger_corpus.Message]) -> dict:
     c, t = get_content(), topics()
     by_kind: dict[str, Counter] = defaultdict(Counter)
     by_author: dict[str, Counter] = defaultdict(Counter)
+    by_register: dict[str, Counter] = defaultdict(Counter)
     topic_counts: Counter = Counter()
     danger_answered: list[tuple[str, str, str]] = []
     for m in messages:
@@ -53,11 +54,14 @@ def evaluate(messages: Iterable[danger_corpus.Message]) -> dict:
         r, topic = route(c.read_message(m.text), m.text, t)
         by_kind[group][r] += 1
         by_author[f"{m.author} {'danger' if group == 'danger' else 'harmless'}"][r] += 1
+        if group != "danger":
+            by_register[m.register][r] += 1
         if topic:
             topic_counts[topic] += 1
         if group == "danger" and r in ("topic", "social"):
             danger_answered.append((m.file, topic or r, m.text))
-    return {"kind": by_kind, "author": by_author, "topics": topic_counts, "danger_answered": danger_answered}
+    return {"kind": by_kind, "author": by_author, "register": by_register, "topics": topic_counts,
+            "danger_answered": danger_answered}
 
 
 def _share(counter: Counter, routes: Iterable[str]) -> float:
@@ -73,7 +77,8 @@ def table(rows: dict[str, Counter]) -> list[str]:
     return out
 
 
-def report(result: dict) -> str:
+def report(result: dict, examples: bool = True) -> str:
+    """The routes as text; ``examples=False`` never shows a message (the sealed parts)."""
     harmless_all = sum((v for k, v in result["kind"].items() if k != "danger"), Counter())
     danger = result["kind"].get("danger", Counter())
     lines = [
@@ -81,12 +86,15 @@ def report(result: dict) -> str:
         f" (topic+forward {_share(harmless_all, ['topic+forward']):.2f}), answered by a topic "
         f"{_share(harmless_all, ['topic', 'topic+forward']):.2f}, social {_share(harmless_all, ['social']):.2f}, "
         f"alert {_share(harmless_all, ['alert']):.2f}",
-        f"danger messages: {sum(danger.values())}, alert {_share(danger, ['alert']):.2f}, missed by the reader and "
-        f"answered by the bot (not forwarded): {len(result['danger_answered'])}",
+        f"danger messages: {sum(danger.values())}, alert {_share(danger, ['alert']):.2f}, reach a midwife (alert or "
+        f"forwarded) {_share(danger, ['alert', 'forwarded', 'topic+forward']):.3f}, missed by the reader and "
+        f"answered by the bot (not forwarded): {len(result['danger_answered'])}, answered as a hypothetical "
+        f"{_share(danger, ['hypothetical']):.3f}",
         "", "By kind:", *table(result["kind"]), "", "By author:", *table(result["author"]),
+        "", "Harmless messages by register:", *table(result["register"]),
         "", "Topics: " + ", ".join(f"{k} {v}" for k, v in result["topics"].most_common()),
     ]
-    if result["danger_answered"]:
+    if result["danger_answered"] and examples:
         lines += ["", "Danger messages answered instead of forwarded:"]
         lines += [f"- {f} [{topic}] {text}" for f, topic, text in result["danger_answered"]]
     return "\n".join(lines)

@@ -12,7 +12,7 @@ from content.danger_eval import all_rules, figures, folds, per_sign
 from content.danger_model import read_settings
 
 # Measured leave-one-author-out (SAFETY.md section 2); the floors sit a little below.
-FLOORS = {"recall": 0.89, "urgent_recall": 0.90, "false_alarms": 0.031}
+FLOORS = {"recall": 0.91, "urgent_recall": 0.94, "false_alarms": 0.031}
 
 
 @pytest.fixture(scope="module")

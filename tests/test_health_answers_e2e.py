@@ -78,9 +78,9 @@ async def test_small_talk_gets_the_short_reply(bot, db, clock, mother, midwife):
 
 async def test_a_message_with_no_topic_is_forwarded(bot, db, clock, mother, midwife):
     family_with_facility(db, clock)
-    await mother.send("boleh tidak saya minum jamu kunyit asam?")
+    await mother.send("bu, kapan saya boleh mulai olahraga lagi?")
     assert t("desk.family_forwarded", fasilitas=FACILITY_A, sapaan="Ibu") in mother.last_reply.text
-    assert "PESAN KELUARGA" in midwife.last_reply.text and "jamu kunyit asam" in midwife.last_reply.text
+    assert "PESAN KELUARGA" in midwife.last_reply.text and "mulai olahraga" in midwife.last_reply.text
     (q,) = _questions(db)
     assert q.kind == store.FAMILY and q.answered_at is None
 
@@ -93,3 +93,33 @@ async def test_a_stranger_cannot_forward_another_familys_answer(bot, db, clock, 
     await stranger.press_data(f"ha:fwd:{q.id}")
     assert stranger.last_reply.text == t("common.stale_button")
     assert _questions(db)[0].kind == store.ANSWERED
+
+
+async def test_a_jamu_question_is_answered_with_when_to_go_and_recorded(bot, db, clock, mother, midwife):
+    family_with_facility(db, clock)
+    before = len(midwife.messages)
+    await mother.send("boleh tidak saya minum jamu kunyit asam?")
+    reply = mother.last_reply
+    assert "jamu" in reply.text and "119" in reply.text and "/tanya" in reply.text
+    assert t("health.button_forward") in reply.button_labels
+    assert len(midwife.messages) == before and alerts_of(midwife) == []
+    (q,) = _questions(db)
+    assert q.kind == store.ANSWERED and "kunyit asam" in q.text  # on the family's page, "dijawab otomatis"
+
+
+async def test_a_message_not_about_health_gets_a_short_kind_reply_saying_where_to_go(bot, db, clock, mother, midwife):
+    family_with_facility(db, clock)
+    before = len(midwife.messages)
+    await mother.send("kak, kunci motor di mana? eh salah kirim ini")
+    reply = mother.last_reply.text
+    assert "bukan tentang kesehatan" in reply and "119" in reply and "/tanya" in reply
+    assert len(midwife.messages) == before
+    (q,) = _questions(db)
+    assert q.kind == store.ANSWERED
+
+
+async def test_a_message_about_oneself_the_reader_cannot_place_is_still_forwarded(bot, db, clock, mother, midwife):
+    family_with_facility(db, clock)
+    await mother.send("saya rasanya aneh hari ini")
+    assert t("desk.family_forwarded", fasilitas=FACILITY_A, sapaan="Ibu") in mother.last_reply.text
+    assert "PESAN KELUARGA" in midwife.last_reply.text

@@ -26,7 +26,7 @@ from bot.devtools.demo import add_midwife
 from bot.devtools.harness import RunningBot
 from bot.reminders.dispatcher import dispatch_once
 from content import get_content
-from storage import facilities
+from storage import facilities, questions
 from storage.db import Database
 from storage.models import Alert, ChatState, MassageSession, Outbox, Question
 from tests.conftest import needs_postgres
@@ -206,7 +206,7 @@ async def test_a_message_the_bot_does_not_understand_reaches_the_midwife_and_her
 
 async def test_the_answer_to_a_family_message_goes_to_its_writer_only(bot, db, clock, mother, husband, midwife):
     family_with_facility(db, clock)
-    await mother.send("boleh tidak saya minum jamu kunyit asam?")
+    await mother.send("bu, kapan saya boleh mulai olahraga lagi?")
     husband_before = len(husband.messages)
     await midwife.press(t("desk.button_reply"))
     assert "hanya dikirim ke yang menulis" in midwife.last_reply.text
@@ -231,7 +231,15 @@ async def test_a_hypothetical_question_is_answered_without_an_alert(bot, db, clo
     await mother.send("kalau nanti bayi demam, harus ngapain?")
     reply = mother.last_reply.text
     assert reply.startswith("Bila nanti itu terjadi") and "Bayi demam" in reply and "119" in reply
+    assert "/tanya" in reply.splitlines()[-1]
     assert alerts_of(midwife) == []
+    # an automatic answer is recorded on the family's page, and the family can still forward it
+    with db.session() as session:
+        (q,) = session.exec(select(Question)).all()
+        assert q.kind == questions.ANSWERED and "bayi demam" in q.text
+    before = len(midwife.messages)
+    await mother.press("💬 Teruskan ke bidan")
+    assert len(midwife.messages) > before and "PESAN KELUARGA" in midwife.last_reply.text
 
 
 async def test_a_family_without_a_facility_is_told_to_call_and_its_message_is_forwarded_when_it_links(

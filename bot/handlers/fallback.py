@@ -90,10 +90,11 @@ def _free_text(turn: Turn, family: Family | None, reading, *, from_staff: bool) 
         else:
             turn.reply(turn.t("menu.need_start"))  # someone new: how to begin
         return
-    if reading is not None and reading.hypothetical and hypothetical_answer(
-            turn, [s.id for s in reading.mentioned], turn.text):
-        return
     linked = family is not None and user is not None and family.facility_id is not None
+    keyboard = (lambda: health_answer.record(turn, user, family, turn.text)) if linked else None
+    if reading is not None and reading.hypothetical and hypothetical_answer(
+            turn, [s.id for s in reading.mentioned], turn.text, keyboard):
+        return  # answered as information, recorded on the family's page with "Teruskan ke bidan"
     topic = helper.answerable(reading, turn.text) if linked else None
     if topic is not None:  # a harmless question the bot answers itself; the midwife reads it on the family's page
         health_answer.answer(turn, user, family, topic, turn.text)

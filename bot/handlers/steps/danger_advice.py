@@ -4,6 +4,10 @@ matcher of bot/handlers/fallback.py stays quiet for it)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from telegram import InlineKeyboardMarkup
+
 from bot.core.turn import Turn
 from bot.flows import alerts
 from bot.flows.alerts import raise_danger
@@ -49,14 +53,17 @@ def report_heard_offline(turn: Turn, family: Family | None, sign_ids: list[str],
         turn.reply(turn.t("danger.spool_sent", waktu=when))
 
 
-def hypothetical_answer(turn: Turn, sign_ids: list[str], words: str) -> bool:
+def hypothetical_answer(turn: Turn, sign_ids: list[str], words: str,
+                        keyboard: Callable[[], InlineKeyboardMarkup | None] | None = None) -> bool:
     """A question about signs that are not happening now ("kalau nanti bayi demam?"): what to do if it
-    happens, as information; no alert. False when no sign is known (then it is forwarded as a message)."""
+    happens, as information; no alert. False when no sign is known (then it is forwarded as a message).
+    ``keyboard`` is called only when the answer is given (it records the message for the midwife)."""
     found = advice.sign_advice(turn.content, sign_ids, words)[:2]
     if not found:
         return False
     lines = "\n".join(turn.t("danger.sign_only", tanda=a.words) for a in found)
-    turn.reply(turn.t("danger.if_later", tanda=lines, saran=" ".join(dict.fromkeys(a.why for a in found))))
+    markup = keyboard() if keyboard is not None else None
+    turn.reply(turn.t("danger.if_later", tanda=lines, saran=" ".join(dict.fromkeys(a.why for a in found))), markup)
     return True
 
 

@@ -25,9 +25,14 @@ def answer(turn: Turn, user: User, family: Family, topic: Topic, text: str) -> N
         turn.reply(body)
         forward(turn, user, family, text)
         return
+    turn.reply(body, record(turn, user, family, text))
+
+
+def record(turn: Turn, user: User, family: Family, text: str):
+    """Record a message the bot answers itself for the midwife ("dijawab otomatis"); the button to forward it."""
     q = store.record_answered(turn.session, family_id=family.id, facility_id=family.facility_id,
                               asked_by=user.id, text=text, now=turn.now)
-    turn.reply(body, inline([[(turn.t("health.button_forward"), callback(FORWARD, "fwd", q.id))]]))
+    return inline([[(turn.t("health.button_forward"), callback(FORWARD, "fwd", q.id))]])
 
 
 def forward_answered(turn: Turn, user: User, family: Family, question_id: int) -> bool:
