@@ -38,6 +38,7 @@ MODEL_VERSION = "3"
 # Scores of the whole message, next to the per-sign ones (never a sign id): any sign reported, an urgent one.
 ANY, URGENT = "_any", "_urgent"
 HEADS = (ANY, URGENT)
+UNCLEAR = "tanda_bahaya_belum_jelas"  # content/danger_signs.yaml: urgent, raised only here
 SETTINGS = Path(__file__).resolve().parent / "danger_model.yaml"
 
 Normalizer = Callable[[str], str]
@@ -56,6 +57,8 @@ class Settings:
     class_weight: str | None  # "balanced": the rarer class (a sign present) weighs more
     urgent_message: float = 1.01  # the urgent head adds the likeliest urgent sign at this probability
     heads_C: float = 10.0
+    # ... when that sign's own probability reaches this; below it, the urgent sign "not yet clear" (UNCLEAR)
+    name_unclear: float = 0.3
 
     def combine(self, rules: Mapping[str, bool], scores: Mapping[str, float], urgent: Set[str],
                 kept: Set[str] = frozenset()) -> set[str]:
@@ -80,15 +83,18 @@ class Settings:
                        if p >= (self.urgent_threshold if sid in urgent else self.threshold)}
         if scores.get(URGENT, 0.0) >= self.urgent_message and not out & urgent:
             likeliest = max((sid for sid in signs if sid in urgent), key=lambda sid: signs[sid], default=None)
-            if likeliest is not None:
+            if likeliest is not None and signs[likeliest] >= self.name_unclear:
                 out.add(likeliest)
+            else:  # urgent, but no sign likely enough to name: never advice about a sign nobody reported
+                out.add(UNCLEAR)
         return out
 
 
 def read_settings(path: Path = SETTINGS) -> Settings:
     node = Node(load_yaml(path), path.name)
     node.mapping(required={"threshold", "urgent_threshold", "veto", "class_weight", "target_false_alarms", "C",
-                           "char_ngrams", "word_ngrams", "min_df", "urgent_message", "heads_C"})
+                           "char_ngrams", "word_ngrams", "min_df", "urgent_message", "heads_C"},
+                 allowed={"name_unclear"})
 
     def pair(key: str) -> tuple[int, int]:
         a, b = (n.int(min_value=1) for n in node.get(key).list(min_len=2))
@@ -99,7 +105,8 @@ def read_settings(path: Path = SETTINGS) -> Settings:
                     node.get("min_df").int(min_value=1),
                     float(node.get("urgent_threshold").value), float(node.get("veto").value),
                     node.get("class_weight").str() if node.has("class_weight") else None,
-                    float(node.get("urgent_message").value), float(node.get("heads_C").value))
+                    float(node.get("urgent_message").value), float(node.get("heads_C").value),
+                    float(node.get("name_unclear").value) if node.has("name_unclear") else 0.3)
 
 
 @dataclass

@@ -12,7 +12,9 @@ from content.danger_eval import all_rules, figures, folds, per_sign
 from content.danger_model import read_settings
 
 # Measured leave-one-author-out (SAFETY.md section 2); the floors sit a little below.
-FLOORS = {"recall": 0.91, "urgent_recall": 0.94, "false_alarms": 0.031}
+# Pair recall 0.908: an urgent message the model cannot name a sign for raises "tanda_bahaya_belum_jelas" (urgent,
+# no sign named), which counts for urgent alert recall but not as the right sign.
+FLOORS = {"recall": 0.90, "urgent_recall": 0.94, "false_alarms": 0.031}
 
 
 @pytest.fixture(scope="module")
@@ -48,3 +50,18 @@ def test_the_combined_reader_stays_above_its_floors_on_left_out_authors(by_autho
     for sign, (positives, found, _, _) in per_sign(by_author, "combined", settings).items():
         if positives:  # an answer-only sign (the safety check's pain question) is never typed, so never in it
             assert found / positives >= 0.4, f"{sign}: {found}/{positives}"
+
+
+def test_an_urgent_message_without_a_nameable_sign_raises_the_unclear_sign_not_a_guess() -> None:
+    """The urgent head reads a message as urgent but no sign is likely enough to be named: the family gets the
+    emergency advice for "not yet clear", never advice about a sign nobody reported."""
+    from content.danger_model import ANY, UNCLEAR, URGENT, read_settings
+
+    settings = read_settings()
+    urgent = {"bayi_sesak", "ibu_ingin_mati"}
+    unsure = {"bayi_sesak": 0.12, "ibu_ingin_mati": 0.2, URGENT: 0.9, ANY: 0.9}
+    assert settings.combine({}, unsure, urgent) == {UNCLEAR}
+    named = {**unsure, "ibu_ingin_mati": settings.name_unclear + 0.01}
+    assert settings.combine({}, named, urgent) == {"ibu_ingin_mati"}
+    calm = {**unsure, URGENT: settings.urgent_message - 0.01}
+    assert UNCLEAR not in settings.combine({}, calm, urgent)

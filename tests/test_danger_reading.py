@@ -117,7 +117,7 @@ def test_combining_numbers_and_crises_stand_phrases_need_the_model_urgent_signs_
     below = {"bayi_kejang": 0.1, "bayi_sesak": 0.2, "ibu_sedih": 0.1}
     assert s.combine({}, below, urgent | {"bayi_sesak"}) == set()
     # the urgent head (some urgent sign is reported) adds the likeliest urgent sign, once, when none was raised
-    head = {**below, URGENT: s.urgent_message}
+    head = {**below, "bayi_sesak": s.name_unclear, URGENT: s.urgent_message}
     assert s.combine({}, head, urgent | {"bayi_sesak"}) == {"bayi_sesak"}
     assert s.combine({"bayi_kejang": True}, head, urgent | {"bayi_sesak"}) == {"bayi_kejang"}
 
