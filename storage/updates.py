@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func
+from sqlalchemy import bindparam, delete, func
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -20,18 +21,33 @@ def first_time(session: Session, update_id: int, now: datetime) -> bool:
 
     One ``INSERT … ON CONFLICT DO NOTHING`` (no read first, no savepoint): it runs before every update, so
     it is kept to a single statement; a concurrent insert of the same id by another process is safe too.
+    The statement is built once per dialect (:func:`_record_statement`) and run as a plain Core statement on
+    the session's connection: building it and going through the ORM's bulk-insert path each time was most
+    of the CPU of recording an update (BENCHMARKS.md, issue 27).
     """
     dialect = session.get_bind().dialect.name
     if dialect not in ("sqlite", "postgresql"):  # pragma: no cover - only SQLite and PostgreSQL are supported
         return _first_time_portable(session, update_id, now)
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = (
-        insert(ProcessedUpdate)
-        .values(update_id=update_id, seen_at=now)
-        .on_conflict_do_nothing(index_elements=["update_id"])
-        .returning(ProcessedUpdate.update_id)
-    )
-    return session.exec(stmt).first() is not None
+    row = session.connection().execute(_record_statement(dialect), {"update_id": update_id, "seen_at": now})
+    return row.first() is not None
+
+
+_RECORD: dict[str, Any] = {}
+
+
+def _record_statement(dialect: str) -> Any:
+    stmt = _RECORD.get(dialect)
+    if stmt is None:
+        table = ProcessedUpdate.__table__
+        insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        stmt = _RECORD[dialect] = (
+            insert(table)
+            .values(update_id=bindparam("update_id", type_=table.c.update_id.type),
+                    seen_at=bindparam("seen_at", type_=table.c.seen_at.type))
+            .on_conflict_do_nothing(index_elements=["update_id"])
+            .returning(table.c.update_id)
+        )
+    return stmt
 
 
 def _first_time_portable(session: Session, update_id: int, now: datetime) -> bool:  # pragma: no cover
