@@ -11,6 +11,8 @@ JSON-encoded, as PTB sends them) and multipart uploads for files.
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
@@ -18,6 +20,8 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 
 from bot.core.logs import redact
+
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -96,10 +100,16 @@ class AiohttpRequest(BaseRequest):
                 else:
                     body.add_field(name, part)
             data: object = body
+            headers = None
+        elif params:
+            # Form-encoded as PTB sends it, encoded here: aiohttp's FormData builds a multipart writer (and draws
+            # a random boundary from the OS) for every request even when it then sends a plain form.
+            data = urlencode(params).encode()
+            headers = _FORM
         else:
-            data = params or None  # a dict: sent form-encoded
+            data, headers = None, None
         try:
-            async with self._session.request(method, url, data=data, timeout=timeout) as response:
+            async with self._session.request(method, url, data=data, headers=headers, timeout=timeout) as response:
                 return response.status, await response.read()
         except TimeoutError as err:
             raise TimedOut from err
