@@ -32,6 +32,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import json
 import logging
 import os
@@ -43,6 +44,7 @@ from telegram.ext import Application, SimpleUpdateProcessor
 
 from bench.common import DEFAULT_PG, Report, cpu_seconds, database, percentile, postgres_available, section
 from bench.fakeproc import FakeServer
+from bot.core.heap import SETTLED_HEAP
 
 CONCURRENCY = 64
 
@@ -154,7 +156,9 @@ def build_app(fake: FakeServer, variant: Variant, clock: Clock) -> Application:
         options.pop("health_file")
     if variant.db_threads is not None and "db_threads" in {f.name for f in dataclasses.fields(Settings)}:
         options["db_threads"] = variant.db_threads
-    return build_application(Settings(**options), db=Database(variant.url), update_processor=per_chat_processor(clock))
+    # As `python -m bot run` composes it: the start-up heap set aside from the garbage collector once it is up.
+    return build_application(Settings(**options), db=Database(variant.url), update_processor=per_chat_processor(clock),
+                             services=(SETTLED_HEAP,))
 
 
 class ErrorCount(logging.Handler):
@@ -168,6 +172,11 @@ class ErrorCount(logging.Handler):
 
 async def run_round(fake: FakeServer, variant: Variant, people: People, *, n: int, rate: float, seconds: float,
                     timeout: float = 300) -> None:
+    # Every bot runs in this one process, which holds every bot's modules and the previous rounds' objects: a
+    # bare echo bot in a process of its own would not walk those in its full garbage collections. Set aside
+    # before every round, for every variant, so no bot pays for what the bench or another bot left.
+    gc.collect()
+    gc.freeze()
     clock = Clock()
     app = build_app(fake, variant, clock)
     errors = ErrorCount()

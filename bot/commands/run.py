@@ -8,6 +8,7 @@ from urllib.parse import urlparse
 
 from bot.core.app import build_application
 from bot.core.config import ConfigError, settings_from_env
+from bot.core.heap import SETTLED_HEAP
 from bot.core.intake import ALLOWED_UPDATES
 from bot.core.logs import setup_logging
 from bot.web.server import DASHBOARD
@@ -33,7 +34,9 @@ def run(args: argparse.Namespace) -> int:
         get_content().warm_reader()
     except Exception:
         log.exception("the learned reader could not be loaded; messages are read with the rules alone")
-    app = build_application(settings, db=db, services=(DASHBOARD,))  # the bot and, next to it, the dashboard
+    # The bot and, next to it, the dashboard; then, everything start-up built set aside from the garbage
+    # collector (bot/core/heap.py: a full collection walked it all every thousand updates or so).
+    app = build_application(settings, db=db, services=(DASHBOARD, SETTLED_HEAP))
     log.info("bot starting (%s, database %s)", "webhook" if args.webhook_url else "polling", db.dialect)
     if args.webhook_url:
         path = urlparse(args.webhook_url).path.lstrip("/") or "telegram"
