@@ -234,6 +234,9 @@ async def run_round(fake: FakeServer, variant: Variant, people: People, *, n: in
         await app.shutdown()
         if app.post_shutdown:
             await app.post_shutdown(app)
+        runtime = app.bot_data.get("runtime")
+        if runtime is not None:  # each round's bot has its own engine: its connections go with it
+            runtime.db.dispose()
         logging.getLogger().removeHandler(errors)
         if written is not None:
             logging.getLogger().removeHandler(written)
@@ -292,6 +295,11 @@ async def run(report: Report, *, quick: bool, pg_base: str | None, rate: float =
             variants.append(Variant("l2", "(l2) our bot, PostgreSQL +2 ms each way, on the loop (DB_THREADS=0)",
                                     proxy.url(pg, 2), db_threads=0))
             round_trips = {"direct": query_round_trip_ms(pg)}
+            probe = Database(pg)
+            commit_s = probe.commit_seconds(samples=20)
+            probe.dispose()
+            print(f"    a commit that wrote (the WAL flushed), direct: "
+                  f"{'unknown' if commit_s is None else f'{commit_s * 1000:.2f} ms'}", flush=True)
             for ms in (0, 1, 2):
                 round_trips[f"{ms} ms"] = query_round_trip_ms(proxy.url(pg, ms))
             print("    SELECT 1 round trip (p50): " + ", ".join(f"{k} {v:.2f} ms" for k, v in round_trips.items()),
