@@ -34,6 +34,12 @@ def get_by_telegram_id(session: Session, telegram_id: int) -> User | None:
     return user
 
 
+def remember(session: Session, telegram_id: int, user: User | None) -> None:
+    """What a query of its own found for ``telegram_id`` (storage/updates.py looks the person up with the
+    update record): later lookups in this session use it."""
+    _known(session)[telegram_id] = user
+
+
 def _clean(text: str | None, limit: int) -> str | None:
     """At most ``limit`` characters, without NUL (PostgreSQL cannot store it); None when nothing is left."""
     return (text or "").replace("\x00", "")[:limit] or None
