@@ -37,3 +37,12 @@ def build(token: str, base_url: str, processor: BaseUpdateProcessor | int | bool
     app.add_handler(MessageHandler(filters.TEXT, echo))
     app.add_handler(CallbackQueryHandler(callback))
     return app
+
+
+if __name__ == "__main__":
+    # A bare echo bot in a process of its own (bench/outside.py): token, Bot API base URL and, optionally, how
+    # many updates it runs at once (PTB's default: 256).
+    import sys
+
+    slots = int(sys.argv[3]) if len(sys.argv) > 3 else True
+    build(sys.argv[1], sys.argv[2], slots).run_polling(poll_interval=0.0, timeout=10, allowed_updates=Update.ALL_TYPES)

@@ -11,11 +11,14 @@ variant, each round:
   the latency of each is measured from the moment it was due (its place in the schedule) until the bot has
   finished it (its replies sent): the delay a person would see, queueing included (p50 / p99).
 
-Variants: (a) the bare PTB echo bot (bench/echo_bot.py, one sendMessage per update, no database); (b) our
+Variants: (a) the bare PTB echo bot (bench/echo_bot.py, one sendMessage per update, no database); (af) the
+same echo bot with our per-chat, fair update processor (bot/core/updates.py) in place of PTB's, the cost of
+fairness alone; (b) our
 bot on SQLite (the turn on the event loop, as configured by default); (c) our bot on PostgreSQL, direct; and
 (d0/d1/d2) through the latency proxy at 0, 1 and 2 ms one way, with the database thread pool (the default on
 PostgreSQL) and (l2) at 2 ms with the turn on the event loop (``DB_THREADS=0``, the path before issue 19).
-The proxy's real round trip is measured too (``SELECT 1``), since a loaded machine adds to the nominal delay.
+The proxy's real round trip is measured too (``SELECT 1``), since a loaded machine adds to the nominal delay,
+and so is a commit that writes (its log flushed to disk), which the bot's database threads are sized by.
 
 Two fake Bot APIs can serve the run (``--fake``): the project's own (bench/fakeproc.py: the full fake of
 bot/devtools/fake_telegram in a process of its own, the default) and a second, independent, minimal one
@@ -32,6 +35,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import gc
 import json
 import logging
 import os
@@ -43,6 +47,7 @@ from telegram.ext import Application, SimpleUpdateProcessor
 
 from bench.common import DEFAULT_PG, Report, cpu_seconds, database, percentile, postgres_available, section
 from bench.fakeproc import FakeServer
+from bot.core.heap import SETTLED_HEAP
 
 CONCURRENCY = 64
 
@@ -122,6 +127,7 @@ class Variant:
     url: str | None = None  # None: the echo bot
     db_threads: int | None = None  # None: the bot's default
     as_run: bool = False  # the settings of `python -m bot run` (INFO log written, dispatcher and heartbeat on)
+    fair: bool = False  # the echo bot with our per-chat, fair update processor instead of PTB's
     rates: list[float] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)  # seconds, offered load
     offered: list[float] = field(default_factory=list)  # achieved offered rate per round
@@ -142,7 +148,8 @@ def build_app(fake: FakeServer, variant: Variant, clock: Clock) -> Application:
     if variant.url is None:
         from bench import echo_bot
 
-        return echo_bot.build(fake.token, fake.base_url, simple_processor(clock))
+        return echo_bot.build(fake.token, fake.base_url,
+                              per_chat_processor(clock) if variant.fair else simple_processor(clock))
     from bot.core.app import build_application
     from bot.core.config import Settings
     from storage.db import Database
@@ -154,7 +161,9 @@ def build_app(fake: FakeServer, variant: Variant, clock: Clock) -> Application:
         options.pop("health_file")
     if variant.db_threads is not None and "db_threads" in {f.name for f in dataclasses.fields(Settings)}:
         options["db_threads"] = variant.db_threads
-    return build_application(Settings(**options), db=Database(variant.url), update_processor=per_chat_processor(clock))
+    # As `python -m bot run` composes it: the start-up heap set aside from the garbage collector once it is up.
+    return build_application(Settings(**options), db=Database(variant.url), update_processor=per_chat_processor(clock),
+                             services=(SETTLED_HEAP,))
 
 
 class ErrorCount(logging.Handler):
@@ -168,6 +177,11 @@ class ErrorCount(logging.Handler):
 
 async def run_round(fake: FakeServer, variant: Variant, people: People, *, n: int, rate: float, seconds: float,
                     timeout: float = 300) -> None:
+    # Every bot runs in this one process, which holds every bot's modules and the previous rounds' objects: a
+    # bare echo bot in a process of its own would not walk those in its full garbage collections. Set aside
+    # before every round, for every variant, so no bot pays for what the bench or another bot left.
+    gc.collect()
+    gc.freeze()
     clock = Clock()
     app = build_app(fake, variant, clock)
     errors = ErrorCount()
@@ -225,6 +239,9 @@ async def run_round(fake: FakeServer, variant: Variant, people: People, *, n: in
         await app.shutdown()
         if app.post_shutdown:
             await app.post_shutdown(app)
+        runtime = app.bot_data.get("runtime")
+        if runtime is not None:  # each round's bot has its own engine: its connections go with it
+            runtime.db.dispose()
         logging.getLogger().removeHandler(errors)
         if written is not None:
             logging.getLogger().removeHandler(written)
@@ -264,6 +281,7 @@ async def run(report: Report, *, quick: bool, pg_base: str | None, rate: float =
 
         Database(sqlite).upgrade()
         variants = [Variant("a", "(a) bare PTB echo bot"),
+                    Variant("af", "(af) the echo bot with our fair update processor (bot/core/updates.py)", fair=True),
                     Variant("b", "(b) our bot, SQLite (on the loop)", sqlite),
                     Variant("b1", "(b1) our bot, SQLite, 1 database thread", sqlite, db_threads=1)]
         proxy = None
@@ -283,6 +301,11 @@ async def run(report: Report, *, quick: bool, pg_base: str | None, rate: float =
             variants.append(Variant("l2", "(l2) our bot, PostgreSQL +2 ms each way, on the loop (DB_THREADS=0)",
                                     proxy.url(pg, 2), db_threads=0))
             round_trips = {"direct": query_round_trip_ms(pg)}
+            probe = Database(pg)
+            commit_s = probe.commit_seconds(samples=20)
+            probe.dispose()
+            print(f"    a commit that wrote (the WAL flushed), direct: "
+                  f"{'unknown' if commit_s is None else f'{commit_s * 1000:.2f} ms'}", flush=True)
             for ms in (0, 1, 2):
                 round_trips[f"{ms} ms"] = query_round_trip_ms(proxy.url(pg, ms))
             print("    SELECT 1 round trip (p50): " + ", ".join(f"{k} {v:.2f} ms" for k, v in round_trips.items()),
@@ -307,7 +330,7 @@ async def run(report: Report, *, quick: bool, pg_base: str | None, rate: float =
     a = by["a"]
     report.add("engine", f"{tag}(a) bare PTB echo bot, /start: updates/s", a.rate, "/s", note=_spread(a))
     report.add("engine", f"{tag}(a) p50 / p99 at {rate:g}/s offered", a.pct(99), "ms", text=_pcts(a))
-    for key in ("b", "b1", "c", "c0", "r", "d0", "d1", "d2", "l2"):
+    for key in ("af", "b", "b1", "c", "c0", "r", "d0", "d1", "d2", "l2"):
         v = by.get(key)
         if v is None:
             continue
@@ -353,7 +376,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--rate", type=float, default=100.0, help="offered updates/s (default 100)")
     parser.add_argument("--json", metavar="FILE", help="also write the figures here")
-    parser.add_argument("--only", help="comma-separated variant keys (a, b, b1, c, c0, r, d0, d1, d2, l2); a always runs")
+    parser.add_argument("--only", help="comma-separated variant keys (a, af, b, b1, c, c0, r, d0, d1, d2, l2); "
+                                       "a always runs")
     parser.add_argument("--rounds", type=int, help="rounds (default 2 quick, 3 full)")
     parser.add_argument("--n", type=int, help="updates queued at once per round (default 300 quick, 1000 full)")
     parser.add_argument("--seconds", type=float, help="seconds of offered load per round (default 4 quick, 10 full)")

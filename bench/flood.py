@@ -1,7 +1,7 @@
 """One family floods the bot; do the others still get their answers at once? (issue 27, bot/core/updates.py)
 
 One chat sends ``--flood`` messages (2,000) at once while ``--chats`` other chats (20) each send a message every
-``--interval`` seconds (0.5) for ``--seconds`` (10): the real Application on SQLite against the project's fake
+``--interval`` seconds (0.5) for ``--seconds`` (10): the real Application on SQLite (or ``--postgres``) against the project's fake
 Bot API (a process of its own, bench/fakeproc.py). The reply time of each of the others' messages is measured
 from the moment it was queued on the fake until the bot has finished it (its reply sent): p50 / p99 / max.
 
@@ -14,7 +14,8 @@ Two update processors are compared in the same run:
 - ``quiet``: the bot's processor and the same 20 chats without any flood: what the machine gives them anyway
   (on a shared machine the baseline moves).
 
-    python -m bench.flood [--flood 2000] [--chats 20] [--seconds 10] [--only quiet,fair,slot-first]
+    python -m bench.flood [--flood 2000] [--chats 20] [--seconds 10] [--only quiet,fair,slot-first] [--postgres]
+    [--fake project|mini]
 
 Target: the others' p99 under 0.5 s with the fair processor.
 """
@@ -30,7 +31,7 @@ import time
 
 from telegram import Update
 
-from bench.common import Report, database, percentile, section
+from bench.common import DEFAULT_PG, Report, database, percentile, section
 from bench.engine import Clock
 from bench.fakeproc import FakeServer
 
@@ -85,7 +86,8 @@ async def run_variant(fake: FakeServer, url: str, name: str, *, flood: int, chat
     clock = Clock()
     settings = Settings(token=fake.token, api_url=fake.base_url, database_url=url, rate_limit=False,
                         run_dispatcher=False, health_file=None, log_level="WARNING")
-    app = build_application(settings, db=Database(url), update_processor=PROCESSORS[name](clock))
+    db = Database(url)
+    app = build_application(settings, db=db, update_processor=PROCESSORS[name](clock))
     await app.initialize()
     if app.post_init:
         await app.post_init(app)
@@ -135,18 +137,22 @@ async def run_variant(fake: FakeServer, url: str, name: str, *, flood: int, chat
         await app.shutdown()
         if app.post_shutdown:
             await app.post_shutdown(app)
+        db.dispose()
 
 
 async def run(report: Report, *, flood: int, chats: int, interval: float, seconds: float, only: list[str],
-              timeout: float) -> None:
-    section(f"1c. A flood: one chat sends {flood:,} messages while {chats} others send one every {interval:g} s")
+              timeout: float, postgres: str | None = None, fake_kind: str = "project") -> None:
+    from bench.mini_bot_api import MiniServer
+
+    section(f"1c. A flood: one chat sends {flood:,} messages while {chats} others send one every {interval:g} s"
+            f" ({'PostgreSQL' if postgres else 'SQLite'}, the {fake_kind} fake Bot API)")
     load = os.getloadavg()[0]
     from storage.db import Database
 
     with contextlib.ExitStack() as stack:
-        async with FakeServer() as fake:
+        async with (MiniServer() if fake_kind == "mini" else FakeServer()) as fake:
             for offset, name in enumerate(only):
-                url = stack.enter_context(database("sqlite", None, f"flood-{name}"))
+                url = stack.enter_context(database("postgres" if postgres else "sqlite", postgres, f"flood-{name}"))
                 Database(url).upgrade()
                 r = await run_variant(fake, url, name, flood=flood, chats=chats, interval=interval,
                                       seconds=seconds, timeout=timeout, offset=offset)
@@ -173,11 +179,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--only", default="quiet,fair,slot-first", help="quiet, fair, slot-first")
+    parser.add_argument("--postgres", nargs="?", const=DEFAULT_PG, default=None, metavar="URL",
+                        help="run the bot on PostgreSQL (default URL: the bench's) instead of SQLite")
+    parser.add_argument("--fake", choices=("project", "mini"), default="project",
+                        help="the fake Bot API: the project's (default) or bench/mini_bot_api.py")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     report = Report(quick=False)
     asyncio.run(run(report, flood=args.flood, chats=args.chats, interval=args.interval, seconds=args.seconds,
-                    only=[n.strip() for n in args.only.split(",") if n.strip()], timeout=args.timeout))
+                    only=[n.strip() for n in args.only.split(",") if n.strip()], timeout=args.timeout,
+                    postgres=args.postgres, fake_kind=args.fake))
     print()
     print(report.table())
     return 0

@@ -39,6 +39,7 @@ class MiniApi:
         self.message_id = 0
         self.calls = 0
         self.sent = 0
+        self.peers: set[object] = set()  # the client connections seen (address, port)
         self.arrived = asyncio.Event()
 
     # -- the Bot API side --------------------------------------------------------------------------------
@@ -46,6 +47,8 @@ class MiniApi:
         from aiohttp import web
 
         self.calls += 1
+        if request.transport is not None:
+            self.peers.add(request.transport.get_extra_info("peername"))
         token, _, method = request.match_info["tail"].partition("/")
         if token != "bot" + TOKEN:
             return web.json_response({"ok": False, "error_code": 401, "description": "Unauthorized"}, status=401)
@@ -98,7 +101,7 @@ class MiniApi:
             return web.json_response({"ok": True, "first": first, "last": self.next_id - 1,
                                       "n": self.next_id - first})
         if op in ("stats", "cpu"):
-            return web.json_response({"ok": True, "calls": self.calls, "sent": self.sent,
+            return web.json_response({"ok": True, "calls": self.calls, "sent": self.sent, "connections": len(self.peers),
                                       "cpu": time.process_time(), "queued": len(self.queue)})
         return web.json_response({"ok": False, "error": f"unknown op {op}"}, status=400)
 

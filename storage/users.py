@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import BigInteger, bindparam
 from sqlmodel import Session, select
 
 from storage.models import User
@@ -12,6 +13,10 @@ from storage.models import User
 # handler and the flows all ask for the same Telegram id, and on PostgreSQL each query is a network round trip.
 # The session's ``info`` keeps what was found (or that nobody was); ``upsert`` updates it when it creates.
 _BY_TELEGRAM_ID = "users_by_telegram_id"
+
+
+# Built once: constructing the select was a measurable part of every update's CPU (BENCHMARKS.md, issue 27).
+_BY_TELEGRAM_ID_QUERY = select(User).where(User.telegram_id == bindparam("telegram_id", type_=BigInteger))
 
 
 def _known(session: Session) -> dict[int, User | None]:
@@ -24,9 +29,15 @@ def get_by_telegram_id(session: Session, telegram_id: int) -> User | None:
         user = known[telegram_id]
         if user is None or (user.telegram_id == telegram_id and user in session):
             return user
-    user = session.exec(select(User).where(User.telegram_id == telegram_id)).first()
+    user = session.exec(_BY_TELEGRAM_ID_QUERY, params={"telegram_id": telegram_id}).first()
     known[telegram_id] = user
     return user
+
+
+def remember(session: Session, telegram_id: int, user: User | None) -> None:
+    """What a query of its own found for ``telegram_id`` (storage/updates.py looks the person up with the
+    update record): later lookups in this session use it."""
+    _known(session)[telegram_id] = user
 
 
 def _clean(text: str | None, limit: int) -> str | None:

@@ -182,8 +182,9 @@ async def test_sigterm_while_a_body_waits_on_postgresql_finishes_it_and_exits_0(
 
 
 def test_the_database_threads_follow_the_round_trip_to_the_database(db):
-    """Little's law: as many threads as the measured round trip calls for, 2 for a server on this host, up to
-    the connection pool's size far away; DB_THREADS overrides; none on SQLite."""
+    """Little's law: as many threads as the measured round trip and commit call for, at least 4 for a server on
+    this host, more when every commit waits for a slow flush to disk, up to the connection pool's size far away;
+    DB_THREADS overrides; none on SQLite."""
     from bot.core.config import Settings
     from bot.core.runtime import Runtime, threads_for_round_trip
 
@@ -191,10 +192,16 @@ def test_the_database_threads_follow_the_round_trip_to_the_database(db):
     if db.is_sqlite:
         assert threads == 0
     else:
-        assert 2 <= threads <= db.pool_size
-        assert threads == threads_for_round_trip(db.round_trip_seconds(), db.pool_size) or threads <= 4
+        assert 4 <= threads <= db.pool_size
+        commit = db.commit_seconds()
+        assert commit is not None and commit > 0  # a commit that wrote, timed on the server
+        assert 4 <= threads_for_round_trip(db.round_trip_seconds(), db.pool_size, commit) <= db.pool_size
     assert Runtime(settings=Settings(db_threads=3), db=db).db_threads == 3
-    assert threads_for_round_trip(0.00015, 20) == 2  # the same host
-    assert threads_for_round_trip(0.0023, 20) == 10  # 1 ms each way
-    assert threads_for_round_trip(0.0044, 20) == 18  # 2 ms each way
+    assert threads_for_round_trip(0.00015, 20) == 4  # the same host, fast commits: the floor
+    assert threads_for_round_trip(0.00019, 20, 0.0036) == 4  # the same host, a 3.6 ms flush at every commit
+    assert threads_for_round_trip(0.00019, 20, 0.008) == 6  # a slow disk
+    assert threads_for_round_trip(0.0023, 20) == 11  # 1 ms each way
+    assert threads_for_round_trip(0.0044, 20) == 19  # 2 ms each way
     assert threads_for_round_trip(0.05, 20) == 20  # never more than the pooled connections
+    if db.is_sqlite:
+        assert db.commit_seconds() is None  # SQLite: no server, no pool

@@ -21,6 +21,7 @@ from bot.bridge.service import attach_whatsapp
 from bot.channels.whatsapp.config import WhatsAppConfigError, whatsapp_config
 from bot.core.app import build_application
 from bot.core.config import ConfigError, settings_from_env
+from bot.core.heap import SETTLED_HEAP
 from bot.core.intake import ALLOWED_UPDATES
 from bot.core.logs import setup_logging
 from bot.web.server import DASHBOARD
@@ -53,8 +54,10 @@ def run(args: argparse.Namespace) -> int:
         get_content().warm_reader()
     except Exception:
         log.exception("the learned reader could not be loaded; messages are read with the rules alone")
-    # the bot and, next to it, the dashboard (and WhatsApp's webhook on the same web server)
-    app = build_application(settings, db=db, services=(DASHBOARD,), telegram=telegram)
+    # The bot and, next to it, the dashboard (and WhatsApp's webhook on the same web server); then, everything
+    # start-up built set aside from the garbage collector (bot/core/heap.py: a full collection walked it all
+    # every thousand updates or so).
+    app = build_application(settings, db=db, services=(DASHBOARD, SETTLED_HEAP), telegram=telegram)
     if whatsapp is not None:
         attach_whatsapp(app, whatsapp, telegram=telegram)
     if not telegram:

@@ -3,7 +3,7 @@
 It also owns the bounded thread pool that keeps synchronous database work off the event loop
 (:meth:`Runtime.run_sync`): on PostgreSQL each query is a network round trip, and a handler body running on
 the loop would hold every other chat for the whole of it. The pool is sized to the round trip measured at start
-(:func:`threads_for_round_trip`: 2 threads for a database on the same host, up to the connection pool's size
+(:func:`threads_for_round_trip`: 4 threads for a database on the same host, up to the connection pool's size
 for one a few milliseconds away; ``DB_THREADS`` overrides; 0 runs the work on the loop, the SQLite default,
 where a query costs CPU only and a thread would add a hand-over but no overlap).
 """
@@ -35,34 +35,45 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-# Sizing the pool by Little's law: threads needed = updates a second x the time each holds a thread waiting on
-# the database. One process handles at most about UPDATES_PER_SECOND on its CPU, and an update waits for about
-# ROUND_TRIPS_PER_UPDATE round trips (BEGIN, ~4-6 statements, COMMIT). More threads than that buy no overlap and
-# cost CPU: every extra thread contends for the GIL at each query (measured in BENCHMARKS.md: with the database
-# on the same host, 2 threads answered /start at 450/s, 6 at 363/s, 20 at 325/s).
+# Sizing the pool by Little's law: threads needed = updates a second x the time each update holds a thread.
+# One process handles at most about UPDATES_PER_SECOND on its CPU, and an update holds its thread for
+# ROUND_TRIPS_PER_UPDATE round trips (BEGIN, ~4-6 statements, COMMIT), plus the server flushing its log to disk
+# at COMMIT (measured at start, ``Database.commit_seconds``), plus TURN_CPU_S of its own work, which shares the
+# GIL with the event loop. The flush was missing until issue 27: 3.6 ms on this project's machine against a
+# 0.19 ms round trip, so the pool was sized at 2 threads and PostgreSQL answered /start at 241/s with 2 threads,
+# 341 with 3, 466 with 4 and 443-453 with 5-6 (same run, 4 rounds; BENCHMARKS.md). The flush time moves with
+# the disk's other work (0.2-3.7 ms within the hour here), so one measurement at start may catch a quiet
+# moment: at least MIN_DB_THREADS, 4, which in a later run beat 2 and 3 in every round (median 519/s against
+# 394 and 445, with the flush at 0.3-1.1 ms) at less CPU per update. More threads than needed buy no overlap and
+# cost CPU: every extra thread contends for the GIL at each query (1 December, before this issue's cheaper
+# turn: 2 threads answered /start at 450/s, 6 at 363/s, 20 at 325/s).
 UPDATES_PER_SECOND = 500
 ROUND_TRIPS_PER_UPDATE = 8
-MIN_DB_THREADS = 2
+TURN_CPU_S = 0.002
+MIN_DB_THREADS = 4
 
 
-def threads_for_round_trip(round_trip_s: float, pool_size: int) -> int:
-    """Threads that keep UPDATES_PER_SECOND flowing when each query takes ``round_trip_s`` (2 … pool size)."""
-    wanted = math.ceil(UPDATES_PER_SECOND * ROUND_TRIPS_PER_UPDATE * round_trip_s)
-    return max(MIN_DB_THREADS, min(pool_size, wanted))
+def threads_for_round_trip(round_trip_s: float, pool_size: int, commit_s: float = 0.0) -> int:
+    """Threads that keep UPDATES_PER_SECOND flowing when each query takes ``round_trip_s`` and a commit that
+    wrote takes ``commit_s`` (MIN_DB_THREADS … pool size)."""
+    held = ROUND_TRIPS_PER_UPDATE * round_trip_s + commit_s + TURN_CPU_S
+    return max(MIN_DB_THREADS, min(pool_size, math.ceil(UPDATES_PER_SECOND * held)))
 
 
 def db_threads_for(settings: Settings, db: Database) -> int:
     """How many threads run database work: ``settings.db_threads``; 0 (on the event loop) on SQLite; on
-    PostgreSQL as many as the measured round trip to the server calls for (the connection pool's size if it
-    cannot be measured now)."""
+    PostgreSQL as many as the measured round trip and commit call for (the connection pool's size if the round
+    trip cannot be measured now)."""
     if settings.db_threads is not None:
         return max(0, settings.db_threads)
     if db.is_sqlite:
         return 0
     round_trip = db.round_trip_seconds()
-    threads = db.pool_size if round_trip is None else threads_for_round_trip(round_trip, db.pool_size)
-    log.info("database round trip %s: %d database threads", "unknown" if round_trip is None
-             else f"{round_trip * 1000:.2f} ms", threads)
+    commit = (db.commit_seconds() or 0.0) if round_trip is not None else 0.0
+    threads = (db.pool_size if round_trip is None
+               else threads_for_round_trip(round_trip, db.pool_size, commit))
+    log.info("database round trip %s, commit %.2f ms: %d database threads", "unknown" if round_trip is None
+             else f"{round_trip * 1000:.2f} ms", commit * 1000, threads)
     return threads
 
 

@@ -92,7 +92,8 @@ class Spool:
         with self._lock:
             try:
                 lines = self.path.read_text(encoding="utf-8").splitlines()
-            except FileNotFoundError:
+            except FileNotFoundError:  # nothing was ever kept: remembered, so a turn does not open the file again
+                self._pending = False
                 return []
         reports: dict[int, dict] = {}
         done: set[int] = set()

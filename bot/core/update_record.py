@@ -57,7 +57,11 @@ def record_update(session: Session, rt: Runtime, update: Update) -> bool:
     A first private message or button press from someone marked unreachable makes them reachable again,
     in the same transaction.
     """
-    fresh = processed_updates.first_time(session, update.update_id, rt.clock.now())
-    if fresh and proves_reachable(update):
+    if not proves_reachable(update):
+        return processed_updates.first_time(session, update.update_id, rt.clock.now())
+    # The person is needed anyway (here and by the handler): looked up with the record, in one round trip.
+    fresh, _person = processed_updates.first_time_with_person(session, update.update_id, rt.clock.now(),
+                                                              update.effective_user.id)
+    if fresh:
         reachable_again(session, rt, update.effective_user.id)
     return fresh
