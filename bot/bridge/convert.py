@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,46 +93,40 @@ def split_text(text: str, limit: int) -> list[str]:
     text = text.strip()
     if len(text) <= limit:
         return [text] if text else []
+    return _pack(text.split("\n\n"), "\n\n", limit,
+                 lambda paragraph: _pack(paragraph.split("\n"), "\n", limit, lambda line: _words(line, limit)))
+
+
+def _pack(units: list[str], sep: str, limit: int, cut: Callable[[str], list[str]]) -> list[str]:
+    """``units`` joined by ``sep`` into pieces of at most ``limit``; a unit longer than that is ``cut``, and its
+    last piece may take the units after it."""
     pieces: list[str] = []
     current = ""
-    for sep, units in (("\n\n", text.split("\n\n")),):
-        for unit in units:
-            candidate = f"{current}{sep}{unit}" if current else unit
-            if len(candidate) <= limit:
-                current = candidate
-                continue
-            if current:
-                pieces.append(current)
-            if len(unit) <= limit:
-                current = unit
-                continue
-            current = ""
-            for line in _split_long(unit, limit):
-                pieces.append(line)
+    for unit in units:
+        candidate = f"{current}{sep}{unit}" if current else unit
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            pieces.append(current)
+        current = unit
+        if len(unit) > limit:
+            *whole, current = cut(unit)
+            pieces.extend(whole)
     if current:
         pieces.append(current)
     return pieces
 
 
-def _split_long(unit: str, limit: int) -> list[str]:
+def _words(line: str, limit: int) -> list[str]:
+    """A line longer than ``limit`` cut between words (mid-word only when one word is longer)."""
     out: list[str] = []
-    current = ""
-    for sep, parts in (("\n", unit.split("\n")),):
-        for part in parts:
-            candidate = f"{current}{sep}{part}" if current else part
-            if len(candidate) <= limit:
-                current = candidate
-                continue
-            if current:
-                out.append(current)
-            while len(part) > limit:
-                cut_at = part.rfind(" ", 0, limit)
-                cut_at = cut_at if cut_at > 0 else limit
-                out.append(part[:cut_at])
-                part = part[cut_at:].lstrip()
-            current = part
-    if current:
-        out.append(current)
+    while len(line) > limit:
+        cut_at = line.rfind(" ", 0, limit)
+        cut_at = cut_at if cut_at > 0 else limit
+        out.append(line[:cut_at])
+        line = line[cut_at:].lstrip()
+    out.append(line)
     return out
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import socket
 from collections.abc import Awaitable
 from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
+
+from bot.devtools.local_server import LocalServer
 
 from .control import handle_control
 from .faults import Fault, FaultBook, FaultRule
@@ -30,7 +31,7 @@ _NOT_FOUND = {"ok": False, "error_code": 404, "description": "Not Found"}
 _UNAUTHORIZED = {"ok": False, "error_code": 401, "description": "Unauthorized"}
 
 
-class FakeTelegram:
+class FakeTelegram(LocalServer):
     """A fake Telegram Bot API on 127.0.0.1.
 
     Use ``async with FakeTelegram() as fake:`` (or ``await fake.start()`` / ``await fake.stop()``) and
@@ -85,17 +86,7 @@ class FakeTelegram:
         if self._runner is not None:
             return self
         self._closing = False
-        family = socket.AF_INET6 if ":" in self._host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self._host, self._requested_port))
-        sock.listen(1024)
-        sock.setblocking(False)
-        self._port = sock.getsockname()[1]
-        server = web.Server(self._handle, access_log=None)
-        self._runner = web.ServerRunner(server, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.SockSite(self._runner, sock).start()
+        await self._serve(web.ServerRunner(web.Server(self._handle, access_log=None), shutdown_timeout=1.0), 1024)
         return self
 
     async def stop(self) -> None:
@@ -103,18 +94,7 @@ class FakeTelegram:
         self.updates.wake()  # long polls answer [] now
         for task in list(self._tasks):
             task.cancel()
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.cleanup()
-
-    async def __aenter__(self) -> FakeTelegram:
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
+        await self._close_http()
 
     # --- addresses -----------------------------------------------------------------------------------
     @property

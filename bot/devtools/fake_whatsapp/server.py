@@ -6,13 +6,14 @@ import hashlib
 import hmac
 import itertools
 import json
-import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
 from aiohttp import web
+
+from bot.devtools.local_server import LocalServer
 
 from .limits import CAPTION_MAX, MEDIA_TYPES, TEXT_MAX, TITLES, ApiError, check_interactive, check_template
 from .users import WaUser
@@ -66,7 +67,7 @@ class SentMessage:
     statuses: list[str] = field(default_factory=list)
 
 
-class FakeWhatsApp:
+class FakeWhatsApp(LocalServer):
     def __init__(self, *, phone_number_id: str = DEFAULT_PHONE_NUMBER_ID, token: str = DEFAULT_TOKEN,
                  app_secret: str = DEFAULT_SECRET, clock: Any = None, webhook_url: str | None = None,
                  templates: dict[str, tuple[int, int]] | None = None, display_number: str = "6281100000000",
@@ -101,30 +102,8 @@ class FakeWhatsApp:
         app.router.add_post("/{version}/{number}/media", self._upload)
         app.router.add_get("/_media/{media_id}", self._download)
         app.router.add_get("/{version}/{media_id}", self._media_info)
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self._host, self._requested_port))
-        sock.listen(256)
-        sock.setblocking(False)
-        self._port = sock.getsockname()[1]
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        await web.SockSite(self._runner, sock).start()
+        await self._serve(web.AppRunner(app, access_log=None, shutdown_timeout=1.0), 256)
         return self
-
-    async def stop(self) -> None:
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
-        if self._runner is not None:
-            runner, self._runner = self._runner, None
-            await runner.cleanup()
-
-    async def __aenter__(self) -> FakeWhatsApp:
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.stop()
 
     @property
     def root_url(self) -> str:
