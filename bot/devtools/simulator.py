@@ -273,11 +273,7 @@ async def simulate(database_url: str | None = None, stdin: TextIO = sys.stdin, o
     from bot.devtools.fake_telegram import FakeTelegram
 
     text = get_content().text
-    workdir = Path(tempfile.mkdtemp(prefix="pijat-sim-"))
-    url = database_url or f"sqlite:///{workdir / 'simulasi.db'}"
-    db = Database(url)
-    db.upgrade()
-    clock = FakeClock(_start_time())
+    workdir, url, db, clock = simulation_database(database_url, "pijat-sim-")
     with db.session() as session:  # a kept database: new update ids must not look like ones already handled
         first_update_id = updates.highest(session) + 1
     async with FakeTelegram(first_update_id=first_update_id) as fake:
@@ -317,6 +313,16 @@ def interactive(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError):
         return False
+
+
+def simulation_database(database_url: str | None, prefix: str) -> tuple[Path, str, Database, FakeClock]:
+    """The simulation's folder (temporary: its files, and its SQLite database unless one is given), the
+    database's URL, the database migrated, and its clock, starting now."""
+    workdir = Path(tempfile.mkdtemp(prefix=prefix))
+    url = database_url or f"sqlite:///{workdir / 'simulasi.db'}"
+    db = Database(url)
+    db.upgrade()
+    return workdir, url, db, FakeClock(_start_time())
 
 
 def _start_time():

@@ -13,9 +13,7 @@ import asyncio
 import dataclasses
 import re
 import sys
-import tempfile
 from datetime import timedelta
-from pathlib import Path
 from typing import TextIO
 
 from sqlmodel import select
@@ -28,11 +26,10 @@ from bot.devtools.demo import seed_study_demo
 from bot.devtools.fake_telegram import FakeTelegram
 from bot.devtools.fake_whatsapp import FakeWhatsApp
 from bot.devtools.harness import RunningBot
-from bot.devtools.simulator import _DELTA, _UNITS, CLOCK_STEP, _start_time, dispatch_due, interactive
+from bot.devtools.simulator import _DELTA, _UNITS, CLOCK_STEP, dispatch_due, interactive, simulation_database
 from bot.flows.midwife import REGISTRATION_PREFIX
 from bot.web.server import PORT_KEY
 from content import get_content
-from storage.db import Database
 from storage.models import Facility
 
 MOTHER = "6281200000001"
@@ -119,11 +116,7 @@ class WaSimulator:
 async def simulate_whatsapp(database_url: str | None = None, stdin: TextIO = sys.stdin,
                             out: TextIO = sys.stdout) -> int:
     text = get_content().text
-    workdir = Path(tempfile.mkdtemp(prefix="pijat-wa-sim-"))
-    url = database_url or f"sqlite:///{workdir / 'simulasi.db'}"
-    db = Database(url)
-    db.upgrade()
-    clock = FakeClock(_start_time())
+    workdir, url, db, clock = simulation_database(database_url, "pijat-wa-sim-")
     with db.session() as session:
         seed_study_demo(session, now=clock.now(), settings=Settings(), midwife_telegram_id=2001,
                         midwife_name="Aminah")
