@@ -196,7 +196,7 @@ def last_cue(session: Session, row: MassageSession) -> Outbox | None:
 
 
 def offered_for_confirmation(row: MassageSession) -> bool:
-    """The mother is asked "Apakah Ibu memang sudah dipijat?" only for a session that ran its full time:
+    """The mother is asked whether she was massaged (``guide.confirm_ask``) only for a session that ran its full time:
     never for one stopped early or for a danger sign."""
     return row.status == store.COMPLETED and row.stop_reason is None
 

@@ -241,7 +241,8 @@ def _check_button(turn: Turn, user: User, family: Family, row: MassageSession, a
 
 
 def _confirm(turn: Turn, user: User, family: Family, row: MassageSession, yes: bool) -> None:  # noqa: ARG001
-    """The mother's answer to "Apakah Ibu memang sudah dipijat?": "Ya" (``pijat:ok``) or "Belum" (``pijat:no``)."""
+    """The mother's answer to the question whether she was massaged (``guide.confirm_ask``): yes
+    (``pijat:ok``) or not yet (``pijat:no``)."""
     member = family_store.membership_of(turn.session, user.id)
     if member is None or member.role != family_store.MOTHER:
         not_yours(turn)

@@ -1,4 +1,4 @@
-"""massage sessions: when the mother answered "Belum" to "Apakah Ibu memang sudah dipijat?"
+"""massage sessions: when the mother answered "not yet" to the question whether she was massaged
 
 Revision ID: 0027
 Revises: 0017
