@@ -3,8 +3,9 @@ an erase), and :func:`deliver`, which performs one of them with the Bot API (bot
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,28 +81,26 @@ async def deliver(bot, out: Outgoing) -> Any:
                 return None
             raise
     if out.kind == "photo":
-        data = open(out.data, "rb") if isinstance(out.data, str) else out.data  # noqa: SIM115
-        try:
+        with _contents(out.data) as data:
             return await bot.send_photo(out.chat_id, data, caption=out.text, reply_markup=out.keyboard)
-        finally:
-            if hasattr(data, "close"):
-                data.close()
     if out.kind == "document":
-        data = open(out.data, "rb") if isinstance(out.data, str) else out.data  # noqa: SIM115
-        try:
+        with _contents(out.data) as data:
             return await bot.send_document(out.chat_id, data, filename=out.filename, caption=out.text)
-        finally:
-            if hasattr(data, "close"):
-                data.close()
     if out.kind in ("animation", "voice"):
-        data = open(out.data, "rb") if isinstance(out.data, str) else out.data  # noqa: SIM115
-        try:
-            send = bot.send_animation if out.kind == "animation" else bot.send_voice
+        send = bot.send_animation if out.kind == "animation" else bot.send_voice
+        with _contents(out.data) as data:
             return await send(out.chat_id, data, caption=out.text, reply_markup=out.keyboard)
-        finally:
-            if hasattr(data, "close"):
-                data.close()
     raise ValueError(f"unknown outgoing kind {out.kind}")
+
+
+@contextlib.contextmanager
+def _contents(data: bytes | str | None) -> Iterator[Any]:
+    """What to upload: a file path opened (and closed after the send), bytes as they are."""
+    if not isinstance(data, str):
+        yield data
+        return
+    with open(data, "rb") as handle:
+        yield handle
 
 
 ERASE = "erase"  # a message the bot sent, its text replaced (its buttons gone), or deleted where that fails
