@@ -109,47 +109,55 @@ async def test_a_reminder_past_the_window_goes_as_a_template_and_the_tap_brings_
 HUSBAND = "6281234560002"
 
 
-async def test_husband_massage_checklist_and_danger_with_the_telegram_midwife(
-        settings, db, clock, fake_tg, monkeypatch):
+async def _husband_guides_the_massage(running, fake_wa, db, clock, fake_tg, code, log):
+    """The mother registered, her husband joined with GABUNG, filled the checklist by a typed number and started
+    the guided massage; the facility's midwife on Telegram. (mother, husband, midwife, act)."""
     from bot.devtools.demo import add_midwife
     from storage.models import Family
 
+    mother = await _registered(running, fake_wa, db, code)
+    with db.session() as s:
+        family = s.exec(select(Family)).one()
+        link_code = family.link_code
+        add_midwife(s, s.get(Facility, family.facility_id), telegram_id=2001, name="Aminah", now=clock.now())
+        s.commit()
+    midwife = fake_tg.user(user_id=2001, first_name="Aminah")
+
+    async def act(person, how, what):
+        await (person.type(what) if how == "type" else person.press_title(what))
+        log.append(f"[{person.user.name}] > {what}\n{person.texts()}")
+
+    husband = Person(fake_wa, running, HUSBAND, "Budi")
+    await act(husband, "type", f"GABUNG {link_code}")
+    await act(husband, "press", "Setuju")
+    await act(husband, "press", "Setuju")
+    await act(husband, "press", "Boleh")
+
+    await act(husband, "type", "Budi")
+    assert "ingin bergabung" in mother.texts()
+    await act(mother, "press", "Setujui")
+    log.append(f"[Budi] <\n{husband.texts()}")
+    await act(husband, "type", "pijat")
+    await act(husband, "press", "📝 Isi ceklis dulu")
+    await act(husband, "type", "1")  # the checklist by a typed number
+    await act(husband, "press", "🤲 Lanjut ke pijat")
+    await act(husband, "press", "✅ Semua tidak ada")
+    kinds = [m.type for m in husband.replies]
+    assert "image" in kinds and kinds[-1] == "interactive", kinds
+    for _ in range(5):
+        await act(husband, "press", "Lanjut ▶")
+    await act(husband, "press", "Mulai pijat ▶")
+    assert "Mulai" in husband.texts()
+    return mother, husband, midwife, act
+
+
+async def test_husband_massage_checklist_and_danger_with_the_telegram_midwife(
+        settings, db, clock, fake_tg, monkeypatch):
     code = _invite(db, monkeypatch)
     async with wa_bot(settings, db, clock, fake_tg) as (running, fake_wa):
-        mother = await _registered(running, fake_wa, db, code)
-        with db.session() as s:
-            family = s.exec(select(Family)).one()
-            link_code = family.link_code
-            add_midwife(s, s.get(Facility, family.facility_id), telegram_id=2001, name="Aminah", now=clock.now())
-            s.commit()
-        midwife = fake_tg.user(user_id=2001, first_name="Aminah")
         log = []
-
-        async def act(person, how, what):
-            await (person.type(what) if how == "type" else person.press_title(what))
-            log.append(f"[{person.user.name}] > {what}\n{person.texts()}")
-
-        husband = Person(fake_wa, running, HUSBAND, "Budi")
-        await act(husband, "type", f"GABUNG {link_code}")
-        await act(husband, "press", "Setuju")
-        await act(husband, "press", "Setuju")
-        await act(husband, "press", "Boleh")
-
-        await act(husband, "type", "Budi")
-        assert "ingin bergabung" in mother.texts()
-        await act(mother, "press", "Setujui")
-        log.append(f"[Budi] <\n{husband.texts()}")
-        await act(husband, "type", "pijat")
-        await act(husband, "press", "📝 Isi ceklis dulu")
-        await act(husband, "type", "1")  # the checklist by a typed number
-        await act(husband, "press", "🤲 Lanjut ke pijat")
-        await act(husband, "press", "✅ Semua tidak ada")
-        kinds = [m.type for m in husband.replies]
-        assert "image" in kinds and kinds[-1] == "interactive", kinds
-        for _ in range(5):
-            await act(husband, "press", "Lanjut ▶")
-        await act(husband, "press", "Mulai pijat ▶")
-        assert "Mulai" in husband.texts()
+        mother, husband, midwife, act = await _husband_guides_the_massage(running, fake_wa, db, clock, fake_tg,
+                                                                           code, log)
         await act(husband, "type", "berhenti")  # the massage's own word: the guide stops (not BERHENTI's pause)
         media = [m for m in fake_wa.sent if m.type in ("image", "video", "audio")]
         uploads = [c for c in fake_wa.calls if c.path.endswith("/media")]
@@ -235,3 +243,30 @@ async def test_statuses_are_stored_and_hapus_erases_the_whatsapp_person(settings
         assert "setuju" in mother.texts().lower()
         with db.session() as s:
             assert s.exec(select(ChannelIdentity)).one().person_id != person
+
+
+async def test_a_danger_sign_typed_in_the_middle_of_the_massage_stops_it_on_whatsapp(
+        settings, db, clock, fake_tg, monkeypatch):
+    """Paths crossing on WhatsApp: the husband types a danger sign while the guide runs. The massage stops
+    (stored as stopped for a danger sign), he gets the advice with 119/112, the Telegram midwife is alerted,
+    and no cue or "Selesai" follows."""
+    from datetime import timedelta
+
+    from bot.reminders.dispatcher import dispatch_once
+    from storage.models import MassageSession
+
+    code = _invite(db, monkeypatch)
+    async with wa_bot(settings, db, clock, fake_tg) as (running, fake_wa):
+        mother, husband, midwife, act = await _husband_guides_the_massage(running, fake_wa, db, clock, fake_tg,
+                                                                           code, [])
+        await act(husband, "type", "istri saya tiba2 pingsan")
+        advice = husband.texts()
+        assert "119" in advice and "112" in advice, advice
+        assert any("TANDA BAHAYA" in (m.text or "") for m in midwife.messages)
+        clock.advance(timedelta(minutes=30))  # past the guide's whole length: nothing more may come
+        await dispatch_once(running.runtime, running.app.bot)
+        await running.bridge.settled()
+        with db.session() as s:
+            session_row = s.exec(select(MassageSession)).one()
+            assert (session_row.status, session_row.stop_reason) == ("stopped", "danger_sign")
+        assert "Selesai" not in husband.texts() + mother.texts()
