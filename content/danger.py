@@ -37,6 +37,11 @@ def normalize(text: str) -> str:
 Phrase = tuple[str, ...]
 
 
+# A word of letters and two or more runs of digits ("uhn3azk39c", a registration code) holds no measurement;
+# "2x24jam" (twice 24 hours) is kept.
+_CODE_LIKE = re.compile(r"(?<![a-z0-9])(?!\d+x\d)(?=[a-z0-9]*[a-z])[a-z0-9]*\d+[a-z]+\d[a-z0-9]*(?![a-z0-9])")
+
+
 @dataclass(frozen=True)
 class Language:
     spelling: Mapping[str, str]  # variant -> standard word
@@ -62,6 +67,7 @@ class Language:
     def tokens(self, text: str, *, fuzzy: bool = True) -> list[str]:
         """The message as standard words; punctuation that ends a clause is kept as a token."""
         text = text.lower().replace("°", " derajat ").replace("\n", " . ")
+        text = _CODE_LIKE.sub(" ", text)  # "uhn3azk39c" is a code, not 39 degrees
         text = re.sub(r"(\d+)[,.](\d+)", r"\1.\2", text)
         text = re.sub(r"(\d+)\s+koma\s+(\d+)", r"\1.\2", text)
         text = re.sub(r"(\d{2,3})\s*/\s*(\d{2,3})", r"\1 per \2", text)  # "160/110": blood pressure

@@ -112,6 +112,32 @@ async def test_a_danger_sign_before_the_opt_in_gets_its_advice(settings, db, clo
         assert "setuju" in body_text(mother.user.last()).lower()
 
 
+async def test_a_registration_code_that_looks_like_a_reading_is_still_a_code(settings, db, clock, fake_tg,
+                                                                             monkeypatch):
+    """A random code can hold "39c" or "34c" (once in ~400 codes): the prefilled text is a registration, never
+    read as a fever or a cold baby, and the facility is kept for after the opt-in."""
+    from storage.models import Facility, Family
+
+    _invite(db, monkeypatch)
+    with db.session() as s:
+        facility = s.exec(select(Facility)).one()
+        facility.registration_code = "uhn3azk39c"
+        s.add(facility)
+        s.commit()
+    assert not running_danger("DAFTAR uhn3azk39c")
+    async with wa_bot(settings, db, clock, fake_tg) as (running, fake_wa):
+        await _registered(running, fake_wa, db, "uhn3azk39c")  # never asked for the facility's code
+        assert "119" not in "".join(body_text(m) for m in fake_wa.to(MOTHER))
+        with db.session() as s:
+            assert s.exec(select(Family)).one().facility_id == facility.id
+
+
+def running_danger(text: str) -> list:
+    from content.loader import get_content
+
+    return get_content().match_danger_signs(text)
+
+
 @pytest.mark.parametrize("code,status,reachable", [(131026, "failed", False), (133010, "failed", False),
                                                    (130429, "pending", True), (131056, "pending", True),
                                                    (131047, "sent", True), (131009, "failed", True)])

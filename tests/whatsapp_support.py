@@ -55,7 +55,7 @@ class Person:
 
     async def press_title(self, title: str) -> None:
         ids = [i for _, i, t in self.user.offered() if t == title]
-        assert ids, f"{title!r} not offered: {self.user.offered()}"
+        assert ids, f"{title!r} not offered: {self.user.offered()}\n" + "\n=====\n".join(body_text(m) for m in self.user.inbox)
         await self.press(ids[0])
 
     @property

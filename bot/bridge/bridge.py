@@ -173,7 +173,8 @@ class WhatsAppBridge:
         if event.choice_id == NO:
             await self.delivery.say(pid, self.rt.content.text("whatsapp.opted_out"))
             return
-        if event.text and self.rt.content.match_danger_signs(event.text):
+        free_text = bool(event.text) and not inbound.command_text(event.text).startswith("/")
+        if free_text and self.rt.content.match_danger_signs(event.text):
             # a danger sign always gets its advice (119/112), opt-in or not
             update_id = await self._put(inbound.message_update(arrival.update_id, pid, event.name, event, event.text,
                                                                MESSAGE_IDS + arrival.inbound_count))
