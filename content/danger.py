@@ -38,7 +38,9 @@ Phrase = tuple[str, ...]
 
 
 # A word of letters and two or more runs of digits ("uhn3azk39c", a registration code) holds no measurement;
-# "2x24jam" (twice 24 hours) is kept.
+# "2x24jam" (twice 24 hours) is kept. Letters glued on both sides of one run of digits are a code unless both
+# sides are words ("suhu39c" is kept).
+_GLUED = re.compile(r"(?<![a-z0-9])([a-z]+)(\d+)([a-z]+)(?![a-z0-9])")
 _CODE_LIKE = re.compile(r"(?<![a-z0-9])(?!\d+x\d)(?=[a-z0-9]*[a-z])[a-z0-9]*\d+[a-z]+\d[a-z0-9]*(?![a-z0-9])")
 
 
@@ -68,6 +70,8 @@ class Language:
         """The message as standard words; punctuation that ends a clause is kept as a token."""
         text = text.lower().replace("°", " derajat ").replace("\n", " . ")
         text = _CODE_LIKE.sub(" ", text)  # "uhn3azk39c" is a code, not 39 degrees
+        text = _GLUED.sub(lambda m: m.group(0) if self._known(m.group(1)) and self._known(m.group(3)) else " ",
+                          text)  # "c42xhchr" is a code; "suhu39c" is a temperature
         text = re.sub(r"(\d+)[,.](\d+)", r"\1.\2", text)
         text = re.sub(r"(\d+)\s+koma\s+(\d+)", r"\1.\2", text)
         text = re.sub(r"(\d{2,3})\s*/\s*(\d{2,3})", r"\1 per \2", text)  # "160/110": blood pressure
@@ -90,6 +94,11 @@ class Language:
                     continue
                 out.append(word)
         return out
+
+    def _known(self, word: str) -> bool:
+        """A word the rules know, alone or with a possessive suffix ("bayiku")."""
+        stems = [word] + [word[: -len(x)] for x in self.suffixes if word.endswith(x) and len(word) > len(x)]
+        return any(w in self.vocabulary or w in self.spelling for w in stems)
 
     def mentions_health(self, text: str) -> bool:
         """The text names the body, the baby, blood, pain, fever or breathing (the safety net's words)."""

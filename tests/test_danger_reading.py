@@ -103,6 +103,16 @@ def test_a_long_digit_run_is_read_without_error() -> None:
     assert "bayi_demam_dingin" in read_message("1" * 40 + " koma 5 setengah, bayi demam").sign_ids
 
 
+@pytest.mark.parametrize("code", ["uhn3azk39c", "DAFTAR b43c9un8b8", "GABUNG c42xhchr", "9s4f4c44zt"])
+def test_a_code_of_letters_and_digits_holds_no_reading(code: str) -> None:
+    """Registration and family codes are random letters and digits; "39c" or "42x" inside one is no fever and
+    no count, while a number glued to known words still is."""
+    content = get_content()
+    assert content.match_danger_signs(code) == []
+    assert [s.id for s in content.match_danger_signs("suhu39c")] == ["bayi_demam_dingin"]
+    assert [s.id for s in content.match_danger_signs("udah 2x24jam gak pipis")] == ["bayi_tidak_bak"]
+
+
 def test_combining_numbers_and_crises_stand_phrases_need_the_model_urgent_signs_added_sooner() -> None:
     s = read_settings()
     urgent = {"bayi_kejang"}
