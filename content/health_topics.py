@@ -53,6 +53,12 @@ class HealthTopics:
     concerns: tuple[Phrase, ...] = ()
     not_health: str | None = None  # the topic for a message about neither the body nor the baby
     to_midwife: tuple[Phrase, ...] = ()  # words of the family's care with the midwife: never "not health"
+    forward_any: float = 1.01  # the "any sign" head from which an answered message is also forwarded
+
+    def must_forward(self, reading: MessageReading | None) -> bool:
+        """The bot may answer, but the learned reader's whole-message head says a sign may be in it: a person
+        reads it too (the reader knows that something is reported better than which sign it is)."""
+        return bool(reading is not None and reading.scores and reading.scores.get(ANY, 0.0) >= self.forward_any)
 
     def get(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
@@ -182,6 +188,9 @@ def parse_topics(root: Node, lang: Language, sources: Mapping[str, object]) -> H
     score = root.get("max_sign_score")
     if not isinstance(score.value, (int, float)) or not 0 < score.value <= 1:
         raise score.error("a probability between 0 and 1")
+    forward_any = root.get("forward_any")
+    if not isinstance(forward_any.value, (int, float)) or not 0 < forward_any.value <= 1.01:
+        raise forward_any.error("a probability between 0 and 1 (1.01: never)")
     try:
         concerns = tuple(dict.fromkeys(p for spec in root.get("concerns").str_list(min_len=1) for p in lang.expand(spec)))
     except KeyError as exc:
@@ -191,7 +200,8 @@ def parse_topics(root: Node, lang: Language, sources: Mapping[str, object]) -> H
         raise root.error(f"unknown topic {not_health!r}", "not_health")
     return HealthTopics(tuple(topics), lang, core, words, social.get("max_other").int(min_value=0),
                         social.get("max_words").int(min_value=1), float(score.value), concerns, not_health,
-                        tuple(tuple(lang.tokens(w, fuzzy=False)) for w in root.get("to_midwife").str_list(min_len=1)))
+                        tuple(tuple(lang.tokens(w, fuzzy=False)) for w in root.get("to_midwife").str_list(min_len=1)),
+                        float(forward_any.value))
 
 
 @lru_cache(maxsize=1)

@@ -6,6 +6,8 @@ takes for a family's free text with no conversation waiting: ``alert`` (a danger
 ``topic+forward`` when the topic also forwards it), ``social`` (the short reply) or ``forwarded`` (to the
 midwives). Reported per kind and per author; the dangerous case is a danger message the reader missed that
 the bot then answered itself instead of forwarding (``danger answered``).
+``--left-out`` reads each author's part with a model trained without it (the honest figure for words the
+reader never saw; the rules and topics were still written with those parts in view).
 What it cannot show: the route of a message typed inside a conversation (the conversation reads it), and
 whether an answer fits the family's question (read the answers in content/health_answers.yaml).
 """
@@ -13,13 +15,15 @@ whether an answer fits the family's question (read the answers in content/health
 from __future__ import annotations
 
 import argparse
+import functools
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from content import danger_corpus
+from content.danger_model import read_settings, train
 from content.health_topics import HealthTopics, topics
-from content.loader import get_content
-from content.reading import MessageReading
+from content.loader import Content, get_content
+from content.reading import MessageReading, normalizer, read
 
 ROUTES = ("alert", "hypothetical", "topic", "topic+forward", "social", "forwarded")
 
@@ -34,7 +38,7 @@ def route(reading: MessageReading, text: str, t: HealthTopics) -> tuple[str, str
         return "hypothetical", None
     topic = t.answerable(reading, text)
     if topic is not None:
-        return ("topic+forward" if topic.forward else "topic"), topic.id
+        return ("topic+forward" if topic.forward or t.must_forward(reading) else "topic"), topic.id
     return "forwarded", None
 
 
@@ -42,7 +46,20 @@ def harmless(m: danger_corpus.Message) -> bool:
     return m.kind != "danger" and not (m.kind == "?" and m.signs)
 
 
-def evaluate(messages: Iterable[danger_corpus.Message]) -> dict:
+def left_out_readers(content: Content, messages: list[danger_corpus.Message]) -> dict[str, Callable]:
+    """Per author: a reader whose model never saw that author's part."""
+    ids = [s.id for s in content.danger_signs]
+    urgent = {s.id for s in content.danger_signs if s.urgent}
+    readers = {}
+    for author in sorted({m.author for m in messages}):
+        model = train([m for m in messages if m.author != author], read_settings(),
+                      normalizer(content.danger_language), ids, urgent)
+        readers[author] = functools.partial(read, content.danger_signs, content.danger_language,
+                                            content.message_kinds, model=model)
+    return readers
+
+
+def evaluate(messages: Iterable[danger_corpus.Message], readers: dict[str, Callable] | None = None) -> dict:
     c, t = get_content(), topics()
     by_kind: dict[str, Counter] = defaultdict(Counter)
     by_author: dict[str, Counter] = defaultdict(Counter)
@@ -51,7 +68,8 @@ def evaluate(messages: Iterable[danger_corpus.Message]) -> dict:
     danger_answered: list[tuple[str, str, str]] = []
     for m in messages:
         group = "danger" if not harmless(m) else m.kind
-        r, topic = route(c.read_message(m.text), m.text, t)
+        reading = readers[m.author](m.text) if readers is not None else c.read_message(m.text)
+        r, topic = route(reading, m.text, t)
         by_kind[group][r] += 1
         by_author[f"{m.author} {'danger' if group == 'danger' else 'harmless'}"][r] += 1
         if group != "danger":
@@ -102,9 +120,11 @@ def report(result: dict, examples: bool = True) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.parse_args(argv)
+    parser.add_argument("--left-out", action="store_true", help="each author's part read by a model trained without it")
+    args = parser.parse_args(argv)
     messages = [m for m in danger_corpus.load() if not m.file.startswith(danger_corpus.SEALED)]
-    print(report(evaluate(messages)))
+    readers = left_out_readers(get_content(), messages) if args.left_out else None
+    print(report(evaluate(messages, readers)))
     return 0
 
 

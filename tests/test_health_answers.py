@@ -5,9 +5,12 @@ talk, never when it carries a health word."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from content import danger_corpus, get_content
+from content.danger_model import ANY
 from content.health_topics import topics
 from content.route_eval import route
 from content.style import check_text
@@ -75,3 +78,13 @@ def test_no_danger_message_of_a_corpus_part_is_answered_by_the_bot():
     assert part
     answered = [m.text for m in part if route(c.read_message(m.text), m.text, TOPICS)[0] in ("topic", "social")]
     assert answered == []
+
+
+def test_a_topic_answer_is_forwarded_too_when_the_any_sign_head_is_high():
+    reading = get_content().read_message(LOCHIA_TEXT)
+    assert route(reading, LOCHIA_TEXT, TOPICS)[0] == "topic"
+    doubtful = dataclasses.replace(reading, scores={**reading.scores, ANY: TOPICS.forward_any})
+    assert TOPICS.must_forward(doubtful) and route(doubtful, LOCHIA_TEXT, TOPICS)[0] == "topic+forward"
+
+
+LOCHIA_TEXT = "bu, darah nifas saya warnanya coklat sekarang, normal kan?"

@@ -16,7 +16,7 @@ from storage.models import Question
 from tests.test_danger_e2e import alerts_of, family_with_facility
 from tests.test_midwife_support import FACILITY_A
 
-LOCHIA = "bu, darah nifas saya sekarang warnanya coklat kemerahan, memang begitu ya?"
+LOCHIA = "bu, darah nifas saya warnanya coklat sekarang, normal kan?"
 
 
 def t(key: str, **params) -> str:
@@ -123,3 +123,22 @@ async def test_a_message_about_oneself_the_reader_cannot_place_is_still_forwarde
     await mother.send("saya rasanya aneh hari ini")
     assert t("desk.family_forwarded", fasilitas=FACILITY_A, sapaan="Ibu") in mother.last_reply.text
     assert "PESAN KELUARGA" in midwife.last_reply.text
+
+
+async def test_an_answer_the_reader_doubts_is_also_forwarded(bot, db, clock, mother, midwife, monkeypatch):
+    """When the learned reader's "any sign" head reaches ``forward_any`` the family still gets the topic's
+    answer, and the midwife gets the message too (a sign the reader could not name may be in it). The
+    threshold is set to 0 here so that the lochia question crosses it."""
+    import dataclasses
+
+    from content import health_topics
+
+    doubting = dataclasses.replace(health_topics.topics(), forward_any=0.0)
+    monkeypatch.setattr(health_topics, "topics", lambda: doubting)
+    family_with_facility(db, clock)
+    await mother.send(LOCHIA)
+    texts = "\n".join(m.text or "" for m in mother.messages[-3:])
+    assert "Darah nifas keluar beberapa minggu" in texts and "sekarang" in texts
+    note = midwife.last_reply
+    assert "PESAN KELUARGA" in note.text and "warnanya coklat" in note.text
+    assert [q.kind for q in _questions(db)] == [store.FAMILY]

@@ -97,7 +97,7 @@ def _free_text(turn: Turn, family: Family | None, reading, *, from_staff: bool) 
         return  # answered as information, recorded on the family's page with "Teruskan ke bidan"
     topic = helper.answerable(reading, turn.text) if linked else None
     if topic is not None:  # a harmless question the bot answers itself; the midwife reads it on the family's page
-        health_answer.answer(turn, user, family, topic, turn.text)
+        health_answer.answer(turn, user, family, topic, turn.text, forward_too=helper.must_forward(reading))
         return
     if family is not None and user is not None:
         forward(turn, user, family, turn.text)  # a person hears it: the midwife, or kept until the family links

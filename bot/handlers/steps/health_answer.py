@@ -18,10 +18,11 @@ from storage.models import Family, User
 FORWARD = "ha"
 
 
-def answer(turn: Turn, user: User, family: Family, topic: Topic, text: str) -> None:
-    """Reply with the topic's answer; record the message for the midwife (or forward it, for feelings)."""
+def answer(turn: Turn, user: User, family: Family, topic: Topic, text: str, *, forward_too: bool = False) -> None:
+    """Reply with the topic's answer; record the message for the midwife, or forward it (feelings, or a message
+    the learned reader thinks may report a sign: ``forward_too``)."""
     body = turn.t("health.answer", jawaban=topic.answer, kapan=topic.go_now)
-    if topic.forward:
+    if topic.forward or forward_too:
         turn.reply(body)
         forward(turn, user, family, text)
         return
