@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from content import get_content, route_eval
-from content.danger import match_exact, match_tokens
+from content.danger import match_exact, match_tokens, negated_signs
 from content.danger_corpus import CORPUS_DIR, KINDS, NAME, R0_NOTE, Message, load, sync
 from content.danger_model import HEADS, DangerModel, Settings, read_settings, train
 from content.loader import Content
@@ -50,19 +50,23 @@ class Read:
     urgent: frozenset[str]
     kept: frozenset[str]  # never vetoed (the urgent signs of the mother's mind)
 
+    negated: frozenset[str] = frozenset()  # signs the rules read as negated ("tidak lemas")
+
     def signs(self, reader: str, settings: Settings) -> frozenset[str]:
-        if self.hypothetical:
-            return frozenset()
         if reader == "rules":
-            return frozenset(self.rules)
+            return frozenset() if self.hypothetical else frozenset(self.rules)
         if reader == "model":
-            return frozenset(settings.combine({}, self.probs, self.urgent))
-        return frozenset(settings.combine(self.rules, self.probs, self.urgent, self.kept))
+            got = frozenset(settings.combine({}, self.probs, self.urgent, negated=self.negated))
+        else:
+            got = frozenset(settings.combine(self.rules, self.probs, self.urgent, self.kept, self.negated))
+        if self.hypothetical and not (got and settings.overrides_hypothetical(self.probs)):
+            return frozenset()
+        return got
 
 
-def rules_reading(content: Content, messages: Sequence[Message]) -> list[tuple[dict[str, bool], bool]]:
+def rules_reading(content: Content, messages: Sequence[Message]) -> list[tuple[dict[str, bool], bool, frozenset[str]]]:
     """Per message: the rules' hits (sign id -> exact; a hit told as happening now counts as exact, it is
-    never vetoed) and whether the message is hypothetical."""
+    never vetoed), whether the message is hypothetical, and the signs it names only negated."""
     lang, kinds = content.danger_language, content.message_kinds
     out = []
     for m in messages:
@@ -71,27 +75,28 @@ def rules_reading(content: Content, messages: Sequence[Message]) -> list[tuple[d
         still = lambda rest: bool(match_tokens(content.danger_signs, rest, lang))  # noqa: E731
         if found and told_as_now(kinds, tokens, still):
             found = dict.fromkeys(found, True)
-        out.append((found, is_hypothetical(kinds, tokens, still)))
+        out.append((found, is_hypothetical(kinds, tokens, still),
+                    frozenset(negated_signs(content.danger_signs, tokens, lang, set(found)))))
     return out
 
 
-def all_rules(content: Content, messages: Sequence[Message]) -> dict[int, tuple[dict[str, bool], bool]]:
+def all_rules(content: Content, messages: Sequence[Message]) -> dict[int, tuple[dict[str, bool], bool, frozenset[str]]]:
     return dict(zip(map(id, messages), rules_reading(content, messages), strict=True))
 
 
 def fold_reads(content: Content, train_on: Sequence[Message], test: Sequence[Message],
-               rules: Sequence[tuple[dict[str, bool], bool]]) -> list[Read]:
+               rules: Sequence[tuple[dict[str, bool], bool, frozenset[str]]]) -> list[Read]:
     ids = [s.id for s in content.danger_signs]
     urgent = frozenset(s.id for s in content.danger_signs if s.urgent)
     kept = frozenset(s.id for s in content.danger_signs if s.urgent and s.crisis)
     model: DangerModel = train(train_on, read_settings(), normalizer(content.danger_language), ids, urgent)
     probs = model.probabilities([m.text for m in test]) if test else np.zeros((0, len(model.columns)))
-    return [Read(m, r, h, dict(zip(model.columns, map(float, p), strict=True)), urgent, kept)
-            for m, (r, h), p in zip(test, rules, probs, strict=True)]
+    return [Read(m, r, h, dict(zip(model.columns, map(float, p), strict=True)), urgent, kept, neg)
+            for m, (r, h, neg), p in zip(test, rules, probs, strict=True)]
 
 
 def folds(content: Content, messages: Sequence[Message], by: str,
-          rules: dict[int, tuple[dict[str, bool], bool]] | None = None) -> list[Read]:
+          rules: dict[int, tuple[dict[str, bool], bool, frozenset[str]]] | None = None) -> list[Read]:
     """Every message read by a model that never saw its author's (or register's) part."""
     if rules is None:
         rules = all_rules(content, messages)
@@ -165,18 +170,21 @@ VETOS = (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4)
 URGENT_THRESHOLDS = (0.4, 0.6, 0.8, 1.01)  # 1.01: never by one urgent sign's own probability
 THRESHOLDS = (0.6, 0.7, 0.8)
 URGENT_MESSAGE = (0.5, 0.6, 0.7, 0.8, 1.01)  # 1.01: the urgent head never adds a sign
+HYPOTHETICAL_HEAD = (0.8, 0.9, 1.01)  # 1.01: the rules' "hypothetical" always stands
 
 
 def frontier(reads: Sequence[Read], settings: Settings, urgent_ids: frozenset[str]) -> list[tuple[Settings, Figures]]:
-    """The combination settings tried (veto x urgent add threshold x add threshold x urgent head) and their
-    figures."""
+    """The combination settings tried (veto x urgent add threshold x add threshold x urgent head x the urgent
+    head's override of "hypothetical") and their figures."""
     out = []
     for veto in VETOS:
         for urgent in URGENT_THRESHOLDS:
             for add in THRESHOLDS:
                 for head in URGENT_MESSAGE:
-                    s = replace(settings, veto=veto, urgent_threshold=urgent, threshold=add, urgent_message=head)
-                    out.append((s, figures(reads, "combined", s, urgent_ids)["all"]))
+                    for hyp in HYPOTHETICAL_HEAD:
+                        s = replace(settings, veto=veto, urgent_threshold=urgent, threshold=add, urgent_message=head,
+                                    hypothetical_head=hyp)
+                        out.append((s, figures(reads, "combined", s, urgent_ids)["all"]))
     return out
 
 
@@ -195,14 +203,15 @@ def choose(tried: Sequence[tuple[Settings, Figures]], target: float) -> Settings
 
 def frontier_table(tried: Sequence[tuple[Settings, Figures]], target: float) -> str:
     """Per veto, the best urgent add threshold under the false-alarm target (else the fewest false alarms)."""
-    rows = ["| veto | add (urgent) | add (other) | urgent head | recall | urgent alert recall | false alarms |",
-            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    rows = ["| veto | add (urgent) | add (other) | urgent head | overrides hypothetical | recall | urgent alert recall | false alarms |",
+            "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for veto in VETOS:
         group = [(s, f) for s, f in tried if s.veto == veto]
         ok = [(s, f) for s, f in group if f.false_alarm_rate <= target]
         s, f = (max(ok, key=lambda sf: (sf[1].urgent_recall, sf[1].recall)) if ok
                 else min(group, key=lambda sf: (sf[1].false_alarm_rate, -sf[1].urgent_recall)))
-        rows.append(f"| {veto} | {s.urgent_threshold} | {s.threshold} | {s.urgent_message} | {_f(f.recall)} | "
+        rows.append(f"| {veto} | {s.urgent_threshold} | {s.threshold} | {s.urgent_message} | {s.hypothetical_head} | "
+                    f"{_f(f.recall)} | "
                     f"{_f(f.urgent_recall)} | "
                     f"{_f(f.false_alarm_rate)} ({f.false_alarms}/{f.harmless}) |")
     return "\n".join(rows)
@@ -257,7 +266,9 @@ def report(content: Content, messages: Sequence[Message], settings: Settings) ->
         f"Combination: a rule's phrase hit (not a number, not an urgent sign of the mother's mind, not told as now) kept when the "
         f"model gives some sign ≥ {settings.veto}; the model adds "
         f"an urgent sign at ≥ {settings.urgent_threshold}, another at ≥ {settings.threshold}, and (nothing urgent "
-        f"raised) its likeliest urgent sign when the urgent head reaches ≥ {settings.urgent_message}. "
+        f"raised) its likeliest urgent sign when the urgent head reaches ≥ {settings.urgent_message}; never a sign "
+        f"the rules read as negated; the rules' 'hypothetical' stands unless the urgent head reaches "
+        f"≥ {settings.hypothetical_head}. "
         f"Computed by `python -m content.danger_eval --write` "
         f"in {time.perf_counter() - t0:.0f} s.",
         "", "### Overall (each message read by a model that never saw its author's or its register's part)", "",
@@ -372,11 +383,11 @@ def main(argv: list[str] | None = None) -> int:
         print(frontier_table(tried, settings.target_false_alarms))
         path = Path(__file__).resolve().parent / "danger_model.yaml"
         doc = path.read_text(encoding="utf-8")
-        for key in ("threshold", "urgent_threshold", "veto", "urgent_message"):
+        for key in ("threshold", "urgent_threshold", "veto", "urgent_message", "hypothetical_head"):
             doc = re.sub(rf"(?m)^{key}: .*$", f"{key}: {getattr(settings, key)}", doc)
         path.write_text(doc, encoding="utf-8")
         print(f"chosen: veto {settings.veto}, urgent {settings.urgent_threshold}, other {settings.threshold}, "
-              f"urgent head {settings.urgent_message}")
+              f"urgent head {settings.urgent_message}, hypothetical overridden at {settings.hypothetical_head}")
     if args.write or args.misses or args.choose or not args.sealed:
         text, data = report(content, messages, settings)
         print(text)

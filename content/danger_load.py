@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 from content.danger import (
     SUBJECT_MODES,
@@ -16,10 +17,27 @@ from content.danger import (
     Slot,
 )
 from content.danger_numbers import parse_number_words
+from content.errors import ContentError
 from content.schema import Node, unique_ids
 from content.sources import Source, read_source
 
 # -- loading ---------------------------------------------------------------------------------------
+
+def read_lexicon(path: Path, lang: Language) -> dict[str, str]:
+    """danger_lexicon.tsv (variant, standard, language; "#" comments): regional and chat words read as their
+    standard word. A word the rules already know keeps its own reading; the entries are never targets of the
+    typing-slip correction (they join the spelling after the vocabulary is fixed)."""
+    out: dict[str, str] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        cols = line.split("\t")
+        if len(cols) != 3 or not cols[0].isalpha() or not cols[1].isalpha() or cols[0] != cols[0].lower():
+            raise ContentError(f"{path.name}:{n}: not 'variant<TAB>standard<TAB>language' of single lower-case words")
+        if cols[0] not in lang.spelling and cols[0] not in lang.vocabulary:
+            out[cols[0]] = cols[1]
+    return out
+
 
 def parse_language(root: Node) -> Language:
     keys = {"spelling", "reduplication_adds", "suffixes", "fuzzy", "clause_breaks", "subjects", "address_words",

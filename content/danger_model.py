@@ -34,7 +34,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from content.danger_corpus import CORPUS_DIR, Message, digest, load
 from content.schema import Node, load_yaml
 
-MODEL_VERSION = "3"
+MODEL_VERSION = "4"
 # Scores of the whole message, next to the per-sign ones (never a sign id): any sign reported, an urgent one.
 ANY, URGENT = "_any", "_urgent"
 HEADS = (ANY, URGENT)
@@ -59,9 +59,18 @@ class Settings:
     heads_C: float = 10.0
     # ... when that sign's own probability reaches this; below it, the urgent sign "not yet clear" (UNCLEAR)
     name_unclear: float = 0.3
+    char_analyzer: str = "char_wb"  # "char": n-grams across word boundaries too ("k bangu" of "gak bangun")
+    hypothetical_head: float = 1.01  # the urgent head overrides the rules' "hypothetical" at this probability
+    social_kind: float = 1.01  # a message the kind model reads as small talk this surely (and no sign) is small talk
+
+    def overrides_hypothetical(self, scores: Mapping[str, float]) -> bool:
+        """The urgent head is this sure that something urgent is told: the rules' reading of the message as
+        hypothetical (a question, a past event, someone else) does not stand (it is one author's idea of how
+        families frame a worry; "dibangunin gak bangun2" read as "woke up" is not a past event over)."""
+        return scores.get(URGENT, 0.0) >= self.hypothetical_head
 
     def combine(self, rules: Mapping[str, bool], scores: Mapping[str, float], urgent: Set[str],
-                kept: Set[str] = frozenset()) -> set[str]:
+                kept: Set[str] = frozenset(), negated: Set[str] = frozenset()) -> set[str]:
         """The signs raised from the rules' hits (sign id -> exact) and the model's probabilities.
 
         An exact hit (a stated number beyond its threshold) always stands, and so does a hit on a sign in
@@ -71,7 +80,9 @@ class Settings:
         the whole message: a look-alike it reads as harmless is dropped. The
         model adds a sign at ``urgent_threshold`` (urgent signs: missing one is worse) or ``threshold``;
         when nothing urgent was raised and the urgent head (the message reports some urgent sign) reaches
-        ``urgent_message``, the model adds the urgent sign it finds likeliest.
+        ``urgent_message``, the model adds the urgent sign it finds likeliest. The model never adds a sign the
+        rules read as negated (``negated``: "tidak demam"), and its urgent head adds nothing to a message whose
+        only signs are negated ones.
         Without scores (the model off) every rule hit stands.
         """
         if not scores:
@@ -80,9 +91,10 @@ class Settings:
         danger = max([*signs.values(), scores.get(ANY, 0.0)]) >= self.veto
         stand = {sid for sid, exact in rules.items() if exact or danger or sid in kept}
         out = stand | {sid for sid, p in signs.items()
-                       if p >= (self.urgent_threshold if sid in urgent else self.threshold)}
-        if scores.get(URGENT, 0.0) >= self.urgent_message and not out & urgent:
-            likeliest = max((sid for sid in signs if sid in urgent), key=lambda sid: signs[sid], default=None)
+                       if p >= (self.urgent_threshold if sid in urgent else self.threshold) and sid not in negated}
+        if scores.get(URGENT, 0.0) >= self.urgent_message and not out & urgent and not (negated and not out):
+            likeliest = max((sid for sid in signs if sid in urgent and sid not in negated),
+                            key=lambda sid: signs[sid], default=None)
             if likeliest is not None and signs[likeliest] >= self.name_unclear:
                 out.add(likeliest)
             else:  # urgent, but no sign likely enough to name: never advice about a sign nobody reported
@@ -94,7 +106,7 @@ def read_settings(path: Path = SETTINGS) -> Settings:
     node = Node(load_yaml(path), path.name)
     node.mapping(required={"threshold", "urgent_threshold", "veto", "class_weight", "target_false_alarms", "C",
                            "char_ngrams", "word_ngrams", "min_df", "urgent_message", "heads_C"},
-                 allowed={"name_unclear"})
+                 allowed={"name_unclear", "char_analyzer", "hypothetical_head", "social_kind"})
 
     def pair(key: str) -> tuple[int, int]:
         a, b = (n.int(min_value=1) for n in node.get(key).list(min_len=2))
@@ -106,7 +118,10 @@ def read_settings(path: Path = SETTINGS) -> Settings:
                     float(node.get("urgent_threshold").value), float(node.get("veto").value),
                     node.get("class_weight").str() if node.has("class_weight") else None,
                     float(node.get("urgent_message").value), float(node.get("heads_C").value),
-                    float(node.get("name_unclear").value) if node.has("name_unclear") else 0.3)
+                    float(node.get("name_unclear").value) if node.has("name_unclear") else 0.3,
+                    node.get("char_analyzer").str() if node.has("char_analyzer") else "char_wb",
+                    float(node.get("hypothetical_head").value) if node.has("hypothetical_head") else 1.01,
+                    float(node.get("social_kind").value) if node.has("social_kind") else 1.01)
 
 
 @dataclass
@@ -121,9 +136,16 @@ class DangerModel:
     normalize: Normalizer | None = None
 
     def _x(self, texts: Sequence[str]):
+        key = tuple(texts)
+        last = self.__dict__.get("_last")  # one message is read by the heads, then perhaps by the kind model
+        if last is not None and last[0] == key:
+            return last[1]
         norm = self.normalize or str.lower
         words = [norm(t) for t in texts]
-        return hstack([self.char.transform(words), self.word.transform(words)]).tocsr()
+        x = hstack([self.char.transform(words), self.word.transform(words)]).tocsr()
+        if len(key) == 1:
+            self.__dict__["_last"] = (key, x)  # one tuple, replaced whole: safe between reading threads
+        return x
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -142,14 +164,27 @@ class DangerModel:
         best = int(np.argmax(p))
         return str(self.kinds.classes_[best]), float(p[best])
 
+    def small_talk(self, text: str, scores: Mapping[str, float]) -> bool:
+        """Thanks, news that all is well, a joke: the kind model reads it as social at ``social_kind`` and the
+        "any sign" head is below the veto, even when it names the baby, sleep or a number ("bayi sehat,
+        makasih", "1000x makasih")."""
+        if scores.get(ANY, 1.0) >= self.settings.veto or any(
+                p >= self.settings.veto for sid, p in scores.items() if sid not in HEADS):
+            return False
+        kind, p = self.kind(text)
+        return kind == "social" and p >= self.settings.social_kind
+
     def __call__(self, text: str) -> Mapping[str, float]:
         """The probability of each sign, and of the whole-message heads (``HEADS``)."""
         p = self.probabilities([text])[0]
         return {sid: round(float(v), 4) for sid, v in zip(self.columns, p, strict=True)}
 
     def combine(self, rules: Mapping[str, bool], scores: Mapping[str, float], urgent: Set[str],
-                kept: Set[str] = frozenset()) -> set[str]:
-        return self.settings.combine(rules, scores, urgent, kept)
+                kept: Set[str] = frozenset(), negated: Set[str] = frozenset()) -> set[str]:
+        return self.settings.combine(rules, scores, urgent, kept, negated)
+
+    def overrides_hypothetical(self, scores: Mapping[str, float]) -> bool:
+        return self.settings.overrides_hypothetical(scores)
 
 
 
@@ -158,7 +193,7 @@ def train(messages: Sequence[Message], settings: Settings, normalize: Normalizer
     """Fit the reader on ``messages`` (a few seconds for a few thousand); ``urgent_ids`` for the urgent head."""
     norm = normalize or str.lower
     texts = [m.text for m in messages]
-    char = TfidfVectorizer(analyzer="char_wb", ngram_range=settings.char_ngrams, min_df=settings.min_df,
+    char = TfidfVectorizer(analyzer=settings.char_analyzer, ngram_range=settings.char_ngrams, min_df=settings.min_df,
                            sublinear_tf=True, dtype=np.float32)
     word = TfidfVectorizer(analyzer="word", ngram_range=settings.word_ngrams, min_df=settings.min_df,
                            sublinear_tf=True, token_pattern=r"[^ ]+", dtype=np.float32)

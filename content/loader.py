@@ -63,7 +63,7 @@ from types import MappingProxyType
 
 from content import danger_model
 from content.danger import DangerSign, Language, match_signs
-from content.danger_load import known_words, parse_danger_signs, parse_language
+from content.danger_load import known_words, parse_danger_signs, parse_language, read_lexicon
 from content.day_norms import DayNorms, parse_day_norms
 from content.education import EducationMessage, parse_education
 from content.errors import ContentError
@@ -239,6 +239,8 @@ def load_content(root: Path = CONTENT_DIR) -> Content:
     language = parse_language(_node(root / "danger_language.yaml", root))
     signs = parse_danger_signs(_node(root / "danger_signs.yaml", root), sources, language)
     object.__setattr__(language, "vocabulary", known_words(language, signs))
+    object.__setattr__(language, "spelling", {**read_lexicon(root / "danger_lexicon.tsv", language),
+                                              **language.spelling})
     message_kinds = parse_message_kinds(_node(root / "message_kinds.yaml", root), language)
     day_norms = parse_day_norms(_node(root / "day_norms.yaml", root), sources)
     education = parse_education(_node(root / "education.yaml", root), sources)
@@ -284,7 +286,8 @@ def load_content(root: Path = CONTENT_DIR) -> Content:
         danger_language=language,
         day_norms=day_norms,
         message_kinds=message_kinds,
-        rules_digest=hashlib.sha256((root / "danger_language.yaml").read_bytes()).hexdigest()[:16],
+        rules_digest=hashlib.sha256((root / "danger_language.yaml").read_bytes()
+                                    + (root / "danger_lexicon.tsv").read_bytes()).hexdigest()[:16],
     )
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from content.danger import DangerSign, Language, Phrase, match_exact, match_tokens
+from content.danger import DangerSign, Language, Phrase, match_exact, match_tokens, negated_signs
 from content.schema import Node
 
 KINDS = ("danger", "health", "social", "other")
@@ -186,7 +186,11 @@ class Model(Protocol):
     def __call__(self, text: str) -> Mapping[str, float]: ...  # probability per sign
 
     def combine(self, rules: Mapping[str, bool], scores: Mapping[str, float], urgent: Set[str],
-                kept: Set[str] = frozenset()) -> set[str]: ...
+                kept: Set[str] = frozenset(), negated: Set[str] = frozenset()) -> set[str]: ...
+
+    def overrides_hypothetical(self, scores: Mapping[str, float]) -> bool: ...
+
+    def small_talk(self, text: str, scores: Mapping[str, float]) -> bool: ...
 
     def kind(self, text: str) -> tuple[str, float]: ...  # kind, its probability
 
@@ -212,13 +216,18 @@ def read(signs: Sequence[DangerSign], lang: Language, kinds: MessageKinds, text:
         still = lambda rest: bool(match_tokens(signs, rest, lang))  # noqa: E731
         kept = ({s.id for s, _ in hits} if hits and told_as_now(kinds, tokens, still)
                 else {s.id for s in signs if s.urgent and s.crisis})
-        ids = model.combine({s.id: exact for s, exact in hits}, scores, {s.id for s in signs if s.urgent}, kept)
+        ids = model.combine({s.id: exact for s, exact in hits}, scores, {s.id for s in signs if s.urgent}, kept,
+                            negated_signs(signs, tokens, lang, {s.id for s, _ in hits}))
         found = sorted([s for s in signs if s.id in ids], key=lambda s: (not s.urgent, signs.index(s)))
     named = sorted({*found, *(s for s, _ in hits)}, key=lambda s: (not s.urgent, signs.index(s)))
     hypothetical = bool(named) and is_hypothetical(
         kinds, tokens, lambda rest: bool(match_tokens(signs, rest, lang)))
+    if hypothetical and found and model is not None and model.overrides_hypothetical(scores):
+        hypothetical = False  # the reader is sure something urgent is told now
     if found and not hypothetical:
         return MessageReading(tuple(found), "danger", False, scores)
+    if not named and model is not None and scores and model.small_talk(text, scores):
+        return MessageReading((), "social", False, scores)  # "bayi sehat, makasih bu": no rule hit, read as social
     if named or lang.mentions_health(text) or any(t[0].isdigit() for t in tokens):
         # a rule hit the model vetoed still makes the message about health (it reaches the midwife)
         vetoed = () if hypothetical else tuple(s for s in named if s not in found)

@@ -11,10 +11,10 @@ from content.danger_corpus import KINDS, SEALED, load
 from content.danger_eval import all_rules, figures, folds, per_sign
 from content.danger_model import read_settings
 
-# Measured leave-one-author-out (SAFETY.md section 2); the floors sit a little below.
-# Pair recall 0.908: an urgent message the model cannot name a sign for raises "tanda_bahaya_belum_jelas" (urgent,
-# no sign named), which counts for urgent alert recall but not as the right sign.
-FLOORS = {"recall": 0.90, "urgent_recall": 0.94, "false_alarms": 0.031}
+# Measured leave-one-author-out on 21 parts (SAFETY.md section 2): pair recall 0.905, urgent alert recall 0.955,
+# false alarms 0.030; the floors sit a little below. An urgent message the model cannot name a sign for raises
+# "tanda_bahaya_belum_jelas" (urgent, no sign named): it counts for urgent alert recall, not as the right sign.
+FLOORS = {"recall": 0.90, "urgent_recall": 0.95, "false_alarms": 0.031}
 
 
 @pytest.fixture(scope="module")

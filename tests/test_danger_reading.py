@@ -130,6 +130,22 @@ def test_combining_numbers_and_crises_stand_phrases_need_the_model_urgent_signs_
     head = {**below, "bayi_sesak": s.name_unclear, URGENT: s.urgent_message}
     assert s.combine({}, head, urgent | {"bayi_sesak"}) == {"bayi_sesak"}
     assert s.combine({"bayi_kejang": True}, head, urgent | {"bayi_sesak"}) == {"bayi_kejang"}
+    # never a sign the rules read as negated ("anak saya tidak lemas"); the head adds nothing to such a message
+    sure = {"bayi_lemah": 0.99, URGENT: 0.99}
+    assert s.combine({}, sure, urgent | {"bayi_lemah"}, negated={"bayi_lemah"}) == set()
+    assert s.combine({}, sure, urgent | {"bayi_lemah"}) == {"bayi_lemah"}
+    assert s.overrides_hypothetical({URGENT: s.hypothetical_head}) and not s.overrides_hypothetical({URGENT: 0.0})
+
+
+def test_a_sign_named_only_negated_is_known_as_negated() -> None:
+    from content.danger import negated_signs
+
+    c = get_content()
+    lang = c.danger_language
+    assert negated_signs(c.danger_signs, lang.tokens("anak saya tidak lemas"), lang) == {"bayi_lemah"}
+    assert negated_signs(c.danger_signs, lang.tokens("istri saya tidak demam"), lang) == {"ibu_demam"}
+    assert negated_signs(c.danger_signs, lang.tokens("bayi saya lemas sekali"), lang) == set()
+    assert not {s.id for s in c.read_message("anak saya tidak lemas, aktif nendang-nendang").signs}
 
 
 def test_a_broken_learned_reader_never_loses_a_message(monkeypatch):
