@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -493,15 +493,3 @@ def match_exact(signs: Sequence[DangerSign], tokens: list[str], lang: Language) 
             hits.append((s, False))
     return sorted(hits, key=lambda h: not h[0].urgent)
 
-
-def negated_signs(signs: Sequence[DangerSign], tokens: list[str], lang: Language,
-                  found: Set[str] | None = None) -> set[str]:
-    """Signs the message names only negated ("anak saya tidak lemas"): found once the negation words are
-    taken out, not found as written (``found``, when the caller has it). The learned reader, which reads no
-    negation, never adds one of them."""
-    plain = [t for t in tokens if t not in lang.negations]
-    if len(plain) == len(tokens):
-        return set()
-    if found is None:
-        found = {s.id for s, _ in match_exact(signs, tokens, lang)}
-    return {s.id for s, _ in match_exact([s for s in signs if s.id not in found], plain, lang)}

@@ -28,9 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from content import get_content, route_eval
-from content.danger import match_exact, match_tokens, negated_signs
+from content.danger import match_exact, match_tokens
 from content.danger_corpus import CORPUS_DIR, KINDS, NAME, R0_NOTE, Message, load, sync
 from content.danger_model import HEADS, DangerModel, Settings, read_settings, train
+from content.danger_negation import negated_signs
 from content.loader import Content
 from content.reading import is_hypothetical, normalizer, told_as_now
 

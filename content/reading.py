@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from content.danger import DangerSign, Language, Phrase, match_exact, match_tokens, negated_signs
+from content.danger import DangerSign, Language, Phrase, match_exact, match_tokens
+from content.danger_negation import negated_signs
 from content.schema import Node
 
 KINDS = ("danger", "health", "social", "other")

@@ -11,7 +11,7 @@ from content.danger_corpus import KINDS, SEALED, load
 from content.danger_eval import all_rules, figures, folds, per_sign
 from content.danger_model import read_settings
 
-# Measured leave-one-author-out on 21 parts (SAFETY.md section 2): pair recall 0.905, urgent alert recall 0.955,
+# Measured leave-one-author-out on 25 parts (SAFETY.md section 2): pair recall 0.911, urgent alert recall 0.958,
 # false alarms 0.030; the floors sit a little below. An urgent message the model cannot name a sign for raises
 # "tanda_bahaya_belum_jelas" (urgent, no sign named): it counts for urgent alert recall, not as the right sign.
 FLOORS = {"recall": 0.90, "urgent_recall": 0.95, "false_alarms": 0.031}

@@ -138,7 +138,7 @@ def test_combining_numbers_and_crises_stand_phrases_need_the_model_urgent_signs_
 
 
 def test_a_sign_named_only_negated_is_known_as_negated() -> None:
-    from content.danger import negated_signs
+    from content.danger_negation import negated_signs
 
     c = get_content()
     lang = c.danger_language
