@@ -17,11 +17,13 @@ message, with the routes the bot takes; ``--sync DIR`` copies the finished corpu
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import sys
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -101,12 +103,15 @@ def folds(content: Content, messages: Sequence[Message], by: str,
     """Every message read by a model that never saw its author's (or register's) part."""
     if rules is None:
         rules = all_rules(content, messages)
-    reads: list[Read] = []
-    for key in sorted({getattr(m, by) for m in messages}):
+
+    def one(key: str) -> list[Read]:
         test = [m for m in messages if getattr(m, by) == key]
         rest = [m for m in messages if getattr(m, by) != key]
-        reads.extend(fold_reads(content, rest, test, [rules[id(m)] for m in test]))
-    return reads
+        return fold_reads(content, rest, test, [rules[id(m)] for m in test])
+
+    # folds in threads: liblinear fits without the GIL (1.5x on 2 cores), the reads keep the folds' order
+    with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+        return [r for part in pool.map(one, sorted({getattr(m, by) for m in messages})) for r in part]
 
 
 # -- figures -------------------------------------------------------------------------------------------
