@@ -70,6 +70,8 @@ def test_a_real_sign_inside_a_question_still_counts() -> None:
     ("anak aye darahnye keluar dari idung", "bayi_perdarahan"),
     ("aku wis kesel urip bu", "ibu_ingin_mati"),
     ("terima kasih bu, titip anak saya ya, saya sudah tidak kuat", "ibu_ingin_mati"),
+    ("rasanya pengen nelen pil tidur segenggam aja biar selesai", "ibu_ingin_mati"),  # a plan, not a dose
+    ("kalau aku minum baygon kira2 sakit gak ya", "ibu_ingin_mati"),
     ("saya dengar bisikan yang menyuruh saya pergi", "ibu_halusinasi"),
     ("istri saya yakin bayi kami ditukar di rumah sakit", "ibu_halusinasi"),
 ])
@@ -84,6 +86,8 @@ def test_numbers_regional_words_and_the_mothers_mind(text: str, sign: str) -> No
     "teman saya bayinya kejang kemarin, bayi saya sehat",
     "dedek kaget-kaget pas tidur, gak ada kejang kok",
     "suami saya namanya Kejang",
+    "obatnya harus diminum semua sampai habis ya bu?",
+    "obat batuk sebotol sudah habis, beli lagi?",
 ])
 def test_normal_numbers_events_over_and_someone_else_raise_no_sign(text: str) -> None:
     assert read_message(text).signs == ()
