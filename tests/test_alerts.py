@@ -14,7 +14,7 @@ from bot.flows.alerts import MAX_REPEATS, raise_danger
 from bot.reminders.dispatcher import dispatch_once
 from storage import alerts as alert_store
 from storage import audit, families, users
-from storage.models import Alert, Family, Outbox
+from storage.models import Alert, Facility, Family, Outbox, Staff
 from tests.test_midwife_support import MIDWIFE_A2, MIDWIFE_B, two_facilities
 
 SIGN = "bayi_kejang"
@@ -106,6 +106,25 @@ async def test_a_family_without_a_facility_is_told_to_go_to_the_nearest_one(bot,
         alert = session.exec(select(Alert)).one()
         assert alert.facility_id is None and alert.family_id == world.mothers_family.family_id
         assert session.exec(select(Outbox).where(Outbox.kind == "alert_repeat")).all() == []
+
+
+async def test_a_family_of_a_facility_without_a_midwife_is_told_so_by_the_facility_s_name(
+        bot, db, clock, mother, midwife):
+    """Linked to a facility whose midwives have all left the app: the family is not told to link with
+    /keluarga (it is linked), but that no midwife of that facility could be told, and to call now."""
+    world = two_facilities(db, clock.now())
+    with db.session() as session:
+        fam = session.get(Family, world.mothers_family.family_id)
+        for member in session.exec(select(Staff).where(Staff.facility_id == fam.facility_id)).all():
+            member.active = False
+            session.add(member)
+        facility = session.get(Facility, fam.facility_id)
+        name = facility.name
+    add_danger_command(bot, [SIGN])
+    await mother.send("/tesbahaya")
+    assert mother.last_reply.text == t(bot, "danger.no_midwife", fasilitas=name)
+    assert name in mother.last_reply.text and "/keluarga" not in mother.last_reply.text
+    assert alert_texts(midwife) == []
 
 
 async def test_handled_alert_records_who_and_stops_the_repeats(bot, db, clock, mother, midwife, fake_tg):

@@ -132,7 +132,8 @@ def raise_danger(turn: TurnView, *, family_id: int | None, sign_ids: list[str], 
                                   reached=bool(staff), words=words):
             turn.send(turn.chat_id, text)
     elif new and not staff:
-        turn.send(turn.chat_id, turn.t("danger.no_facility"))
+        turn.send(turn.chat_id, turn.t("danger.no_midwife", fasilitas=facility.name) if facility
+                  else turn.t("danger.no_facility"))
     if not new:
         return []
     _tell_other_members(turn, family, raiser, new, words)
@@ -152,6 +153,7 @@ def family_advice(content: Content, sign_ids: list[str], *, facility_name: str |
     """The family's replies for these signs (content/advice.py: what was reported, in its own short words, why
     it matters, go now or today, 119 / 112, whether the midwife was told, then what to do on the way)."""
     told = (content.text("danger.facility_told", fasilitas=facility_name) if reached and facility_name
+            else content.text("danger.no_midwife", fasilitas=facility_name) if facility_name
             else content.text("danger.no_facility"))
     return advice.family_messages(content, advice.sign_advice(content, sign_ids, words), told=told)
 
