@@ -62,6 +62,7 @@ class Settings:
     char_analyzer: str = "char_wb"  # "char": n-grams across word boundaries too ("k bangu" of "gak bangun")
     hypothetical_head: float = 1.01  # the urgent head overrides the rules' "hypothetical" at this probability
     social_kind: float = 1.01  # a message the kind model reads as small talk this surely (and no sign) is small talk
+    other_kind: float = 1.01  # ... and as about neither the body nor the baby (an errand, a date): not health
 
     def overrides_hypothetical(self, scores: Mapping[str, float]) -> bool:
         """The urgent head is this sure that something urgent is told: the rules' reading of the message as
@@ -106,7 +107,7 @@ def read_settings(path: Path = SETTINGS) -> Settings:
     node = Node(load_yaml(path), path.name)
     node.mapping(required={"threshold", "urgent_threshold", "veto", "class_weight", "target_false_alarms", "C",
                            "char_ngrams", "word_ngrams", "min_df", "urgent_message", "heads_C"},
-                 allowed={"name_unclear", "char_analyzer", "hypothetical_head", "social_kind"})
+                 allowed={"name_unclear", "char_analyzer", "hypothetical_head", "social_kind", "other_kind"})
 
     def pair(key: str) -> tuple[int, int]:
         a, b = (n.int(min_value=1) for n in node.get(key).list(min_len=2))
@@ -121,7 +122,8 @@ def read_settings(path: Path = SETTINGS) -> Settings:
                     float(node.get("name_unclear").value) if node.has("name_unclear") else 0.3,
                     node.get("char_analyzer").str() if node.has("char_analyzer") else "char_wb",
                     float(node.get("hypothetical_head").value) if node.has("hypothetical_head") else 1.01,
-                    float(node.get("social_kind").value) if node.has("social_kind") else 1.01)
+                    float(node.get("social_kind").value) if node.has("social_kind") else 1.01,
+                    float(node.get("other_kind").value) if node.has("other_kind") else 1.01)
 
 
 @dataclass
@@ -164,15 +166,27 @@ class DangerModel:
         best = int(np.argmax(p))
         return str(self.kinds.classes_[best]), float(p[best])
 
+    def _quiet(self, scores: Mapping[str, float]) -> bool:
+        return scores.get(ANY, 1.0) < self.settings.veto and not any(
+            p >= self.settings.veto for sid, p in scores.items() if sid not in HEADS)
+
     def small_talk(self, text: str, scores: Mapping[str, float]) -> bool:
         """Thanks, news that all is well, a joke: the kind model reads it as social at ``social_kind`` and the
         "any sign" head is below the veto, even when it names the baby, sleep or a number ("bayi sehat,
         makasih", "1000x makasih")."""
-        if scores.get(ANY, 1.0) >= self.settings.veto or any(
-                p >= self.settings.veto for sid, p in scores.items() if sid not in HEADS):
+        if not self._quiet(scores):
             return False
         kind, p = self.kind(text)
         return kind == "social" and p >= self.settings.social_kind
+
+    def not_health(self, text: str, scores: Mapping[str, float]) -> bool:
+        """An errand, a date, a message meant for someone else: the kind model reads it as 'other' at
+        ``other_kind`` and no head is near a sign, even when it names nappies or the baby ("tolong belikan
+        popok NB dua bungkus, Yah")."""
+        if not self._quiet(scores):
+            return False
+        kind, p = self.kind(text)
+        return kind == "other" and p >= self.settings.other_kind
 
     def __call__(self, text: str) -> Mapping[str, float]:
         """The probability of each sign, and of the whole-message heads (``HEADS``)."""

@@ -63,14 +63,30 @@ class HealthTopics:
     def get(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
 
+    @property
+    def _words(self) -> frozenset[str]:
+        """Every one-word phrase of the topics' patterns: the only stems ``stems`` may give."""
+        cached = self.__dict__.get("_words_cache")
+        if cached is None:
+            cached = frozenset(p[0] for t in self.topics for pat in t.patterns for part in pat for p in part
+                               if len(p) == 1)
+            object.__setattr__(self, "_words_cache", cached)
+        return cached
+
+    def stems(self, tokens: Sequence[str]) -> list[str]:
+        """The tokens with regional and Indonesian verb affixes taken off where that gives a topic word
+        ("dimandian", "dibedakin", "kagetan", "ditidurkeun" read as "mandi", "bedak", "kaget", "tidur")."""
+        return [stem(tok, self._words) for tok in tokens]
+
     def match(self, text: str) -> Topic | None:
         """The topic whose pattern fits the message best (most parts, then most words); None if none fits."""
         tokens = self.lang.tokens(text or "")
+        stemmed = self.stems(tokens)
         best: tuple[int, int, int] | None = None
         found: Topic | None = None
         for order, topic in enumerate(self.topics):
             for pattern in topic.patterns:
-                words = _fits(tokens, pattern)
+                words = _fits(tokens, pattern, stemmed)
                 if words is None:
                     continue
                 key = (len(pattern), words, -order)
@@ -139,11 +155,33 @@ def _occurs(tokens: Sequence[str], phrase: Phrase) -> bool:
     return any(tuple(tokens[i:i + n]) == phrase for i in range(len(tokens) - n + 1))
 
 
-def _fits(tokens: Sequence[str], pattern: tuple[Part, ...]) -> int | None:
-    """How many words the pattern's parts matched, or None when a part is missing."""
+_PREFIXES = ("meng", "mem", "men", "nge", "ng", "me", "di", "ke", "ter", "ber", "ka", "pa")
+_SUFFIXES = ("keun", "kan", "ken", "kno", "ake", "ke", "in", "an", "na", "ne", "nya", "nye", "e", "i")
+_ALONE = frozenset({"keun", "ken", "kno", "ake", "ke", "in", "na", "ne", "nya", "nye"})  # "-an", "-kan", "-i" alone
+# make nouns of their own ("ukuran" is a size, not "ukur"); with a prefix they are verbs of the word
+
+
+def stem(token: str, words: frozenset[str]) -> str:
+    """``token`` itself when it is a topic word or no affix gives one; else the topic word inside it."""
+    if token in words or len(token) < 5:
+        return token
+    for pre in ("", *_PREFIXES):
+        if pre and not token.startswith(pre):
+            continue
+        rest = token[len(pre):]
+        for suf in ("", *_SUFFIXES):
+            if (pre or suf in _ALONE) and (not suf or rest.endswith(suf)):
+                core = rest[: len(rest) - len(suf)] if suf else rest
+                if len(core) >= 4 and core in words:
+                    return core
+    return token
+
+
+def _fits(tokens: Sequence[str], pattern: tuple[Part, ...], stemmed: Sequence[str] = ()) -> int | None:
+    """How many words the pattern's parts matched (in the tokens or their stems), or None when a part is missing."""
     words = 0
     for part in pattern:
-        hit = max((len(p) for p in part if _occurs(tokens, p)), default=0)
+        hit = max((len(p) for p in part if _occurs(tokens, p) or (stemmed and _occurs(stemmed, p))), default=0)
         if not hit:
             return None
         words += hit

@@ -193,6 +193,8 @@ class Model(Protocol):
 
     def small_talk(self, text: str, scores: Mapping[str, float]) -> bool: ...
 
+    def not_health(self, text: str, scores: Mapping[str, float]) -> bool: ...
+
     def kind(self, text: str) -> tuple[str, float]: ...  # kind, its probability
 
 
@@ -229,6 +231,8 @@ def read(signs: Sequence[DangerSign], lang: Language, kinds: MessageKinds, text:
         return MessageReading(tuple(found), "danger", False, scores)
     if not named and model is not None and scores and model.small_talk(text, scores):
         return MessageReading((), "social", False, scores)  # "bayi sehat, makasih bu": no rule hit, read as social
+    if not named and model is not None and scores and model.not_health(text, scores):
+        return MessageReading((), "other", False, scores)  # "tolong belikan popok, Yah": an errand, not health
     if named or lang.mentions_health(text) or any(t[0].isdigit() for t in tokens):
         # a rule hit the model vetoed still makes the message about health (it reaches the midwife)
         vetoed = () if hypothetical else tuple(s for s in named if s not in found)

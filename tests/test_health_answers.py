@@ -43,6 +43,11 @@ def test_each_answer_fits_names_when_to_go_and_the_midwife(topic):
     ("asi aku blm keluar banyak bun, baru dikit kuning kental", "colostrum"),
     ("buku KIA itu isinya apa aja bu?", "buku_kia"),
     ("pijat oksitosin itu berapa lama ya", "massage"),
+    ("dedek sudah boleh dimandiin tiap hari belum bu?", "bathing"),  # di- ... -in taken off
+    ("suami nanya, bayinya boleh dibedakin gak?", "baby_care"),
+    ("payudara kanan saya lebih besar dari yang kiri, wajar?", "breast_sides"),
+    ("kata nenek bayi harus pakai gelang benang biar gak rewel, gimana bu?", "traditions"),
+    ("suhu normal bayi brp ya bu", "temperature"),  # chat spelling of "berapa"
 ])
 def test_topics_are_found_in_the_families_spelling(text, topic):
     found = TOPICS.match(text)
@@ -56,6 +61,28 @@ def test_topics_are_found_in_the_families_spelling(text, topic):
 def test_a_message_with_a_sign_is_never_answered_by_a_topic(text):
     reading = get_content().read_message(text)
     assert TOPICS.answerable(reading, text) is None
+
+
+def test_an_affix_never_makes_a_noun_a_topic_word():
+    """ "ukuran" is a size, not "ukur" (measure): an errand about nappies is no temperature question."""
+    assert TOPICS.stems(["ukuran", "dimandian", "kagetan"]) == ["ukuran", "mandi", "kagetan"]
+    found = TOPICS.match("tolong belikan popok ukuran NB dua bungkus ya yah")
+    assert found is None or found.id != "temperature"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("capek banget begadang semalam, tapi siang bisa tidur pas bayi tidur", ("topic", "mother_tired")),
+    ("kadang aku baper dan cemas kalau dedek nangis, wajar ga bu", ("topic+forward", "mother_mood")),
+])
+def test_tiredness_is_answered_and_feelings_reach_the_midwife_too(text, expected):
+    assert route(get_content().read_message(text), text, TOPICS) == expected
+
+
+def test_an_errand_meant_for_the_husband_gets_the_not_health_reply_not_the_midwife():
+    text = "yah, pulang kerja mampir beli popok sama galon ya"
+    reading = get_content().read_message(text)
+    assert reading.kind == "other" and not reading.signs
+    assert route(reading, text, TOPICS) == ("topic", "not_health")
 
 
 @pytest.mark.parametrize("text", ["makasih banyak ya bu bidan sudah bantu 🙏", "siap bu, nanti saya kabari lagi",

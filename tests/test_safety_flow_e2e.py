@@ -177,12 +177,12 @@ async def test_a_message_the_bot_does_not_understand_reaches_the_midwife_and_her
     # A chatty family: further messages join the open entry (one message for her, counted, newest shown).
     before = len(midwife.messages)
     await mother.send("oh ya bayi juga suka diayun")
-    await husband.send("istri saya tanya kapan boleh pakai gurita")
+    await husband.send("istri saya tanya kapan boleh mulai olahraga lagi")
     assert len(midwife.messages) == before
     with db.session() as s:
         rows = s.exec(select(Question)).all()
         assert len(rows) == 1 and rows[0].kind == "family" and rows[0].messages == 3
-    assert "3 pesan" in midwife.messages[before - 1].text and "pakai gurita" in midwife.messages[before - 1].text
+    assert "3 pesan" in midwife.messages[before - 1].text and "olahraga" in midwife.messages[before - 1].text
 
     # Reminded until answered, like a question.
     clock.advance(bot.settings.question_repeat + timedelta(minutes=1))
