@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from content.danger import Language, Phrase, _negated
+from content.danger import Language, Phrase, _negated, indonesian_words
 from content.danger_model import ANY, HEADS
 from content.errors import ContentError
 from content.loader import CONTENT_DIR, get_content
@@ -59,6 +59,11 @@ class HealthTopics:
         """The bot may answer, but the learned reader's whole-message head says a sign may be in it: a person
         reads it too (the reader knows that something is reported better than which sign it is)."""
         return bool(reading is not None and reading.scores and reading.scores.get(ANY, 0.0) >= self.forward_any)
+
+    def calm(self, reading: MessageReading | None) -> bool:
+        """The learned reader sees no sign near: the bot may close the message with a reply of its own (small
+        talk); otherwise a person reads it, like a topic near a sign."""
+        return reading is None or not reading.scores or reading.scores.get(ANY, 0.0) < self.max_sign_score
 
     def get(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
@@ -163,7 +168,7 @@ _ALONE = frozenset({"keun", "ken", "kno", "ake", "ke", "in", "na", "ne", "nya", 
 
 def stem(token: str, words: frozenset[str]) -> str:
     """``token`` itself when it is a topic word or no affix gives one; else the topic word inside it."""
-    if token in words or len(token) < 5:
+    if token in words or len(token) < 5 or token in indonesian_words():  # a root word of its own ("bukan")
         return token
     for pre in ("", *_PREFIXES):
         if pre and not token.startswith(pre):

@@ -32,7 +32,7 @@ def route(reading: MessageReading, text: str, t: HealthTopics) -> tuple[str, str
     """The route of one family free text, as bot/handlers/fallback.py takes it, and the topic id if any."""
     if reading.signs:
         return "alert", None
-    if reading.kind == "social" or (reading.kind == "other" and t.small_talk(text)):
+    if (reading.kind == "social" or (reading.kind == "other" and t.small_talk(text))) and t.calm(reading):
         return "social", None
     if reading.hypothetical and reading.mentioned:
         return "hypothetical", None

@@ -114,4 +114,14 @@ def test_a_topic_answer_is_forwarded_too_when_the_any_sign_head_is_high():
     assert TOPICS.must_forward(doubtful) and route(doubtful, LOCHIA_TEXT, TOPICS)[0] == "topic+forward"
 
 
+def test_small_talk_the_reader_is_unsure_of_reaches_a_person():
+    """ "makasih bu" closes a conversation only when the learned reader sees no sign near it: a thank-you
+    that may carry one (the "any sign" head at the topics' gate) is forwarded, never closed with small talk."""
+    text = "makasih banyak ya bu bidan 🙏"
+    reading = get_content().read_message(text)
+    assert route(reading, text, TOPICS)[0] == "social"
+    unsure = dataclasses.replace(reading, scores={**reading.scores, ANY: TOPICS.max_sign_score})
+    assert route(unsure, text, TOPICS)[0] == "forwarded"
+
+
 LOCHIA_TEXT = "bu, darah nifas saya warnanya coklat sekarang, normal kan?"

@@ -82,7 +82,8 @@ def _free_text(turn: Turn, family: Family | None, reading, *, from_staff: bool) 
         turn.reply(turn.t("common.only_text"))
         return
     helper = health_topics.topics()
-    if reading is not None and (reading.kind == "social" or (reading.kind == "other" and helper.small_talk(turn.text))):
+    if reading is not None and helper.calm(reading) and (
+            reading.kind == "social" or (reading.kind == "other" and helper.small_talk(turn.text))):
         if family is not None:
             turn.reply(turn.t("common.social_reply", panggilan=person_word(turn, user, short=True)))
         elif user is not None:
@@ -102,7 +103,7 @@ def _free_text(turn: Turn, family: Family | None, reading, *, from_staff: bool) 
     if family is not None and user is not None:
         forward(turn, user, family, turn.text)  # a person hears it: the midwife, or kept until the family links
         return
-    if not from_staff and reading is not None and reading.kind == "health":
+    if not from_staff and reading is not None and (reading.kind == "health" or not helper.calm(reading)):
         # Not registered yet, but about health: what to watch for, when to go, 119 / 112.
         turn.reply(turn.t("danger.safety_net"))
         return
