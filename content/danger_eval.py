@@ -22,7 +22,7 @@ import re
 import sys
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -98,20 +98,30 @@ def fold_reads(content: Content, train_on: Sequence[Message], test: Sequence[Mes
             for m, (r, h, neg), p in zip(test, rules, probs, strict=True)]
 
 
-def folds(content: Content, messages: Sequence[Message], by: str,
+def folds(content: Content, messages: Sequence[Message], by: str | Callable[[Message], str],
           rules: dict[int, tuple[dict[str, bool], bool, frozenset[str]]] | None = None) -> list[Read]:
-    """Every message read by a model that never saw its author's (or register's) part."""
+    """Every message read by a model that never saw its author's (or register's) part; ``by`` a Message field
+    or a function giving each message its fold (a group of authors)."""
     if rules is None:
         rules = all_rules(content, messages)
+    key_of = by if callable(by) else (lambda m: getattr(m, by))
 
     def one(key: str) -> list[Read]:
-        test = [m for m in messages if getattr(m, by) == key]
-        rest = [m for m in messages if getattr(m, by) != key]
+        test = [m for m in messages if key_of(m) == key]
+        rest = [m for m in messages if key_of(m) != key]
         return fold_reads(content, rest, test, [rules[id(m)] for m in test])
 
     # folds in threads: liblinear fits without the GIL (1.5x on 2 cores), the reads keep the folds' order
     with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-        return [r for part in pool.map(one, sorted({getattr(m, by) for m in messages})) for r in part]
+        return [r for part in pool.map(one, sorted({key_of(m) for m in messages})) for r in part]
+
+
+def author_groups(messages: Sequence[Message], k: int) -> Callable[[Message], str]:
+    """``k`` folds of whole authors (every k-th author by name): each author still read by a model that never
+    saw any of their words, with k fits instead of one per author (the floor test's folds)."""
+    authors = sorted({m.author for m in messages})
+    group = {a: f"g{i % k}" for i, a in enumerate(authors)}
+    return lambda m: group[m.author]
 
 
 # -- figures -------------------------------------------------------------------------------------------

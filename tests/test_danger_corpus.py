@@ -8,20 +8,22 @@ import pytest
 
 from content import get_content
 from content.danger_corpus import KINDS, SEALED, load
-from content.danger_eval import all_rules, figures, folds, per_sign
+from content.danger_eval import all_rules, author_groups, figures, folds, per_sign
 from content.danger_model import read_settings
 
-# Measured leave-one-author-out on 25 parts (SAFETY.md section 2): pair recall 0.911, urgent alert recall 0.958,
-# false alarms 0.030; the floors sit a little below. An urgent message the model cannot name a sign for raises
+# Measured on 29 parts in six folds of whole authors (SAFETY.md section 2 has one author out): pair recall 0.912,
+# urgent alert recall 0.958, false alarms 0.028; the floors sit a little below. An urgent message the model cannot name a sign for raises
 # "tanda_bahaya_belum_jelas" (urgent, no sign named): it counts for urgent alert recall, not as the right sign.
 FLOORS = {"recall": 0.90, "urgent_recall": 0.95, "false_alarms": 0.031}
 
 
 @pytest.fixture(scope="module")
 def by_author():
+    """Six folds of whole authors (each author read by a model that saw none of their words): six fits instead
+    of one per author; a little stricter than leaving one author out (less to learn from)."""
     content = get_content()
     messages = load()
-    return folds(content, messages, "author", all_rules(content, messages))
+    return folds(content, messages, author_groups(messages, 6), all_rules(content, messages))
 
 
 def test_the_corpus_is_large_labelled_with_known_signs_and_has_no_sealed_part() -> None:
