@@ -13,6 +13,7 @@ visit), which she answers. Small talk a little longer than message_kinds.yaml al
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ class HealthTopics:
     not_health: str | None = None  # the topic for a message about neither the body nor the baby
     to_midwife: tuple[Phrase, ...] = ()  # words of the family's care with the midwife: never "not health"
     forward_any: float = 1.01  # the "any sign" head from which an answered message is also forwarded
+    own_words: Mapping[str, str] = dataclasses.field(default_factory=dict)  # raw word -> word, before the rules'
 
     def must_forward(self, reading: MessageReading | None) -> bool:
         """The bot may answer, but the learned reader's whole-message head says a sign may be in it: a person
@@ -83,9 +85,16 @@ class HealthTopics:
         ("dimandian", "dibedakin", "kagetan", "ditidurkeun" read as "mandi", "bedak", "kaget", "tidur")."""
         return [stem(tok, self._words) for tok in tokens]
 
+    def _tokens(self, text: str) -> list[str]:
+        """The rules' tokens, after the topics' own words: "capek" is "cepat" to the danger rules (Minang
+        "angok capek", fast breathing) but tiredness to a topic."""
+        if self.own_words:
+            text = re.sub(r"[a-z]+", lambda m: self.own_words.get(m.group(0), m.group(0)), (text or "").lower())
+        return self.lang.tokens(text or "")
+
     def match(self, text: str) -> Topic | None:
         """The topic whose pattern fits the message best (most parts, then most words); None if none fits."""
-        tokens = self.lang.tokens(text or "")
+        tokens = self._tokens(text)
         stemmed = self.stems(tokens)
         best: tuple[int, int, int] | None = None
         found: Topic | None = None
@@ -135,7 +144,8 @@ class HealthTopics:
             quiet = bool(reading.scores) and reading.scores.get(ANY, 1.0) < self.max_sign_score
             tokens = self.lang.tokens(text or "")
             about_care = any(_occurs(tokens, phrase) for phrase in self.to_midwife)
-            return self.get(self.not_health) if quiet and not about_care else None
+            worry = any(_occurs(tokens, phrase) for phrase in self.concerns)  # "darurat bu gmn ini"
+            return self.get(self.not_health) if quiet and not about_care and not worry else None
         if topic is None or self.uncovered(topic, text):
             return None
         return topic
@@ -244,7 +254,14 @@ def parse_topics(root: Node, lang: Language, sources: Mapping[str, object]) -> H
     return HealthTopics(tuple(topics), lang, core, words, social.get("max_other").int(min_value=0),
                         social.get("max_words").int(min_value=1), float(score.value), concerns, not_health,
                         tuple(tuple(lang.tokens(w, fuzzy=False)) for w in root.get("to_midwife").str_list(min_len=1)),
-                        float(forward_any.value))
+                        float(forward_any.value), _own_words(root))
+
+
+def _own_words(root: Node) -> dict[str, str]:
+    """``own_words``: {word: [raw words read as it]} -> {raw word: word}."""
+    if not root.has("own_words"):
+        return {}
+    return {raw.lower(): target for target, words in root.get("own_words").items() for raw in words.str_list()}
 
 
 @lru_cache(maxsize=1)

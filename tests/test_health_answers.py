@@ -114,6 +114,20 @@ def test_a_topic_answer_is_forwarded_too_when_the_any_sign_head_is_high():
     assert TOPICS.must_forward(doubtful) and route(doubtful, LOCHIA_TEXT, TOPICS)[0] == "topic+forward"
 
 
+def test_capek_is_tiredness_to_a_topic_but_cepat_is_never_tiredness():
+    """The danger rules read Minang "capek" as "cepat" (fast breathing); a topic reads it as tired, and a plea
+    to answer fast ("tolong cepat") is never the tiredness topic."""
+    assert TOPICS.match("capek banget bun begadang terus").id == "mother_tired"
+    assert TOPICS.match("tolong cepat bu") is None
+
+
+def test_a_plea_or_a_worry_never_gets_the_not_health_reply():
+    errand = get_content().read_message("yah, pulang kerja mampir beli popok sama galon ya")
+    assert TOPICS.answerable(errand, "yah, pulang kerja mampir beli popok sama galon ya").id == "not_health"
+    for text in ("darurat bu gmn ini", "tolong cepat bu", "mantu saya kondisinya jelek"):
+        assert TOPICS.answerable(errand, text) is None, text  # the same calm reading, these words: a person
+
+
 def test_small_talk_the_reader_is_unsure_of_reaches_a_person():
     """ "makasih bu" closes a conversation only when the learned reader sees no sign near it: a thank-you
     that may carry one (the "any sign" head at the topics' gate) is forwarded, never closed with small talk."""
