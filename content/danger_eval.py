@@ -89,7 +89,7 @@ def all_rules(content: Content, messages: Sequence[Message]) -> dict[int, tuple[
 
 def fold_reads(content: Content, train_on: Sequence[Message], test: Sequence[Message],
                rules: Sequence[tuple[dict[str, bool], bool, frozenset[str]]]) -> list[Read]:
-    ids = [s.id for s in content.danger_signs]
+    ids = [s.id for s in content.danger_signs if s.patterns]  # never a column for an answer-only sign
     urgent = frozenset(s.id for s in content.danger_signs if s.urgent)
     kept = frozenset(s.id for s in content.danger_signs if s.urgent and s.crisis)
     model: DangerModel = train(train_on, read_settings(), normalizer(content.danger_language), ids, urgent)

@@ -34,7 +34,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from content.danger_corpus import CORPUS_DIR, Message, digest, load
 from content.schema import Node, load_yaml
 
-MODEL_VERSION = "4"
+MODEL_VERSION = "5"  # 5: no column for an answer-only sign (its labels teach the whole-message heads only)
 # Scores of the whole message, next to the per-sign ones (never a sign id): any sign reported, an urgent one.
 ANY, URGENT = "_any", "_urgent"
 HEADS = (ANY, URGENT)

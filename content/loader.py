@@ -197,7 +197,7 @@ class Content:
         """Load (or train, a few seconds) the learned reader now, so no family message waits for it."""
         if self.danger_language is not None and danger_model.enabled():
             danger_model.cached_model(normalizer(self.danger_language), self.rules_digest,
-                                      [s.id for s in self.danger_signs],
+                                      [s.id for s in self.danger_signs if s.patterns],
                                       {s.id for s in self.danger_signs if s.urgent})
 
     def read_message(self, free_text: str) -> MessageReading:
@@ -208,7 +208,7 @@ class Content:
         if danger_model.enabled():
             try:
                 model = danger_model.cached_model(normalizer(self.danger_language), self.rules_digest,
-                                                  [s.id for s in self.danger_signs],
+                                                  [s.id for s in self.danger_signs if s.patterns],
                                       {s.id for s in self.danger_signs if s.urgent})
             except Exception:  # never lose a message to the model: the rules alone read it (exact hits stand)
                 log.exception("the learned reader is unavailable; reading with the rules alone")

@@ -48,7 +48,7 @@ def harmless(m: danger_corpus.Message) -> bool:
 
 def left_out_readers(content: Content, messages: list[danger_corpus.Message]) -> dict[str, Callable]:
     """Per author: a reader whose model never saw that author's part."""
-    ids = [s.id for s in content.danger_signs]
+    ids = [s.id for s in content.danger_signs if s.patterns]
     urgent = {s.id for s in content.danger_signs if s.urgent}
     readers = {}
     for author in sorted({m.author for m in messages}):

@@ -28,13 +28,14 @@ def by_author():
 
 def test_the_corpus_is_large_labelled_with_known_signs_and_has_no_sealed_part() -> None:
     messages = load()
-    ids = {s.id for s in get_content().danger_signs if s.patterns}  # not answer-only signs (no typed text)
+    ids = {s.id for s in get_content().danger_signs}  # an author may name an answer-only sign (severe pain): it
+    typed = {s.id for s in get_content().danger_signs if s.patterns}  # teaches the heads, never a column
     assert len(messages) >= 3000
     assert len({m.author for m in messages}) >= 5 and SEALED not in {m.author for m in messages}
     for m in messages:
         assert m.signs <= ids, f"{m.file}:{m.line}: unknown sign {sorted(m.signs - ids)}"
         assert m.kind in KINDS
-    assert {s for m in messages for s in m.signs} == ids  # every sign is in the corpus
+    assert {s for m in messages for s in m.signs} >= typed  # every typed sign is in the corpus
     assert sum(1 for m in messages if not m.signs) >= 900  # harmless messages, many look-alikes
 
 
@@ -49,8 +50,9 @@ def test_the_combined_reader_stays_above_its_floors_on_left_out_authors(by_autho
     assert combined.false_alarm_rate < rules.false_alarm_rate  # the model's veto drops look-alikes
     for r in by_author:  # a number against a threshold always stands
         assert r.hypothetical or {s for s, exact in r.rules.items() if exact} <= r.signs("combined", settings), r
+    typed = {s.id for s in get_content().danger_signs if s.patterns}
     for sign, (positives, found, _, _) in per_sign(by_author, "combined", settings).items():
-        if positives:  # an answer-only sign (the safety check's pain question) is never typed, so never in it
+        if positives and sign in typed:  # an answer-only sign (the safety check's pain question) has no column
             assert found / positives >= 0.4, f"{sign}: {found}/{positives}"
 
 

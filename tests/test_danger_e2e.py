@@ -187,11 +187,11 @@ async def test_the_ack_function_works_outside_telegram_and_refuses_strangers(bot
 
 async def test_unclear_messages_about_health_reach_the_midwife_with_the_safety_net(bot, db, clock, mother, midwife):
     family_with_facility(db, clock)
-    await mother.send("kepala saya rasanya aneh")
+    await mother.send("bayi saya suka menjulurkan lidah")
     reply = mother.last_reply.text
     assert t(bot, "danger.net") in reply and "119" in reply and "sekarang" in reply
     assert "belum mengerti" not in reply
-    assert "PESAN KELUARGA" in midwife.last_reply.text and "kepala saya rasanya aneh" in midwife.last_reply.text
+    assert "PESAN KELUARGA" in midwife.last_reply.text and "menjulurkan lidah" in midwife.last_reply.text
     assert alerts_of(midwife) == []
 
 
