@@ -89,10 +89,9 @@ def all_rules(content: Content, messages: Sequence[Message]) -> dict[int, tuple[
 
 def fold_reads(content: Content, train_on: Sequence[Message], test: Sequence[Message],
                rules: Sequence[tuple[dict[str, bool], bool, frozenset[str]]]) -> list[Read]:
-    ids = [s.id for s in content.danger_signs if s.patterns]  # never a column for an answer-only sign
     urgent = frozenset(s.id for s in content.danger_signs if s.urgent)
     kept = frozenset(s.id for s in content.danger_signs if s.urgent and s.crisis)
-    model: DangerModel = train(train_on, read_settings(), normalizer(content.danger_language), ids, urgent)
+    model: DangerModel = train(train_on, read_settings(), normalizer(content.danger_language), content.model_sign_ids, urgent)
     probs = model.probabilities([m.text for m in test]) if test else np.zeros((0, len(model.columns)))
     return [Read(m, r, h, dict(zip(model.columns, map(float, p), strict=True)), urgent, kept, neg)
             for m, (r, h, neg), p in zip(test, rules, probs, strict=True)]

@@ -13,11 +13,10 @@ visit), which she answers. Small talk a little longer than message_kinds.yaml al
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 from content.danger import Language, Phrase, _negated, indonesian_words
 from content.danger_model import ANY, HEADS
@@ -55,7 +54,7 @@ class HealthTopics:
     not_health: str | None = None  # the topic for a message about neither the body nor the baby
     to_midwife: tuple[Phrase, ...] = ()  # words of the family's care with the midwife: never "not health"
     forward_any: float = 1.01  # the "any sign" head from which an answered message is also forwarded
-    own_words: Mapping[str, str] = dataclasses.field(default_factory=dict)  # raw word -> word, before the rules'
+    own_words: Mapping[str, str] = field(default_factory=dict)  # raw word -> word, before the rules'
 
     def must_forward(self, reading: MessageReading | None) -> bool:
         """The bot may answer, but the learned reader's whole-message head says a sign may be in it: a person
@@ -70,15 +69,10 @@ class HealthTopics:
     def get(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
 
-    @property
+    @cached_property
     def _words(self) -> frozenset[str]:
         """Every one-word phrase of the topics' patterns: the only stems ``stems`` may give."""
-        cached = self.__dict__.get("_words_cache")
-        if cached is None:
-            cached = frozenset(p[0] for t in self.topics for pat in t.patterns for part in pat for p in part
-                               if len(p) == 1)
-            object.__setattr__(self, "_words_cache", cached)
-        return cached
+        return frozenset(p[0] for t in self.topics for pat in t.patterns for part in pat for p in part if len(p) == 1)
 
     def stems(self, tokens: Sequence[str]) -> list[str]:
         """The tokens with regional and Indonesian verb affixes taken off where that gives a topic word

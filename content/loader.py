@@ -181,6 +181,12 @@ class Content:
         p = self.protocols[protocol] if isinstance(protocol, str) else protocol
         return self.sop.timed_for(p.session_seconds)
 
+    @property
+    def model_sign_ids(self) -> list[str]:
+        """The signs the learned reader has a column for: every sign typed text may raise, never an
+        answer-only one (the safety check's answer; its corpus labels teach the whole-message heads only)."""
+        return [s.id for s in self.danger_signs if s.patterns]
+
     def danger_sign(self, sign_id: str) -> DangerSign:
         for s in self.danger_signs:
             if s.id == sign_id:
@@ -197,7 +203,7 @@ class Content:
         """Load (or train, a few seconds) the learned reader now, so no family message waits for it."""
         if self.danger_language is not None and danger_model.enabled():
             danger_model.cached_model(normalizer(self.danger_language), self.rules_digest,
-                                      [s.id for s in self.danger_signs if s.patterns],
+                                      self.model_sign_ids,
                                       {s.id for s in self.danger_signs if s.urgent})
 
     def read_message(self, free_text: str) -> MessageReading:
@@ -208,7 +214,7 @@ class Content:
         if danger_model.enabled():
             try:
                 model = danger_model.cached_model(normalizer(self.danger_language), self.rules_digest,
-                                                  [s.id for s in self.danger_signs if s.patterns],
+                                                  self.model_sign_ids,
                                       {s.id for s in self.danger_signs if s.urgent})
             except Exception:  # never lose a message to the model: the rules alone read it (exact hits stand)
                 log.exception("the learned reader is unavailable; reading with the rules alone")

@@ -48,12 +48,11 @@ def harmless(m: danger_corpus.Message) -> bool:
 
 def left_out_readers(content: Content, messages: list[danger_corpus.Message]) -> dict[str, Callable]:
     """Per author: a reader whose model never saw that author's part."""
-    ids = [s.id for s in content.danger_signs if s.patterns]
     urgent = {s.id for s in content.danger_signs if s.urgent}
     readers = {}
     for author in sorted({m.author for m in messages}):
         model = train([m for m in messages if m.author != author], read_settings(),
-                      normalizer(content.danger_language), ids, urgent)
+                      normalizer(content.danger_language), content.model_sign_ids, urgent)
         readers[author] = functools.partial(read, content.danger_signs, content.danger_language,
                                             content.message_kinds, model=model)
     return readers
