@@ -66,6 +66,19 @@ class HealthTopics:
         talk); otherwise a person reads it, like a topic near a sign."""
         return reading is None or not reading.scores or reading.scores.get(ANY, 0.0) < self.max_sign_score
 
+    def closes(self, reading: MessageReading | None, text: str) -> bool:
+        """Plainly social (thanks, greetings, "oke", an emoji): the short kind reply closes the message. The
+        reader's "social" is not enough when the text names the body, the baby, a number or a worry ("makasih
+        bu, adek dari tadi diem aja"): the learned reader is sure of small talk only in words it has seen, and
+        such a message goes on to a topic or to a person."""
+        if reading is None or not self.calm(reading) or reading.kind not in ("social", "other"):
+            return False
+        if self.small_talk(text):
+            return True
+        if reading.kind != "social" or re.search(r"\d", text) or self.lang.mentions_health(text):
+            return False
+        return not any(_occurs(self._tokens(text), phrase) for phrase in self.concerns)
+
     def get(self, topic_id: str) -> Topic | None:
         return next((t for t in self.topics if t.id == topic_id), None)
 
@@ -88,7 +101,9 @@ class HealthTopics:
 
     def match(self, text: str) -> Topic | None:
         """The topic whose pattern fits the message best (most parts, then most words); None if none fits."""
-        tokens = self._tokens(text)
+        return self._match(self._tokens(text))
+
+    def _match(self, tokens: Sequence[str]) -> Topic | None:
         stemmed = self.stems(tokens)
         best: tuple[int, int, int] | None = None
         found: Topic | None = None
@@ -132,21 +147,20 @@ class HealthTopics:
             return None
         if reading.scores and max((p for k, p in reading.scores.items() if k not in HEADS), default=0.0) >= self.max_sign_score:
             return None
-        topic = self.match(text)
+        tokens = self._tokens(text)
+        topic = self._match(tokens)
         if topic is None and reading.kind == "other" and self.not_health is not None:
             # only when the model is on and reads no sign in it at all (its "any sign" head is low too)
             quiet = bool(reading.scores) and reading.scores.get(ANY, 1.0) < self.max_sign_score
-            tokens = self.lang.tokens(text or "")
             about_care = any(_occurs(tokens, phrase) for phrase in self.to_midwife)
             worry = any(_occurs(tokens, phrase) for phrase in self.concerns)  # "darurat bu gmn ini"
             return self.get(self.not_health) if quiet and not about_care and not worry else None
-        if topic is None or self.uncovered(topic, text):
+        if topic is None or self.uncovered(topic, tokens):
             return None
         return topic
 
-    def uncovered(self, topic: Topic, text: str) -> list[Phrase]:
-        """Findings the message names (not negated) that the topic's own words do not speak about."""
-        tokens = self.lang.tokens(text or "")
+    def uncovered(self, topic: Topic, tokens: Sequence[str]) -> list[Phrase]:
+        """Findings the message (its tokens) names, not negated, that the topic's own words do not speak about."""
         own = {w for pattern in topic.patterns for part in pattern for phrase in part for w in phrase} | topic.covers
         out = []
         for phrase in self.concerns:

@@ -2,10 +2,12 @@
 
 For every message of content/danger_corpus/ (the sealed parts are never there), the route the fallback
 takes for a family's free text with no conversation waiting: ``alert`` (a danger sign), ``hypothetical``
-(a question about a sign, answered with its information), ``topic`` (answered by content/health_answers.yaml;
+(a question about a sign, answered with its information; ``hypothetical+forward`` when the learned reader's
+"any sign" head says a sign may be told after all, so a person reads it too), ``topic`` (answered by content/health_answers.yaml;
 ``topic+forward`` when the topic also forwards it), ``social`` (the short reply) or ``forwarded`` (to the
 midwives). Reported per kind and per author; the dangerous case is a danger message the reader missed that
-the bot then answered itself instead of forwarding (``danger answered``).
+the bot then answered itself (a topic, small talk or a hypothetical's information) instead of forwarding
+(``danger answered``).
 ``--left-out`` reads each author's part with a model trained without it (the honest figure for words the
 reader never saw; the rules and topics were still written with those parts in view).
 What it cannot show: the route of a message typed inside a conversation (the conversation reads it), and
@@ -17,25 +19,26 @@ from __future__ import annotations
 import argparse
 import functools
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
 from content import danger_corpus
-from content.danger_model import read_settings, train
+from content.danger_model import DangerModel, read_settings, train
 from content.health_topics import HealthTopics, topics
 from content.loader import Content, get_content
 from content.reading import MessageReading, normalizer, read
 
-ROUTES = ("alert", "hypothetical", "topic", "topic+forward", "social", "forwarded")
+ROUTES = ("alert", "hypothetical", "hypothetical+forward", "topic", "topic+forward", "social", "forwarded")
+FORWARDED = ("forwarded", "topic+forward", "hypothetical+forward")  # a person reads them
 
 
 def route(reading: MessageReading, text: str, t: HealthTopics) -> tuple[str, str | None]:
     """The route of one family free text, as bot/handlers/fallback.py takes it, and the topic id if any."""
     if reading.signs:
         return "alert", None
-    if (reading.kind == "social" or (reading.kind == "other" and t.small_talk(text))) and t.calm(reading):
+    if t.closes(reading, text):
         return "social", None
     if reading.hypothetical and reading.mentioned:
-        return "hypothetical", None
+        return ("hypothetical+forward" if t.must_forward(reading) else "hypothetical"), None
     topic = t.answerable(reading, text)
     if topic is not None:
         return ("topic+forward" if topic.forward or t.must_forward(reading) else "topic"), topic.id
@@ -46,16 +49,17 @@ def harmless(m: danger_corpus.Message) -> bool:
     return m.kind != "danger" and not (m.kind == "?" and m.signs)
 
 
+def trained(content: Content, messages: Sequence[danger_corpus.Message]) -> DangerModel:
+    """The learned reader trained on ``messages`` with the repository's settings (one fold's model)."""
+    return train(messages, read_settings(), normalizer(content.danger_language), content.model_sign_ids,
+                 {s.id for s in content.danger_signs if s.urgent})
+
+
 def left_out_readers(content: Content, messages: list[danger_corpus.Message]) -> dict[str, Callable]:
     """Per author: a reader whose model never saw that author's part."""
-    urgent = {s.id for s in content.danger_signs if s.urgent}
-    readers = {}
-    for author in sorted({m.author for m in messages}):
-        model = train([m for m in messages if m.author != author], read_settings(),
-                      normalizer(content.danger_language), content.model_sign_ids, urgent)
-        readers[author] = functools.partial(read, content.danger_signs, content.danger_language,
-                                            content.message_kinds, model=model)
-    return readers
+    return {author: functools.partial(read, content.danger_signs, content.danger_language, content.message_kinds,
+                                      model=trained(content, [m for m in messages if m.author != author]))
+            for author in sorted({m.author for m in messages})}
 
 
 def evaluate(messages: Iterable[danger_corpus.Message], readers: dict[str, Callable] | None = None) -> dict:
@@ -75,7 +79,7 @@ def evaluate(messages: Iterable[danger_corpus.Message], readers: dict[str, Calla
             by_register[m.register][r] += 1
         if topic:
             topic_counts[topic] += 1
-        if group == "danger" and r in ("topic", "social"):
+        if group == "danger" and r in ("topic", "social", "hypothetical"):
             danger_answered.append((m.file, topic or r, m.text))
     return {"kind": by_kind, "author": by_author, "register": by_register, "topics": topic_counts,
             "danger_answered": danger_answered}
@@ -99,12 +103,12 @@ def report(result: dict, examples: bool = True) -> str:
     harmless_all = sum((v for k, v in result["kind"].items() if k != "danger"), Counter())
     danger = result["kind"].get("danger", Counter())
     lines = [
-        f"harmless messages: {sum(harmless_all.values())}, forwarded {_share(harmless_all, ['forwarded', 'topic+forward']):.2f}"
+        f"harmless messages: {sum(harmless_all.values())}, forwarded {_share(harmless_all, FORWARDED):.2f}"
         f" (topic+forward {_share(harmless_all, ['topic+forward']):.2f}), answered by a topic "
         f"{_share(harmless_all, ['topic', 'topic+forward']):.2f}, social {_share(harmless_all, ['social']):.2f}, "
         f"alert {_share(harmless_all, ['alert']):.2f}",
         f"danger messages: {sum(danger.values())}, alert {_share(danger, ['alert']):.2f}, reach a midwife (alert or "
-        f"forwarded) {_share(danger, ['alert', 'forwarded', 'topic+forward']):.3f}, missed by the reader and "
+        f"forwarded) {_share(danger, ['alert', *FORWARDED]):.3f}, missed by the reader and "
         f"answered by the bot (not forwarded): {len(result['danger_answered'])}, answered as a hypothetical "
         f"{_share(danger, ['hypothetical']):.3f}",
         "", "By kind:", *table(result["kind"]), "", "By author:", *table(result["author"]),

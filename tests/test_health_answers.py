@@ -139,3 +139,27 @@ def test_small_talk_the_reader_is_unsure_of_reaches_a_person():
 
 
 LOCHIA_TEXT = "bu, darah nifas saya warnanya coklat sekarang, normal kan?"
+
+
+@pytest.mark.parametrize("text", [
+    "makasih bu, dedek dari tadi diem aja",
+    "oke bu siap, tapi demamnya belum turun",
+    "makasih bu 🙏 semalam saya kepikiran terus",
+    "siap bu, sudah 3 kali",
+])
+def test_a_message_the_reader_calls_social_is_closed_only_when_it_names_nothing(text):
+    """The reader's "social" (a calm thank-you) is not enough to close a message that names the body, the
+    baby, a number or a worry: it goes on to a topic or a person. A plain thank-you still gets the short reply."""
+    plain = "makasih banyak ya bu bidan 🙏"
+    calm = get_content().read_message(plain)
+    assert calm.kind == "social" and TOPICS.closes(calm, plain)
+    assert not TOPICS.closes(calm, text)
+    assert route(calm, text, TOPICS)[0] != "social"
+
+
+def test_a_hypothetical_the_reader_doubts_is_forwarded_too():
+    text = "kalau nanti bayi demam, harus ngapain?"
+    reading = get_content().read_message(text)
+    assert route(reading, text, TOPICS)[0] == "hypothetical"
+    doubtful = dataclasses.replace(reading, scores={**reading.scores, ANY: TOPICS.forward_any})
+    assert route(doubtful, text, TOPICS)[0] == "hypothetical+forward"

@@ -242,6 +242,20 @@ async def test_a_hypothetical_question_is_answered_without_an_alert(bot, db, clo
     assert len(midwife.messages) > before and "PESAN KELUARGA" in midwife.last_reply.text
 
 
+async def test_a_question_the_reader_thinks_tells_a_sign_is_answered_and_forwarded(bot, db, clock, mother, midwife):
+    """Asked as a question ("apa biasa …?"), but the learned reader's "any sign" head says a sign is told: the
+    information, and the midwife reads it too (no button to press)."""
+    family_with_facility(db, clock)
+    await mother.send("apa biasa bayi baru lahir belum bab dr lahir? udah 30 jam gak keluar apa2")
+    texts = [m.text for m in mother.messages[-2:]]
+    assert texts[0].startswith("Bila nanti itu terjadi") and "119" in texts[0]
+    assert "PESAN KELUARGA" in midwife.last_reply.text and "30 jam" in midwife.last_reply.text
+    assert alerts_of(midwife) == []
+    with db.session() as session:
+        (q,) = session.exec(select(Question)).all()
+        assert q.kind == questions.FAMILY
+
+
 async def test_a_family_without_a_facility_is_told_to_call_and_its_message_is_forwarded_when_it_links(
         bot, db, clock, mother, midwife):
     with db.session() as session:

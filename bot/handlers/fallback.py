@@ -82,8 +82,7 @@ def _free_text(turn: Turn, family: Family | None, reading, *, from_staff: bool) 
         turn.reply(turn.t("common.only_text"))
         return
     helper = health_topics.topics()
-    if reading is not None and helper.calm(reading) and (
-            reading.kind == "social" or (reading.kind == "other" and helper.small_talk(turn.text))):
+    if helper.closes(reading, turn.text):
         if family is not None:
             turn.reply(turn.t("common.social_reply", panggilan=person_word(turn, user, short=True)))
         elif user is not None:
@@ -93,9 +92,14 @@ def _free_text(turn: Turn, family: Family | None, reading, *, from_staff: bool) 
         return
     linked = family is not None and user is not None and family.facility_id is not None
     keyboard = (lambda: health_answer.record(turn, user, family, turn.text)) if linked else None
-    if reading is not None and reading.hypothetical and hypothetical_answer(
-            turn, [s.id for s in reading.mentioned], turn.text, keyboard):
-        return  # answered as information, recorded on the family's page with "Teruskan ke bidan"
+    if reading is not None and reading.hypothetical:
+        # the learned reader thinks a sign may be told after all ("apa wajar … udah 30 jam gak BAB?"): the
+        # information, and a person reads it too
+        doubtful = family is not None and user is not None and helper.must_forward(reading)
+        if hypothetical_answer(turn, [s.id for s in reading.mentioned], turn.text, None if doubtful else keyboard):
+            if doubtful:
+                forward(turn, user, family, turn.text)
+            return  # else recorded on the family's page with "Teruskan ke bidan"
     topic = helper.answerable(reading, turn.text) if linked else None
     if topic is not None:  # a harmless question the bot answers itself; the midwife reads it on the family's page
         health_answer.answer(turn, user, family, topic, turn.text, forward_too=helper.must_forward(reading))
