@@ -401,9 +401,9 @@ def _numbers(tokens: Sequence[str]) -> list[tuple[int, float, bool]]:
     return out
 
 
-def _pair(tokens: Sequence[str], m: Measure, cued: bool, paired: set[int]) -> bool | None:
-    """A pair "A per B" (blood pressure): True above a threshold, False stated normal, None no pair."""
-    verdict: bool | None = None
+def _pairs(tokens: Sequence[str], m: Measure, cued: bool, paired: set[int]) -> list[tuple[int, bool]]:
+    """Each pair "A per B" (blood pressure) with its place: True above a threshold, False stated normal."""
+    out: list[tuple[int, bool]] = []
     for i in range(len(tokens) - 2):
         if tokens[i + 1] != "per" or not (tokens[i].replace(".", "").isdigit()
                                          and tokens[i + 2].replace(".", "").isdigit()):
@@ -412,28 +412,23 @@ def _pair(tokens: Sequence[str], m: Measure, cued: bool, paired: set[int]) -> bo
         if not (m.low <= high <= m.high and 30 <= low < high) or not (cued or m.pair_is_cue):
             continue
         paired.update((i, i + 2))
-        if (m.at_least is not None and high >= m.at_least) or (m.pair_at_least is not None
-                                                             and low >= m.pair_at_least):
-            return True
-        verdict = False
-    return verdict
+        out.append((i, (m.at_least is not None and high >= m.at_least)
+                    or (m.pair_at_least is not None and low >= m.pair_at_least)))
+    return out
 
 
-def _measured(lang: Language, sign: DangerSign, clause: _Clause) -> bool | None:
-    """A stated number for the sign: True beyond its threshold, False in the normal range, None none."""
+def _measured(lang: Language, sign: DangerSign, clause: _Clause) -> list[bool]:
+    """The stated numbers for the sign in the order told: True beyond its threshold, False in the normal range."""
     tokens = clause.tokens
     for phrases in sign.compiled_unless:
         if clause.find(phrases):
-            return None
-    stated_normal = False
+            return []
+    readings: list[tuple[int, bool]] = []
     for m in sign.measures:
         cue_spans = clause.find(m.cue)
         paired: set[int] = set()
         if m.pair_at_least is not None:
-            verdict = _pair(tokens, m, bool(cue_spans), paired)
-            if verdict:
-                return True
-            stated_normal = stated_normal or verdict is False
+            readings += _pairs(tokens, m, bool(cue_spans), paired)
         for i, value, decimal in _numbers(tokens):
             if i in paired:
                 continue
@@ -445,10 +440,11 @@ def _measured(lang: Language, sign: DangerSign, clause: _Clause) -> bool | None:
                 continue
             if not _subject_ok(m.subject, _subject(clause, [(i, i + 1)]), sign.who):
                 continue
-            if m.fires(value):
-                return True
-            stated_normal = True
-    return False if stated_normal else None
+            readings.append((i, m.fires(value)))
+    at: dict[int, bool] = {}
+    for i, verdict in readings:  # one number, several measures ("38" is no cold baby): beyond if any fires
+        at[i] = at.get(i, False) or verdict
+    return [at[i] for i in sorted(at)]
 
 
 def _sign_in_clause(lang: Language, sign: DangerSign, clause: _Clause) -> bool:
@@ -484,9 +480,12 @@ def match_exact(signs: Sequence[DangerSign], tokens: list[str], lang: Language) 
     clauses = _clauses(lang, tokens)
     hits = []
     for s in signs:
-        measured = [_measured(lang, s, c) for c in clauses] if s.measures else []
+        measured = [v for c in clauses for v in _measured(lang, s, c)] if s.measures else []
         if any(measured):
-            hits.append((s, True))
+            # exact when the last reading told is beyond the threshold; a reading beyond it followed by a
+            # normal one ("tadi 37,6 …, sekarang 36,8", "140/90 …, diulang 118/78") is a phrase-like hit:
+            # it stands unless the learned reader reads the whole message as calm
+            hits.append((s, measured[-1]))
         elif False in measured:
             continue  # a stated, normal value outweighs vaguer words ("37,1, apakah itu demam?")
         elif any(_sign_in_clause(lang, s, c) for c in clauses):

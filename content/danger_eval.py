@@ -32,10 +32,10 @@ import numpy as np
 from content import get_content, route_eval
 from content.danger import match_exact, match_tokens
 from content.danger_corpus import CORPUS_DIR, KINDS, NAME, R0_NOTE, Message, load, sync
-from content.danger_model import HEADS, DangerModel, Settings, read_settings, train
+from content.danger_model import HEADS, DangerModel, Settings, read_settings
 from content.danger_negation import negated_signs
 from content.loader import Content
-from content.reading import is_hypothetical, normalizer, told_as_now
+from content.reading import is_hypothetical, told_as_now
 
 SAFETY = Path(__file__).resolve().parents[1] / "SAFETY.md"
 BEGIN, END = "<!-- danger_eval:begin -->", "<!-- danger_eval:end -->"
@@ -54,14 +54,16 @@ class Read:
     kept: frozenset[str]  # never vetoed (the urgent signs of the mother's mind)
 
     negated: frozenset[str] = frozenset()  # signs the rules read as negated ("tidak lemas")
+    crisis: frozenset[str] = frozenset()  # the urgent signs of the mother's mind (added at crisis_threshold)
 
     def signs(self, reader: str, settings: Settings) -> frozenset[str]:
         if reader == "rules":
             return frozenset() if self.hypothetical else frozenset(self.rules)
         if reader == "model":
-            got = frozenset(settings.combine({}, self.probs, self.urgent, negated=self.negated))
+            got = frozenset(settings.combine({}, self.probs, self.urgent, negated=self.negated, crisis=self.crisis))
         else:
-            got = frozenset(settings.combine(self.rules, self.probs, self.urgent, self.kept, self.negated))
+            got = frozenset(settings.combine(self.rules, self.probs, self.urgent, self.kept, self.negated,
+                                             self.crisis))
         if self.hypothetical and not (got and settings.overrides_hypothetical(self.probs)):
             return frozenset()
         return got
@@ -90,10 +92,10 @@ def all_rules(content: Content, messages: Sequence[Message]) -> dict[int, tuple[
 def fold_reads(content: Content, train_on: Sequence[Message], test: Sequence[Message],
                rules: Sequence[tuple[dict[str, bool], bool, frozenset[str]]]) -> list[Read]:
     urgent = frozenset(s.id for s in content.danger_signs if s.urgent)
-    kept = frozenset(s.id for s in content.danger_signs if s.urgent and s.crisis)
-    model: DangerModel = train(train_on, read_settings(), normalizer(content.danger_language), content.model_sign_ids, urgent)
+    crisis = frozenset(s.id for s in content.danger_signs if s.urgent and s.crisis)  # never vetoed, added lower
+    model: DangerModel = route_eval.trained(content, train_on)
     probs = model.probabilities([m.text for m in test]) if test else np.zeros((0, len(model.columns)))
-    return [Read(m, r, h, dict(zip(model.columns, map(float, p), strict=True)), urgent, kept, neg)
+    return [Read(m, r, h, dict(zip(model.columns, map(float, p), strict=True)), urgent, crisis, neg, crisis)
             for m, (r, h, neg), p in zip(test, rules, probs, strict=True)]
 
 

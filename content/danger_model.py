@@ -63,6 +63,7 @@ class Settings:
     hypothetical_head: float = 1.01  # the urgent head overrides the rules' "hypothetical" at this probability
     social_kind: float = 1.01  # a message the kind model reads as small talk this surely (and no sign) is small talk
     other_kind: float = 1.01  # ... and as about neither the body nor the baby (an errand, a date): not health
+    crisis_threshold: float = 1.01  # the model adds a sign of the mother's mind in crisis at this probability
 
     def overrides_hypothetical(self, scores: Mapping[str, float]) -> bool:
         """The urgent head is this sure that something urgent is told: the rules' reading of the message as
@@ -71,7 +72,8 @@ class Settings:
         return scores.get(URGENT, 0.0) >= self.hypothetical_head
 
     def combine(self, rules: Mapping[str, bool], scores: Mapping[str, float], urgent: Set[str],
-                kept: Set[str] = frozenset(), negated: Set[str] = frozenset()) -> set[str]:
+                kept: Set[str] = frozenset(), negated: Set[str] = frozenset(),
+                crisis: Set[str] = frozenset()) -> set[str]:
         """The signs raised from the rules' hits (sign id -> exact) and the model's probabilities.
 
         An exact hit (a stated number beyond its threshold) always stands, and so does a hit on a sign in
@@ -81,7 +83,10 @@ class Settings:
         the whole message: a look-alike it reads as harmless is dropped. The
         model adds a sign at ``urgent_threshold`` (urgent signs: missing one is worse) or ``threshold``;
         when nothing urgent was raised and the urgent head (the message reports some urgent sign) reaches
-        ``urgent_message``, the model adds the urgent sign it finds likeliest. The model never adds a sign the
+        ``urgent_message``, the model adds the urgent sign it finds likeliest. A sign of the mother's mind in
+        crisis (``crisis``: wishes to die, harm, voices, nights without sleep) is added at the lower
+        ``crisis_threshold``: a missed crisis costs more than a midwife's check, and these are the signs the
+        reader finds hardest in other people's words. The model never adds a sign the
         rules read as negated (``negated``: "tidak demam"), and its urgent head adds nothing to a message whose
         only signs are negated ones.
         Without scores (the model off) every rule hit stands.
@@ -91,8 +96,9 @@ class Settings:
         signs = {sid: p for sid, p in scores.items() if sid not in HEADS}
         danger = max([*signs.values(), scores.get(ANY, 0.0)]) >= self.veto
         stand = {sid for sid, exact in rules.items() if exact or danger or sid in kept}
-        out = stand | {sid for sid, p in signs.items()
-                       if p >= (self.urgent_threshold if sid in urgent else self.threshold) and sid not in negated}
+        out = stand | {sid for sid, p in signs.items() if sid not in negated and p >= (
+            min(self.crisis_threshold, self.urgent_threshold) if sid in crisis
+            else self.urgent_threshold if sid in urgent else self.threshold)}
         if scores.get(URGENT, 0.0) >= self.urgent_message and not out & urgent and not (negated and not out):
             likeliest = max((sid for sid in signs if sid in urgent and sid not in negated),
                             key=lambda sid: signs[sid], default=None)
@@ -107,7 +113,8 @@ def read_settings(path: Path = SETTINGS) -> Settings:
     node = Node(load_yaml(path), path.name)
     node.mapping(required={"threshold", "urgent_threshold", "veto", "class_weight", "target_false_alarms", "C",
                            "char_ngrams", "word_ngrams", "min_df", "urgent_message", "heads_C"},
-                 allowed={"name_unclear", "char_analyzer", "hypothetical_head", "social_kind", "other_kind"})
+                 allowed={"name_unclear", "char_analyzer", "hypothetical_head", "social_kind", "other_kind",
+                          "crisis_threshold"})
 
     def pair(key: str) -> tuple[int, int]:
         a, b = (n.int(min_value=1) for n in node.get(key).list(min_len=2))
@@ -123,7 +130,8 @@ def read_settings(path: Path = SETTINGS) -> Settings:
                     node.get("char_analyzer").str() if node.has("char_analyzer") else "char_wb",
                     float(node.get("hypothetical_head").value) if node.has("hypothetical_head") else 1.01,
                     float(node.get("social_kind").value) if node.has("social_kind") else 1.01,
-                    float(node.get("other_kind").value) if node.has("other_kind") else 1.01)
+                    float(node.get("other_kind").value) if node.has("other_kind") else 1.01,
+                    float(node.get("crisis_threshold").value) if node.has("crisis_threshold") else 1.01)
 
 
 @dataclass
@@ -194,8 +202,9 @@ class DangerModel:
         return {sid: round(float(v), 4) for sid, v in zip(self.columns, p, strict=True)}
 
     def combine(self, rules: Mapping[str, bool], scores: Mapping[str, float], urgent: Set[str],
-                kept: Set[str] = frozenset(), negated: Set[str] = frozenset()) -> set[str]:
-        return self.settings.combine(rules, scores, urgent, kept, negated)
+                kept: Set[str] = frozenset(), negated: Set[str] = frozenset(),
+                crisis: Set[str] = frozenset()) -> set[str]:
+        return self.settings.combine(rules, scores, urgent, kept, negated, crisis)
 
     def overrides_hypothetical(self, scores: Mapping[str, float]) -> bool:
         return self.settings.overrides_hypothetical(scores)

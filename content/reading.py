@@ -187,7 +187,8 @@ class Model(Protocol):
     def __call__(self, text: str) -> Mapping[str, float]: ...  # probability per sign
 
     def combine(self, rules: Mapping[str, bool], scores: Mapping[str, float], urgent: Set[str],
-                kept: Set[str] = frozenset(), negated: Set[str] = frozenset()) -> set[str]: ...
+                kept: Set[str] = frozenset(), negated: Set[str] = frozenset(),
+                crisis: Set[str] = frozenset()) -> set[str]: ...
 
     def overrides_hypothetical(self, scores: Mapping[str, float]) -> bool: ...
 
@@ -217,10 +218,10 @@ def read(signs: Sequence[DangerSign], lang: Language, kinds: MessageKinds, text:
     if model is not None and text.strip():
         scores = model(text)
         still = lambda rest: bool(match_tokens(signs, rest, lang))  # noqa: E731
-        kept = ({s.id for s, _ in hits} if hits and told_as_now(kinds, tokens, still)
-                else {s.id for s in signs if s.urgent and s.crisis})
+        crisis = {s.id for s in signs if s.urgent and s.crisis}
+        kept = {s.id for s, _ in hits} if hits and told_as_now(kinds, tokens, still) else crisis
         ids = model.combine({s.id: exact for s, exact in hits}, scores, {s.id for s in signs if s.urgent}, kept,
-                            negated_signs(signs, tokens, lang, {s.id for s, _ in hits}))
+                            negated_signs(signs, tokens, lang, {s.id for s, _ in hits}), crisis)
         found = sorted([s for s in signs if s.id in ids], key=lambda s: (not s.urgent, signs.index(s)))
     named = sorted({*found, *(s for s, _ in hits)}, key=lambda s: (not s.urgent, signs.index(s)))
     hypothetical = bool(named) and is_hypothetical(

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from content import get_content, health_topics
+from content.danger import match_exact
 from content.danger_model import URGENT, read_settings
 from content.message_reading import KINDS, MessageReading, read_message
 
@@ -171,3 +172,33 @@ def test_a_broken_learned_reader_never_loses_a_message(monkeypatch):
     monkeypatch.setattr(danger_model, "cached_model", broken)
     reading = get_content().read_message("bayi saya kejang terus dari tadi")
     assert "bayi_kejang" in reading.sign_ids and reading.kind == "danger"
+
+
+def test_a_crisis_of_the_mind_is_added_at_a_lower_probability_than_other_urgent_signs() -> None:
+    """A missed crisis costs more than a midwife's check: the model adds a crisis sign (wishes to die, harm,
+    voices, nights without sleep) at ``crisis_threshold``, below the threshold of the other urgent signs."""
+    s = read_settings()
+    assert s.crisis_threshold < s.urgent_threshold
+    crisis = {"ibu_ingin_mati"}
+    urgent = {"ibu_ingin_mati", "bayi_kejang"}
+    p = (s.crisis_threshold + s.urgent_threshold) / 2
+    assert s.combine({}, {"ibu_ingin_mati": p}, urgent, crisis=crisis) == {"ibu_ingin_mati"}
+    assert s.combine({}, {"bayi_kejang": p}, urgent, crisis=crisis) == set()
+    assert s.combine({}, {"ibu_ingin_mati": s.crisis_threshold - 0.01}, urgent, crisis=crisis) == set()
+    assert s.combine({}, {"ibu_ingin_mati": 0.99}, urgent, crisis=crisis, negated={"ibu_ingin_mati"}) == set()
+
+
+@pytest.mark.parametrize(("text", "exact"), [
+    ("tadi siang 37,6 karena dibedong tebal, setelah dibuka sekarang 36,8", False),
+    ("kemarin tensi 140/90 waktu panik, diulang setelah istirahat 118/78", False),
+    ("tadi pagi 36,8 sekarang 38,5", True),
+    ("tensi 120/80 kemarin, hari ini 160/110 dan pusing", True),
+    ("suhu dedek 38", True),
+])
+def test_a_number_beyond_its_threshold_is_exact_only_when_no_normal_reading_follows_it(text, exact) -> None:
+    """A reading beyond the threshold stands on its own (never vetoed) when it is the last one told; followed by
+    a normal reading of the same measure ("tadi 37,6 …, sekarang 36,8") it is a hit like a phrase: the learned
+    reader may read the whole message as over."""
+    content = get_content()
+    hits = match_exact(content.danger_signs, content.danger_language.tokens(text), content.danger_language)
+    assert len(hits) == 1 and hits[0][1] is exact, hits
