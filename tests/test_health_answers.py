@@ -163,3 +163,15 @@ def test_a_hypothetical_the_reader_doubts_is_forwarded_too():
     assert route(reading, text, TOPICS)[0] == "hypothetical"
     doubtful = dataclasses.replace(reading, scores={**reading.scores, ANY: TOPICS.forward_any})
     assert route(doubtful, text, TOPICS)[0] == "hypothetical+forward"
+
+
+def test_nights_awake_are_a_worry_no_sleep_topic_answers():
+    """A mother awake for nights ("tetap terjaga sampai pagi", "tiap malam gak bisa tidur") is a person's to
+    read, never the sleep topic's: such nights can begin a crisis of the mind."""
+    question = "bayi tidur berapa jam sehari normalnya?"
+    calm = get_content().read_message(question)
+    assert TOPICS.answerable(calm, question).id == "sleep"
+    for text in ("walaupun bayi sudah tidur pulas, saya tetap terjaga sampai pagi",
+                 "bayi tidur pulas tapi saya tiap malam gak bisa tidur"):
+        assert TOPICS.match(text).id == "sleep"
+        assert TOPICS.answerable(calm, text) is None, text  # the same calm reading, these words: a person
