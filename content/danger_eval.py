@@ -51,19 +51,18 @@ class Read:
     hypothetical: bool
     probs: dict[str, float]
     urgent: frozenset[str]
-    kept: frozenset[str]  # never vetoed (the urgent signs of the mother's mind)
+    kept: frozenset[str]  # the urgent signs of the mother's mind: never vetoed, added at crisis_threshold
 
     negated: frozenset[str] = frozenset()  # signs the rules read as negated ("tidak lemas")
-    crisis: frozenset[str] = frozenset()  # the urgent signs of the mother's mind (added at crisis_threshold)
 
     def signs(self, reader: str, settings: Settings) -> frozenset[str]:
         if reader == "rules":
             return frozenset() if self.hypothetical else frozenset(self.rules)
         if reader == "model":
-            got = frozenset(settings.combine({}, self.probs, self.urgent, negated=self.negated, crisis=self.crisis))
+            got = frozenset(settings.combine({}, self.probs, self.urgent, negated=self.negated, crisis=self.kept))
         else:
             got = frozenset(settings.combine(self.rules, self.probs, self.urgent, self.kept, self.negated,
-                                             self.crisis))
+                                             self.kept))
         if self.hypothetical and not (got and settings.overrides_hypothetical(self.probs)):
             return frozenset()
         return got
@@ -95,7 +94,7 @@ def fold_reads(content: Content, train_on: Sequence[Message], test: Sequence[Mes
     crisis = frozenset(s.id for s in content.danger_signs if s.urgent and s.crisis)  # never vetoed, added lower
     model: DangerModel = route_eval.trained(content, train_on)
     probs = model.probabilities([m.text for m in test]) if test else np.zeros((0, len(model.columns)))
-    return [Read(m, r, h, dict(zip(model.columns, map(float, p), strict=True)), urgent, crisis, neg, crisis)
+    return [Read(m, r, h, dict(zip(model.columns, map(float, p), strict=True)), urgent, crisis, neg)
             for m, (r, h, neg), p in zip(test, rules, probs, strict=True)]
 
 

@@ -199,12 +199,14 @@ class Content:
             return []
         return match_signs(self.danger_signs, free_text, self.danger_language)
 
+    def _reader_model(self) -> danger_model.DangerModel:
+        return danger_model.cached_model(normalizer(self.danger_language), self.rules_digest, self.model_sign_ids,
+                                         {s.id for s in self.danger_signs if s.urgent})
+
     def warm_reader(self) -> None:
         """Load (or train, a few seconds) the learned reader now, so no family message waits for it."""
         if self.danger_language is not None and danger_model.enabled():
-            danger_model.cached_model(normalizer(self.danger_language), self.rules_digest,
-                                      self.model_sign_ids,
-                                      {s.id for s in self.danger_signs if s.urgent})
+            self._reader_model()
 
     def read_message(self, free_text: str) -> MessageReading:
         """The danger signs a message reports now, its kind and whether it is hypothetical (content/reading.py)."""
@@ -213,9 +215,7 @@ class Content:
         model = None
         if danger_model.enabled():
             try:
-                model = danger_model.cached_model(normalizer(self.danger_language), self.rules_digest,
-                                                  self.model_sign_ids,
-                                      {s.id for s in self.danger_signs if s.urgent})
+                model = self._reader_model()
             except Exception:  # never lose a message to the model: the rules alone read it (exact hits stand)
                 log.exception("the learned reader is unavailable; reading with the rules alone")
         return read(self.danger_signs, self.danger_language, self.message_kinds, free_text, model)
