@@ -40,6 +40,19 @@ def test_simulator_ends_cleanly_at_end_of_input_and_rejects_a_bad_button(tmp_pat
     assert "Perintah simulator tidak dikenal" in proc.stdout
 
 
+def test_a_midwife_with_an_alert_sees_its_link_button_and_pressing_it_shows_the_link(tmp_path):
+    """An alert carries a link button ("💬 Chat pelapor": it opens the reporter's chat): switching to the
+    midwife lists it, and pressing it shows where it goes instead of ending the simulation."""
+    seeded = _simulate([":demo", ":bidan", "/qr", ":keluar"], tmp_path)
+    payload = seeded.stdout.split("?start=", 1)[1].split()[0]
+    proc = _simulate([f"/start {payload}", "#2", "#1", "#1", "Siti", "#2", "#2", "#1",
+                      "bayi saya kejang2 dari tadi", ":bidan", "#3", ":keluar"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "🚨 TANDA BAHAYA" in proc.stdout and "Traceback" not in proc.stderr
+    assert "[3] 💬 Chat pelapor" in proc.stdout
+    assert "(tombol «💬 Chat pelapor» membuka tautan: tg://user?id=" in proc.stdout
+
+
 def test_a_kept_database_continues_in_the_next_simulation(tmp_path):
     first = _simulate(["/start", "2", ":keluar"], tmp_path)
     assert first.returncode == 0, first.stderr

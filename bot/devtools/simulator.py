@@ -58,7 +58,7 @@ class Simulator:
         self.labels = {p.key: self.text(p.label_key) for p in PEOPLE}
         self.current = "ibu"
         self.seen: dict[tuple[str, int], tuple] = {}  # (person, message_id) -> what was printed
-        self.buttons: list[tuple[int, str, str]] = []  # (message_id, label, data) of the current person
+        self.buttons: list[tuple[int, str, str | None]] = []  # (message_id, label, data; None: a link)
         self.buttons_newest = False  # are they on the newest message? (then a bare number presses them)
         self.files_dir = files_dir or Path(tempfile.mkdtemp(prefix="pijat-sim-files-"))
 
@@ -135,8 +135,8 @@ class Simulator:
         messages = user.messages
         for message in reversed(messages):
             if message.buttons:
-                for label in message.button_labels:
-                    self.buttons.append((message.message_id, label, message.callback_data(label)))
+                for label in message.button_labels:  # a link button ("💬 Chat pelapor") has no data: None
+                    self.buttons.append((message.message_id, label, message.button(label).get("callback_data")))
                 break
         self.buttons_newest = bool(messages) and bool(messages[-1].buttons)
 
@@ -170,7 +170,11 @@ class Simulator:
             if not 1 <= index <= len(self.buttons):
                 self.say(self.text("simulator.no_button", nomor=index))
                 return True
-            message_id, _label, data = self.buttons[index - 1]
+            message_id, label, data = self.buttons[index - 1]
+            if data is None:  # a link opens outside the chat on a phone: show where it goes
+                message = next(m for m in user.messages if m.message_id == message_id)
+                self.say("  " + self.text("simulator.link", tombol=label, alamat=message.button(label).get("url", "")))
+                return True
             answers = len(user.callback_answers)
             await user.press_data(data, message_id=message_id)
             popup = [a for a in user.callback_answers[answers:] if a]
