@@ -201,11 +201,15 @@ class Measure:
     subject: str = "any"
     pair_at_least: float | None = None  # "150 per 95": the second number's threshold (blood pressure)
     pair_is_cue: bool = False  # "160/110" needs no cue word
+    ambient: tuple[Phrase, ...] = ()  # the clause names the air ("cuaca", "ruangan"): its numbers are not a body's
+    hot: tuple[Phrase, ...] = ()  # the clause says hot ("gerah"): a value only ``below`` fires on is the weather
 
     def fires(self, value: float) -> bool:
+        return self.fires_above(value) or (self.below is not None and value < self.below)
+
+    def fires_above(self, value: float) -> bool:
         return ((self.at_least is not None and value >= self.at_least)
-                or (self.at_most is not None and value <= self.at_most)
-                or (self.below is not None and value < self.below))
+                or (self.at_most is not None and value <= self.at_most))
 
 
 @dataclass(frozen=True)
@@ -417,18 +421,22 @@ def _pairs(tokens: Sequence[str], m: Measure, cued: bool, paired: set[int]) -> l
     return out
 
 
-def _measured(lang: Language, sign: DangerSign, clause: _Clause) -> list[bool]:
-    """The stated numbers for the sign in the order told: True beyond its threshold, False in the normal range."""
+def _measured(lang: Language, sign: DangerSign, clause: _Clause, said_hot: bool = False) -> list[bool]:
+    """The stated numbers for the sign in the order told: True beyond its threshold, False in the normal range.
+    ``said_hot``: the message says hot somewhere (a measure's ``hot`` words)."""
     tokens = clause.tokens
     for phrases in sign.compiled_unless:
         if clause.find(phrases):
             return []
     readings: list[tuple[int, bool]] = []
     for m in sign.measures:
+        if m.ambient and clause.find(m.ambient):
+            continue  # "cuaca hari ini 35 derajat": the air's temperature
         cue_spans = clause.find(m.cue)
         paired: set[int] = set()
-        if m.pair_at_least is not None:
-            readings += _pairs(tokens, m, bool(cue_spans), paired)
+        if m.pair_at_least is not None:  # whose pressure: "tensi ibu mertua 160/100" is not the mother's
+            readings += [(i, v) for i, v in _pairs(tokens, m, bool(cue_spans), paired)
+                         if _subject_ok(m.subject, _subject(clause, [(i, i + 3)]), sign.who)]
         for i, value, decimal in _numbers(tokens):
             if i in paired:
                 continue
@@ -440,6 +448,8 @@ def _measured(lang: Language, sign: DangerSign, clause: _Clause) -> list[bool]:
                 continue
             if not _subject_ok(m.subject, _subject(clause, [(i, i + 1)]), sign.who):
                 continue
+            if said_hot and m.hot and m.fires(value) and not m.fires_above(value):
+                continue  # "panas banget hari ini, 34 derajat": a cold reading said hot is the weather
             readings.append((i, m.fires(value)))
     at: dict[int, bool] = {}
     for i, verdict in readings:  # one number, several measures ("38" is no cold baby): beyond if any fires
@@ -480,7 +490,8 @@ def match_exact(signs: Sequence[DangerSign], tokens: list[str], lang: Language) 
     clauses = _clauses(lang, tokens)
     hits = []
     for s in signs:
-        measured = [v for c in clauses for v in _measured(lang, s, c)] if s.measures else []
+        hot = any(c.find(m.hot) for m in s.measures if m.hot for c in clauses)
+        measured = [v for c in clauses for v in _measured(lang, s, c, hot)] if s.measures else []
         if any(measured):
             # exact when the last reading told is beyond the threshold; a reading beyond it followed by a
             # normal one ("tadi 37,6 …, sekarang 36,8", "140/90 …, diulang 118/78") is a phrase-like hit:

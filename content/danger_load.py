@@ -118,7 +118,7 @@ def _compile_pattern(lang: Language, node: Node) -> Pattern:
 
 def _compile_measure(lang: Language, node: Node) -> Measure:
     node.mapping(allowed={"at_least", "at_most", "below", "decimal_is_cue", "not_followed_by", "subject",
-                          "pair_at_least", "pair_is_cue"},
+                          "pair_at_least", "pair_is_cue", "ambient", "hot"},
                  required={"cue", "range"})
     rng = node.get("range").list(min_len=2)
     low, high = (float(n.value) for n in rng[:2])
@@ -140,6 +140,8 @@ def _compile_measure(lang: Language, node: Node) -> Measure:
         subject=node.get("subject").choice(SUBJECT_MODES) if node.has("subject") else "any",
         pair_at_least=num("pair_at_least"),
         pair_is_cue=node.get("pair_is_cue").bool() if node.has("pair_is_cue") else False,
+        ambient=_compile_part(lang, node, node.get("ambient").str()) if node.has("ambient") else (),
+        hot=_compile_part(lang, node, node.get("hot").str()) if node.has("hot") else (),
     )
     if m.at_least is None and m.at_most is None and m.below is None:
         raise node.error("a measure needs at_least, at_most or below")

@@ -39,6 +39,7 @@ class Topic:
     forward: bool
     source: tuple[str, ...]
     covers: frozenset[str] = frozenset()
+    strict: bool = False  # never answers a message naming a finding it does not speak about, however quiet
 
 
 @dataclass(frozen=True)
@@ -55,11 +56,27 @@ class HealthTopics:
     to_midwife: tuple[Phrase, ...] = ()  # words of the family's care with the midwife: never "not health"
     forward_any: float = 1.01  # the "any sign" head from which an answered message is also forwarded
     own_words: Mapping[str, str] = field(default_factory=dict)  # raw word -> word, before the rules'
+    quiet_any: float = 0.0  # below this "any sign" head the reader is sure no sign is told (see ``quiet``)
+    always_heard: tuple[Phrase, ...] = ()  # concerns a quiet reading never waives: feelings, urgency
+    forward_hypothetical: float = 1.01  # the "any sign" head from which a hypothetical's answer is also forwarded
 
     def must_forward(self, reading: MessageReading | None) -> bool:
         """The bot may answer, but the learned reader's whole-message head says a sign may be in it: a person
         reads it too (the reader knows that something is reported better than which sign it is)."""
         return bool(reading is not None and reading.scores and reading.scores.get(ANY, 0.0) >= self.forward_any)
+
+    def forward_hypothetical_too(self, reading: MessageReading | None) -> bool:
+        """A question about a sign ("kalau bayi mencret 5x sehari wajar?") where the learned reader's "any sign"
+        head says it may be told after all: the information, and a person reads it too. Lower than
+        ``forward_any``: a question naming a sign is where a told sign hides most often."""
+        return bool(reading is not None and reading.scores and reading.scores.get(ANY, 0.0) >= self.forward_hypothetical)
+
+    def quiet(self, reading: MessageReading | None) -> bool:
+        """The learned reader is sure that no sign is told (its "any sign" head below ``quiet_any``): a topic may
+        answer although the rules matched a look-alike the reader vetoed, or the message names a finding the
+        topic does not speak about (the topic's go-now line and "Teruskan ke bidan" stay with the answer).
+        Never for feelings or urgency (``always_heard``)."""
+        return bool(reading is not None and reading.scores) and reading.scores.get(ANY, 1.0) < self.quiet_any
 
     def calm(self, reading: MessageReading | None) -> bool:
         """The learned reader sees no sign near: the bot may close the message with a reply of its own (small
@@ -109,7 +126,7 @@ class HealthTopics:
         found: Topic | None = None
         for order, topic in enumerate(self.topics):
             for pattern in topic.patterns:
-                words = _fits(tokens, pattern, stemmed)
+                words = _fits(self.lang, tokens, pattern, stemmed)
                 if words is None:
                     continue
                 key = (len(pattern), words, -order)
@@ -143,7 +160,10 @@ class HealthTopics:
 
     def answerable(self, reading: MessageReading | None, text: str) -> Topic | None:
         """The topic the bot may answer itself, or None (a sign, near a sign, or no topic: a person hears it)."""
-        if reading is None or reading.signs or reading.mentioned or reading.hypothetical or reading.vetoed:
+        if reading is None or reading.signs or reading.mentioned or reading.hypothetical:
+            return None
+        quiet = self.quiet(reading)
+        if reading.vetoed and not quiet:
             return None
         if reading.scores and max((p for k, p in reading.scores.items() if k not in HEADS), default=0.0) >= self.max_sign_score:
             return None
@@ -155,15 +175,16 @@ class HealthTopics:
             about_care = any(_occurs(tokens, phrase) for phrase in self.to_midwife)
             worry = any(_occurs(tokens, phrase) for phrase in self.concerns)  # "darurat bu gmn ini"
             return self.get(self.not_health) if quiet and not about_care and not worry else None
-        if topic is None or self.uncovered(topic, tokens):
+        if topic is None or self.uncovered(topic, tokens, waive=quiet and not topic.strict):
             return None
         return topic
 
-    def uncovered(self, topic: Topic, tokens: Sequence[str]) -> list[Phrase]:
-        """Findings the message (its tokens) names, not negated, that the topic's own words do not speak about."""
+    def uncovered(self, topic: Topic, tokens: Sequence[str], waive: bool = False) -> list[Phrase]:
+        """Findings the message (its tokens) names, not negated, that the topic's own words do not speak about;
+        with ``waive`` (a quiet reading) only feelings and urgency (``always_heard``)."""
         own = {w for pattern in topic.patterns for part in pattern for phrase in part for w in phrase} | topic.covers
         out = []
-        for phrase in self.concerns:
+        for phrase in (self.always_heard if waive else self.concerns):
             if set(phrase) <= own:
                 continue
             n = len(phrase)
@@ -200,11 +221,20 @@ def stem(token: str, words: frozenset[str]) -> str:
     return token
 
 
-def _fits(tokens: Sequence[str], pattern: tuple[Part, ...], stemmed: Sequence[str] = ()) -> int | None:
-    """How many words the pattern's parts matched (in the tokens or their stems), or None when a part is missing."""
+def _affirmed(lang: Language, tokens: Sequence[str], phrase: Phrase) -> bool:
+    """The phrase occurs in the tokens and is not negated there ("bayi tidak kuat menyusu" is no good news)."""
+    n = len(phrase)
+    return any(tuple(tokens[i:i + n]) == phrase and not _negated(lang, tokens, i, i + n)
+               for i in range(len(tokens) - n + 1))
+
+
+def _fits(lang: Language, tokens: Sequence[str], pattern: tuple[Part, ...], stemmed: Sequence[str] = ()) -> int | None:
+    """How many words the pattern's parts matched, not negated (in the tokens or their stems), or None when a
+    part is missing."""
     words = 0
     for part in pattern:
-        hit = max((len(p) for p in part if _occurs(tokens, p) or (stemmed and _occurs(stemmed, p))), default=0)
+        hit = max((len(p) for p in part if _affirmed(lang, tokens, p) or (stemmed and _affirmed(lang, stemmed, p))),
+                  default=0)
         if not hit:
             return None
         words += hit
@@ -212,11 +242,13 @@ def _fits(tokens: Sequence[str], pattern: tuple[Part, ...], stemmed: Sequence[st
 
 
 def parse_topics(root: Node, lang: Language, sources: Mapping[str, object]) -> HealthTopics:
-    root.mapping(required={"topics", "social", "max_sign_score", "concerns", "not_health", "to_midwife"})
+    root.mapping(allowed={"own_words"}, required={"topics", "social", "max_sign_score", "concerns", "not_health", "to_midwife", "forward_any",
+                           "forward_hypothetical", "quiet_any", "always_heard"})
     topics: list[Topic] = []
     for node in root.get("topics").list(min_len=1):
         node.mapping(required={"id", "title", "patterns", "answer", "go_now", "source"},
-                     allowed={"id", "title", "patterns", "answer", "go_now", "source", "forward", "note", "covers"})
+                     allowed={"id", "title", "patterns", "answer", "go_now", "source", "forward", "note", "covers",
+                              "strict"})
         src = node.get("source").str_list(min_len=1)
         for s in src:
             if s not in sources:
@@ -236,7 +268,8 @@ def parse_topics(root: Node, lang: Language, sources: Mapping[str, object]) -> H
                             node.get("answer").str(), node.get("go_now").str(),
                             node.get("forward").bool() if node.has("forward") else False, src,
                             frozenset(w for c in (node.get("covers").str_list() if node.has("covers") else ())
-                                      for w in lang.tokens(c, fuzzy=False))))
+                                      for w in lang.tokens(c, fuzzy=False)),
+                            node.get("strict").bool() if node.has("strict") else False))
     ids = [t.id for t in topics]
     if len(set(ids)) != len(ids):
         raise root.error("topic ids must be unique", "topics")
@@ -249,20 +282,32 @@ def parse_topics(root: Node, lang: Language, sources: Mapping[str, object]) -> H
     score = root.get("max_sign_score")
     if not isinstance(score.value, (int, float)) or not 0 < score.value <= 1:
         raise score.error("a probability between 0 and 1")
-    forward_any = root.get("forward_any")
-    if not isinstance(forward_any.value, (int, float)) or not 0 < forward_any.value <= 1.01:
-        raise forward_any.error("a probability between 0 and 1 (1.01: never)")
-    try:
-        concerns = tuple(dict.fromkeys(p for spec in root.get("concerns").str_list(min_len=1) for p in lang.expand(spec)))
-    except KeyError as exc:
-        raise root.error(f"unknown word group {exc}", "concerns") from None
+    forward_any, forward_hypothetical, quiet_any = (_probability(root, key) for key in (
+        "forward_any", "forward_hypothetical", "quiet_any"))
+    concerns, always_heard = (_phrases(root, lang, key) for key in ("concerns", "always_heard"))
+    if set(always_heard) - set(concerns):
+        raise root.error("every phrase of always_heard must be one of the concerns", "always_heard")
     not_health = root.get("not_health").ident()
     if not_health not in ids:
         raise root.error(f"unknown topic {not_health!r}", "not_health")
     return HealthTopics(tuple(topics), lang, core, words, social.get("max_other").int(min_value=0),
                         social.get("max_words").int(min_value=1), float(score.value), concerns, not_health,
                         tuple(tuple(lang.tokens(w, fuzzy=False)) for w in root.get("to_midwife").str_list(min_len=1)),
-                        float(forward_any.value), _own_words(root))
+                        forward_any, _own_words(root), quiet_any, always_heard, forward_hypothetical)
+
+
+def _probability(root: Node, key: str) -> float:
+    node = root.get(key)
+    if not isinstance(node.value, (int, float)) or isinstance(node.value, bool) or not 0 <= node.value <= 1.01:
+        raise node.error("a probability between 0 and 1 (1.01: never, 0: never quiet)")
+    return float(node.value)
+
+
+def _phrases(root: Node, lang: Language, key: str) -> tuple[Phrase, ...]:
+    try:
+        return tuple(dict.fromkeys(p for spec in root.get(key).str_list(min_len=1) for p in lang.expand(spec)))
+    except KeyError as exc:
+        raise root.error(f"unknown word group {exc}", key) from None
 
 
 def _own_words(root: Node) -> dict[str, str]:

@@ -36,12 +36,39 @@ def test_kinds(text: str, kind: str) -> None:
 
 @pytest.mark.parametrize("text", [
     "kalau nanti bayi demam, harus ngapain?",
-    "cuaca panas banget hari ini",
     "tadi lihat video tiktok bayi kejang, serem",
 ])
 def test_hypotheticals_raise_no_sign_but_are_questions_about_health(text: str) -> None:
     r = read_message(text)
     assert r.signs == () and r.hypothetical and r.kind == "health" and r.mentioned
+
+
+@pytest.mark.parametrize("text", [
+    "cuaca panas banget hari ini",
+    "panas banget hari ini, 34 derajat katanya di hp",  # a "cold" number said hot: the weather
+    "di sini sampe 35 derajat, gerah bgt",
+    "suhu ruangan 35 derajat, bayi keringetan",  # the room's temperature
+    "cuaca dingin bgt di dieng, 12 derajat pagi ini brrr",
+])
+def test_the_weather_is_no_fever_and_no_cold_baby(text: str) -> None:
+    r = read_message(text)
+    assert r.signs == () and not r.hypothetical, text  # no alert, and no question about a fever either
+
+
+@pytest.mark.parametrize(("text", "signs"), [
+    ("hari ini cuaca panas, bayi saya demam 38,5", {"bayi_demam_dingin"}),
+    ("cuaca dingin, badan bayi saya dingin sekali", {"bayi_demam_dingin"}),
+    ("bayi saya badannya dingin, suhu 35", {"bayi_demam_dingin"}),
+    ("suhu bayi 34,8 dingin banget", {"bayi_demam_dingin"}),
+])
+def test_a_body_temperature_beside_the_weather_still_counts(text: str, signs: set[str]) -> None:
+    assert signs <= set(read_message(text).sign_ids), text
+
+
+def test_a_relatives_blood_pressure_is_not_the_mothers() -> None:
+    assert "ibu_preeklamsia" in read_message("istri saya tensinya 170 per 110").sign_ids
+    assert "ibu_preeklamsia" in read_message("tensi saya 160/110").sign_ids
+    assert read_message("Bapak saya tensinya 180/100 tadi, saya sendiri 110/70").signs == ()
 
 
 def test_a_real_sign_inside_a_question_still_counts() -> None:

@@ -161,8 +161,62 @@ def test_a_hypothetical_the_reader_doubts_is_forwarded_too():
     text = "kalau nanti bayi demam, harus ngapain?"
     reading = get_content().read_message(text)
     assert route(reading, text, TOPICS)[0] == "hypothetical"
-    doubtful = dataclasses.replace(reading, scores={**reading.scores, ANY: TOPICS.forward_any})
+    doubtful = dataclasses.replace(reading, scores={**reading.scores, ANY: TOPICS.forward_hypothetical})
     assert route(doubtful, text, TOPICS)[0] == "hypothetical+forward"
+    # a question naming a sign is where a told sign hides most: it is forwarded from a lower head than a topic
+    assert TOPICS.forward_hypothetical < TOPICS.forward_any
+    below = dataclasses.replace(reading, scores={**reading.scores, ANY: TOPICS.forward_hypothetical - 0.01})
+    assert route(below, text, TOPICS)[0] == "hypothetical"
+
+
+def _with_any(reading, p):
+    return dataclasses.replace(reading, scores={**reading.scores, ANY: p})
+
+
+def test_a_quiet_reading_lets_a_topic_answer_a_finding_it_does_not_speak_about():
+    """ "kepala pusing dikit karena kurang tidur" names a finding (pusing) the tiredness topic does not speak
+    about: a person reads it, unless the learned reader is sure no sign is told (its "any sign" head below
+    ``quiet_any``); then the topic answers, with its go-now line."""
+    text = "capek bgt kurang tidur, kepala pusing dikit"
+    reading = get_content().read_message(text)
+    assert not reading.signs and TOPICS.match(text).id == "mother_tired"
+    assert TOPICS.uncovered(TOPICS.match(text), TOPICS._tokens(text))  # pusing: not the topic's
+    assert TOPICS.answerable(_with_any(reading, TOPICS.quiet_any), text) is None
+    assert TOPICS.answerable(_with_any(reading, TOPICS.quiet_any / 2), text).id == "mother_tired"
+
+
+@pytest.mark.parametrize("text", [
+    "capek bgt kurang tidur, rasanya sedih terus",  # low mood
+    "capek bgt begadang, saya terjaga sampai pagi tiap malam",  # nights awake
+    "capek bgt, tolong bantu bu",  # a plea
+])
+def test_a_quiet_reading_never_waives_feelings_nights_awake_or_a_plea(text):
+    reading = _with_any(get_content().read_message(text), 0.0)
+    assert TOPICS.answerable(reading, text) is None, text
+
+
+def test_good_news_is_strict_and_never_negated():
+    """Its answer is thanks: never for a message that also names a finding, however quiet the reader, and
+    never when the good news is negated ("bayi tidak kuat menyusu")."""
+    assert TOPICS.get("good_news").strict
+    quiet = _with_any(get_content().read_message("alhamdulillah dedek sehat"), 0.0)
+    assert TOPICS.answerable(quiet, "alhamdulillah dedek sehat").id == "good_news"
+    assert TOPICS.answerable(quiet, "alhamdulillah dedek sehat, cuma saya pusing") is None
+    assert TOPICS.match("dedek nyusunya kuat").id == "good_news"
+    for text in ("bayi tidak kuat menyusu", "dedek nyusunya gak kuat"):
+        found = TOPICS.match(text)
+        assert found is None or found.id != "good_news", text
+
+
+def test_a_vetoed_rule_hit_is_answered_only_when_the_reader_is_quiet():
+    """The rules matched a look-alike the learned reader dropped (vetoed): a person reads it, unless the reader
+    is sure no sign is told; then the topic answers (with its go-now line)."""
+    text = LOCHIA_TEXT
+    reading = get_content().read_message(text)
+    sign = get_content().danger_signs[0]
+    vetoed = dataclasses.replace(reading, vetoed=(sign,))
+    assert TOPICS.answerable(_with_any(vetoed, TOPICS.quiet_any), text) is None
+    assert TOPICS.answerable(_with_any(vetoed, 0.0), text).id == "lochia"
 
 
 def test_nights_awake_are_a_worry_no_sleep_topic_answers():

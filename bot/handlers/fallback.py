@@ -95,7 +95,7 @@ def _free_text(turn: Turn, family: Family | None, reading, *, from_staff: bool) 
     if reading is not None and reading.hypothetical:
         # the learned reader thinks a sign may be told after all ("apa wajar … udah 30 jam gak BAB?"): the
         # information, and a person reads it too
-        doubtful = family is not None and user is not None and helper.must_forward(reading)
+        doubtful = family is not None and user is not None and helper.forward_hypothetical_too(reading)
         if hypothetical_answer(turn, [s.id for s in reading.mentioned], turn.text, None if doubtful else keyboard):
             if doubtful:
                 forward(turn, user, family, turn.text)
