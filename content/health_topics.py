@@ -74,8 +74,8 @@ class HealthTopics:
     def quiet(self, reading: MessageReading | None) -> bool:
         """The learned reader is sure that no sign is told (its "any sign" head below ``quiet_any``): a topic may
         answer although the rules matched a look-alike the reader vetoed, or the message names a finding the
-        topic does not speak about (the topic's go-now line and "Teruskan ke bidan" stay with the answer).
-        Never for feelings or urgency (``always_heard``)."""
+        topic does not speak about (the topic's go-now line and "Teruskan ke bidan" stay with the answer);
+        not both at once. Never for feelings or urgency (``always_heard``)."""
         return bool(reading is not None and reading.scores) and reading.scores.get(ANY, 1.0) < self.quiet_any
 
     def calm(self, reading: MessageReading | None) -> bool:
@@ -92,7 +92,7 @@ class HealthTopics:
             return False
         if self.small_talk(text):
             return True
-        if reading.kind != "social" or re.search(r"\d", text) or self.lang.mentions_health(text):
+        if reading.kind != "social" or re.search(r"\d", _unreduplicated(text)) or self.lang.mentions_health(text):
             return False
         return not any(_occurs(self._tokens(text), phrase) for phrase in self.concerns)
 
@@ -136,7 +136,8 @@ class HealthTopics:
 
     def small_talk(self, text: str, extra_social: frozenset[str] = frozenset()) -> bool:
         """Thanks, greetings, "siap", "amin", a laugh or an emoji, a little longer than the reader's list."""
-        if not text.strip() or re.search(r"\d", text) or self.lang.mentions_health(text):
+        text = re.sub(r"\b([a-z]+)2\b", r"\1\1", text.lower())  # "sama2" -> "samasama": a word, no number
+        if not text.strip() or re.search(r"\d", _unreduplicated(text)) or self.lang.mentions_health(text):
             return False
         raw = [w for w in re.findall(r"[a-z]+", text.lower())]
         if not raw:
@@ -175,7 +176,8 @@ class HealthTopics:
             about_care = any(_occurs(tokens, phrase) for phrase in self.to_midwife)
             worry = any(_occurs(tokens, phrase) for phrase in self.concerns)  # "darurat bu gmn ini"
             return self.get(self.not_health) if quiet and not about_care and not worry else None
-        if topic is None or self.uncovered(topic, tokens, waive=quiet and not topic.strict):
+        # a vetoed rule hit is answered only when nothing else is named: its findings are never waived
+        if topic is None or self.uncovered(topic, tokens, waive=quiet and not topic.strict and not reading.vetoed):
             return None
         return topic
 
@@ -192,6 +194,11 @@ class HealthTopics:
                    for i in range(len(tokens) - n + 1)):
                 out.append(phrase)
         return out
+
+
+def _unreduplicated(text: str) -> str:
+    """Chat reduplication taken off: "sama2", "makasih2" are words, not numbers."""
+    return re.sub(r"(?<=[a-zA-Z])2(?![0-9])", "", text)
 
 
 def _occurs(tokens: Sequence[str], phrase: Phrase) -> bool:
@@ -221,8 +228,21 @@ def stem(token: str, words: frozenset[str]) -> str:
     return token
 
 
+NUMBER: Phrase = ("#angka",)  # a pattern part's alternative: any number ("suhu dedek 36,8")
+
+
+def _part(lang: Language, spec: str) -> Part:
+    """One pattern part ("@suhu|termometer", "#angka") as its alternative phrases."""
+    out: list[Phrase] = []
+    for alt in spec.strip().split("|"):
+        out.extend([NUMBER] if alt.strip() == NUMBER[0] else lang.expand(alt))
+    return tuple(dict.fromkeys(out))
+
+
 def _affirmed(lang: Language, tokens: Sequence[str], phrase: Phrase) -> bool:
     """The phrase occurs in the tokens and is not negated there ("bayi tidak kuat menyusu" is no good news)."""
+    if phrase == NUMBER:
+        return any(t[:1].isdigit() for t in tokens)
     n = len(phrase)
     return any(tuple(tokens[i:i + n]) == phrase and not _negated(lang, tokens, i, i + n)
                for i in range(len(tokens) - n + 1))
@@ -258,7 +278,7 @@ def parse_topics(root: Node, lang: Language, sources: Mapping[str, object]) -> H
         patterns = []
         for spec in node.get("patterns").str_list(min_len=1):
             try:
-                parts = tuple(tuple(lang.expand(p.strip())) for p in spec.split(" + "))
+                parts = tuple(_part(lang, p) for p in spec.split(" + "))
             except KeyError as exc:
                 raise node.error(f"pattern {spec!r}: unknown word group {exc}", "patterns") from None
             if not all(parts):

@@ -48,6 +48,12 @@ def test_each_answer_fits_names_when_to_go_and_the_midwife(topic):
     ("payudara kanan saya lebih besar dari yang kiri, wajar?", "breast_sides"),
     ("kata nenek bayi harus pakai gelang benang biar gak rewel, gimana bu?", "traditions"),
     ("suhu normal bayi brp ya bu", "temperature"),  # chat spelling of "berapa"
+    ("suhu dedek 36,8 bu, aman kan", "temperature"),  # a reading the rules call normal
+    ("suami sy batuk pilek, boleh gendong dedek gk?", "sick_family"),
+    ("sy lg pilek batuk dikit bu boleh nyusuin ga", "sick_family"),
+    ("kemarin sy sempet kliyengan pas berdiri kelamaan", "dizzy_standing"),
+    ("lidah dedek putih2, apa itu sisa susu?", "baby_care"),
+    ("bayi sy tidur ngorok bu", "hiccups_sneeze"),
 ])
 def test_topics_are_found_in_the_families_spelling(text, topic):
     found = TOPICS.match(text)
@@ -229,3 +235,26 @@ def test_nights_awake_are_a_worry_no_sleep_topic_answers():
                  "bayi tidur pulas tapi saya tiap malam gak bisa tidur"):
         assert TOPICS.match(text).id == "sleep"
         assert TOPICS.answerable(calm, text) is None, text  # the same calm reading, these words: a person
+
+
+def test_a_vetoed_rule_hit_with_another_finding_reaches_a_person():
+    """Quiet or not, a message whose rule hit the reader vetoed is answered only when it names nothing else:
+    "makasih bu … pusarnya merah dan bernanah" is never the medicines topic alone."""
+    text = "obat apa yang boleh diminum ibu menyusui? pusarnya merah dan bernanah"
+    reading = get_content().read_message(text)
+    sign = get_content().danger_signs[0]
+    calm = dataclasses.replace(reading, signs=(), kind="health", hypothetical=False, mentioned=(), vetoed=(),
+                               scores={k: 0.0 for k in reading.scores})
+    assert TOPICS.match(text) is not None and TOPICS.answerable(calm, text) is not None  # quiet: findings waived
+    assert TOPICS.answerable(dataclasses.replace(calm, vetoed=(sign,)), text) is None
+
+
+@pytest.mark.parametrize("text", ["sama2 bu", "Sama2 ya bun 🙏", "makasih2 bu", "pamit dulu bu"])
+def test_reduplicated_thanks_are_small_talk_not_a_number(text):
+    assert TOPICS.small_talk(text)
+
+
+def test_a_babys_own_fever_is_never_the_sick_relative_topic():
+    for text in ("bayi saya demam boleh digendong?", "dedek demam, boleh dicium?"):
+        found = TOPICS.match(text)
+        assert found is None or found.id != "sick_family", text
