@@ -152,6 +152,7 @@ LOCHIA_TEXT = "bu, darah nifas saya warnanya coklat sekarang, normal kan?"
     "oke bu siap, tapi demamnya belum turun",
     "makasih bu 🙏 semalam saya kepikiran terus",
     "siap bu, sudah 3 kali",
+    "rasanya aneh bu",  # the mother about herself: a person reads it
 ])
 def test_a_message_the_reader_calls_social_is_closed_only_when_it_names_nothing(text):
     """The reader's "social" (a calm thank-you) is not enough to close a message that names the body, the
