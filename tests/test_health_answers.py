@@ -259,3 +259,18 @@ def test_a_babys_own_fever_is_never_the_sick_relative_topic():
     for text in ("bayi saya demam boleh digendong?", "dedek demam, boleh dicium?"):
         found = TOPICS.match(text)
         assert found is None or found.id != "sick_family", text
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("doain aku ya biar cepet dijemput", "other"),  # a farewell asking for prayers
+    ("udah ga ada alasan buat bertahan", "other"),
+    ("kadang pengen tidur aja gak bangun2 lagi, capek bgt", "health"),  # a passive wish to die, not sleep
+    ("malam ketiga saya cuma melotot liat langit2, bayi anteng tidur", "health"),  # nights awake
+])
+def test_a_crisis_the_reader_misses_is_never_answered_by_the_bot(text, kind):
+    """Left-out authors' crisis messages the learned reader missed were given the not-health reply or the
+    sleep topic: whatever the reading, such words reach a person."""
+    reading = get_content().read_message(text)
+    calm = dataclasses.replace(reading, signs=(), kind=kind, hypothetical=False, mentioned=(), vetoed=(),
+                               scores={k: 0.0 for k in reading.scores})
+    assert route(calm, text, TOPICS)[0] == "forwarded", text
