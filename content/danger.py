@@ -208,8 +208,7 @@ class Measure:
         return self.fires_above(value) or (self.below is not None and value < self.below)
 
     def fires_above(self, value: float) -> bool:
-        return ((self.at_least is not None and value >= self.at_least)
-                or (self.at_most is not None and value <= self.at_most))
+        return (self.at_least is not None and value >= self.at_least) or (self.at_most is not None and value <= self.at_most)
 
 
 @dataclass(frozen=True)
@@ -438,18 +437,14 @@ def _measured(lang: Language, sign: DangerSign, clause: _Clause, said_hot: bool 
             readings += [(i, v) for i, v in _pairs(tokens, m, bool(cue_spans), paired)
                          if _subject_ok(m.subject, _subject(clause, [(i, i + 3)]), sign.who)]
         for i, value, decimal in _numbers(tokens):
-            if i in paired:
-                continue
-            if not (m.low <= value <= m.high) or (decimal and not m.decimal_is_cue):
+            if i in paired or not (m.low <= value <= m.high) or (decimal and not m.decimal_is_cue):
                 continue  # a count is a whole number ("napas 38,1" is a temperature, not a breath rate)
-            if i + 1 < len(tokens) and tokens[i + 1] in m.not_followed_by:
+            if (i + 1 < len(tokens) and tokens[i + 1] in m.not_followed_by) or not (
+                    [c for c in cue_spans if not (c[0] <= i < c[1])] or (decimal and m.decimal_is_cue)):
                 continue
-            if not ([c for c in cue_spans if not (c[0] <= i < c[1])] or (decimal and m.decimal_is_cue)):
-                continue
-            if not _subject_ok(m.subject, _subject(clause, [(i, i + 1)]), sign.who):
-                continue
-            if said_hot and m.hot and m.fires(value) and not m.fires_above(value):
-                continue  # "panas banget hari ini, 34 derajat": a cold reading said hot is the weather
+            if not _subject_ok(m.subject, _subject(clause, [(i, i + 1)]), sign.who) or (
+                    said_hot and m.hot and m.fires(value) and not m.fires_above(value)):
+                continue  # someone else's; "panas banget hari ini, 34 derajat": a cold reading said hot is the weather
             readings.append((i, m.fires(value)))
     at: dict[int, bool] = {}
     for i, verdict in readings:  # one number, several measures ("38" is no cold baby): beyond if any fires

@@ -263,7 +263,7 @@ async def test_a_family_without_a_facility_is_told_to_call_and_its_message_is_fo
         code = facility.code
         add_midwife(session, facility, telegram_id=midwife.id, name="Bidan Aminah", now=clock.now())
     await quick_register(mother)  # no facility code
-    await mother.send("perut bayi saya agak keras dan rewel malam ini")
+    await mother.send("asi saya keluarnya masih sedikit, gimana ya bu")
     reply = mother.last_reply.text
     assert t("desk.family_kept", sapaan="Ibu") in reply and "119" in reply and "puskesmas" in reply
     assert midwife.messages == []
@@ -274,7 +274,7 @@ async def test_a_family_without_a_facility_is_told_to_call_and_its_message_is_fo
     await mother.send(code.lower())
     assert t("desk.family_kept_sent", fasilitas="Puskesmas Tanjung").replace("Ibu/Bapak", "Ibu") in said(mother)
     note = midwife.last_reply
-    assert "PESAN KELUARGA" in note.text and "perut bayi saya agak keras" in note.text
+    assert "PESAN KELUARGA" in note.text and "asi saya keluarnya masih sedikit" in note.text
     assert t("desk.button_reply") in note.button_labels
 
 
