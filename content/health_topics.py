@@ -63,13 +63,13 @@ class HealthTopics:
     def must_forward(self, reading: MessageReading | None) -> bool:
         """The bot may answer, but the learned reader's whole-message head says a sign may be in it: a person
         reads it too (the reader knows that something is reported better than which sign it is)."""
-        return bool(reading is not None and reading.scores and reading.scores.get(ANY, 0.0) >= self.forward_any)
+        return _any_at_least(reading, self.forward_any)
 
     def forward_hypothetical_too(self, reading: MessageReading | None) -> bool:
         """A question about a sign ("kalau bayi mencret 5x sehari wajar?") where the learned reader's "any sign"
         head says it may be told after all: the information, and a person reads it too. Lower than
         ``forward_any``: a question naming a sign is where a told sign hides most often."""
-        return bool(reading is not None and reading.scores and reading.scores.get(ANY, 0.0) >= self.forward_hypothetical)
+        return _any_at_least(reading, self.forward_hypothetical)
 
     def quiet(self, reading: MessageReading | None) -> bool:
         """The learned reader is sure that no sign is told (its "any sign" head below ``quiet_any``): a topic may
@@ -189,11 +189,14 @@ class HealthTopics:
         for phrase in (self.always_heard if waive else self.concerns):
             if set(phrase) <= own:
                 continue
-            n = len(phrase)
-            if any(tuple(tokens[i:i + n]) == phrase and not _negated(self.lang, tokens, i, i + n)
-                   for i in range(len(tokens) - n + 1)):
+            if _affirmed(self.lang, tokens, phrase):
                 out.append(phrase)
         return out
+
+
+def _any_at_least(reading: MessageReading | None, threshold: float) -> bool:
+    """The learned reader's "any sign" head reaches ``threshold`` (False when the reader was not used)."""
+    return bool(reading is not None and reading.scores and reading.scores.get(ANY, 0.0) >= threshold)
 
 
 def _unreduplicated(text: str) -> str:
@@ -302,8 +305,8 @@ def parse_topics(root: Node, lang: Language, sources: Mapping[str, object]) -> H
     score = root.get("max_sign_score")
     if not isinstance(score.value, (int, float)) or not 0 < score.value <= 1:
         raise score.error("a probability between 0 and 1")
-    forward_any, forward_hypothetical, quiet_any = (_probability(root, key) for key in (
-        "forward_any", "forward_hypothetical", "quiet_any"))
+    forward_any, forward_hypothetical = (_probability(root, key) for key in ("forward_any", "forward_hypothetical"))
+    quiet_any = _probability(root, "quiet_any", zero=True)
     concerns, always_heard = (_phrases(root, lang, key) for key in ("concerns", "always_heard"))
     if set(always_heard) - set(concerns):
         raise root.error("every phrase of always_heard must be one of the concerns", "always_heard")
@@ -316,11 +319,14 @@ def parse_topics(root: Node, lang: Language, sources: Mapping[str, object]) -> H
                         forward_any, _own_words(root), quiet_any, always_heard, forward_hypothetical)
 
 
-def _probability(root: Node, key: str) -> float:
+def _probability(root: Node, key: str, zero: bool = False) -> float:
+    """A threshold above 0 (1.01: never); with ``zero``, 0 is allowed too (never quiet)."""
     node = root.get(key)
-    if not isinstance(node.value, (int, float)) or isinstance(node.value, bool) or not 0 <= node.value <= 1.01:
-        raise node.error("a probability between 0 and 1 (1.01: never, 0: never quiet)")
-    return float(node.value)
+    value = node.value
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not (0 <= value if zero else 0 < value) \
+            or value > 1.01:
+        raise node.error("a probability between 0 and 1 (1.01: never" + (", 0: never quiet)" if zero else ")"))
+    return float(value)
 
 
 def _phrases(root: Node, lang: Language, key: str) -> tuple[Phrase, ...]:
