@@ -311,16 +311,38 @@ async def test_renewing_another_familys_code_is_refused(bot, mother, husband):
     await quick_register(mother, name="Siti")
     await quick_register(husband, role="Suami", name="Budi")
     with bot.runtime.db.session() as s:
-        from sqlmodel import select
-
-        from storage.models import Family
-
         codes = {f.id: f.link_code for f in s.exec(select(Family))}
     mothers, _husbands = sorted(codes)
     await husband.press_data(f"fam:renew:{mothers}")  # the mother's family, forged from another account
     assert husband.callback_answers, "the forged button got no answer"
     with bot.runtime.db.session() as s:
-        from storage.models import Family
-
         assert s.get(Family, mothers).link_code == codes[mothers]
+    _no_errors(mother, husband)
+
+
+async def test_codes_that_read_like_a_temperature_are_taken_as_codes(bot, mother, husband, clock):
+    """Codes are random: one may begin with "38" or "39". At a code question a code that exists is the answer,
+    not a fever (a join code like this once raised the danger advice and the join never happened)."""
+    with bot.runtime.db.session() as s:
+        facility = facilities.create(s, name="Puskesmas Tanjung", now=clock.now(), timezone="Asia/Jakarta")
+        facility.code = "39DEMAM"
+        s.add(facility)
+    await quick_register(mother, name="Siti", code="39demam")  # the facility code, at registration
+    with bot.runtime.db.session() as s:
+        family = s.exec(select(Family)).one()
+        assert family.facility_id is not None
+        family.link_code = "38FRWAQB"
+        s.add(family)
+    await husband.send("/start")
+    await husband.press("Setuju")
+    await husband.press("Boleh")
+    await husband.press("Suami")
+    await husband.press("Sudah, saya punya kode")
+    await husband.send("38frwaqb")
+    await husband.send("Budi")
+    await mother.press("Setujui")
+    assert "Budi (Suami)" in husband.last_reply.text
+    with bot.runtime.db.session() as s:
+        assert not s.exec(select(Alert)).all()  # no fever was read into either code
+        assert len(s.exec(select(Membership)).all()) == 2
     _no_errors(mother, husband)

@@ -33,7 +33,13 @@ def on_button(turn: Turn) -> None:
     turn.reply(turn.t("danger.ask_facility_code"))
 
 
-@text_flow(FLOW)
+def code_answer(turn: Turn, st: ChatState) -> bool:  # noqa: ARG001
+    """A facility code that exists is an answer, even one that reads like a danger sign."""
+    code = turn.text.strip()[:32]
+    return bool(code) and facilities.by_code(turn.session, code) is not None
+
+
+@text_flow(FLOW, answers=code_answer)
 def code_text(turn: Turn, st: ChatState) -> None:  # noqa: ARG001
     ctx = family_context(turn)
     if ctx is None:

@@ -57,12 +57,15 @@ def open_facility_link(turn: Turn, code: str) -> None:
 
 # -- joining ----------------------------------------------------------------------------------------------
 
-def name_answer(turn: Turn, st: ChatState) -> bool:
-    """At the name question a name is an answer, even one a danger word is part of ("Kejang Sutrisno")."""
-    return st.step == NAME and registration.looks_like_name(turn.text, turn.content.danger_language)
+def join_answer(turn: Turn, st: ChatState) -> bool:
+    """What the join conversation takes even when it reads like a danger sign: a name ("Kejang Sutrisno") at
+    the name question, and at the code question a join code that exists ("38FRWAQB" is not a temperature)."""
+    if st.step == NAME:
+        return registration.looks_like_name(turn.text, turn.content.danger_language)
+    return st.step == CODE and family_store.by_link_code(turn.session, turn.text) is not None
 
 
-@text_flow(JOIN, answers=name_answer)
+@text_flow(JOIN, answers=join_answer)
 def join_text(turn: Turn, st: ChatState) -> None:
     user = consented_user(turn)
     if user is None:

@@ -52,12 +52,15 @@ def take_birth(turn: Turn, data: dict, parsed: dates.ParsedDate | None, *, zone:
     return True
 
 
-def name_answer(turn: Turn, st: ChatState) -> bool:
-    """At the name question a name is an answer, even one a danger word is part of ("Kejang Sutrisno")."""
-    return st.step == registration.NAME and registration.looks_like_name(turn.text, turn.content.danger_language)
+def plain_answer(turn: Turn, st: ChatState) -> bool:
+    """What registration takes even when it reads like a danger sign: a name ("Kejang Sutrisno") at the name
+    question, and a facility code that exists at the code question."""
+    if st.step == registration.NAME:
+        return registration.looks_like_name(turn.text, turn.content.danger_language)
+    return st.step == registration.CODE and registration.find_facility(turn.session, turn.text) is not None
 
 
-@text_flow(FLOW, answers=name_answer)
+@text_flow(FLOW, answers=plain_answer)
 def registration_text(turn: Turn, st: ChatState) -> None:
     data = dict(st.data)
     step = st.step
