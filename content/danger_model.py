@@ -288,22 +288,35 @@ def cached_model(normalize: Normalizer, rules_digest: str, sign_ids: Sequence[st
     model = _MODELS.get(key)
     if model is not None:
         return model
-    path = cache_dir() / f"danger_model_{key}.pickle"
+    model = load_or_build(f"danger_model_{key}.pickle", DangerModel,
+                          lambda: train(load(), read_settings(), normalize, sign_ids, urgent_ids))
+    model.normalize = normalize
+    _MODELS[key] = model
+    return model
+
+
+def load_or_build(name: str, cls: type, build: Callable[[], object]):
+    """The pickled model ``name`` of the cache folder if it is a ``cls``, else ``build()`` stored there (kept in
+    memory only when the folder is not writable). A model's ``normalize`` (the rules' reading) is never
+    pickled: it is the current one, by the key."""
+    path = cache_dir() / name
     try:
         with path.open("rb") as fh:
             model = pickle.load(fh)  # noqa: S301 - our own cache file, keyed by content hash
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
         model = None
-    if not isinstance(model, DangerModel):
-        model = train(load(), read_settings(), normalize, sign_ids, urgent_ids)
-        model.normalize = None  # the rules' reading is not pickled: it is the current one, by the key
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as fh:
-                pickle.dump(model, fh)
-            os.replace(fh.name, path)
-        except OSError:
-            pass  # no writable cache: keep it in memory
+    if isinstance(model, cls):
+        return model
+    model = build()
+    if model is None:
+        return None
+    normalize, model.normalize = model.normalize, None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("wb", dir=path.parent, delete=False) as fh:
+            pickle.dump(model, fh)
+        os.replace(fh.name, path)
+    except OSError:
+        pass  # no writable cache: keep it in memory
     model.normalize = normalize
-    _MODELS[key] = model
     return model

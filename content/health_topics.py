@@ -13,19 +13,27 @@ visit), which she answers. Small talk a little longer than message_kinds.yaml al
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
+from content import danger_corpus, danger_model, topic_model
 from content.danger import Language, Phrase, _negated, indonesian_words
 from content.danger_model import ANY, HEADS
 from content.errors import ContentError
 from content.loader import CONTENT_DIR, get_content
-from content.reading import MessageReading
+from content.reading import MessageReading, normalizer
 from content.schema import Node, load_yaml
+from content.topic_model import TopicModel
+
+log = logging.getLogger(__name__)
 
 FILE = "health_answers.yaml"
+# Words of to_midwife that families also use to address her ("bu bidan, ..."): naming one is not asking about
+# the care she gives, so the topic reader may still answer.
+_ADDRESS = frozenset({("bidan",), ("dokter",)})
 Part = tuple[Phrase, ...]  # alternatives, one must occur
 
 
@@ -40,6 +48,14 @@ class Topic:
     source: tuple[str, ...]
     covers: frozenset[str] = frozenset()
     strict: bool = False  # never answers a message naming a finding it does not speak about, however quiet
+
+
+@dataclass(frozen=True)
+class LearnedSettings:
+    """When the learned topic reader (content/topic_model.py) may answer a message no pattern fits."""
+    probability: float = 1.01  # its guess is used from this probability (1.01: never)
+    quiet_any: float = 0.0  # ... and only when the danger reader's "any sign" head is below this
+    C: float = 10.0  # noqa: N815 - scikit-learn's name
 
 
 @dataclass(frozen=True)
@@ -59,6 +75,7 @@ class HealthTopics:
     quiet_any: float = 0.0  # below this "any sign" head the reader is sure no sign is told (see ``quiet``)
     always_heard: tuple[Phrase, ...] = ()  # concerns a quiet reading never waives: feelings, urgency
     forward_hypothetical: float = 1.01  # the "any sign" head from which a hypothetical's answer is also forwarded
+    learned: LearnedSettings = field(default_factory=lambda: LearnedSettings())  # the topic reader's use
 
     def must_forward(self, reading: MessageReading | None) -> bool:
         """The bot may answer, but the learned reader's whole-message head says a sign may be in it: a person
@@ -159,8 +176,9 @@ class HealthTopics:
                     len([w for w in norm if w not in known and not core(w)]))
         return other == 0 or (other <= self.social_max_other and "?" not in text)
 
-    def answerable(self, reading: MessageReading | None, text: str) -> Topic | None:
-        """The topic the bot may answer itself, or None (a sign, near a sign, or no topic: a person hears it)."""
+    def answerable(self, reading: MessageReading | None, text: str, model: TopicModel | None = None) -> Topic | None:
+        """The topic the bot may answer itself, or None (a sign, near a sign, or no topic: a person hears it).
+        ``model``: the learned topic reader to ask when no pattern fits (default: the repository's)."""
         if reading is None or reading.signs or reading.mentioned or reading.hypothetical:
             return None
         quiet = self.quiet(reading)
@@ -170,6 +188,10 @@ class HealthTopics:
             return None
         tokens = self._tokens(text)
         topic = self._match(tokens)
+        if topic is None:
+            guess = self._guess(reading, text, tokens, model or self.topic_reader)
+            if guess is not None:
+                return guess
         if topic is None and reading.kind == "other" and self.not_health is not None:
             # only when the model is on and reads no sign in it at all (its "any sign" head is low too)
             quiet = bool(reading.scores) and reading.scores.get(ANY, 1.0) < self.max_sign_score
@@ -180,6 +202,55 @@ class HealthTopics:
         if topic is None or self.uncovered(topic, tokens, waive=quiet and not topic.strict and not reading.vetoed):
             return None
         return topic
+
+    def _guess(self, reading: MessageReading, text: str, tokens: Sequence[str],
+               model: TopicModel | None) -> Topic | None:
+        """The learned topic reader's topic for a message no pattern fits: only when the danger reader is sure
+        no sign is told (below ``learned.quiet_any``, nothing vetoed), the guess is at least
+        ``learned.probability``, the topic is not strict nor the not-health reply, and the message names no
+        worry outside the topic's words nor the family's care with the midwife (a check-up, a visit: hers)."""
+        if model is None or reading.vetoed or not reading.scores \
+                or reading.scores.get(ANY, 1.0) >= self.learned.quiet_any \
+                or any(_occurs(tokens, phrase) for phrase in self.to_midwife if phrase not in _ADDRESS):
+            return None
+        topic_id, p = model(text)
+        topic = self.get(topic_id)
+        if topic is None or p < self.learned.probability or topic.strict or topic.id == self.not_health:
+            return None
+        return None if self.uncovered(topic, tokens) else topic
+
+    def label(self, m: danger_corpus.Message) -> str | None:
+        """A corpus message as an example for the topic reader: the topic whose pattern answers it (no worry
+        outside its words), else None (not an example; never a message that tells a sign)."""
+        if topic_model.is_danger(m):
+            return None
+        if m.text not in self._labels:  # kept: each fold of content/route_eval.py labels the same messages
+            tokens = self._tokens(m.text)
+            topic = self._match(tokens)
+            self._labels[m.text] = None if topic is None or self.uncovered(topic, tokens) else topic.id
+        return self._labels[m.text]
+
+    @cached_property
+    def _labels(self) -> dict[str, str | None]:
+        return {}
+
+    def train_reader(self, messages: Sequence[danger_corpus.Message]) -> TopicModel | None:
+        """A topic reader trained on ``messages`` (one fold's, in content/route_eval.py)."""
+        return topic_model.train(messages, self.label, normalizer(self.lang), self.learned.C)
+
+    @cached_property
+    def topic_reader(self) -> TopicModel | None:
+        """The learned topic reader of the repository's corpus (None when off: ``DANGER_MODEL=off``, or
+        ``learned.probability`` above 1)."""
+        if not danger_model.enabled() or self.learned.probability > 1:
+            return None
+        try:
+            key = topic_model.cache_key((CONTENT_DIR / FILE).read_text(encoding="utf-8"), get_content().rules_digest)
+            return topic_model.cached_model(key, lambda: self.train_reader(danger_corpus.load()),
+                                            normalizer(self.lang))
+        except Exception:  # never lose a message to it: the patterns alone answer, the rest reaches a person
+            log.exception("the topic reader is unavailable; topics are found by their patterns alone")
+            return None
 
     def uncovered(self, topic: Topic, tokens: Sequence[str], waive: bool = False) -> list[Phrase]:
         """Findings the message (its tokens) names, not negated, that the topic's own words do not speak about;
@@ -265,7 +336,7 @@ def _fits(lang: Language, tokens: Sequence[str], pattern: tuple[Part, ...], stem
 
 
 def parse_topics(root: Node, lang: Language, sources: Mapping[str, object]) -> HealthTopics:
-    root.mapping(allowed={"own_words"}, required={"topics", "social", "max_sign_score", "concerns", "not_health", "to_midwife", "forward_any",
+    root.mapping(allowed={"own_words", "learned_topics"}, required={"topics", "social", "max_sign_score", "concerns", "not_health", "to_midwife", "forward_any",
                            "forward_hypothetical", "quiet_any", "always_heard"})
     topics: list[Topic] = []
     for node in root.get("topics").list(min_len=1):
@@ -316,7 +387,20 @@ def parse_topics(root: Node, lang: Language, sources: Mapping[str, object]) -> H
     return HealthTopics(tuple(topics), lang, core, words, social.get("max_other").int(min_value=0),
                         social.get("max_words").int(min_value=1), float(score.value), concerns, not_health,
                         tuple(tuple(lang.tokens(w, fuzzy=False)) for w in root.get("to_midwife").str_list(min_len=1)),
-                        forward_any, _own_words(root), quiet_any, always_heard, forward_hypothetical)
+                        forward_any, _own_words(root), quiet_any, always_heard, forward_hypothetical,
+                        _learned(root))
+
+
+def _learned(root: Node) -> LearnedSettings:
+    if not root.has("learned_topics"):
+        return LearnedSettings()
+    node = root.get("learned_topics")
+    node.mapping(required={"probability", "quiet_any", "C"})
+    c = node.get("C")
+    if not isinstance(c.value, (int, float)) or isinstance(c.value, bool) or c.value <= 0:
+        raise c.error("a positive number")
+    return LearnedSettings(_probability(node, "probability"), _probability(node, "quiet_any", zero=True),
+                           float(c.value))
 
 
 def _probability(root: Node, key: str, zero: bool = False) -> float:
@@ -351,3 +435,10 @@ def topics() -> HealthTopics:
         raise ContentError(FILE, "(top)", "danger_language.yaml is needed to read topics")
     path = CONTENT_DIR / FILE
     return parse_topics(Node(load_yaml(path, CONTENT_DIR), FILE), c.danger_language, c.sources)
+
+
+def warm_readers() -> None:
+    """Load (or train, about 25 s each on a fresh machine) the learned danger reader and the topic reader now,
+    at start-up, so no family's first message waits for them."""
+    get_content().warm_reader()
+    _ = topics().topic_reader

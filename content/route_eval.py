@@ -27,27 +27,30 @@ from content.danger_model import DangerModel, read_settings, train
 from content.health_topics import HealthTopics, topics
 from content.loader import Content, get_content
 from content.reading import MessageReading, normalizer, read
+from content.topic_model import TopicModel, is_danger
 
 ROUTES = ("alert", "hypothetical", "hypothetical+forward", "topic", "topic+forward", "social", "forwarded")
 FORWARDED = ("forwarded", "topic+forward", "hypothetical+forward")  # a person reads them
 
 
-def route(reading: MessageReading, text: str, t: HealthTopics) -> tuple[str, str | None]:
-    """The route of one family free text, as bot/handlers/fallback.py takes it, and the topic id if any."""
+def route(reading: MessageReading, text: str, t: HealthTopics,
+          model: TopicModel | None = None) -> tuple[str, str | None]:
+    """The route of one family free text, as bot/handlers/fallback.py takes it, and the topic id if any
+    (``model``: the learned topic reader, default the repository's)."""
     if reading.signs:
         return "alert", None
     if t.closes(reading, text):
         return "social", None
     if reading.hypothetical and reading.mentioned:
         return ("hypothetical+forward" if t.forward_hypothetical_too(reading) else "hypothetical"), None
-    topic = t.answerable(reading, text)
+    topic = t.answerable(reading, text, model)
     if topic is not None:
         return ("topic+forward" if topic.forward or t.must_forward(reading) else "topic"), topic.id
     return "forwarded", None
 
 
 def harmless(m: danger_corpus.Message) -> bool:
-    return m.kind != "danger" and not (m.kind == "?" and m.signs)
+    return not is_danger(m)
 
 
 def trained(content: Content, messages: Sequence[danger_corpus.Message]) -> DangerModel:
@@ -56,21 +59,25 @@ def trained(content: Content, messages: Sequence[danger_corpus.Message]) -> Dang
                  {s.id for s in content.danger_signs if s.urgent})
 
 
-def left_out_readers(content: Content, messages: list[danger_corpus.Message], folds: int = 0) -> dict[str, Callable]:
-    """Per author: a reader whose model never saw that author's part. With ``folds`` the authors are dealt
-    round-robin into that many groups and each group is left out together (fewer trainings, a harder test)."""
+def left_out_readers(content: Content, messages: list[danger_corpus.Message],
+                     folds: int = 0) -> dict[str, tuple[Callable, TopicModel | None]]:
+    """Per author: a danger reader and a topic reader whose models never saw that author's part. With ``folds``
+    the authors are dealt round-robin into that many groups and each group is left out together (fewer
+    trainings, a harder test)."""
     authors = sorted({m.author for m in messages})
     group = {a: (i % folds if folds else a) for i, a in enumerate(authors)}
     readers: dict = {}
     for g in dict.fromkeys(group.values()):
-        model = trained(content, [m for m in messages if group[m.author] != g])
+        rest = [m for m in messages if group[m.author] != g]
         reader = functools.partial(read, content.danger_signs, content.danger_language, content.message_kinds,
-                                   model=model)
-        readers.update({a: reader for a in authors if group[a] == g})
+                                   model=trained(content, rest))
+        pair = (reader, topics().train_reader(rest))
+        readers.update({a: pair for a in authors if group[a] == g})
     return readers
 
 
-def evaluate(messages: Iterable[danger_corpus.Message], readers: dict[str, Callable] | None = None) -> dict:
+def evaluate(messages: Iterable[danger_corpus.Message],
+             readers: dict[str, tuple[Callable, TopicModel | None]] | None = None) -> dict:
     c, t = get_content(), topics()
     by_kind: dict[str, Counter] = defaultdict(Counter)
     by_author: dict[str, Counter] = defaultdict(Counter)
@@ -79,8 +86,9 @@ def evaluate(messages: Iterable[danger_corpus.Message], readers: dict[str, Calla
     danger_answered: list[tuple[str, str, str]] = []
     for m in messages:
         group = "danger" if not harmless(m) else m.kind
-        reading = readers[m.author](m.text) if readers is not None else c.read_message(m.text)
-        r, topic = route(reading, m.text, t)
+        reader, model = readers[m.author] if readers is not None else (c.read_message, None)
+        reading = reader(m.text)
+        r, topic = route(reading, m.text, t, model)
         by_kind[group][r] += 1
         by_author[f"{m.author} {'danger' if group == 'danger' else 'harmless'}"][r] += 1
         if group != "danger":

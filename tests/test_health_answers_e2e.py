@@ -142,3 +142,15 @@ async def test_an_answer_the_reader_doubts_is_also_forwarded(bot, db, clock, mot
     note = midwife.last_reply
     assert "PESAN KELUARGA" in note.text and "warnanya coklat" in note.text
     assert [q.kind for q in _questions(db)] == [store.FAMILY]
+
+
+async def test_a_question_in_words_no_pattern_knows_is_answered_by_the_learned_topic(bot, db, clock, mother, midwife):
+    family_with_facility(db, clock)
+    before = len(midwife.messages)
+    await mother.send("tangane bayi rada adem tapi pas tak ukur ketek e 36,9 bu")
+    reply = mother.last_reply
+    assert "Suhu badan bayi normal" in reply.text and "/tanya" in reply.text
+    assert t("health.button_forward") in reply.button_labels  # she can still send it to the midwife
+    assert len(midwife.messages) == before and alerts_of(midwife) == []
+    (q,) = _questions(db)
+    assert q.kind == store.ANSWERED

@@ -25,7 +25,7 @@ from bot.core.heap import SETTLED_HEAP
 from bot.core.intake import ALLOWED_UPDATES
 from bot.core.logs import setup_logging
 from bot.web.server import DASHBOARD
-from content import get_content
+from content.health_topics import warm_readers
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -50,8 +50,8 @@ def run(args: argparse.Namespace) -> int:
     setup_logging(settings.log_level, secrets=(token, settings.webhook_secret))
     db = Database(settings.database_url)
     db.upgrade()
-    try:  # the learned reader loaded (or trained, a few seconds) now, so no family's first message waits for it
-        get_content().warm_reader()
+    try:  # the learned readers loaded (or trained, about a minute once) now, so no family's first message waits
+        warm_readers()
     except Exception:
         log.exception("the learned reader could not be loaded; messages are read with the rules alone")
     # The bot and, next to it, the dashboard (and WhatsApp's webhook on the same web server); then, everything

@@ -19,7 +19,7 @@ from bot.core.intake import ALLOWED_UPDATES
 from bot.core.runtime import Runtime, get_runtime
 from bot.core.updates import PerChatUpdateProcessor
 from bot.web.server import DASHBOARD, stop_web
-from content import get_content
+from content.health_topics import warm_readers
 from storage.db import Database
 
 
@@ -42,9 +42,9 @@ class RunningBot:
         return get_runtime(self.app)
 
     async def start(self) -> RunningBot:
-        # as `python -m bot run` does: the learned reader loaded (or trained once, ~20 s on a fresh machine)
+        # as `python -m bot run` does: the learned readers loaded (or trained once, ~50 s on a fresh machine)
         # before the first update, so no test's first message waits for it past the fake API's timeout
-        get_content().warm_reader()
+        warm_readers()
         processor = PerChatUpdateProcessor(on_processed=self._processed)
         self.app = build_application(
             self.settings, db=self.db, clock=self.clock, update_processor=processor, services=(DASHBOARD,),

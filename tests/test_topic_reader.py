@@ -1,0 +1,68 @@
+"""The learned topic reader (content/topic_model.py, issue 23): a question no topic pattern fits, asked in the
+family's own words, gets the topic's answer; never a message with a sign, a worry outside the topic, the
+midwife's own care, a strict topic (thanks), or one the danger reader is not sure of."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from content import danger_corpus, get_content, topic_model
+from content.danger_model import ANY
+from content.health_topics import LearnedSettings, topics
+from content.reading import normalizer
+from content.route_eval import route
+
+TOPICS = topics()
+
+
+@pytest.mark.parametrize(("text", "topic"), [
+    ("tangane bayi rada adem tapi pas tak ukur ketek e 36,9 bu", "temperature"),
+    ("ada belek dikit pas bangun, udh dilap bersih", "eyes"),
+    ("kok bayi saya tidurnya kaget2an ya, tapi kalo dipeluk langsung tenang lagi. biasa kan?", "sleep"),
+    ("apakah bayi boleh pake minyak telon bu", "baby_care"),
+])
+def test_a_question_no_pattern_fits_gets_the_topic_the_reader_learned(text, topic):
+    assert TOPICS.match(text) is None  # no pattern: before the reader a person had to read it
+    answered = TOPICS.answerable(get_content().read_message(text), text)
+    assert answered is not None and answered.id == topic
+    assert route(get_content().read_message(text), text, TOPICS) == ("topic", topic)
+
+
+@pytest.mark.parametrize("text", [
+    "bayi saya kejang terus",  # a sign: the alert, whatever the topic reader thinks
+    "bu besok kontrol jam berape ye?",  # her care: the midwife answers
+    "bu, kapan saya boleh mulai olahraga lagi?",  # no topic it is sure of
+])
+def test_the_topic_reader_never_answers_a_sign_her_care_or_a_guess(text):
+    reading = get_content().read_message(text)
+    assert TOPICS.answerable(reading, text) is None
+
+
+def _toy_reader(label: str):
+    """A real topic reader trained on a few made-up messages: every "mantul" message is ``label``."""
+    msgs = [danger_corpus.Message("x", "std", frozenset(), "health", text, "x_std.tsv", i) for i, text in enumerate([
+        "dedek mantul hari ini", "mantul banget dedeknya", "dedek mantul sekali", "wah mantul",
+        "bayi mau pakai gurita", "gurita bayi boleh", "pakai gurita ya", "gurita dedek",
+    ])]
+    lab = {"mantul": label, "gurita": "binder"}
+    return topic_model.train(msgs, lambda m: next(v for k, v in lab.items() if k in m.text),
+                             normalizer(TOPICS.lang))
+
+
+def test_a_strict_topic_or_a_loud_reading_is_never_the_readers_answer():
+    text = "dedek mantul hari ini bu"
+    reading = get_content().read_message(text)
+    assert TOPICS.match(text) is None and reading.scores.get(ANY, 1.0) < TOPICS.learned.quiet_any
+    assert _toy_reader("sleep")(text)[0] == "sleep"
+    assert TOPICS.answerable(reading, text, _toy_reader("sleep")).id == "sleep"
+    assert TOPICS.answerable(reading, text, _toy_reader("good_news")) is None  # thanks answers no guess
+    loud = dataclasses.replace(TOPICS, learned=LearnedSettings(0.5, reading.scores[ANY], 10.0))
+    assert loud.answerable(reading, text, _toy_reader("sleep")) is None  # the danger reader not sure enough
+
+
+def test_a_worry_outside_the_topic_is_never_waived_for_the_reader():
+    text = "dedek mantul hari ini bu tapi saya sedih terus"
+    reading = get_content().read_message(text)
+    assert TOPICS.answerable(reading, text, _toy_reader("sleep")) is None
