@@ -138,18 +138,44 @@ class HealthTopics:
         return self._match(self._tokens(text))
 
     def _match(self, tokens: Sequence[str]) -> Topic | None:
+        fitting = self._fitting(tokens)
+        return self.get(max(fitting, key=fitting.__getitem__)) if fitting else None
+
+    def _fitting(self, tokens: Sequence[str]) -> dict[str, tuple[int, int, int]]:
+        """Each topic a pattern of which fits, with how well its best pattern fits (parts, words, file order)."""
         stemmed = self.stems(tokens)
-        best: tuple[int, int, int] | None = None
-        found: Topic | None = None
+        out: dict[str, tuple[int, int, int]] = {}
         for order, topic in enumerate(self.topics):
             for pattern in topic.patterns:
                 words = _fits(self.lang, tokens, pattern, stemmed)
-                if words is None:
-                    continue
-                key = (len(pattern), words, -order)
-                if best is None or key > best:
-                    best, found = key, topic
-        return found
+                if words is not None:
+                    out[topic.id] = max(out.get(topic.id, (0, 0, 0)), (len(pattern), words, -order))
+        return out
+
+    def _choose(self, text: str, tokens: Sequence[str], model: TopicModel | None) -> Topic | None:
+        """The topic a pattern of which fits, chosen with the topic reader. The best-fitting pattern's topic
+        when the reader agrees or there is no reader; else the reader's own topic when it is sure
+        (``learned.probability``), else the fitting topic it finds likeliest. The reader never moves a message
+        to a strict topic (the thanks) or the not-health reply: "ga ada kotoran di popoknya" is no good news.
+        The first pattern in file order answered "sering pipis" after birth with the baby's wet nappies and "KB
+        yang aman" with medicines; the reader, trained on questions labelled by their own authors, tells them
+        apart (content/topic_eval.py)."""
+        fitting = self._fitting(tokens)
+        if not fitting:
+            return None
+        best = max(fitting, key=fitting.__getitem__)
+        if model is None:
+            return self.get(best)
+        p = model.probabilities(text)
+        top = max(p, key=p.__getitem__)
+        if top == best:
+            return self.get(best)
+        movable = [k for k in (top, *fitting) if (t := self.get(k)) is not None
+                   and not (t.strict or k == self.not_health)]
+        if top in movable and p[top] >= self.learned.probability:
+            return self.get(top)
+        choices = [k for k in fitting if k in movable]
+        return self.get(max(choices, key=lambda k: (p.get(k, 0.0), fitting[k])) if choices else best)
 
     def small_talk(self, text: str, extra_social: frozenset[str] = frozenset()) -> bool:
         """Thanks, greetings, "siap", "amin", a laugh or an emoji, a little longer than the reader's list."""
@@ -187,9 +213,10 @@ class HealthTopics:
         if reading.scores and max((p for k, p in reading.scores.items() if k not in HEADS), default=0.0) >= self.max_sign_score:
             return None
         tokens = self._tokens(text)
-        topic = self._match(tokens)
+        model = model or self.topic_reader
+        topic = self._choose(text, tokens, model)
         if topic is None:
-            guess = self._guess(reading, text, tokens, model or self.topic_reader)
+            guess = self._guess(reading, text, tokens, model)
             if guess is not None:
                 return guess
         if topic is None and reading.kind == "other" and self.not_health is not None:
@@ -234,9 +261,16 @@ class HealthTopics:
     def _labels(self) -> dict[str, str | None]:
         return {}
 
-    def train_reader(self, messages: Sequence[danger_corpus.Message]) -> TopicModel | None:
-        """A topic reader trained on ``messages`` (one fold's, in content/route_eval.py)."""
-        return topic_model.train(messages, self.label, normalizer(self.lang), self.learned.C)
+    def train_reader(self, messages: Sequence[danger_corpus.Message],
+                     written: Sequence[topic_model.Example] | None = None) -> TopicModel | None:
+        """A topic reader trained on ``messages`` (one fold's, in content/route_eval.py) labelled by the patterns,
+        and on the questions written for each topic by their own authors (default: all of
+        content/topic_corpus/; content/topic_eval.py leaves one author out)."""
+        written = topic_model.load_examples() if written is None else written
+        unknown = sorted({e.topic for e in written} - {t.id for t in self.topics})
+        if unknown:
+            raise ValueError(f"content/topic_corpus/ names topics that do not exist: {', '.join(unknown)}")
+        return topic_model.train(messages, self.label, normalizer(self.lang), self.learned.C, written)
 
     @cached_property
     def topic_reader(self) -> TopicModel | None:

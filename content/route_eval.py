@@ -18,6 +18,7 @@ whether an answer fits the family's question (read the answers in content/health
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import functools
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -49,6 +50,13 @@ def route(reading: MessageReading, text: str, t: HealthTopics,
     return "forwarded", None
 
 
+def with_probability(probability: float | None) -> HealthTopics:
+    """The repository's topics, the topic reader's guesses used from ``probability`` (None: as they are)."""
+    t = topics()
+    return t if probability is None else dataclasses.replace(
+        t, learned=dataclasses.replace(t.learned, probability=probability))
+
+
 def harmless(m: danger_corpus.Message) -> bool:
     return not is_danger(m)
 
@@ -77,8 +85,9 @@ def left_out_readers(content: Content, messages: list[danger_corpus.Message],
 
 
 def evaluate(messages: Iterable[danger_corpus.Message],
-             readers: dict[str, tuple[Callable, TopicModel | None]] | None = None) -> dict:
-    c, t = get_content(), topics()
+             readers: dict[str, tuple[Callable, TopicModel | None]] | None = None,
+             t: HealthTopics | None = None) -> dict:
+    c, t = get_content(), t or topics()
     by_kind: dict[str, Counter] = defaultdict(Counter)
     by_author: dict[str, Counter] = defaultdict(Counter)
     by_register: dict[str, Counter] = defaultdict(Counter)
@@ -119,7 +128,7 @@ def report(result: dict, examples: bool = True) -> str:
     harmless_all = sum((v for k, v in result["kind"].items() if k != "danger"), Counter())
     danger = result["kind"].get("danger", Counter())
     lines = [
-        f"harmless messages: {sum(harmless_all.values())}, forwarded {_share(harmless_all, FORWARDED):.2f}"
+        f"harmless messages: {sum(harmless_all.values())}, forwarded {_share(harmless_all, FORWARDED):.3f}"
         f" (topic+forward {_share(harmless_all, ['topic+forward']):.2f}), answered by a topic "
         f"{_share(harmless_all, ['topic', 'topic+forward']):.2f}, social {_share(harmless_all, ['social']):.2f}, "
         f"alert {_share(harmless_all, ['alert']):.2f}",
@@ -142,10 +151,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--left-out", action="store_true", help="each author's part read by a model trained without it")
     parser.add_argument("--folds", type=int, default=0,
                         help="with --left-out: leave out N round-robin groups of authors instead of one at a time")
+    parser.add_argument("--probability", type=float, default=None,
+                        help="the topic reader's guess used from this probability (default: the repository's)")
     args = parser.parse_args(argv)
     messages = [m for m in danger_corpus.load() if not m.file.startswith(danger_corpus.SEALED)]
     readers = left_out_readers(get_content(), messages, args.folds) if args.left_out else None
-    print(report(evaluate(messages, readers)))
+    print(report(evaluate(messages, readers, with_probability(args.probability))))
     return 0
 
 

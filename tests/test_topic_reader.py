@@ -66,3 +66,59 @@ def test_a_worry_outside_the_topic_is_never_waived_for_the_reader():
     text = "dedek mantul hari ini bu tapi saya sedih terus"
     reading = get_content().read_message(text)
     assert TOPICS.answerable(reading, text, _toy_reader("sleep")) is None
+
+
+def test_every_written_question_names_a_topic_that_exists_and_each_author_wrote_for_every_topic():
+    written = topic_model.load_examples()
+    assert len({e.author for e in written}) >= 4 and len(written) >= 1000
+    ids = {t.id for t in TOPICS.topics}
+    assert {e.topic for e in written} <= ids
+    for author in {e.author for e in written}:
+        assert {e.topic for e in written if e.author == author} == ids, author
+
+
+def test_a_written_question_is_an_example_of_its_authors_topic(tmp_path):
+    (tmp_path / "t9_std.tsv").write_text("# a comment\nbinder\tkorset perut boleh dipakai?\n"
+                                         "sleep\tdedek molor terus\n", encoding="utf-8")
+    written = topic_model.load_examples(tmp_path)
+    assert [(e.author, e.register, e.topic, e.line) for e in written] == [
+        ("t9", "std", "binder", 2), ("t9", "std", "sleep", 3)]
+    model = topic_model.train([], lambda m: None, normalizer(TOPICS.lang), written=written * 2)
+    assert model("dedek molor terus ya")[0] == "sleep"
+    with pytest.raises(ValueError, match="do not exist"):
+        TOPICS.train_reader([], [dataclasses.replace(written[0], topic="no_such_topic")])
+
+
+@pytest.mark.parametrize(("name", "text"), [("t9_std.tsv", "binder korset tanpa tab\n"),
+                                            ("x_std.tsv", "binder\tkorset\n")])
+def test_a_written_part_in_another_form_is_an_error_not_skipped(tmp_path, name, text):
+    (tmp_path / name).write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError):
+        topic_model.load_examples(tmp_path)
+
+
+def _reader_of(examples: dict[str, str]):
+    """A real topic reader trained on a few made-up questions, each written four times for its topic."""
+    written = [topic_model.Example("t9", "std", topic, text, "t9_std.tsv", i)
+               for i, (text, topic) in enumerate(examples.items())] * 4
+    return topic_model.train([], lambda m: None, normalizer(TOPICS.lang), written=written)
+
+
+def test_when_two_topics_fit_the_reader_chooses_the_one_the_question_is_about():
+    text = "KB yg aman buat ibu menyusui apa ya bu?"
+    assert set(TOPICS._fitting(TOPICS._tokens(text))) == {"medicines", "intimacy_family_planning"}
+    assert TOPICS.match(text).id == "medicines"  # the patterns alone: the first in the file
+    kb = _reader_of({"kb yg aman apa": "intimacy_family_planning", "pil kb suntik kb": "intimacy_family_planning",
+                     "obat yg aman": "medicines", "obat sakit kepala": "medicines"})
+    reading = get_content().read_message(text)
+    assert TOPICS.answerable(reading, text, kb).id == "intimacy_family_planning"
+    assert TOPICS.answerable(reading, text).id == "intimacy_family_planning"  # the repository's reader
+
+
+def test_the_reader_never_moves_a_message_to_the_thanks():
+    text = "udah lebih sehari ga ada kotoran di popoknya, cuma pipis. baru umur 2 hari"
+    assert {"baby_urine", "good_news"} <= set(TOPICS._fitting(TOPICS._tokens(text)))
+    thanks = _reader_of({"udah ga ada kotoran di popoknya": "good_news", "makasih bu udah lancar": "good_news",
+                         "pipis berapa kali": "baby_urine", "popok basah berapa": "baby_urine"})
+    assert thanks.probabilities(text)["good_news"] > 0.5
+    assert TOPICS._choose(text, TOPICS._tokens(text), thanks).id != "good_news"
