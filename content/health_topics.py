@@ -472,7 +472,7 @@ def topics() -> HealthTopics:
 
 
 def warm_readers() -> None:
-    """Load (or train, about 25 s each on a fresh machine) the learned danger reader and the topic reader now,
+    """Load (or train, about 25 s and 45 s on a fresh machine) the learned danger reader and the topic reader now,
     at start-up, so no family's first message waits for them."""
     get_content().warm_reader()
     _ = topics().topic_reader

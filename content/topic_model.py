@@ -14,7 +14,7 @@ head decides whether the topic reader is asked at all.
 Its guess is used only where content/health_topics.py ``answerable`` allows it: no topic pattern fits, the
 danger reader is sure no sign is told, no worry outside the topic's words, never a strict topic. Whether its
 answer fits the question is measured on the written questions, each author's part left out
-(``python -m content.topic_eval``). Trained on first use (about 30 s) and cached next to the danger reader,
+(``python -m content.topic_eval``). Trained on first use (about 45 s) and cached next to the danger reader,
 keyed by both corpora, the topics and the rules.
 """
 

@@ -5,6 +5,7 @@ midwife's own care, a strict topic (thanks), or one the danger reader is not sur
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
 
 import pytest
 
@@ -13,6 +14,7 @@ from content.danger_model import ANY
 from content.health_topics import LearnedSettings, topics
 from content.reading import normalizer
 from content.route_eval import route
+from content.topic_eval import OUTCOMES, outcome, table
 
 TOPICS = topics()
 
@@ -122,3 +124,14 @@ def test_the_reader_never_moves_a_message_to_the_thanks():
                          "pipis berapa kali": "baby_urine", "popok basah berapa": "baby_urine"})
     assert thanks.probabilities(text)["good_news"] > 0.5
     assert TOPICS._choose(text, TOPICS._tokens(text), thanks).id != "good_news"
+
+
+def test_topic_eval_counts_the_authors_topic_another_topic_and_an_alert():
+    read = get_content().read_message
+    ex = topic_model.Example("t9", "std", "intimacy_family_planning", "KB yg aman buat ibu menyusui apa ya bu?",
+                             "t9_std.tsv", 1)
+    assert outcome(ex, TOPICS, TOPICS.topic_reader, read) == "right topic"
+    assert outcome(dataclasses.replace(ex, topic="medicines"), TOPICS, TOPICS.topic_reader, read) == "other topic"
+    assert outcome(dataclasses.replace(ex, text="bayi saya kejang terus"), TOPICS, TOPICS.topic_reader, read) == "alert"
+    assert table({"all": Counter({"right topic": 3, "alert": 1})})[2] == "| all | 4 | 0.75 | 0.00 | 0.00 | 0.25 | 0.00 |"
+    assert len(OUTCOMES) == 5
