@@ -156,7 +156,8 @@ class HealthTopics:
         """The topic a pattern of which fits, chosen with the topic reader. The best-fitting pattern's topic
         when the reader agrees or there is no reader; else the reader's own topic when it is sure
         (``learned.probability``), else the fitting topic it finds likeliest. The reader never moves a message
-        to a strict topic (the thanks) or the not-health reply: "ga ada kotoran di popoknya" is no good news.
+        to a strict topic (the thanks) or the not-health reply: "ga ada kotoran di popoknya" is no good news;
+        nor away from a fitting topic that is forwarded (feelings always reach a person).
         The first pattern in file order answered "sering pipis" after birth with the baby's wet nappies and "KB
         yang aman" with medicines; the reader, trained on questions labelled by their own authors, tells them
         apart (content/topic_eval.py)."""
@@ -164,8 +165,9 @@ class HealthTopics:
         if not fitting:
             return None
         best = max(fitting, key=fitting.__getitem__)
-        if model is None:
-            return self.get(best)
+        heard = [k for k in fitting if self.get(k).forward]
+        if model is None or heard:  # a fitting topic that reaches a person (feelings) is never chosen away
+            return self.get(heard[0] if heard and not self.get(best).forward else best)
         p = model.probabilities(text)
         top = max(p, key=p.__getitem__)
         if top == best:

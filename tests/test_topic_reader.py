@@ -135,3 +135,13 @@ def test_topic_eval_counts_the_authors_topic_another_topic_and_an_alert():
     assert outcome(dataclasses.replace(ex, text="bayi saya kejang terus"), TOPICS, TOPICS.topic_reader, read) == "alert"
     assert table({"all": Counter({"right topic": 3, "alert": 1})})[2] == "| all | 4 | 0.75 | 0.00 | 0.00 | 0.25 | 0.00 |"
     assert len(OUTCOMES) == 5
+
+
+def test_the_reader_never_chooses_away_from_a_topic_that_reaches_a_person():
+    text = "aku sedih terus tiap dedek nangis, bayi juga susah tidur"
+    fitting = TOPICS._fitting(TOPICS._tokens(text))
+    assert "mother_mood" in fitting and len(fitting) > 1
+    sleepy = _reader_of({"bayi susah tidur": "sleep", "dedek tidur terus": "sleep",
+                         "aku sedih": "mother_mood", "ibu cemas": "mother_mood"})
+    assert sleepy.probabilities(text)["sleep"] > sleepy.probabilities(text)["mother_mood"]
+    assert TOPICS._choose(text, TOPICS._tokens(text), sleepy).id == "mother_mood"
