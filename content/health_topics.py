@@ -166,18 +166,23 @@ class HealthTopics:
             return None
         best = max(fitting, key=fitting.__getitem__)
         heard = [k for k in fitting if self.get(k).forward]
-        if model is None or heard:  # a fitting topic that reaches a person (feelings) is never chosen away
-            return self.get(heard[0] if heard and not self.get(best).forward else best)
+        if heard:  # a fitting topic that reaches a person (feelings) is never chosen away
+            return self.get(best if best in heard else heard[0])
+        if model is None:
+            return self.get(best)
         p = model.probabilities(text)
         top = max(p, key=p.__getitem__)
         if top == best:
             return self.get(best)
-        movable = [k for k in (top, *fitting) if (t := self.get(k)) is not None
-                   and not (t.strict or k == self.not_health)]
-        if top in movable and p[top] >= self.learned.probability:
+        if self._reader_may_give(self.get(top)) and p[top] >= self.learned.probability:
             return self.get(top)
-        choices = [k for k in fitting if k in movable]
+        choices = [k for k in fitting if self._reader_may_give(self.get(k))]
         return self.get(max(choices, key=lambda k: (p.get(k, 0.0), fitting[k])) if choices else best)
+
+    def _reader_may_give(self, topic: Topic | None) -> bool:
+        """A topic the topic reader may answer with of its own choice: never the thanks (strict) nor the
+        not-health reply."""
+        return topic is not None and not (topic.strict or topic.id == self.not_health)
 
     def small_talk(self, text: str, extra_social: frozenset[str] = frozenset()) -> bool:
         """Thanks, greetings, "siap", "amin", a laugh or an emoji, a little longer than the reader's list."""
@@ -244,7 +249,7 @@ class HealthTopics:
             return None
         topic_id, p = model(text)
         topic = self.get(topic_id)
-        if topic is None or p < self.learned.probability or topic.strict or topic.id == self.not_health:
+        if not self._reader_may_give(topic) or p < self.learned.probability:
             return None
         return None if self.uncovered(topic, tokens) else topic
 

@@ -115,11 +115,12 @@ def _share(counter: Counter, routes: Iterable[str]) -> float:
     return sum(counter[r] for r in routes) / n if n else 0.0
 
 
-def table(rows: dict[str, Counter]) -> list[str]:
-    out = ["| group | n | " + " | ".join(ROUTES) + " |", "|" + " --- |" * (len(ROUTES) + 2)]
-    for name in sorted(rows):
+def table(rows: dict[str, Counter], columns: Sequence[str] = ROUTES, first: str = "group") -> list[str]:
+    """A markdown table of each row's share of each column (the row "all", if any, last)."""
+    out = [f"| {first} | n | " + " | ".join(columns) + " |", "|" + " --- |" * (len(columns) + 2)]
+    for name in sorted(rows, key=lambda k: (k == "all", k)):
         n = sum(rows[name].values())
-        out.append(f"| {name} | {n} | " + " | ".join(f"{rows[name][r] / n:.2f}" for r in ROUTES) + " |")
+        out.append(f"| {name} | {n} | " + " | ".join(f"{rows[name][c] / n:.2f}" for c in columns) + " |")
     return out
 
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from content import danger_corpus
 from content.health_topics import HealthTopics, topics
 from content.loader import get_content
-from content.route_eval import route, with_probability
+from content.route_eval import route, table, with_probability
 from content.topic_model import Example, TopicModel, load_examples
 
 OUTCOMES = ("right topic", "other topic", "forwarded", "alert", "social")
@@ -45,10 +45,10 @@ def evaluate(examples: list[Example], with_reader: bool = True, t: HealthTopics 
     rows: dict[str, Counter] = defaultdict(Counter)
     misses: list[tuple[str, str, str]] = []
     for author in sorted({e.author for e in examples}):
-        model = t.train_reader(corpus, [e for e in examples if e.author != author]) if with_reader else None
+        # without the reader, a stand-in that is never sure: only the patterns answer
+        model = t.train_reader(corpus, [e for e in examples if e.author != author]) if with_reader else _NeverSure()
         for e in (e for e in examples if e.author == author):
-            # no reader: a stand-in that is never sure, so only the patterns answer
-            o = outcome(e, t, model if with_reader else _NeverSure(), c.read_message)
+            o = outcome(e, t, model, c.read_message)
             rows[f"{author} {e.register}"][o] += 1
             if o == "other topic":
                 misses.append((e.file, e.topic, e.text))
@@ -66,14 +66,6 @@ class _NeverSure:
         return {"not_health": 0.0}
 
 
-def table(rows: dict[str, Counter]) -> list[str]:
-    out = ["| author | n | " + " | ".join(OUTCOMES) + " |", "|" + " --- |" * (len(OUTCOMES) + 2)]
-    for name in sorted(rows, key=lambda k: (k == "all", k)):
-        n = sum(rows[name].values())
-        out.append(f"| {name} | {n} | " + " | ".join(f"{rows[name][o] / n:.2f}" for o in OUTCOMES) + " |")
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--misses", action="store_true", help="list the questions answered with another topic")
@@ -82,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     examples, t = load_examples(), with_probability(args.probability)
     patterns, reader = evaluate(examples, with_reader=False, t=t), evaluate(examples, t=t)
-    print("Patterns alone:", *table(patterns["rows"]), "", "Patterns and the topic reader (each author left out):",
-          *table(reader["rows"]), sep="\n")
+    print("Patterns alone:", *table(patterns["rows"], OUTCOMES, "author"), "",
+          "Patterns and the topic reader (each author left out):", *table(reader["rows"], OUTCOMES, "author"), sep="\n")
     if args.misses:
         print("", "Answered with another topic:", *(f"- {f} [{topic}] {text}" for f, topic, text in reader["misses"]),
               sep="\n")
