@@ -241,17 +241,28 @@ class HealthTopics:
                model: TopicModel | None) -> Topic | None:
         """The learned topic reader's topic for a message no pattern fits: only when the danger reader is sure
         no sign is told (below ``learned.quiet_any``, nothing vetoed), the guess is at least
-        ``learned.probability``, the topic is not strict nor the not-health reply, and the message names no
-        worry outside the topic's words nor the family's care with the midwife (a check-up, a visit: hers)."""
+        ``learned.probability``, the topic is not the not-health reply, and the message names no worry outside
+        the topic's words (for the thanks, a strict topic: none at all) nor the family's care with the midwife
+        (a check-up, a visit: hers)."""
         if model is None or reading.vetoed or not reading.scores \
                 or reading.scores.get(ANY, 1.0) >= self.learned.quiet_any \
                 or any(_occurs(tokens, phrase) for phrase in self.to_midwife if phrase not in _ADDRESS):
             return None
         topic_id, p = model(text)
         topic = self.get(topic_id)
-        if not self._reader_may_give(topic) or p < self.learned.probability:
+        if p < self.learned.probability:
+            return None
+        if topic is not None and topic.strict and topic.id != self.not_health:
+            return topic if self._names_nothing(tokens) else None
+        if not self._reader_may_give(topic):
             return None
         return None if self.uncovered(topic, tokens) else topic
+
+    def _names_nothing(self, tokens: Sequence[str]) -> bool:
+        """The message names no finding nor worry at all, not even negated ("ibu sudah tidak pingsan" is a
+        faint the midwife hears of): only then may the reader's guess be the thanks ("alhamdulillah anak abdi
+        tos lahir kamari", "lare kula sampun ageng, niki fotonipun")."""
+        return not any(_occurs(tokens, phrase) for phrase in self.concerns)
 
     def label(self, m: danger_corpus.Message) -> str | None:
         """A corpus message as an example for the topic reader: the topic whose pattern answers it (no worry

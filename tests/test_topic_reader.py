@@ -1,6 +1,6 @@
 """The learned topic reader (content/topic_model.py, issue 23): a question no topic pattern fits, asked in the
 family's own words, gets the topic's answer; never a message with a sign, a worry outside the topic, the
-midwife's own care, a strict topic (thanks), or one the danger reader is not sure of."""
+midwife's own care, the thanks for a message naming anything, or one the danger reader is not sure of."""
 
 from __future__ import annotations
 
@@ -53,15 +53,27 @@ def _toy_reader(label: str):
                              normalizer(TOPICS.lang))
 
 
-def test_a_strict_topic_or_a_loud_reading_is_never_the_readers_answer():
+def test_a_loud_reading_is_never_the_readers_answer():
     text = "dedek mantul hari ini bu"
     reading = get_content().read_message(text)
     assert TOPICS.match(text) is None and reading.scores.get(ANY, 1.0) < TOPICS.learned.quiet_any
     assert _toy_reader("sleep")(text)[0] == "sleep"
     assert TOPICS.answerable(reading, text, _toy_reader("sleep")).id == "sleep"
-    assert TOPICS.answerable(reading, text, _toy_reader("good_news")) is None  # thanks answers no guess
     loud = dataclasses.replace(TOPICS, learned=LearnedSettings(0.5, reading.scores[ANY], 10.0))
     assert loud.answerable(reading, text, _toy_reader("sleep")) is None  # the danger reader not sure enough
+
+
+def test_the_readers_guess_is_the_thanks_only_for_a_message_naming_nothing():
+    """Good news no pattern knows ("alhamdulillah anak abdi tos lahir kamari") gets the thanks, not a person;
+    a message naming any finding or worry, even negated ("tidak pingsan": a faint she hears of), never."""
+    thanks = _toy_reader("good_news")
+    text = "dedek mantul hari ini bu"
+    assert TOPICS.answerable(get_content().read_message(text), text, thanks).id == "good_news"
+    for text in ("dedek mantul hari ini bu, cuma agak pilek", "dedek mantul hari ini, ibunya sudah tidak pingsan",
+                 "dedek mantul hari ini bu, udah ga kuning"):
+        reading = get_content().read_message(text)
+        assert not reading.signs and thanks(text)[0] == "good_news"
+        assert TOPICS.answerable(reading, text, thanks) is None, text
 
 
 def test_a_worry_outside_the_topic_is_never_waived_for_the_reader():
