@@ -202,6 +202,20 @@ def test_a_quiet_reading_never_waives_feelings_nights_awake_or_a_plea(text):
     assert TOPICS.answerable(reading, text) is None, text
 
 
+@pytest.mark.parametrize("text", [
+    "Bu, dukun pijet badhe rawuh, nanging weteng kula taksih sakit sanget, punapa kenging dipun pijet?",
+    "boleh dipijat gak bu? perut saya sakit banget dari tadi",
+])
+def test_severe_pain_reaches_a_person_even_when_the_reader_missed_the_sign(text):
+    """A left-out reader missed a severe belly pain told in krama and was sure no sign was told: the massage
+    topic answered it. Severe pain ("sakit sanget", "sakit banget") is never waived."""
+    reading = get_content().read_message(text)
+    missed = dataclasses.replace(reading, signs=(), vetoed=(), mentioned=(), hypothetical=False,
+                                 scores={k: 0.0 for k in reading.scores})
+    assert TOPICS.match(text).id == "massage"
+    assert TOPICS.answerable(missed, text) is None, text
+
+
 def test_good_news_is_strict_and_never_negated():
     """Its answer is thanks: never for a message that also names a finding, however quiet the reader, and
     never when the good news is negated ("bayi tidak kuat menyusu")."""
