@@ -76,6 +76,7 @@ class HealthTopics:
     always_heard: tuple[Phrase, ...] = ()  # concerns a quiet reading never waives: feelings, urgency
     forward_hypothetical: float = 1.01  # the "any sign" head from which a hypothetical's answer is also forwarded
     learned: LearnedSettings = field(default_factory=lambda: LearnedSettings())  # the topic reader's use
+    not_news: frozenset[str] = frozenset()  # negations, question and condition words: never the thanks' guess
 
     def must_forward(self, reading: MessageReading | None) -> bool:
         """The bot may answer, but the learned reader's whole-message head says a sign may be in it: a person
@@ -260,9 +261,12 @@ class HealthTopics:
 
     def _names_nothing(self, tokens: Sequence[str]) -> bool:
         """The message names no finding nor worry at all, not even negated ("ibu sudah tidak pingsan" is a
-        faint the midwife hears of): only then may the reader's guess be the thanks ("alhamdulillah anak abdi
-        tos lahir kamari", "lare kula sampun ageng, niki fotonipun")."""
-        return not any(_occurs(tokens, phrase) for phrase in self.concerns)
+        faint the midwife hears of), and is a plain statement: no negation, question or condition ("istri abdi
+        teu damang pisan, kumaha ieu" is not well; "kalo kita nyanda bangun besok, …" a farewell). Only then may
+        the reader's guess be the thanks ("alhamdulillah anak abdi tos lahir kamari", "lare kula sampun ageng,
+        niki fotonipun")."""
+        return not any(t in self.not_news for t in tokens) and not any(
+            _occurs(tokens, phrase) for phrase in self.concerns)
 
     def label(self, m: danger_corpus.Message) -> str | None:
         """A corpus message as an example for the topic reader: the topic whose pattern answers it (no worry
@@ -440,7 +444,7 @@ def parse_topics(root: Node, lang: Language, sources: Mapping[str, object]) -> H
                         social.get("max_words").int(min_value=1), float(score.value), concerns, not_health,
                         tuple(tuple(lang.tokens(w, fuzzy=False)) for w in root.get("to_midwife").str_list(min_len=1)),
                         forward_any, _own_words(root), quiet_any, always_heard, forward_hypothetical,
-                        _learned(root))
+                        _learned(root), lang.negations | (kinds.question | kinds.conditional if kinds else {"?"}))
 
 
 def _learned(root: Node) -> LearnedSettings:

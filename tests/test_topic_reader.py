@@ -76,6 +76,22 @@ def test_the_readers_guess_is_the_thanks_only_for_a_message_naming_nothing():
         assert TOPICS.answerable(reading, text, thanks) is None, text
 
 
+@pytest.mark.parametrize("text", [
+    "istri abdi teu damang pisan bu, kumaha ieu",  # not well (a negation), and a question
+    "kalo kita nyanda bangun besok, nyanda apa-apa jo, anak so ada opa oma yang jaga",  # a farewell
+    "dedek mantul hari ini bu, kenapa ya",
+])
+def test_the_thanks_is_never_the_guess_for_a_negation_a_question_or_a_condition(text):
+    """Left-out readers thanked "istri abdi teu damang pisan" (Sundanese: very unwell) and a Manado farewell
+    ("if I don't wake up tomorrow") as good news: a guessed thanks needs a plain statement."""
+    reading = get_content().read_message(text)
+    missed = dataclasses.replace(reading, signs=(), vetoed=(), mentioned=(), hypothetical=False,
+                                 scores={k: 0.0 for k in reading.scores})
+    assert TOPICS.match(text) is None
+    assert TOPICS.answerable(missed, text, _reader_of({text: "good_news", "dedek mantul": "good_news",
+                                                       "gurita bayi": "binder"})) is None, text
+
+
 def test_a_worry_outside_the_topic_is_never_waived_for_the_reader():
     text = "dedek mantul hari ini bu tapi saya sedih terus"
     reading = get_content().read_message(text)
