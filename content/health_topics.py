@@ -84,10 +84,11 @@ class HealthTopics:
         return _any_at_least(reading, self.forward_any)
 
     def forward_hypothetical_too(self, reading: MessageReading | None) -> bool:
-        """A question about a sign ("kalau bayi mencret 5x sehari wajar?") where the learned reader's "any sign"
-        head says it may be told after all: the information, and a person reads it too. Lower than
-        ``forward_any``: a question naming a sign is where a told sign hides most often."""
-        return _any_at_least(reading, self.forward_hypothetical)
+        """A question about a sign ("mencret 5x sehari wajar?") where the "any sign" head says it may be told after
+        all (below ``forward_any``: a told sign hides most in a question), or one naming an urgent sign of the
+        mind ("pengen tidur aja gak bangun2 lagi wkwk"): the information, and a person reads it too."""
+        mind = reading is not None and any(s.crisis and s.urgent for s in reading.mentioned)
+        return mind or _any_at_least(reading, self.forward_hypothetical)
 
     def quiet(self, reading: MessageReading | None) -> bool:
         """The learned reader is sure that no sign is told (its "any sign" head below ``quiet_any``): a topic may
@@ -332,8 +333,7 @@ def _unreduplicated(text: str) -> str:
 
 
 def _occurs(tokens: Sequence[str], phrase: Phrase) -> bool:
-    n = len(phrase)
-    return any(tuple(tokens[i:i + n]) == phrase for i in range(len(tokens) - n + 1))
+    return any(tuple(tokens[i:i + len(phrase)]) == phrase for i in range(len(tokens) - len(phrase) + 1))
 
 
 _PREFIXES = ("meng", "mem", "men", "nge", "ng", "me", "di", "ke", "ter", "ber", "ka", "pa")

@@ -176,6 +176,22 @@ def test_a_hypothetical_the_reader_doubts_is_forwarded_too():
     assert route(below, text, TOPICS)[0] == "hypothetical"
 
 
+@pytest.mark.parametrize(("text", "sign"), [
+    ("kadang pengen tidur aja gak bangun2 lagi wkwk 😂 capek bgt jadi manusia", "ibu_ingin_mati"),
+    ("bun kalo orang minum obat tidur banyak sekaligus bisa ga bangun lagi ga sih? nanya aja", "ibu_ingin_menyakiti"),
+])
+def test_a_question_naming_an_urgent_sign_of_the_mind_always_reaches_a_person(text, sign):
+    """Talk of death or self-harm told as a joke or "just asking" was answered as a question alone by a
+    left-out reader: the information, and a person reads it too, however calm the reader."""
+    reading = get_content().read_message(text)
+    mind = next(s for s in get_content().danger_signs if s.id == sign)
+    asked = dataclasses.replace(reading, signs=(), vetoed=(), hypothetical=True, mentioned=(mind,),
+                                scores={k: 0.0 for k in reading.scores})
+    assert route(asked, text, TOPICS)[0] == "hypothetical+forward"
+    body = next(s for s in get_content().danger_signs if s.id == "bayi_demam_dingin")
+    assert route(dataclasses.replace(asked, mentioned=(body,)), text, TOPICS)[0] == "hypothetical"
+
+
 def _with_any(reading, p):
     return dataclasses.replace(reading, scores={**reading.scores, ANY: p})
 
