@@ -252,12 +252,10 @@ class HealthTopics:
             return None
         topic_id, p = model(text)
         topic = self.get(topic_id)
-        if p < self.learned.probability:
+        if topic is None or topic.id == self.not_health or p < self.learned.probability:
             return None
-        if topic is not None and topic.strict and topic.id != self.not_health:
+        if topic.strict:
             return topic if self._names_nothing(tokens) else None
-        if not self._reader_may_give(topic):
-            return None
         return None if self.uncovered(topic, tokens) else topic
 
     def _names_nothing(self, tokens: Sequence[str]) -> bool:

@@ -12,9 +12,9 @@ messages instead of 1.8); whether a sign may be told is the danger reader's ques
 head decides whether the topic reader is asked at all.
 
 Its guess is used only where content/health_topics.py ``answerable`` allows it: no topic pattern fits, the
-danger reader is sure no sign is told, no worry outside the topic's words, never a strict topic. Whether its
-answer fits the question is measured on the written questions, each author's part left out
-(``python -m content.topic_eval``). Trained on first use (about 45 s) and cached next to the danger reader,
+danger reader is sure no sign is told, no worry outside the topic's words (the thanks: nothing named at all,
+a plain statement). Whether its answer fits the question is measured on the written questions, each author's part
+left out (``python -m content.topic_eval``). Trained on first use (about 45 s) and cached next to the danger reader,
 keyed by both corpora, the topics and the rules.
 """
 
