@@ -195,6 +195,14 @@ async def test_unclear_messages_about_health_reach_the_midwife_with_the_safety_n
     assert alerts_of(midwife) == []
 
 
+async def test_someone_not_registered_naming_the_baby_inside_thanks_gets_the_safety_net(bot, db, mother):
+    """Found walking a second family through the simulator: thanks that name the baby, from someone not yet
+    registered, got "belum mengerti" and the menu; a message about a baby is never answered so."""
+    await mother.send("alhamdulillah budak abdi tos lahir kamari, hatur nuhun doana")
+    reply = mother.last_reply.text
+    assert "belum mengerti" not in reply and "119" in reply and "/start" in reply
+
+
 async def test_thoughts_of_harm_go_to_the_midwife_and_the_crisis_line_not_to_the_husband(
         bot, db, clock, mother, husband, midwife):
     family_with_facility(db, clock)

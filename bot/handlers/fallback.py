@@ -107,8 +107,10 @@ def _free_text(turn: Turn, family: Family | None, reading, *, from_staff: bool) 
     if family is not None and user is not None:
         forward(turn, user, family, turn.text)  # a person hears it: the midwife, or kept until the family links
         return
-    if not from_staff and reading is not None and (reading.kind == "health" or not helper.calm(reading)):
-        # Not registered yet, but about health: what to watch for, when to go, 119 / 112.
+    if not from_staff and reading is not None and (reading.kind == "health" or not helper.calm(reading)
+                                                   or helper.lang.mentions_health(turn.text)):
+        # Not registered yet, but about health (or naming the body or the baby inside thanks: "alhamdulillah
+        # budak abdi tos lahir kamari, hatur nuhun"): what to watch for, when to go, 119 / 112.
         turn.reply(turn.t("danger.safety_net"))
         return
     if user is not None:
